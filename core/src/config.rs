@@ -1,0 +1,355 @@
+//! The TOML config (design.md §5): types, defaults, parsing and validation.
+//! The shell reads the file; core owns what the keys mean, so `mm check-config`,
+//! start-up and hot reload all judge a config the same way.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decimal::Decimal;
+use crate::domain::Instrument;
+use crate::effect::Endpoint;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub exchange: ExchangeConfig,
+    pub quoting: QuotingConfig,
+    pub async_batch: AsyncBatchConfig,
+    pub rate_limits: RateLimitConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeKind {
+    /// The embedded simulator (paper mode).
+    Sim,
+    Bybit,
+}
+
+/// Where orders go. Keys come from BYBIT_API_KEY / BYBIT_API_SECRET in the
+/// environment, never from this file, so a config (and the journal that
+/// embeds it) can be shared without leaking them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    pub kind: ExchangeKind,
+    /// Required for `kind = "bybit"`; ignored for the embedded simulator.
+    pub base_url: Option<String>,
+    pub category: crate::domain::Category,
+    pub recv_window_ms: u64,
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        ExchangeConfig {
+            kind: ExchangeKind::Sim,
+            base_url: None,
+            category: crate::domain::Category::Linear,
+            recv_window_ms: 5000,
+            request_timeout_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reprice {
+    CancelPlace,
+    Amend,
+}
+
+/// One size for every symbol, or a size per symbol. Decimal strings only:
+/// a TOML float would bring binary rounding into a size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum OrderQty {
+    All(Decimal),
+    PerSymbol(BTreeMap<String, Decimal>),
+}
+
+/// By hand rather than `untagged`, so a wrong value gets a message that says
+/// what is expected instead of "did not match any variant".
+impl<'de> Deserialize<'de> for OrderQty {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<OrderQty, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OrderQty;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal in a string, like \"0.001\", or a table of SYMBOL = \"qty\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OrderQty, E> {
+                v.parse().map(OrderQty::All).map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderQty, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((symbol, qty)) = map.next_entry::<String, Decimal>()? {
+                    out.insert(symbol, qty);
+                }
+                Ok(OrderQty::PerSymbol(out))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl OrderQty {
+    pub fn for_symbol(&self, symbol: &str) -> Option<Decimal> {
+        match self {
+            OrderQty::All(q) => Some(*q),
+            OrderQty::PerSymbol(map) => map.get(symbol).copied(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotingConfig {
+    pub symbols: Vec<String>,
+    /// Orders per side.
+    pub levels: u32,
+    /// Distance between best bid and best ask quote, in basis points of mid.
+    pub spread_bps: u32,
+    /// Distance between consecutive levels of one side, in basis points of mid.
+    pub step_bps: u32,
+    pub order_qty: OrderQty,
+    pub tick_interval_ms: u64,
+    /// A resting order within this many bps of its desired price is kept.
+    pub reprice_tolerance_bps: u32,
+    pub reprice: Reprice,
+    /// A book older than this (or crossed, or missing) gets no quotes.
+    pub max_book_age_ms: u64,
+}
+
+impl Default for QuotingConfig {
+    fn default() -> Self {
+        QuotingConfig {
+            symbols: ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
+                .map(String::from)
+                .to_vec(),
+            levels: 5,
+            spread_bps: 10,
+            step_bps: 5,
+            order_qty: OrderQty::PerSymbol(BTreeMap::new()),
+            tick_interval_ms: 200,
+            reprice_tolerance_bps: 1,
+            reprice: Reprice::CancelPlace,
+            max_book_age_ms: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoalesceScope {
+    /// Ours: one batch per (category, operation) across all symbols.
+    Category,
+    /// The seed's: one batch per (symbol, operation). Kept to compare honestly.
+    Symbol,
+}
+
+/// The seed's flag and keys, same names and meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AsyncBatchConfig {
+    /// `false` = legacy: every command a single-order request, one at a time.
+    pub enabled: bool,
+    /// Bound on requests in flight at once.
+    pub max_parallel_symbols: u32,
+    pub coalesce_cancel: bool,
+    pub coalesce_place: bool,
+    pub coalesce_amend: bool,
+    pub max_batch_size: u32,
+    /// Places still unsent this long after their tick began are dropped as stale.
+    pub tick_deadline_ms: u64,
+    pub coalesce_scope: CoalesceScope,
+    /// Send places together with the cancels instead of after they answer.
+    pub place_with_cancel: bool,
+}
+
+impl Default for AsyncBatchConfig {
+    fn default() -> Self {
+        AsyncBatchConfig {
+            enabled: true,
+            max_parallel_symbols: 10,
+            coalesce_cancel: true,
+            coalesce_place: true,
+            coalesce_amend: true,
+            max_batch_size: 20,
+            tick_deadline_ms: 200,
+            coalesce_scope: CoalesceScope::Category,
+            place_with_cancel: false,
+        }
+    }
+}
+
+/// Units per rolling second for each endpoint, before any correction from the
+/// exchange's rate-limit headers. Defaults are Bybit's default linear tier, the
+/// safe choice for an account whose tier we do not know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub create: u32,
+    pub amend: u32,
+    pub cancel: u32,
+    pub create_batch: u32,
+    pub amend_batch: u32,
+    pub cancel_batch: u32,
+    pub cancel_all: u32,
+    pub open_orders: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            create: 10,
+            amend: 10,
+            cancel: 10,
+            create_batch: 10,
+            amend_batch: 10,
+            cancel_batch: 10,
+            cancel_all: 10,
+            open_orders: 50,
+        }
+    }
+}
+
+impl RateLimitConfig {
+    pub fn per_second(&self, endpoint: Endpoint) -> u32 {
+        match endpoint {
+            Endpoint::Create => self.create,
+            Endpoint::Amend => self.amend,
+            Endpoint::Cancel => self.cancel,
+            Endpoint::CreateBatch => self.create_batch,
+            Endpoint::AmendBatch => self.amend_batch,
+            Endpoint::CancelBatch => self.cancel_batch,
+            Endpoint::CancelAll => self.cancel_all,
+            Endpoint::OpenOrders => self.open_orders,
+        }
+    }
+
+    /// Every endpoint at the same rate (tests, institutional tiers).
+    pub fn uniform(per_second: u32) -> Self {
+        RateLimitConfig {
+            create: per_second,
+            amend: per_second,
+            cancel: per_second,
+            create_batch: per_second,
+            amend_batch: per_second,
+            cancel_batch: per_second,
+            cancel_all: per_second,
+            open_orders: per_second,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Loopback by default: metrics are not for the internet.
+    pub addr: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            addr: "127.0.0.1:9898".to_string(),
+        }
+    }
+}
+
+/// One problem with a config: the key, the value and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "config: {} {}", self.key, self.message)
+    }
+}
+
+/// Every problem found, not just the first: an operator fixes them in one go.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl ConfigError {
+    fn one(key: &str, message: String) -> Self {
+        ConfigError {
+            problems: vec![ConfigProblem {
+                key: key.to_string(),
+                message,
+            }],
+        }
+    }
+}
+
+impl Config {
+    /// Parses TOML (unknown keys are errors) and validates what needs no
+    /// instruments. `validate_for` adds the checks that do.
+    pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |span| {
+                text[..span.start.min(text.len())].lines().count().max(1)
+            });
+            ConfigError::one(
+                &format!("(TOML line {line})"),
+                format!("is not valid: {}", e.message()),
+            )
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The config as TOML text: how the journal stores it (readable, and free
+    /// of the untagged enums a non-self-describing codec cannot carry).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks that need no exchange data; lists every problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        crate::config_rules::check(self, None)
+    }
+
+    /// All of `validate`, plus what depends on the instruments (batch limit of
+    /// the category, sizes on the qty grid, every symbol known).
+    pub fn validate_for(&self, instruments: &[Instrument]) -> Result<(), ConfigError> {
+        crate::config_rules::check(self, Some(instruments))
+    }
+}
+
+/// `#[serde(with = "crate::config::as_toml")]`: a `Config` inside a postcard
+/// frame travels as its TOML text.
+pub mod as_toml {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Config;
+
+    pub fn serialize<S: Serializer>(config: &Config, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = toml::to_string(config).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        toml::from_str(&text).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,226 @@
+//! The rules a config must meet. Each broken rule becomes one problem naming
+//! the key, the value and the rule; all of them are reported at once.
+
+use std::collections::BTreeSet;
+
+use crate::config::{Config, ConfigError, ConfigProblem, ExchangeKind};
+use crate::domain::Instrument;
+
+pub(crate) fn check(
+    config: &Config,
+    instruments: Option<&[Instrument]>,
+) -> Result<(), ConfigError> {
+    let mut p = Problems::default();
+    exchange(config, &mut p);
+    quoting(config, &mut p);
+    async_batch(config, &mut p);
+    rate_limits(config, &mut p);
+    if let Some(instruments) = instruments {
+        against_instruments(config, instruments, &mut p);
+    }
+    if p.0.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError { problems: p.0 })
+    }
+}
+
+#[derive(Default)]
+struct Problems(Vec<ConfigProblem>);
+
+impl Problems {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigProblem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    fn range(&mut self, key: &str, value: u64, min: u64, max: u64) {
+        if value < min || value > max {
+            self.add(key, format!("= {value} must be between {min} and {max}"));
+        }
+    }
+}
+
+fn exchange(config: &Config, p: &mut Problems) {
+    let ex = &config.exchange;
+    if ex.kind == ExchangeKind::Bybit {
+        match ex.base_url.as_deref() {
+            None => p.add(
+                "exchange.base_url",
+                "is required when exchange.kind = \"bybit\"",
+            ),
+            Some(url) if !(url.starts_with("https://") || is_loopback_http(url)) => p.add(
+                "exchange.base_url",
+                format!("= {url:?} must be https:// (plain http only to a loopback address)"),
+            ),
+            Some(_) => {}
+        }
+    }
+    p.range("exchange.recv_window_ms", ex.recv_window_ms, 100, 60_000);
+    p.range(
+        "exchange.request_timeout_ms",
+        ex.request_timeout_ms,
+        1,
+        60_000,
+    );
+    let addr = &config.metrics.addr;
+    let port_ok = addr
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !port_ok {
+        p.add("metrics.addr", format!("= {addr:?} must be host:port"));
+    }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    ["http://127.", "http://localhost:", "http://[::1]:"]
+        .iter()
+        .any(|prefix| url.starts_with(prefix))
+}
+
+fn quoting(config: &Config, p: &mut Problems) {
+    let q = &config.quoting;
+    if q.symbols.is_empty() {
+        p.add("quoting.symbols", "is empty: quote at least one symbol");
+    }
+    let mut seen = BTreeSet::new();
+    for symbol in &q.symbols {
+        if symbol.is_empty()
+            || !symbol
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            p.add(
+                "quoting.symbols",
+                format!("contains {symbol:?}: symbols are uppercase letters and digits"),
+            );
+        }
+        if !seen.insert(symbol) {
+            p.add("quoting.symbols", format!("lists {symbol:?} twice"));
+        }
+    }
+    p.range("quoting.levels", u64::from(q.levels), 1, 50);
+    p.range("quoting.spread_bps", u64::from(q.spread_bps), 1, 5_000);
+    if q.levels > 1 {
+        p.range("quoting.step_bps", u64::from(q.step_bps), 1, 5_000);
+    }
+    let widest =
+        u64::from(q.spread_bps) + 2 * u64::from(q.levels.saturating_sub(1)) * u64::from(q.step_bps);
+    if widest >= 20_000 {
+        p.add("quoting", format!("spread_bps + 2 * (levels - 1) * step_bps = {widest} must stay below 20000 (bids above zero)"));
+    }
+    for symbol in &q.symbols {
+        match q.order_qty.for_symbol(symbol) {
+            None => p.add("quoting.order_qty", format!("has no size for {symbol}")),
+            Some(qty) if !qty.is_positive() => p.add(
+                "quoting.order_qty",
+                format!("= {qty} for {symbol} must be positive"),
+            ),
+            Some(_) => {}
+        }
+    }
+    p.range(
+        "quoting.tick_interval_ms",
+        q.tick_interval_ms,
+        10,
+        3_600_000,
+    );
+    p.range(
+        "quoting.reprice_tolerance_bps",
+        u64::from(q.reprice_tolerance_bps),
+        0,
+        1_000,
+    );
+    p.range("quoting.max_book_age_ms", q.max_book_age_ms, 1, 3_600_000);
+}
+
+fn async_batch(config: &Config, p: &mut Problems) {
+    let b = &config.async_batch;
+    p.range(
+        "async_batch.max_parallel_symbols",
+        u64::from(b.max_parallel_symbols),
+        1,
+        1_000,
+    );
+    p.range(
+        "async_batch.max_batch_size",
+        u64::from(b.max_batch_size),
+        1,
+        20,
+    );
+    p.range(
+        "async_batch.tick_deadline_ms",
+        b.tick_deadline_ms,
+        1,
+        3_600_000,
+    );
+}
+
+fn rate_limits(config: &Config, p: &mut Problems) {
+    for endpoint in crate::effect::Endpoint::ALL {
+        let value = config.rate_limits.per_second(endpoint);
+        p.range(
+            &format!("rate_limits.{}", endpoint.name()),
+            u64::from(value),
+            1,
+            100_000,
+        );
+    }
+}
+
+fn against_instruments(config: &Config, instruments: &[Instrument], p: &mut Problems) {
+    let category = config.exchange.category;
+    let limit = category.batch_limit();
+    if config.async_batch.max_batch_size as usize > limit {
+        p.add(
+            "async_batch.max_batch_size",
+            format!(
+                "= {} exceeds the {} batch limit of {limit}",
+                config.async_batch.max_batch_size,
+                category.wire()
+            ),
+        );
+    }
+    for symbol in &config.quoting.symbols {
+        let Some(instrument) = instruments.iter().find(|i| &i.symbol == symbol) else {
+            p.add(
+                "quoting.symbols",
+                format!("contains {symbol}, which the exchange does not list"),
+            );
+            continue;
+        };
+        if instrument.category != category {
+            p.add(
+                "quoting.symbols",
+                format!(
+                    "contains {symbol} of category {}, but exchange.category = {}",
+                    instrument.category.wire(),
+                    category.wire()
+                ),
+            );
+        }
+        if let Some(qty) = config.quoting.order_qty.for_symbol(symbol) {
+            if instrument.qty_lots(&qty).is_none() {
+                p.add(
+                    "quoting.order_qty",
+                    format!(
+                        "= {qty} for {symbol} is not a multiple of its qty step {}",
+                        instrument.qty_step
+                    ),
+                );
+            } else if qty.div_exact(instrument.qty_step)
+                < instrument.min_qty.div_exact(instrument.qty_step)
+            {
+                p.add(
+                    "quoting.order_qty",
+                    format!(
+                        "= {qty} for {symbol} is below its minimum order qty {}",
+                        instrument.min_qty
+                    ),
+                );
+            }
+        }
+    }
+}

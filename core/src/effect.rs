@@ -1,0 +1,244 @@
+//! Everything that leaves the engine. The shell executes `Send`, sleeps until
+//! `WakeAt`, appends `Log` lines to the session log, records `TickDone` in its
+//! metrics, and exits after `Stopped`. It decides nothing on its own.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Category, Side};
+use crate::input::RequestId;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Send(Request),
+    /// Core wants an `Input::Wake` at (or soon after) this time.
+    WakeAt(Timestamp),
+    Log(LogEvent),
+    TickDone(TickStats),
+    /// Shutdown finished: every order core knew of is confirmed gone.
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: RequestId,
+    pub kind: RequestKind,
+}
+
+/// Exchange-neutral in meaning, 1:1 with Bybit v5 endpoints. Prices and
+/// quantities are already exact decimal strings on the instrument's grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestKind {
+    /// `POST /v5/order/create-batch`
+    PlaceBatch {
+        category: Category,
+        orders: Vec<NewOrder>,
+    },
+    /// `POST /v5/order/amend-batch`
+    AmendBatch {
+        category: Category,
+        orders: Vec<AmendOrder>,
+    },
+    /// `POST /v5/order/cancel-batch`
+    CancelBatch {
+        category: Category,
+        orders: Vec<CancelOrder>,
+    },
+    /// `POST /v5/order/create`
+    Place { category: Category, order: NewOrder },
+    /// `POST /v5/order/amend`
+    Amend {
+        category: Category,
+        order: AmendOrder,
+    },
+    /// `POST /v5/order/cancel`
+    Cancel {
+        category: Category,
+        order: CancelOrder,
+    },
+    /// `POST /v5/order/cancel-all` for one symbol.
+    CancelAll { category: Category, symbol: String },
+    /// `GET /v5/order/realtime`: by `order_link_id` when set, else every open
+    /// order of `symbol`, one page (`limit`) at a time from `cursor`.
+    OpenOrders {
+        category: Category,
+        symbol: String,
+        order_link_id: Option<String>,
+        cursor: Option<String>,
+        limit: u32,
+    },
+}
+
+impl RequestKind {
+    /// The endpoint this request hits (the rate budget and stats key).
+    pub fn endpoint(&self) -> Endpoint {
+        match self {
+            RequestKind::PlaceBatch { .. } => Endpoint::CreateBatch,
+            RequestKind::AmendBatch { .. } => Endpoint::AmendBatch,
+            RequestKind::CancelBatch { .. } => Endpoint::CancelBatch,
+            RequestKind::Place { .. } => Endpoint::Create,
+            RequestKind::Amend { .. } => Endpoint::Amend,
+            RequestKind::Cancel { .. } => Endpoint::Cancel,
+            RequestKind::CancelAll { .. } => Endpoint::CancelAll,
+            RequestKind::OpenOrders { .. } => Endpoint::OpenOrders,
+        }
+    }
+}
+
+/// A Bybit endpoint; each has its own rate quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Endpoint {
+    Create,
+    Amend,
+    Cancel,
+    CreateBatch,
+    AmendBatch,
+    CancelBatch,
+    CancelAll,
+    OpenOrders,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 8] = [
+        Endpoint::Create,
+        Endpoint::Amend,
+        Endpoint::Cancel,
+        Endpoint::CreateBatch,
+        Endpoint::AmendBatch,
+        Endpoint::CancelBatch,
+        Endpoint::CancelAll,
+        Endpoint::OpenOrders,
+    ];
+
+    /// Stable snake_case name: config keys, log lines, metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Create => "create",
+            Endpoint::Amend => "amend",
+            Endpoint::Cancel => "cancel",
+            Endpoint::CreateBatch => "create_batch",
+            Endpoint::AmendBatch => "amend_batch",
+            Endpoint::CancelBatch => "cancel_batch",
+            Endpoint::CancelAll => "cancel_all",
+            Endpoint::OpenOrders => "open_orders",
+        }
+    }
+
+    /// Bybit v5 path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Create => "/v5/order/create",
+            Endpoint::Amend => "/v5/order/amend",
+            Endpoint::Cancel => "/v5/order/cancel",
+            Endpoint::CreateBatch => "/v5/order/create-batch",
+            Endpoint::AmendBatch => "/v5/order/amend-batch",
+            Endpoint::CancelBatch => "/v5/order/cancel-batch",
+            Endpoint::CancelAll => "/v5/order/cancel-all",
+            Endpoint::OpenOrders => "/v5/order/realtime",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    pub symbol: String,
+    pub side: Side,
+    pub price: String,
+    pub qty: String,
+    pub order_link_id: String,
+    /// `timeInForce = PostOnly` when true, else GTC. Quotes are always post-only.
+    pub post_only: bool,
+}
+
+/// Amends by orderLinkId; `None` leaves the field unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmendOrder {
+    pub symbol: String,
+    pub order_link_id: String,
+    pub price: Option<String>,
+    pub qty: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelOrder {
+    pub symbol: String,
+    pub order_link_id: String,
+}
+
+/// The operation a command performs; stats and metrics are keyed by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Op {
+    Place,
+    Amend,
+    Cancel,
+}
+
+impl Op {
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Place => "place",
+            Op::Amend => "amend",
+            Op::Cancel => "cancel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One deterministic log line. `t_ms` is relative to the session's first
+/// input; `text` is already rendered by core (no floats, no addresses, no
+/// hash order), so the live log and a replay are byte-identical.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEvent {
+    pub t_ms: u64,
+    pub level: Level,
+    pub text: String,
+}
+
+impl LogEvent {
+    /// The exact line written to `core.log` (without the newline).
+    pub fn render(&self) -> String {
+        let level = match self.level {
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        };
+        format!("{:>9} {level:<5} {}", self.t_ms, self.text)
+    }
+}
+
+/// What one tick did, emitted when its last request has been answered (or
+/// dropped as stale). Counters are for this tick only; gauges are as of its end.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TickStats {
+    pub tick: u64,
+    pub started_ms: Timestamp,
+    /// From the tick's `now_ms` to the input that completed it.
+    pub duration_ms: u64,
+    /// Commands (single orders) decided this tick, by operation.
+    pub commands: BTreeMap<Op, u64>,
+    /// Commands that travelled inside a batch request with at least one other.
+    pub coalesced: BTreeMap<Op, u64>,
+    /// Requests sent during this tick, by endpoint.
+    pub requests: BTreeMap<Endpoint, u64>,
+    pub fallbacks: u64,
+    pub rejects: u64,
+    pub stale_drops: u64,
+    /// Ticks that arrived while this one was in flight and were folded into the next.
+    pub conflated: u64,
+    /// Sends held back because the rate budget could not carry them.
+    pub rate_deferrals: u64,
+    /// Batch items answered 10006 and re-queued.
+    pub requeued: u64,
+    pub live_orders: u64,
+    pub unknown_orders: u64,
+    /// Units left in each endpoint's rolling-second budget at the end of the tick.
+    pub budget_headroom: BTreeMap<Endpoint, u64>,
+}

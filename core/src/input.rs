@@ -1,0 +1,132 @@
+//! Everything that enters the engine. Each variant carries the shell's clock
+//! reading and nothing else from the outside world; the journal records these
+//! verbatim, so they are the whole truth of a session.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    /// Fresh market data: top of book per symbol, as the exchange sent it.
+    Tick {
+        now_ms: Timestamp,
+        books: Vec<BookTop>,
+    },
+    /// What came back for a request core sent.
+    Response {
+        now_ms: Timestamp,
+        request_id: RequestId,
+        outcome: Outcome,
+    },
+    /// A deadline core asked for (`Effect::WakeAt` / `poll_timeout`) has passed.
+    Wake { now_ms: Timestamp },
+    /// A new, already-parsed config; applied at the next tick boundary.
+    ConfigChanged {
+        now_ms: Timestamp,
+        #[serde(with = "crate::config::as_toml")]
+        config: Config,
+    },
+    /// Stop quoting, cancel everything, confirm nothing is open, then `Stopped`.
+    Shutdown { now_ms: Timestamp },
+}
+
+impl Input {
+    pub fn now_ms(&self) -> Timestamp {
+        match self {
+            Input::Tick { now_ms, .. }
+            | Input::Response { now_ms, .. }
+            | Input::Wake { now_ms }
+            | Input::ConfigChanged { now_ms, .. }
+            | Input::Shutdown { now_ms } => *now_ms,
+        }
+    }
+}
+
+/// Best bid and ask of one symbol as decimal strings straight off the wire
+/// (Bybit's `bid1Price` / `ask1Price`); core parses them onto the instrument
+/// grid, so a malformed price is core's decision to make, not the shell's.
+/// `received_ms` is the shell's clock when the market data arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookTop {
+    pub symbol: String,
+    pub bid: String,
+    pub ask: String,
+    pub received_ms: Timestamp,
+}
+
+/// Assigned by core, unique within a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RequestId(pub u64);
+
+/// How a request ended, as the shell observed it. The shell does not judge:
+/// it passes the wire reply through and core classifies every order in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// HTTP 200 with a body that parsed as a Bybit envelope.
+    Reply(Reply),
+    /// No reply within `exchange.request_timeout_ms`: the request may or may not have been applied.
+    Timeout,
+    /// Connection refused, reset, TLS failure...: may or may not have been applied.
+    Transport(String),
+    /// A non-200 HTTP status (5xx, 403 IP limit, 429, 401...).
+    HttpStatus(u16),
+    /// HTTP 200 but the body did not parse; the text names what was wrong.
+    Malformed(String),
+}
+
+/// A parsed Bybit v5 reply, kept close to the wire.
+///
+/// For batch endpoints `acks[i]` is `result.list[i]` and `codes[i]` is
+/// `retExtInfo.list[i]` (the exchange aligns them by index with the request;
+/// core checks the lengths). For single-order endpoints `acks` holds the one
+/// `result` (empty ids on failure) and `codes` is empty: the top-level
+/// `ret_code` is the order's code. For cancel-all, `acks` is `result.list`.
+/// For open-orders queries, `orders` and `next_cursor` are filled.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reply {
+    pub ret_code: i64,
+    pub ret_msg: String,
+    pub acks: Vec<Ack>,
+    pub codes: Vec<ItemCode>,
+    pub orders: Vec<ExchangeOrder>,
+    pub next_cursor: Option<String>,
+    /// From `X-Bapi-Limit`, `X-Bapi-Limit-Status`, `X-Bapi-Limit-Reset-Timestamp`, when sent.
+    pub rate_limit: Option<RateLimitStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Ack {
+    pub order_id: String,
+    pub order_link_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ItemCode {
+    pub code: i64,
+    pub msg: String,
+}
+
+/// One order as `GET /v5/order/realtime` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExchangeOrder {
+    pub order_id: String,
+    pub order_link_id: String,
+    pub symbol: String,
+    /// "Buy" / "Sell" as on the wire.
+    pub side: String,
+    pub price: String,
+    pub qty: String,
+    pub leaves_qty: String,
+    /// `orderStatus`: New, PartiallyFilled, Filled, Cancelled, Rejected, ...
+    pub status: String,
+    pub reject_reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RateLimitStatus {
+    pub limit: u32,
+    pub remaining: u32,
+    pub reset_ms: Timestamp,
+}

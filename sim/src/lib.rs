@@ -1,1 +1,41 @@
-//! placeholder
+//! mm-sim: a Bybit v5 REST exchange on loopback, for tests, paper trading and benchmarks.
+//!
+//! It speaks the same wire as Bybit (the types come from mm-bybit): signed private endpoints,
+//! batch endpoints with per-item results, per-UID per-endpoint rate limits with Bybit's
+//! headers, an IP limit, resting orders on a seeded random-walk market that fill when crossed,
+//! post-only cancellation on arrival, orderLinkId uniqueness, and seeded latency and faults.
+//! What it models and what it does not, and every guess it makes: `sim/README.md`.
+//!
+//! Determinism: every random decision is a function of the seed and a request counter, so the
+//! same seed and the same request sequence give the same price path, fault decisions, order ids
+//! and replies (apart from server timestamps).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = mm_sim::Sim::start(mm_sim::SimConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("Bybit base URL: {}", sim.base_url());
+//! let state = sim.state();
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod config;
+mod conn;
+mod decimal;
+mod dispatch;
+mod engine;
+mod faults;
+mod handler;
+mod market;
+mod order;
+mod ratelimit;
+mod realtime;
+mod rng;
+mod server;
+mod state;
+
+pub use config::{Limits, Line, SimConfig, SimInstrument, Tier};
+pub use faults::FaultSpec;
+pub use server::{Sim, SimHandle};
+pub use state::{SimOrder, SimPrice, SimState};

@@ -1,0 +1,114 @@
+//! Private-endpoint authentication, as Bybit v5 checks it (S12): key, timestamp window,
+//! signature over `timestamp + key + recvWindow + payload`.
+
+use axum::http::{HeaderMap, StatusCode};
+use mm_bybit::{headers, retcode};
+
+/// Why a request was refused: an HTTP status (missing headers) or a retCode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthError {
+    Http(StatusCode, &'static str),
+    Code(i64, String),
+}
+
+/// Checks the headers; on success returns the account index.
+pub(crate) fn authenticate(
+    accounts: &[(String, String)],
+    h: &HeaderMap,
+    payload: &str,
+    now: u64,
+) -> Result<usize, AuthError> {
+    let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+    let (Some(key), Some(ts), Some(sign)) = (
+        get(headers::API_KEY),
+        get(headers::TIMESTAMP),
+        get(headers::SIGN),
+    ) else {
+        return Err(AuthError::Http(
+            StatusCode::UNAUTHORIZED,
+            "missing X-BAPI-API-KEY, X-BAPI-TIMESTAMP or X-BAPI-SIGN",
+        ));
+    };
+    let Some(account) = accounts.iter().position(|(k, _)| k == key) else {
+        return Err(AuthError::Code(
+            retcode::INVALID_API_KEY,
+            "API key is invalid.".into(),
+        ));
+    };
+    let recv_window = match get(headers::RECV_WINDOW) {
+        None => headers::DEFAULT_RECV_WINDOW_MS,
+        Some(v) => v.parse().map_err(|_| {
+            AuthError::Code(
+                retcode::PARAMS_ERROR,
+                format!("params error: X-BAPI-RECV-WINDOW {v:?} is not a number"),
+            )
+        })?,
+    };
+    let ts: u64 = ts.parse().map_err(|_| {
+        AuthError::Code(
+            retcode::REQUEST_EXPIRED,
+            format!("invalid request, X-BAPI-TIMESTAMP {ts:?} is not a number"),
+        )
+    })?;
+    // Accepted iff server_time - recv_window <= timestamp < server_time + 1000.
+    if ts.saturating_add(recv_window) < now || ts >= now + 1000 {
+        return Err(AuthError::Code(
+            retcode::REQUEST_EXPIRED,
+            format!(
+                "invalid request, please check your server timestamp or recv_window param. \
+                 req_timestamp[{ts}],server_timestamp[{now}],recv_window[{recv_window}]"
+            ),
+        ));
+    }
+    let secret = &accounts[account].1;
+    if !mm_bybit::verify(secret, ts, key, recv_window, payload, sign) {
+        return Err(AuthError::Code(
+            retcode::SIGN_ERROR,
+            "error sign! origin_string".into(),
+        ));
+    }
+    Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hdrs(key: &str, ts: u64, rw: Option<u64>, sign: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(headers::API_KEY, key.parse().expect("header"));
+        h.insert(headers::TIMESTAMP, ts.to_string().parse().expect("header"));
+        h.insert(headers::SIGN, sign.parse().expect("header"));
+        if let Some(rw) = rw {
+            h.insert(
+                headers::RECV_WINDOW,
+                rw.to_string().parse().expect("header"),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn window_edges() {
+        let acc = vec![("k".to_string(), "s".to_string())];
+        let now = 100_000;
+        let ok = |ts: u64| {
+            let s = mm_bybit::sign("s", ts, "k", 5000, "a=1");
+            authenticate(&acc, &hdrs("k", ts, Some(5000), &s), "a=1", now)
+        };
+        assert_eq!(ok(now - 5000), Ok(0));
+        assert_eq!(ok(now + 999), Ok(0));
+        assert!(matches!(ok(now - 5001), Err(AuthError::Code(10002, _))));
+        assert!(matches!(ok(now + 1000), Err(AuthError::Code(10002, _))));
+        // Default recv window when the header is absent.
+        let s = mm_bybit::sign("s", now, "k", 5000, "");
+        assert_eq!(
+            authenticate(&acc, &hdrs("k", now, None, &s), "", now),
+            Ok(0)
+        );
+        assert!(matches!(
+            authenticate(&acc, &HeaderMap::new(), "", now),
+            Err(AuthError::Http(StatusCode::UNAUTHORIZED, _))
+        ));
+    }
+}

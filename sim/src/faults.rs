@@ -1,0 +1,226 @@
+//! Fault injection: the spec grammar and the seeded per-request decision.
+//!
+//! Grammar: comma-separated `key=probability`, probability in [0, 1]; `""` or `"none"` = no
+//! faults. Keys (per request unless noted):
+//! `5xx` HTTP 500/502/503, not applied; `timeout_applied` applied, reply held then connection
+//! dropped; `timeout_lost` not applied, held then dropped; `malformed` applied, HTTP 200 with a
+//! truncated body; `drop` not applied, connection dropped at once; `reject` per order item
+//! (create/amend): a final reject code (110007 / 110003). The per-request probabilities must sum
+//! to at most 1.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::rng::{hash, stream, unit};
+
+/// Fault probabilities. `Default` = no faults.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FaultSpec {
+    /// `5xx`: HTTP 500/502/503, request not applied.
+    pub http_5xx: f64,
+    /// `timeout_applied`: applied, reply held `hold_timeout_ms`, connection dropped.
+    pub timeout_applied: f64,
+    /// `timeout_lost`: not applied, held `hold_timeout_ms`, connection dropped.
+    pub timeout_lost: f64,
+    /// `reject`: per create/amend item, a final non-zero code.
+    pub reject: f64,
+    /// `malformed`: applied, HTTP 200 with a truncated (invalid) JSON body.
+    pub malformed: f64,
+    /// `drop`: not applied, connection dropped without a reply.
+    pub drop: f64,
+}
+
+/// What happens to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Http5xx(u16),
+    TimeoutApplied,
+    TimeoutLost,
+    Malformed,
+    Drop,
+}
+
+impl Fault {
+    /// The counter name in `SimState::faults_injected` (the spec key).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Fault::Http5xx(_) => "5xx",
+            Fault::TimeoutApplied => "timeout_applied",
+            Fault::TimeoutLost => "timeout_lost",
+            Fault::Malformed => "malformed",
+            Fault::Drop => "drop",
+        }
+    }
+}
+
+impl FaultSpec {
+    /// True when no fault can happen.
+    pub fn is_none(&self) -> bool {
+        *self == FaultSpec::default()
+    }
+
+    /// The fault (if any) for the `seq`-th fault-eligible request.
+    pub(crate) fn decide(&self, seed: u64, seq: u64) -> Option<Fault> {
+        if self.is_none() {
+            return None;
+        }
+        let u = unit(hash(&[seed, stream::FAULT, seq]));
+        let status = [500, 502, 503][(hash(&[seed, stream::STATUS_5XX, seq]) % 3) as usize];
+        let table = [
+            (self.http_5xx, Fault::Http5xx(status)),
+            (self.timeout_applied, Fault::TimeoutApplied),
+            (self.timeout_lost, Fault::TimeoutLost),
+            (self.malformed, Fault::Malformed),
+            (self.drop, Fault::Drop),
+        ];
+        let mut acc = 0.0;
+        for (p, fault) in table {
+            acc += p;
+            if u < acc {
+                return Some(fault);
+            }
+        }
+        None
+    }
+
+    /// The reject code (if any) for item `index` of the `seq`-th fault-eligible request.
+    pub(crate) fn reject(&self, seed: u64, seq: u64, index: usize, amend: bool) -> Option<i64> {
+        if self.reject <= 0.0 {
+            return None;
+        }
+        let h = hash(&[seed, stream::REJECT, seq, index as u64]);
+        (unit(h) < self.reject).then_some(if amend || h & 1 == 0 {
+            mm_bybit::retcode::PRICE_OUT_OF_RANGE
+        } else {
+            mm_bybit::retcode::AVAILABLE_BALANCE_INSUFFICIENT
+        })
+    }
+
+    fn slot(&mut self, key: &str) -> Option<&mut f64> {
+        Some(match key {
+            "5xx" => &mut self.http_5xx,
+            "timeout_applied" => &mut self.timeout_applied,
+            "timeout_lost" => &mut self.timeout_lost,
+            "reject" => &mut self.reject,
+            "malformed" => &mut self.malformed,
+            "drop" => &mut self.drop,
+            _ => return None,
+        })
+    }
+}
+
+impl FromStr for FaultSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut spec = FaultSpec::default();
+        let s = s.trim();
+        if s.is_empty() || s == "none" {
+            return Ok(spec);
+        }
+        let mut seen = Vec::new();
+        for part in s.split(',').map(str::trim) {
+            let (key, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("faults: {part:?} is not key=probability"))?;
+            let (key, value) = (key.trim(), value.trim());
+            if seen.contains(&key) {
+                return Err(format!("faults: {key} given twice"));
+            }
+            seen.push(key);
+            let slot = spec.slot(key).ok_or_else(|| {
+                format!(
+                    "faults: unknown key {key:?} (expected 5xx, timeout_applied, \
+                     timeout_lost, reject, malformed, drop)"
+                )
+            })?;
+            let p: f64 = value
+                .parse()
+                .ok()
+                .filter(|p: &f64| (0.0..=1.0).contains(p))
+                .ok_or_else(|| format!("faults: {key}={value:?} is not a probability in [0, 1]"))?;
+            *slot = p;
+        }
+        let total =
+            spec.http_5xx + spec.timeout_applied + spec.timeout_lost + spec.malformed + spec.drop;
+        if total > 1.0 + 1e-9 {
+            return Err(format!(
+                "faults: per-request probabilities sum to {total}, more than 1"
+            ));
+        }
+        Ok(spec)
+    }
+}
+
+impl fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            ("5xx", self.http_5xx),
+            ("timeout_applied", self.timeout_applied),
+            ("timeout_lost", self.timeout_lost),
+            ("reject", self.reject),
+            ("malformed", self.malformed),
+            ("drop", self.drop),
+        ]
+        .iter()
+        .filter(|(_, p)| *p > 0.0)
+        .map(|(k, p)| format!("{k}={p}"))
+        .collect();
+        if parts.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&parts.join(","))
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_example() {
+        let s: FaultSpec =
+            "5xx=0.05,timeout_applied=0.02,timeout_lost=0.02,reject=0.01,malformed=0.01,drop=0.01"
+                .parse()
+                .expect("parses");
+        assert_eq!(s.http_5xx, 0.05);
+        assert_eq!(s.drop, 0.01);
+        assert_eq!(s.to_string().parse::<FaultSpec>(), Ok(s));
+        assert!("".parse::<FaultSpec>().expect("empty").is_none());
+        assert!("none".parse::<FaultSpec>().expect("none").is_none());
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = "5xx=0.1,timeout=0.2".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("\"timeout\""), "{e}");
+        let e = "drop=1.5".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("drop"), "{e}");
+        let e = "drop=x".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("drop"), "{e}");
+        let e = "drop".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("key=probability"), "{e}");
+        let e = "drop=0.1,drop=0.2".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+        let e = "drop=0.6,5xx=0.6".parse::<FaultSpec>().unwrap_err();
+        assert!(e.contains("sum"), "{e}");
+    }
+
+    #[test]
+    fn decisions_follow_probabilities_and_seed() {
+        let s: FaultSpec = "5xx=0.25,drop=0.25".parse().expect("parses");
+        let n = 4000;
+        let hits = (0..n).filter(|&i| s.decide(9, i).is_some()).count();
+        assert!((1800..2200).contains(&hits), "{hits}");
+        let a: Vec<_> = (0..100).map(|i| s.decide(9, i)).collect();
+        let b: Vec<_> = (0..100).map(|i| s.decide(9, i)).collect();
+        let c: Vec<_> = (0..100).map(|i| s.decide(10, i)).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let all: FaultSpec = "timeout_lost=1".parse().expect("parses");
+        assert_eq!(all.decide(1, 5), Some(Fault::TimeoutLost));
+        assert_eq!(FaultSpec::default().decide(1, 5), None);
+    }
+}

@@ -1,0 +1,241 @@
+//! One symbol's simulated external market: a seeded random-walk mid on the tick grid and a
+//! small spread around it. The account's own orders are not part of bid1/ask1.
+
+use mm_bybit::{Category, Instrument, LotSizeFilter, PriceFilter, Ticker};
+
+use crate::config::SimInstrument;
+use crate::decimal::Grid;
+use crate::rng::{SplitMix64, hash, str_hash, stream};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Market {
+    pub(crate) symbol: String,
+    pub(crate) category: Category,
+    pub(crate) base_coin: String,
+    pub(crate) quote_coin: String,
+    pub(crate) price: Grid,
+    pub(crate) qty: Grid,
+    pub(crate) min_qty: u64,
+    tick_size: String,
+    qty_step: String,
+    mid: u64,
+    walk_bps: u32,
+    spread_bps: u32,
+    rng: SplitMix64,
+}
+
+impl Market {
+    /// Validates the instrument (grids parse, start price and min qty on them).
+    pub(crate) fn new(
+        inst: &SimInstrument,
+        seed: u64,
+        walk_bps: u32,
+        spread_bps: u32,
+    ) -> Result<Self, String> {
+        let what = |field: &str, v: &str| format!("instrument {}: {field} {v:?}", inst.symbol);
+        let price = Grid::new(&inst.tick_size)
+            .ok_or_else(|| what("tick_size is not a positive decimal", &inst.tick_size))?;
+        let qty = Grid::new(&inst.qty_step)
+            .ok_or_else(|| what("qty_step is not a positive decimal", &inst.qty_step))?;
+        let mid = price
+            .steps_of(&inst.start_price)
+            .ok()
+            .filter(|&m| m >= 10)
+            .ok_or_else(|| {
+                what(
+                    "start_price is not >= 10 ticks on the tick grid",
+                    &inst.start_price,
+                )
+            })?;
+        let min_qty = qty
+            .steps_of(&inst.min_qty)
+            .ok()
+            .filter(|&m| m > 0)
+            .ok_or_else(|| what("min_qty is not positive on the qty grid", &inst.min_qty))?;
+        let (base_coin, quote_coin) = split_symbol(&inst.symbol);
+        Ok(Self {
+            symbol: inst.symbol.clone(),
+            category: inst.category,
+            base_coin,
+            quote_coin,
+            price,
+            qty,
+            min_qty,
+            tick_size: inst.tick_size.clone(),
+            qty_step: inst.qty_step.clone(),
+            mid,
+            walk_bps,
+            spread_bps,
+            rng: SplitMix64::new(hash(&[seed, stream::WALK, str_hash(&inst.symbol)])),
+        })
+    }
+
+    /// One walk step of exactly +-walk_bps of mid (at least one tick), seeded per symbol.
+    /// Never walks so low that the bid would leave the grid.
+    pub(crate) fn step(&mut self) {
+        if self.walk_bps == 0 {
+            return;
+        }
+        let delta = (self.mid * u64::from(self.walk_bps) / 10_000).max(1);
+        let up = self.rng.next_u64() & 1 == 1;
+        let floor = 2 * self.half_spread() + 2;
+        if up || self.mid <= delta + floor {
+            self.mid += delta;
+        } else {
+            self.mid -= delta;
+        }
+    }
+
+    fn half_spread(&self) -> u64 {
+        (self.mid * u64::from(self.spread_bps) / 20_000).max(1)
+    }
+
+    /// Best bid, in ticks.
+    pub(crate) fn bid(&self) -> u64 {
+        self.mid - self.half_spread()
+    }
+
+    /// Best ask, in ticks.
+    pub(crate) fn ask(&self) -> u64 {
+        self.mid + self.half_spread()
+    }
+
+    /// Mid, in ticks.
+    pub(crate) fn mid(&self) -> u64 {
+        self.mid
+    }
+
+    pub(crate) fn ticker(&self) -> Ticker {
+        let size = self.qty.format(self.min_qty * 100);
+        let mid = self.price.format(self.mid);
+        let derivative = matches!(self.category, Category::Linear | Category::Inverse);
+        Ticker {
+            symbol: self.symbol.clone(),
+            bid1_price: self.price.format(self.bid()),
+            bid1_size: size.clone(),
+            ask1_price: self.price.format(self.ask()),
+            ask1_size: size,
+            last_price: mid.clone(),
+            index_price: if derivative {
+                mid.clone()
+            } else {
+                String::new()
+            },
+            mark_price: if derivative { mid } else { String::new() },
+        }
+    }
+
+    pub(crate) fn instrument(&self) -> Instrument {
+        let spot = self.category == Category::Spot;
+        Instrument {
+            symbol: self.symbol.clone(),
+            status: "Trading".to_string(),
+            base_coin: self.base_coin.clone(),
+            quote_coin: self.quote_coin.clone(),
+            price_filter: PriceFilter {
+                tick_size: self.tick_size.clone(),
+                min_price: if spot {
+                    String::new()
+                } else {
+                    self.tick_size.clone()
+                },
+                max_price: if spot {
+                    String::new()
+                } else {
+                    self.price.format(self.mid * 1000)
+                },
+            },
+            lot_size_filter: LotSizeFilter {
+                qty_step: if spot {
+                    String::new()
+                } else {
+                    self.qty_step.clone()
+                },
+                base_precision: if spot {
+                    self.qty_step.clone()
+                } else {
+                    String::new()
+                },
+                min_order_qty: self.qty.format(self.min_qty),
+                max_order_qty: self.qty.format(self.min_qty * 1_000_000),
+                min_order_amt: String::new(),
+            },
+        }
+    }
+}
+
+/// `BTCUSDT` -> (`BTC`, `USDT`): strips a known quote suffix; unknown -> (symbol, "").
+fn split_symbol(symbol: &str) -> (String, String) {
+    for quote in ["USDT", "USDC", "USD", "BTC", "EUR"] {
+        if let Some(base) = symbol.strip_suffix(quote).filter(|b| !b.is_empty()) {
+            return (base.to_string(), quote.to_string());
+        }
+    }
+    (symbol.to_string(), String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+
+    fn markets(seed: u64) -> Vec<Market> {
+        SimConfig::default()
+            .instruments
+            .iter()
+            .map(|i| Market::new(i, seed, 5, 1).expect("valid"))
+            .collect()
+    }
+
+    #[test]
+    fn every_step_moves_every_price_on_the_grid() {
+        for mut m in markets(3) {
+            for _ in 0..200 {
+                let before = m.mid();
+                m.step();
+                assert_ne!(m.mid(), before, "{}", m.symbol);
+                assert!(m.bid() < m.ask());
+                let t = m.ticker();
+                assert_eq!(m.price.steps_of(&t.bid1_price), Ok(m.bid()));
+                assert_eq!(m.price.steps_of(&t.ask1_price), Ok(m.ask()));
+            }
+        }
+    }
+
+    #[test]
+    fn walk_is_seeded() {
+        let path = |seed| {
+            let mut m = markets(seed).remove(0);
+            (0..50)
+                .map(|_| {
+                    m.step();
+                    m.mid()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(path(1), path(1));
+        assert_ne!(path(1), path(2));
+    }
+
+    #[test]
+    fn instrument_and_coins() {
+        let m = &markets(1)[3];
+        assert_eq!(
+            (m.base_coin.as_str(), m.quote_coin.as_str()),
+            ("XRP", "USDT")
+        );
+        let i = m.instrument();
+        assert_eq!(i.price_filter.tick_size, "0.0001");
+        assert_eq!(i.qty_step(), "1");
+        assert_eq!(i.lot_size_filter.min_order_qty, "1");
+        let bad = SimInstrument {
+            start_price: "0.60005".into(),
+            ..SimConfig::default().instruments[3].clone()
+        };
+        assert!(
+            Market::new(&bad, 1, 5, 1)
+                .expect_err("off-grid start price")
+                .contains("start_price")
+        );
+    }
+}

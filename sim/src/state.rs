@@ -1,0 +1,79 @@
+//! The inspection surface (`GET /sim/state`, `SimHandle::state`) and the counters behind it.
+
+use std::collections::BTreeMap;
+
+use mm_bybit::{Category, Side};
+use serde::{Deserialize, Serialize};
+
+/// A snapshot of the simulator: open orders and counters since start (or the last reset).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SimState {
+    /// Open orders of all accounts, oldest first.
+    pub open_orders: Vec<SimOrder>,
+    /// Requests received per path (every request, including rejected ones).
+    pub requests_by_path: BTreeMap<String, u64>,
+    /// Orders carried per order-entry path (a batch of n counts n; cancel-all counts the
+    /// orders it cancelled).
+    pub orders_by_path: BTreeMap<String, u64>,
+    /// 10006 answers: one per rejected request plus one per rejected batch item.
+    pub rate_limit_rejections: u64,
+    /// HTTP 403 answers for the IP limit.
+    pub ip_limit_rejections: u64,
+    /// Injected faults by spec key (`5xx`, `timeout_applied`, ..., `reject` per item).
+    pub faults_injected: BTreeMap<String, u64>,
+    /// Orders filled (resting orders crossed by the walk, and crossing arrivals).
+    pub fills: u64,
+    /// Post-only orders cancelled on arrival with EC_PostOnlyWillTakeLiquidity.
+    pub post_only_rejections: u64,
+    /// Requests refused by authentication (401, 10002, 10003, 10004).
+    pub auth_failures: u64,
+    /// Current simulated best prices per symbol.
+    pub prices: BTreeMap<String, SimPrice>,
+}
+
+/// An open order as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimOrder {
+    /// Category.
+    pub category: Category,
+    /// Symbol.
+    pub symbol: String,
+    /// Exchange order id.
+    pub order_id: String,
+    /// Client order id ("" if none).
+    pub order_link_id: String,
+    /// Side.
+    pub side: Side,
+    /// Limit price.
+    pub price: String,
+    /// Quantity.
+    pub qty: String,
+}
+
+/// Best bid / ask / mid of one symbol's simulated market.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimPrice {
+    /// Best bid.
+    pub bid: String,
+    /// Best ask.
+    pub ask: String,
+    /// Mid.
+    pub mid: String,
+}
+
+/// Counters that `POST /sim/reset-counters` zeroes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Counters {
+    pub(crate) requests_by_path: BTreeMap<String, u64>,
+    pub(crate) orders_by_path: BTreeMap<String, u64>,
+    pub(crate) rate_limit_rejections: u64,
+    pub(crate) ip_limit_rejections: u64,
+    pub(crate) faults_injected: BTreeMap<String, u64>,
+    pub(crate) auth_failures: u64,
+}
+
+impl Counters {
+    pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str, by: u64) {
+        *map.entry(key.to_string()).or_default() += by;
+    }
+}

@@ -156,6 +156,9 @@ impl Line {
 pub struct Limits {
     /// `(path, line) -> units per rolling second`. A missing entry is unlimited.
     pub uid: BTreeMap<(String, Line), u32>,
+    /// Length of the UID window: Bybit's rolling second (1000). Tests may stretch it so slow
+    /// machines cannot roll the window mid-test.
+    pub uid_window_ms: u64,
     /// Requests allowed per IP window (all paths, public ones too); 0 = no IP limit.
     pub ip_max_requests: u32,
     /// IP window length (Bybit: 5000 ms).
@@ -170,6 +173,7 @@ impl Limits {
     pub fn for_tier(tier: Tier) -> Self {
         let mut l = Limits {
             uid: BTreeMap::new(),
+            uid_window_ms: 1000,
             ip_max_requests: 600,
             ip_window_ms: 5000,
             ip_ban_ms: 0,

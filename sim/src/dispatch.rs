@@ -357,10 +357,14 @@ fn charge(
     match cx.shared.limits.uid_limit(path, cat) {
         None => (want, None),
         Some((line, limit)) => {
-            let (granted, st) =
-                inner
-                    .uid
-                    .take((cx.account, path, line), limit, want, partial, cx.now);
+            let (granted, st) = inner.uid.take(
+                (cx.account, path, line),
+                cx.shared.limits.uid_window_ms,
+                limit,
+                want,
+                partial,
+                cx.now,
+            );
             if granted == 0 {
                 inner.counters.rate_limit_rejections += 1;
             }

@@ -6,8 +6,6 @@ use mm_bybit::RateLimitStatus;
 
 use crate::config::Line;
 
-const UID_WINDOW_MS: u64 = 1000;
-
 /// Units spent in the last `len` ms.
 #[derive(Debug, Default)]
 struct Window {
@@ -49,10 +47,11 @@ impl UidLimiter {
     /// Spends up to `want` units of a `limit`-per-second budget. With `partial`, grants as
     /// many as are left (a batch's leading items); otherwise all or nothing. Returns the units
     /// granted and the status to report (remaining after this request; reset = when the oldest
-    /// spend expires if nothing is left, else now).
+    /// spend expires if nothing is left, else now). `window_ms` is Bybit's rolling second.
     pub(crate) fn take(
         &mut self,
         key: (usize, &str, Line),
+        window_ms: u64,
         limit: u32,
         want: u32,
         partial: bool,
@@ -62,7 +61,7 @@ impl UidLimiter {
             .windows
             .entry((key.0, key.1.to_string(), key.2))
             .or_default();
-        w.expire(now, UID_WINDOW_MS);
+        w.expire(now, window_ms);
         let left = u64::from(limit).saturating_sub(w.used);
         let left = u32::try_from(left).unwrap_or(u32::MAX);
         let granted = if partial {
@@ -75,7 +74,7 @@ impl UidLimiter {
         w.spend(now, granted);
         let remaining = left - granted;
         let reset_ms = if remaining == 0 {
-            w.next_release(now, UID_WINDOW_MS)
+            w.next_release(now, window_ms)
         } else {
             now
         };
@@ -124,20 +123,28 @@ mod tests {
     fn rolling_second_with_partial_batches() {
         let mut l = UidLimiter::default();
         let k = (0, "/v5/order/create-batch", Line::Derivatives);
-        let (g, s) = l.take(k, 10, 3, true, 1000);
+        let (g, s) = l.take(k, 1000, 10, 3, true, 1000);
         assert_eq!((g, s.remaining, s.reset_ms), (3, 7, 1000));
-        let (g, s) = l.take(k, 10, 8, true, 1500);
+        let (g, s) = l.take(k, 1000, 10, 8, true, 1500);
         assert_eq!((g, s.remaining, s.reset_ms), (7, 0, 2000));
-        let (g, _) = l.take(k, 10, 1, false, 1999);
+        let (g, _) = l.take(k, 1000, 10, 1, false, 1999);
         assert_eq!(g, 0);
         // The first 3 units leave the window at 2000.
-        let (g, s) = l.take(k, 10, 5, true, 2000);
+        let (g, s) = l.take(k, 1000, 10, 5, true, 2000);
         assert_eq!((g, s.remaining), (3, 0));
         // Other lines and accounts have their own windows.
-        let (g, _) = l.take((0, "/v5/order/create-batch", Line::Spot), 10, 5, true, 2000);
+        let (g, _) = l.take(
+            (0, "/v5/order/create-batch", Line::Spot),
+            1000,
+            10,
+            5,
+            true,
+            2000,
+        );
         assert_eq!(g, 5);
         let (g, _) = l.take(
             (1, "/v5/order/create-batch", Line::Derivatives),
+            1000,
             10,
             5,
             true,

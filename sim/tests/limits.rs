@@ -1,0 +1,218 @@
+//! Rate limits over real HTTP: Bybit's headers, the 10006 tail of a batch, single 10006, and
+//! the IP limit's HTTP 403.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use mm_sim::{Limits, Line, SimConfig, Tier};
+use serde_json::json;
+
+/// Bybit's default table. The window is stretched to 60 s so a slow machine cannot roll it
+/// mid-test; `the_window_rolls` checks rolling with a short window.
+fn default_tier() -> SimConfig {
+    let mut limits = Limits::for_tier(Tier::Default);
+    limits.uid_window_ms = 60_000;
+    SimConfig {
+        tier: Tier::Default,
+        limits: Some(limits),
+        walk_bps: 0,
+        ..SimConfig::default()
+    }
+}
+
+fn items(n: usize, prefix: &str) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            item(
+                "ETHUSDT",
+                "Buy",
+                "0.01",
+                &format!("{}", 2000 + i),
+                &format!("{prefix}-{i}"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn batch_over_budget_processes_the_leading_items_and_fails_the_tail_with_10006() {
+    let (sim, c) = start(default_tier()).await;
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(3, "a")))
+        .await;
+    assert_eq!(r.item_codes(), vec![0; 3]);
+    assert_eq!(r.header("X-Bapi-Limit").as_deref(), Some("10"));
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("7"));
+    // 7 units left, 8 orders: items 1-7 placed, item 8 fails with 10006 (S13's example shape).
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(8, "b")))
+        .await;
+    assert_eq!(r.ret_code(), 0);
+    assert_eq!(r.item_codes(), [vec![0; 7], vec![10006]].concat());
+    assert_eq!(r.json()["result"]["list"][7]["orderId"], "");
+    assert_eq!(r.json()["result"]["list"][7]["orderLinkId"], "b-7");
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("0"));
+    let reset: u64 = r
+        .header("X-Bapi-Limit-Reset-Timestamp")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        reset > now_ms() && reset <= now_ms() + 60_000,
+        "reset when the oldest unit expires"
+    );
+    assert_eq!(sim.state().open_orders.len(), 10);
+    assert_eq!(sim.state().rate_limit_rejections, 1);
+    // Nothing left: the whole request is 10006.
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
+        .await;
+    assert_eq!(r.ret_code(), 10006);
+    // The single-order endpoint has its own quota.
+    let one = c
+        .post(
+            "/v5/order/create",
+            &single("linear", item("ETHUSDT", "Buy", "0.01", "1500", "s-1")),
+        )
+        .await;
+    assert_eq!(one.ret_code(), 0, "{}", one.text);
+    assert_eq!(one.header("X-Bapi-Limit-Status").as_deref(), Some("9"));
+}
+
+#[tokio::test]
+async fn the_window_rolls() {
+    let mut limits = Limits::for_tier(Tier::Default);
+    limits.uid_window_ms = 300;
+    let (_sim, c) = start(SimConfig {
+        limits: Some(limits),
+        walk_bps: 0,
+        ..SimConfig::default()
+    })
+    .await;
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(10, "a")))
+        .await;
+    assert_eq!(r.item_codes(), vec![0; 10]);
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(1, "b")))
+        .await;
+    // (Unless this machine took 300 ms between two loopback requests.)
+    assert_eq!(r.ret_code(), 10006);
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
+        .await;
+    assert_eq!(r.item_codes(), vec![0, 0]);
+}
+
+#[tokio::test]
+async fn single_endpoint_over_budget_is_10006() {
+    let (sim, c) = start(default_tier()).await;
+    let mut codes = Vec::new();
+    for i in 0..12 {
+        let body = single(
+            "linear",
+            item("BTCUSDT", "Buy", "0.001", "50000", &format!("r-{i}")),
+        );
+        let r = c.post("/v5/order/create", &body).await;
+        codes.push(r.ret_code());
+        if r.ret_code() == 10006 {
+            assert_eq!(r.json()["retMsg"], "Too many visits!");
+            assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("0"));
+        }
+    }
+    assert_eq!(codes, [vec![0; 10], vec![10006; 2]].concat());
+    assert_eq!(sim.state().open_orders.len(), 10);
+    assert_eq!(sim.state().rate_limit_rejections, 2);
+    // Cancel is another endpoint with its own budget.
+    let cancel =
+        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "r-0"}).to_string();
+    assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 0);
+}
+
+#[tokio::test]
+async fn custom_limits_and_realtime_budget() {
+    let mut limits = Limits::for_tier(Tier::Unlimited);
+    limits.set("/v5/order/realtime", Line::All, 2);
+    let cfg = SimConfig {
+        limits: Some(limits),
+        ..quiet()
+    };
+    let (_sim, c) = start(cfg).await;
+    let q = "category=linear&symbol=BTCUSDT";
+    let codes: Vec<i64> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(c.get("/v5/order/realtime", q).await.ret_code());
+        }
+        v
+    };
+    assert_eq!(codes, vec![0, 0, 10006]);
+    // Unlimited endpoints send no rate headers.
+    let r = c
+        .post(
+            "/v5/order/create",
+            &single("linear", item("BTCUSDT", "Buy", "0.001", "50000", "u-1")),
+        )
+        .await;
+    assert_eq!(r.header("X-Bapi-Limit"), None);
+}
+
+#[tokio::test]
+async fn ip_limit_answers_http_403() {
+    let mut limits = Limits::for_tier(Tier::Unlimited);
+    limits.ip_max_requests = 5;
+    limits.ip_window_ms = 60_000;
+    let (sim, c) = start(SimConfig {
+        limits: Some(limits),
+        ..quiet()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(c.public("/v5/market/time", "").await.status);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 403, 403]);
+    assert_eq!(sim.state().ip_limit_rejections, 2);
+    // The inspection surface is not limited.
+    let st = c
+        .http
+        .get(format!("{}/sim/state", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(st.status().as_u16(), 200);
+    let st: mm_sim::SimState = serde_json::from_str(&st.text().await.unwrap()).unwrap();
+    assert_eq!(st.requests_by_path["/v5/market/time"], 7);
+}
+
+#[tokio::test]
+async fn option_batches_cost_one_unit_per_request() {
+    let mut cfg = default_tier();
+    cfg.instruments = vec![mm_sim::SimInstrument {
+        symbol: "BTC-27MAR26-70000-P".into(),
+        category: mm_bybit::Category::Option,
+        start_price: "1000".into(),
+        tick_size: "5".into(),
+        qty_step: "0.01".into(),
+        min_qty: "0.01".into(),
+    }];
+    let (_sim, c) = start(cfg).await;
+    let opt = |i: usize| {
+        item(
+            "BTC-27MAR26-70000-P",
+            "Buy",
+            "0.01",
+            &format!("{}", 500 + 5 * i),
+            &format!("o-{i}"),
+        )
+    };
+    let r = c
+        .post(
+            "/v5/order/create-batch",
+            &batch("option", (0..20).map(opt).collect()),
+        )
+        .await;
+    assert_eq!(r.item_codes(), vec![0; 20], "{}", r.text);
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("9"));
+}

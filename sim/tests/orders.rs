@@ -1,0 +1,466 @@
+//! Order entry over real HTTP: batches, per-item results, ids, cancel-all, realtime.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+use mm_bybit::{BatchCreateItem, ListResult, OpenOrdersResult, Response};
+use serde_json::json;
+
+fn buys(symbol: &str, n: usize, prefix: &str) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            item(
+                symbol,
+                "Buy",
+                "0.01",
+                &format!("{}", 2000 + i),
+                &format!("{prefix}-{i}"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn batch_size_limits_per_category() {
+    let mut cfg = quiet();
+    cfg.instruments.push(mm_sim::SimInstrument {
+        symbol: "BTCUSDC".into(),
+        category: mm_bybit::Category::Spot,
+        start_price: "60000".into(),
+        tick_size: "0.1".into(),
+        qty_step: "0.0001".into(),
+        min_qty: "0.0001".into(),
+    });
+    let (sim, c) = start(cfg).await;
+    let r = c
+        .post(
+            "/v5/order/create-batch",
+            &batch("linear", buys("ETHUSDT", 21, "l21")),
+        )
+        .await;
+    assert_eq!(r.ret_code(), 10001, "{}", r.text);
+    assert!(
+        sim.state().open_orders.is_empty(),
+        "an over-size batch is rejected whole"
+    );
+    let r = c
+        .post(
+            "/v5/order/create-batch",
+            &batch("linear", buys("ETHUSDT", 20, "l20")),
+        )
+        .await;
+    assert_eq!(r.ret_code(), 0);
+    assert_eq!(r.item_codes(), vec![0; 20]);
+
+    let spot = |n: usize, p: &str| {
+        (0..n)
+            .map(|i| {
+                item(
+                    "BTCUSDC",
+                    "Buy",
+                    "0.001",
+                    &format!("{}", 50000 + i),
+                    &format!("{p}-{i}"),
+                )
+            })
+            .collect()
+    };
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", spot(11, "s11")))
+        .await;
+    assert_eq!(r.ret_code(), 10001, "{}", r.text);
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", spot(10, "s10")))
+        .await;
+    assert_eq!(r.item_codes(), vec![0; 10], "{}", r.text);
+    assert_eq!(sim.state().open_orders.len(), 30);
+    let r = c
+        .post("/v5/order/cancel-batch", &batch("linear", vec![]))
+        .await;
+    assert_eq!(r.ret_code(), 10001);
+}
+
+#[tokio::test]
+async fn partial_batch_failure_is_per_item_and_aligned() {
+    let (sim, c) = start(quiet()).await;
+    let items = vec![
+        item("BTCUSDT", "Buy", "0.001", "59000", "p-ok-1"),
+        item("BTCUSDT", "Buy", "0.001", "59000.05", "p-offgrid"), // off the 0.1 tick grid
+        item("ETHUSDT", "Sell", "0.001", "3100", "p-smallqty"),   // below min qty 0.01
+        item("NOPEUSDT", "Buy", "1", "1", "p-nosymbol"),          // not in linear
+        item("ETHUSDT", "Sell", "0.05", "3100", "p-ok-2"),
+    ];
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items))
+        .await;
+    assert_eq!(r.ret_code(), 0, "top level is OK even when items fail");
+    assert_eq!(r.item_codes(), vec![0, 10001, 10001, 10001, 0]);
+    let typed: Response<ListResult<BatchCreateItem>> = serde_json::from_str(&r.text).unwrap();
+    let list = &typed.result.list;
+    assert_eq!(list.len(), 5);
+    assert!(!list[0].order_id.is_empty() && !list[4].order_id.is_empty());
+    assert!(list[0].create_at.parse::<u64>().is_ok());
+    for failed in &list[1..4] {
+        assert_eq!(failed.order_id, "");
+        assert_eq!(failed.create_at, "");
+    }
+    assert_eq!(list[1].order_link_id, "p-offgrid");
+    assert_eq!(list[3].symbol, "NOPEUSDT");
+    assert_eq!(list[4].category, "linear");
+    let open: Vec<_> = sim
+        .state()
+        .open_orders
+        .iter()
+        .map(|o| o.order_link_id.clone())
+        .collect();
+    assert_eq!(open, vec!["p-ok-1", "p-ok-2"]);
+    assert_eq!(sim.state().open_orders[1].price, "3100.00");
+}
+
+#[tokio::test]
+async fn order_link_id_is_unique_forever() {
+    let (_sim, c) = start(quiet()).await;
+    let body = single("linear", item("BTCUSDT", "Buy", "0.001", "50000", "dup-1"));
+    assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 0);
+    assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 110072);
+    let cancel =
+        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "dup-1"}).to_string();
+    assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 0);
+    // Still a duplicate after the order ended.
+    assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 110072);
+    // Within one batch, too.
+    let r = c
+        .post(
+            "/v5/order/create-batch",
+            &batch(
+                "linear",
+                vec![
+                    item("BTCUSDT", "Buy", "0.001", "50000", "dup-2"),
+                    item("ETHUSDT", "Buy", "0.01", "2000", "dup-2"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.item_codes(), vec![0, 110072]);
+    // Over 36 chars or bad characters: 10001.
+    let long = single(
+        "linear",
+        item("BTCUSDT", "Buy", "0.001", "50000", &"x".repeat(37)),
+    );
+    assert_eq!(c.post("/v5/order/create", &long).await.ret_code(), 10001);
+    let bad = single(
+        "linear",
+        item("BTCUSDT", "Buy", "0.001", "50000", "has space"),
+    );
+    assert_eq!(c.post("/v5/order/create", &bad).await.ret_code(), 10001);
+}
+
+#[tokio::test]
+async fn cancel_or_amend_of_an_order_not_open_is_110001() {
+    let (_sim, c) = start(quiet()).await;
+    let cancel =
+        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "never"}).to_string();
+    assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 110001);
+    let by_id = json!({"category": "linear", "symbol": "BTCUSDT", "orderId": "nope"}).to_string();
+    assert_eq!(c.post("/v5/order/cancel", &by_id).await.ret_code(), 110001);
+    let amend =
+        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "never", "price": "1"})
+            .to_string();
+    assert_eq!(c.post("/v5/order/amend", &amend).await.ret_code(), 110001);
+    let r = c
+        .post(
+            "/v5/order/cancel-batch",
+            &batch(
+                "linear",
+                vec![json!({"symbol": "BTCUSDT", "orderLinkId": "never"})],
+            ),
+        )
+        .await;
+    assert_eq!(r.item_codes(), vec![110001]);
+    assert_eq!(r.json()["result"]["list"][0]["orderId"], "");
+    assert_eq!(r.json()["result"]["list"][0]["orderLinkId"], "never");
+}
+
+#[tokio::test]
+async fn amend_changes_price_and_qty_in_place() {
+    let (sim, c) = start(quiet()).await;
+    let placed = c
+        .post(
+            "/v5/order/create",
+            &single("linear", item("ETHUSDT", "Buy", "0.01", "2900", "am-1")),
+        )
+        .await;
+    let id = placed.json()["result"]["orderId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.post("/v5/order/amend-batch", &batch("linear", vec![
+        json!({"symbol": "ETHUSDT", "orderLinkId": "am-1", "price": "2901.5", "qty": "0.02"}),
+    ])).await;
+    assert_eq!(r.item_codes(), vec![0], "{}", r.text);
+    assert_eq!(r.json()["result"]["list"][0]["orderId"], id.as_str());
+    let o = &sim.state().open_orders[0];
+    assert_eq!(
+        (
+            o.order_id.as_str(),
+            o.order_link_id.as_str(),
+            o.price.as_str(),
+            o.qty.as_str()
+        ),
+        (id.as_str(), "am-1", "2901.50", "0.02")
+    );
+    let off =
+        json!({"category": "linear", "symbol": "ETHUSDT", "orderId": id, "price": "2901.555"})
+            .to_string();
+    assert_eq!(c.post("/v5/order/amend", &off).await.ret_code(), 10001);
+}
+
+#[tokio::test]
+async fn post_only_that_would_cross_is_acked_then_cancelled() {
+    let (sim, c) = start(quiet()).await;
+    let (_bid, ask) = c.ticker("BTCUSDT").await;
+    let body = single("linear", item("BTCUSDT", "Buy", "0.001", &ask, "po-cross"));
+    let r = c.post("/v5/order/create", &body).await;
+    assert_eq!(r.ret_code(), 0, "acked: the reject is asynchronous");
+    assert!(sim.state().open_orders.is_empty());
+    assert_eq!(sim.state().post_only_rejections, 1);
+    // Not open...
+    let open = c
+        .get(
+            "/v5/order/realtime",
+            "category=linear&symbol=BTCUSDT&orderLinkId=po-cross",
+        )
+        .await;
+    assert_eq!(open.json()["result"]["list"].as_array().unwrap().len(), 0);
+    // ...but among recent closed orders, with Bybit's reason.
+    let closed = c
+        .get(
+            "/v5/order/realtime",
+            "category=linear&symbol=BTCUSDT&orderLinkId=po-cross&openOnly=1",
+        )
+        .await;
+    let o = &closed.json()["result"]["list"][0];
+    assert_eq!(o["orderStatus"], "Cancelled");
+    assert_eq!(o["rejectReason"], "EC_PostOnlyWillTakeLiquidity");
+    assert_eq!(o["cumExecQty"], "0.000");
+}
+
+#[tokio::test]
+async fn resting_orders_fill_as_the_price_walks() {
+    let cfg = mm_sim::SimConfig {
+        tier: mm_sim::Tier::Unlimited,
+        walk_bps: 20,
+        ..Default::default()
+    };
+    let (sim, c) = start(cfg).await;
+    let (bid, ask) = c.ticker("ETHUSDT").await;
+    let grid = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64; // test-side only
+    let fmt = |t: i64| format!("{}.{:02}", t / 100, t % 100);
+    // One tick inside each side: passive now, crossed after a few 20 bps steps.
+    let buy = item("ETHUSDT", "Buy", "0.01", &fmt(grid(&bid) - 1), "f-buy");
+    let sell = item("ETHUSDT", "Sell", "0.01", &fmt(grid(&ask) + 1), "f-sell");
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", vec![buy, sell]))
+        .await;
+    assert_eq!(r.item_codes(), vec![0, 0], "{}", r.text);
+    assert_eq!(sim.state().open_orders.len(), 2);
+    for _ in 0..200 {
+        c.ticker("ETHUSDT").await;
+        if sim.state().open_orders.len() < 2 {
+            break;
+        }
+    }
+    let st = sim.state();
+    assert!(
+        st.fills >= 1,
+        "a 20 bps walk crosses a one-tick-away order within 200 steps"
+    );
+    assert_eq!(st.open_orders.len() as u64, 2 - st.fills);
+    let filled = c
+        .get(
+            "/v5/order/realtime",
+            "category=linear&symbol=ETHUSDT&openOnly=1",
+        )
+        .await;
+    let o = &filled.json()["result"]["list"][0];
+    assert_eq!(o["orderStatus"], "Filled");
+    assert_eq!(o["leavesQty"], "0.00");
+    assert_eq!(o["cumExecQty"], "0.01");
+}
+
+#[tokio::test]
+async fn every_ticker_poll_moves_the_price() {
+    let (_sim, c) = start(mm_sim::SimConfig::default()).await;
+    let mut last = c
+        .public("/v5/market/tickers", "category=linear")
+        .await
+        .json()["result"]["list"]
+        .clone();
+    assert_eq!(last.as_array().unwrap().len(), 4);
+    for _ in 0..20 {
+        let now = c
+            .public("/v5/market/tickers", "category=linear")
+            .await
+            .json()["result"]["list"]
+            .clone();
+        for (a, b) in last.as_array().unwrap().iter().zip(now.as_array().unwrap()) {
+            assert_ne!(a["bid1Price"], b["bid1Price"], "{}", b["symbol"]);
+            assert_ne!(a["ask1Price"], b["ask1Price"], "{}", b["symbol"]);
+        }
+        last = now;
+    }
+}
+
+#[tokio::test]
+async fn realtime_paginates_newest_first() {
+    let (_sim, c) = start(quiet()).await;
+    for chunk in 0..3 {
+        let items = (0..20)
+            .map(|i| {
+                let n = chunk * 20 + i;
+                item(
+                    "ETHUSDT",
+                    "Buy",
+                    "0.01",
+                    &format!("{}", 1000 + n),
+                    &format!("pg-{n:02}"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            c.post("/v5/order/create-batch", &batch("linear", items))
+                .await
+                .item_codes(),
+            vec![0; 20]
+        );
+    }
+    let mut seen = Vec::new();
+    let mut query = mm_bybit::OpenOrdersQuery::new(mm_bybit::Category::Linear);
+    query.symbol = Some("ETHUSDT".into());
+    query.limit = Some(25);
+    loop {
+        let r = c.get("/v5/order/realtime", &query.to_query_string()).await;
+        let page: Response<OpenOrdersResult> = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(page.ret_code, 0, "{}", r.text);
+        assert!(page.result.list.len() <= 25);
+        seen.extend(page.result.list.iter().map(|o| o.order_link_id.clone()));
+        if page.result.next_page_cursor.is_empty() {
+            break;
+        }
+        query.cursor = Some(page.result.next_page_cursor);
+    }
+    let expected: Vec<String> = (0..60).rev().map(|n| format!("pg-{n:02}")).collect();
+    assert_eq!(seen, expected);
+    // Default page size is 20; limit outside 1..=50 and linear without symbol are 10001.
+    let r = c
+        .get("/v5/order/realtime", "category=linear&symbol=ETHUSDT")
+        .await;
+    assert_eq!(r.json()["result"]["list"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        c.get(
+            "/v5/order/realtime",
+            "category=linear&symbol=ETHUSDT&limit=51"
+        )
+        .await
+        .ret_code(),
+        10001
+    );
+    assert_eq!(
+        c.get("/v5/order/realtime", "category=linear")
+            .await
+            .ret_code(),
+        10001
+    );
+    assert_eq!(
+        c.get(
+            "/v5/order/realtime",
+            "category=linear&symbol=ETHUSDT&cursor=bogus"
+        )
+        .await
+        .ret_code(),
+        10001
+    );
+}
+
+#[tokio::test]
+async fn cancel_all_by_symbol() {
+    let (sim, c) = start(quiet()).await;
+    let mut items = buys("ETHUSDT", 5, "ca-e");
+    items.push(item("BTCUSDT", "Buy", "0.001", "50000", "ca-b"));
+    assert_eq!(
+        c.post("/v5/order/create-batch", &batch("linear", items))
+            .await
+            .item_codes(),
+        vec![0; 6]
+    );
+    let r = c
+        .post(
+            "/v5/order/cancel-all",
+            &json!({"category": "linear", "symbol": "ETHUSDT"}).to_string(),
+        )
+        .await;
+    assert_eq!(r.ret_code(), 0);
+    let res: Response<mm_bybit::CancelAllResult> = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(res.result.success, "1");
+    assert_eq!(res.result.list.len(), 5);
+    assert!(
+        res.result
+            .list
+            .iter()
+            .all(|a| a.order_link_id.starts_with("ca-e"))
+    );
+    let open = sim.state().open_orders;
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].symbol, "BTCUSDT");
+    // Linear needs a filter.
+    assert_eq!(
+        c.post("/v5/order/cancel-all", r#"{"category":"linear"}"#)
+            .await
+            .ret_code(),
+        10001
+    );
+    assert_eq!(sim.state().orders_by_path["/v5/order/cancel-all"], 5);
+}
+
+#[tokio::test]
+async fn cancel_all_caps_linear_at_500() {
+    let (sim, c) = start(quiet()).await;
+    for chunk in 0..26 {
+        let items = (0..20)
+            .map(|i| {
+                let n = chunk * 20 + i;
+                item(
+                    "XRPUSDT",
+                    "Buy",
+                    "1",
+                    &format!("0.{:04}", 1000 + n),
+                    &format!("cap-{n}"),
+                )
+            })
+            .collect();
+        let r = c
+            .post("/v5/order/create-batch", &batch("linear", items))
+            .await;
+        assert_eq!(r.ret_code(), 0);
+        let want = if chunk < 25 { 0 } else { 110020 };
+        assert_eq!(r.item_codes(), vec![want; 20], "chunk {chunk}");
+    }
+    // 500 open per symbol is Bybit's cap: the 501st onwards are 110020.
+    assert_eq!(sim.state().open_orders.len(), 500);
+    let more = c
+        .post(
+            "/v5/order/create",
+            &single("linear", item("SOLUSDT", "Buy", "0.1", "100", "cap-sol")),
+        )
+        .await;
+    assert_eq!(more.ret_code(), 0);
+    let r = c
+        .post(
+            "/v5/order/cancel-all",
+            &json!({"category": "linear", "settleCoin": "USDT"}).to_string(),
+        )
+        .await;
+    let res: Response<mm_bybit::CancelAllResult> = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(res.result.list.len(), 500);
+    assert_eq!(sim.state().open_orders.len(), 1);
+}

@@ -1,17 +1,18 @@
 //! What one request does to the simulator, under its lock: authentication, rate limit, body
 //! parsing, the engine call, and the reply in Bybit's envelope. No I/O, no waiting.
 
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use mm_bybit::{
-    AmendOrder, BatchCreateItem, BatchItem, BatchRequest, CancelAll, CancelAllResult, CancelOrder,
-    Category, InstrumentsResult, ItemStatus, ListResult, MarketQuery, OpenOrdersQuery, OrderAck,
-    PlaceOrder, RateLimitStatus, Response, RetExtInfo, ServerTime, TickersResult, paths, retcode,
+    AmendOrder, BatchCreateItem, CancelAll, CancelAllResult, CancelOrder, Category,
+    OpenOrdersQuery, OrderAck, PlaceOrder, RateLimitStatus, RetExtInfo, ServerTime, paths, retcode,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{AuthError, authenticate};
+use crate::batch::{batch, item};
 use crate::engine::{Exchange, Reject, params};
+use crate::marketdata::{instruments, tickers};
+use crate::reply::{Reply, fail, ok, parse_json, too_many};
 use crate::server::{Inner, Shared};
 
 /// The endpoints served.
@@ -58,7 +59,7 @@ impl Endpoint {
         )
     }
 
-    fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Self::Create => paths::CREATE,
             Self::Amend => paths::AMEND,
@@ -75,67 +76,14 @@ impl Endpoint {
     }
 }
 
-/// A reply ready to send.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) rate: Option<RateLimitStatus>,
-    pub(crate) body: String,
-}
-
-fn envelope<T: Serialize>(code: i64, msg: &str, result: T, ext: RetExtInfo, now: u64) -> String {
-    let r = Response {
-        ret_code: code,
-        ret_msg: msg.to_string(),
-        result,
-        ret_ext_info: ext,
-        time: now,
-    };
-    serde_json::to_string(&r).unwrap_or_else(|e| format!("serialization failed: {e}"))
-}
-
-fn ok<T: Serialize>(result: T, ext: RetExtInfo, now: u64) -> Reply {
-    Reply {
-        status: StatusCode::OK,
-        rate: None,
-        body: envelope(0, "OK", result, ext, now),
-    }
-}
-
-fn fail(r: &Reject, now: u64) -> Reply {
-    let body = envelope(
-        r.code,
-        &r.msg,
-        serde_json::json!({}),
-        RetExtInfo::default(),
-        now,
-    );
-    Reply {
-        status: StatusCode::OK,
-        rate: None,
-        body,
-    }
-}
-
-fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, Reject> {
-    serde_json::from_str(body).map_err(params)
-}
-
-fn too_many() -> Reject {
-    Reject {
-        code: retcode::TOO_MANY_VISITS,
-        msg: retcode::TOO_MANY_VISITS_MSG.into(),
-    }
-}
-
 /// Per-request context for the private endpoints.
-struct Ctx<'a> {
-    shared: &'a Shared,
-    ep: Endpoint,
-    account: usize,
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) ep: Endpoint,
+    pub(crate) account: usize,
     /// The fault sequence number if this request is fault-eligible (for per-item rejects).
-    fault_seq: Option<u64>,
-    now: u64,
+    pub(crate) fault_seq: Option<u64>,
+    pub(crate) now: u64,
 }
 
 /// One request as received.
@@ -319,34 +267,9 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
     }
 }
 
-fn item(
-    cat: Category,
-    symbol: &str,
-    link: Option<&str>,
-    r: Result<OrderAck, Reject>,
-) -> (BatchItem, Option<Reject>) {
-    let base = BatchItem {
-        category: cat.as_str().into(),
-        symbol: symbol.into(),
-        order_id: String::new(),
-        order_link_id: link.unwrap_or("").into(),
-    };
-    match r {
-        Ok(a) => (
-            BatchItem {
-                order_id: a.order_id,
-                order_link_id: a.order_link_id,
-                ..base
-            },
-            None,
-        ),
-        Err(r) => (base, Some(r)),
-    }
-}
-
 /// Spends rate-limit units for this request; `(granted, status)`. Unlimited endpoints grant
 /// everything and report no status (no headers).
-fn charge(
+pub(crate) fn charge(
     cx: &Ctx<'_>,
     inner: &mut Inner,
     cat: Category,
@@ -373,23 +296,28 @@ fn charge(
     }
 }
 
-/// The injected reject for item `index`, counted.
-fn forced(cx: &Ctx<'_>, inner: &mut Inner, index: usize) -> Option<i64> {
+/// The injected reject for item `index` (cancels are never rejected this way).
+pub(crate) fn forced(cx: &Ctx<'_>, index: usize) -> Option<i64> {
     let seq = cx.fault_seq?;
     let amend = matches!(cx.ep, Endpoint::Amend | Endpoint::AmendBatch);
     if matches!(cx.ep, Endpoint::Cancel | Endpoint::CancelBatch) {
         return None;
     }
-    let code = cx
-        .shared
+    cx.shared
         .cfg
         .faults
-        .reject(cx.shared.cfg.seed, seq, index, amend)?;
-    crate::state::Counters::bump(&mut inner.counters.faults_injected, "reject", 1);
-    Some(code)
+        .reject(cx.shared.cfg.seed, seq, index, amend)
 }
 
-fn single<T: DeserializeOwned>(
+/// Counts an injected reject once it actually decided the outcome (an item that failed
+/// validation first was not rejected by the fault).
+pub(crate) fn count_forced(inner: &mut Inner, forced: Option<i64>, err: Option<&Reject>) {
+    if forced.is_some() && err.map(|e| e.code) == forced {
+        crate::state::Counters::bump(&mut inner.counters.faults_injected, "reject", 1);
+    }
+}
+
+pub(crate) fn single<T: DeserializeOwned>(
     cx: &Ctx<'_>,
     inner: &mut Inner,
     body: &str,
@@ -408,174 +336,13 @@ fn single<T: DeserializeOwned>(
     let reply = if granted == 0 {
         fail(&too_many(), cx.now)
     } else {
-        let f = forced(cx, inner, 0);
-        match exec(&mut inner.ex, cat, &req, f) {
+        let f = forced(cx, 0);
+        let res = exec(&mut inner.ex, cat, &req, f);
+        count_forced(inner, f, res.as_ref().err());
+        match res {
             Ok(ack) => ok(ack, RetExtInfo::default(), cx.now),
             Err(r) => fail(&r, cx.now),
         }
     };
     Reply { rate, ..reply }
-}
-
-fn batch<T, R>(
-    cx: &Ctx<'_>,
-    inner: &mut Inner,
-    body: &str,
-    mut exec: impl FnMut(&mut Exchange, Category, &T, Option<i64>) -> (R, Option<Reject>),
-) -> Reply
-where
-    T: DeserializeOwned,
-    R: Serialize + BlankItem<T>,
-{
-    let req: BatchRequest<T> = match parse_json(body) {
-        Ok(r) => r,
-        Err(r) => return fail(&r, cx.now),
-    };
-    let (cat, n) = (req.category, req.request.len());
-    if n == 0 || n > cat.batch_limit() {
-        // UNCONFIRMED which code Bybit uses for an over-size batch; 10001 is the safe guess.
-        let msg = format!(
-            "batch of {n} orders; {} allows 1..={}",
-            cat.as_str(),
-            cat.batch_limit()
-        );
-        return fail(&params(msg), cx.now);
-    }
-    crate::state::Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), n as u64);
-    let per_order = cat.batch_costs_per_order();
-    let want = if per_order {
-        u32::try_from(n).unwrap_or(u32::MAX)
-    } else {
-        1
-    };
-    let (granted, rate) = charge(cx, inner, cat, want, per_order);
-    if granted == 0 {
-        return Reply {
-            rate,
-            ..fail(&too_many(), cx.now)
-        };
-    }
-    let fits = if per_order { granted as usize } else { n };
-    let mut list = Vec::with_capacity(n);
-    let mut codes = Vec::with_capacity(n);
-    for (i, it) in req.request.iter().enumerate() {
-        if i >= fits {
-            // UNCONFIRMED per-item code for the rate-limited tail; 10006 is the likely one.
-            inner.counters.rate_limit_rejections += 1;
-            list.push(R::blank(cat, it));
-            codes.push(ItemStatus {
-                code: retcode::TOO_MANY_VISITS,
-                msg: retcode::TOO_MANY_VISITS_MSG.into(),
-            });
-            continue;
-        }
-        let f = forced(cx, inner, i);
-        let (r, err) = exec(&mut inner.ex, cat, it, f);
-        list.push(r);
-        codes.push(match err {
-            None => ItemStatus {
-                code: 0,
-                msg: "OK".into(),
-            },
-            Some(e) => ItemStatus {
-                code: e.code,
-                msg: e.msg,
-            },
-        });
-    }
-    Reply {
-        rate,
-        ..ok(ListResult { list }, RetExtInfo { list: codes }, cx.now)
-    }
-}
-
-/// The failed-item entry of a batch reply for an item that was never attempted.
-pub(crate) trait BlankItem<T> {
-    fn blank(cat: Category, item: &T) -> Self;
-}
-
-impl BlankItem<PlaceOrder> for BatchCreateItem {
-    fn blank(cat: Category, p: &PlaceOrder) -> Self {
-        Self {
-            category: cat.as_str().into(),
-            symbol: p.symbol.clone(),
-            order_link_id: p.order_link_id.clone().unwrap_or_default(),
-            ..Default::default()
-        }
-    }
-}
-
-impl BlankItem<AmendOrder> for BatchItem {
-    fn blank(cat: Category, a: &AmendOrder) -> Self {
-        item(cat, &a.symbol, a.order_link_id.as_deref(), Err(too_many())).0
-    }
-}
-
-impl BlankItem<CancelOrder> for BatchItem {
-    fn blank(cat: Category, c: &CancelOrder) -> Self {
-        item(cat, &c.symbol, c.order_link_id.as_deref(), Err(too_many())).0
-    }
-}
-
-fn tickers(ex: &mut Exchange, query: &str, now: u64) -> Reply {
-    let q = match MarketQuery::from_query_string(query) {
-        Ok(q) => q,
-        Err(e) => return fail(&params(e), now),
-    };
-    let symbols: Vec<String> = match &q.symbol {
-        Some(s) => match ex.market(q.category, s) {
-            Ok(_) => vec![s.clone()],
-            Err(_) => {
-                return fail(
-                    &Reject {
-                        code: retcode::PARAMS_ERROR,
-                        msg: "Not supported symbols".into(),
-                    },
-                    now,
-                );
-            }
-        },
-        None => ex
-            .markets
-            .values()
-            .filter(|m| m.category == q.category)
-            .map(|m| m.symbol.clone())
-            .collect(),
-    };
-    let mut list = Vec::with_capacity(symbols.len());
-    for s in &symbols {
-        // Every poll of a symbol moves it exactly one step: a client polling once per tick sees
-        // every price move every tick.
-        ex.step_market(s, now);
-        if let Some(m) = ex.markets.get(s) {
-            list.push(m.ticker());
-        }
-    }
-    ok(
-        TickersResult {
-            category: q.category.as_str().into(),
-            list,
-        },
-        RetExtInfo::default(),
-        now,
-    )
-}
-
-fn instruments(ex: &Exchange, query: &str, now: u64) -> Reply {
-    let q = match MarketQuery::from_query_string(query) {
-        Ok(q) => q,
-        Err(e) => return fail(&params(e), now),
-    };
-    let list = ex
-        .markets
-        .values()
-        .filter(|m| m.category == q.category && q.symbol.as_ref().is_none_or(|s| *s == m.symbol))
-        .map(|m| m.instrument())
-        .collect();
-    let r = InstrumentsResult {
-        category: q.category.as_str().into(),
-        list,
-        next_page_cursor: String::new(),
-    };
-    ok(r, RetExtInfo::default(), now)
 }

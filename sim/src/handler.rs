@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use mm_bybit::headers;
 
 use crate::conn::Conn;
-use crate::dispatch::{self, Endpoint, Reply};
+use crate::dispatch::{self, Endpoint};
 use crate::faults::Fault;
+use crate::reply::Reply;
 use crate::server::Shared;
 use crate::state::Counters;
 

@@ -20,6 +20,7 @@
 //! ```
 
 mod auth;
+mod batch;
 mod config;
 mod conn;
 mod decimal;
@@ -28,12 +29,15 @@ mod engine;
 mod faults;
 mod handler;
 mod market;
+mod marketdata;
 mod order;
 mod ratelimit;
 mod realtime;
+mod reply;
 mod rng;
 mod server;
 mod state;
+mod sweep;
 
 pub use config::{Limits, Line, SimConfig, SimInstrument, Tier};
 pub use faults::FaultSpec;

@@ -4,7 +4,7 @@
 pub const API_KEY: &str = "X-BAPI-API-KEY";
 /// Request header: UTC milliseconds when the request was signed.
 pub const TIMESTAMP: &str = "X-BAPI-TIMESTAMP";
-/// Request header: lowercase-hex HMAC-SHA256 signature (see [`crate::sign`]).
+/// Request header: lowercase-hex HMAC-SHA256 signature (see [`crate::sign()`]).
 pub const SIGN: &str = "X-BAPI-SIGN";
 /// Request header: how long (ms) after `TIMESTAMP` the request stays valid; Bybit's default is 5000.
 pub const RECV_WINDOW: &str = "X-BAPI-RECV-WINDOW";

@@ -82,7 +82,7 @@ async fn batch_over_budget_processes_the_leading_items_and_fails_the_tail_with_1
 #[tokio::test]
 async fn the_window_rolls() {
     let mut limits = Limits::for_tier(Tier::Default);
-    limits.uid_window_ms = 300;
+    limits.uid_window_ms = 1000; // Bybit's rolling second
     let (_sim, c) = start(SimConfig {
         limits: Some(limits),
         walk_bps: 0,
@@ -96,9 +96,9 @@ async fn the_window_rolls() {
     let r = c
         .post("/v5/order/create-batch", &batch("linear", items(1, "b")))
         .await;
-    // (Unless this machine took 300 ms between two loopback requests.)
+    // (Unless this machine took a whole second between two loopback requests.)
     assert_eq!(r.ret_code(), 10006);
-    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1050)).await;
     let r = c
         .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
         .await;
@@ -134,6 +134,7 @@ async fn single_endpoint_over_budget_is_10006() {
 async fn custom_limits_and_realtime_budget() {
     let mut limits = Limits::for_tier(Tier::Unlimited);
     limits.set("/v5/order/realtime", Line::All, 2);
+    limits.uid_window_ms = 60_000;
     let cfg = SimConfig {
         limits: Some(limits),
         ..quiet()

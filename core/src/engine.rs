@@ -1,14 +1,67 @@
-//! The engine: owns every decision. (Public API fixed; internals in progress.)
+//! The engine: owns every decision.
+//!
+//! One `Engine` value holds the whole state of a session; `handle` is the only
+//! way in, `poll_effect` / `poll_timeout` the only ways out (see the crate
+//! docs for the run-loop contract). The work is split by job:
+//!
+//! | module      | job |
+//! |-------------|-----|
+//! | `tick`      | tick lifecycle: conflation, config at the boundary, stale drops, `TickDone` |
+//! | `quote`     | book checks and the ladder, in integer ticks |
+//! | `reconcile` | desired ladder vs tracked orders: keep / amend / cancel / place |
+//! | `orders`    | every order's state, the bounded history of gone ones |
+//! | `bus`       | command queues, coalescing into batches |
+//! | `schedule`  | what to send next: priority, in-flight bound, budget, deadlines |
+//! | `budget`    | per-endpoint rolling-second rate budget |
+//! | `apply`     | replies to order commands: accepted / rejected / ambiguous |
+//! | `settle`    | open-orders queries that settle `Unknown` orders |
+//! | `shutdown`  | cancel-all, verify empty, `Stopped` |
+//! | `out`       | effects and deterministic log lines |
+//!
+//! Decisions taken here beyond design.md (each is explained where it lives):
+//! - A symbol missing from a tick (after conflation) counts as a missing book:
+//!   no quotes, its orders are cancelled. Books are not carried over between
+//!   ticks, so a shell that stops sending a symbol cannot leave us quoting it.
+//! - Every level whose slot holds a busy order (pending or unknown) is frozen
+//!   for the tick, Live orders of that slot included.
+//! - `coalesced` counts orders that travelled in a batch of two or more (as
+//!   `TickStats` documents); a batch of one still uses the batch endpoint.
+//! - Routine "cancelled as asked" outcomes are summarised per tick, not logged
+//!   one by one; every other order that goes away is logged with its reason.
+//! - Create answered 110072 ("already exists") becomes `Unknown` and is
+//!   settled by a query, which confirms its real price and status.
+//! - HTTP 403 (IP limit) means nothing was applied: every order of the
+//!   request goes back to its queue and all sending pauses for 10 s.
 
-use std::collections::VecDeque;
+mod apply;
+mod budget;
+mod bus;
+mod orders;
+mod out;
+mod quote;
+mod reconcile;
+mod schedule;
+mod settle;
+mod shutdown;
+mod tick;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError};
-use crate::domain::Instrument;
-use crate::effect::Effect;
-use crate::input::Input;
+use crate::domain::{Instrument, Side};
+use crate::effect::{Effect, Endpoint, Op, TickStats};
+use crate::input::{Input, RequestId};
 use crate::time::Timestamp;
+
+use self::budget::Budget;
+use self::bus::Bus;
+use self::orders::OrderTable;
+use self::out::Out;
+use self::settle::Settle;
+use self::shutdown::Shutdown;
+use self::tick::{Conflated, TickState};
 
 /// Names a session; prefixes every orderLinkId, so it is short and plain:
 /// 1 to 16 characters of `[A-Za-z0-9]`.
@@ -36,6 +89,7 @@ impl SessionId {
 }
 
 /// Orders core tracks right now, by state class (gauges for metrics/status).
+/// `gone` is cumulative: every order that ever left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderCounts {
     pub pending_new: u64,
@@ -46,11 +100,99 @@ pub struct OrderCounts {
     pub gone: u64,
 }
 
+/// The state class of a tracked (not gone) order, as `Engine::orders` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OrderState {
+    PendingNew,
+    Live,
+    PendingAmend,
+    PendingCancel,
+    Unknown,
+}
+
+/// One tracked order, for status pages and tests. Price and qty are what core
+/// believes rests (for a pending amend: the price before the amend).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_link_id: String,
+    pub order_id: String,
+    pub symbol: String,
+    pub side: Side,
+    pub level: u32,
+    pub price: String,
+    pub qty: String,
+    pub state: OrderState,
+}
+
+/// Cumulative counters since the session began (metrics read these; the
+/// per-tick view is `TickStats`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Totals {
+    pub ticks: u64,
+    pub orders_created: u64,
+    pub commands: BTreeMap<Op, u64>,
+    pub coalesced: BTreeMap<Op, u64>,
+    pub requests: BTreeMap<Endpoint, u64>,
+    pub fallbacks: u64,
+    pub rejects: u64,
+    pub stale_drops: u64,
+    pub conflated: u64,
+    pub rate_deferrals: u64,
+    pub requeued: u64,
+    /// Symbol-ticks whose book was refused (missing, stale, crossed, off-grid).
+    pub books_refused: u64,
+    /// Replies for request ids core does not have in flight.
+    pub unknown_replies: u64,
+    /// Inputs whose `now_ms` went backwards and was clamped.
+    pub clock_clamps: u64,
+    /// HTTP 403 (IP limit) pauses.
+    pub ip_pauses: u64,
+    /// Orders that became `Unknown` (ambiguous outcome).
+    pub unknowns: u64,
+    /// Every order that left, by reason class.
+    pub gone_by_reason: BTreeMap<String, u64>,
+}
+
+/// A symbol core can trade, in symbol order (its index is the `sym` used
+/// everywhere inside the engine, so index order is symbol order).
+struct Sym {
+    name: String,
+    instrument: usize,
+}
+
 pub struct Engine {
     config: Config,
     instruments: Vec<Instrument>,
+    syms: Vec<Sym>,
     session: SessionId,
-    effects: VecDeque<Effect>,
+    out: Out,
+    orders: OrderTable,
+    next_seq: u64,
+    next_request: u64,
+    bus: Bus,
+    budget: Budget,
+    inflight: BTreeMap<RequestId, schedule::Pending>,
+    /// Order-command requests in flight, by `bus::op_index`.
+    inflight_ops: [u32; 3],
+    /// Endpoints the budget held back at the last pump (for the wake time).
+    blocked: BTreeSet<Endpoint>,
+    /// Endpoints currently deferring (a deferral is counted once per episode).
+    deferring: BTreeSet<Endpoint>,
+    pause_until: Option<Timestamp>,
+    tick: Option<TickState>,
+    /// Per symbol: why its book is refused, while it is (logged on change).
+    refused: Vec<Option<&'static str>>,
+    conflated: Option<Conflated>,
+    ticks_started: u64,
+    stats: TickStats,
+    totals: Totals,
+    pending_config: Option<Config>,
+    settle: Settle,
+    shutdown: Option<Shutdown>,
+    stopped: bool,
+    /// Symbols core ever sent an order for (shutdown clears them all).
+    traded: BTreeSet<u32>,
+    wake: Option<Timestamp>,
 }
 
 impl Engine {
@@ -61,31 +203,123 @@ impl Engine {
         session: SessionId,
     ) -> Result<Engine, ConfigError> {
         config.validate_for(&instruments)?;
+        let mut syms: Vec<Sym> = Vec::new();
+        let mut order: Vec<usize> = (0..instruments.len()).collect();
+        order.sort_by(|a, b| instruments[*a].symbol.cmp(&instruments[*b].symbol));
+        for i in order {
+            if syms.last().is_none_or(|s| s.name != instruments[i].symbol) {
+                syms.push(Sym {
+                    name: instruments[i].symbol.clone(),
+                    instrument: i,
+                });
+            }
+        }
+        let budget = Budget::new(&config.rate_limits);
         Ok(Engine {
             config,
             instruments,
+            syms,
             session,
-            effects: VecDeque::new(),
+            out: Out::new(),
+            orders: OrderTable::default(),
+            next_seq: 1,
+            next_request: 1,
+            bus: Bus::default(),
+            budget,
+            inflight: BTreeMap::new(),
+            inflight_ops: [0; 3],
+            blocked: BTreeSet::new(),
+            deferring: BTreeSet::new(),
+            pause_until: None,
+            tick: None,
+            refused: Vec::new(),
+            conflated: None,
+            ticks_started: 0,
+            stats: TickStats::default(),
+            totals: Totals::default(),
+            pending_config: None,
+            settle: Settle::default(),
+            shutdown: None,
+            stopped: false,
+            traded: BTreeSet::new(),
+            wake: None,
         })
     }
 
     pub fn handle(&mut self, input: Input) {
-        let _ = input;
+        debug_assert!(
+            self.out.effects.is_empty(),
+            "drain poll_effect() until None before the next handle()"
+        );
+        let t = input.now_ms();
+        if let Some(back) = self.out.advance(t) {
+            self.totals.clock_clamps += 1;
+            self.out.warn(format!(
+                "clock went back {back} ms; clamped to the last input's time"
+            ));
+        }
+        if self.stopped {
+            self.out
+                .warn(format!("{} after Stopped ignored", input_name(&input)));
+            return;
+        }
+        match input {
+            Input::Tick { books, .. } => self.on_tick(books),
+            Input::Response {
+                request_id,
+                outcome,
+                ..
+            } => self.on_response(request_id, outcome),
+            Input::Wake { .. } => {}
+            Input::ConfigChanged { config, .. } => self.on_config(config),
+            Input::Shutdown { .. } => self.on_shutdown(),
+        }
+        self.drop_stale();
+        self.shutdown_progress();
+        self.pump();
+        self.maybe_finish_tick();
+        self.shutdown_progress();
+        self.announce_wake();
     }
 
     #[must_use]
     pub fn poll_effect(&mut self) -> Option<Effect> {
-        self.effects.pop_front()
+        self.out.effects.pop_front()
     }
 
     /// The next time core wants a `Wake`, if any.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        None
+        self.wake
     }
 
     pub fn order_counts(&self) -> OrderCounts {
-        OrderCounts::default()
+        self.orders.counts()
+    }
+
+    /// Every tracked (not gone) order, in creation order.
+    pub fn orders(&self) -> Vec<OrderView> {
+        self.orders
+            .iter()
+            .map(|(_, o)| {
+                let inst = self.inst(o.sym);
+                OrderView {
+                    order_link_id: o.link.clone(),
+                    order_id: o.order_id.clone(),
+                    symbol: self.syms[o.sym as usize].name.clone(),
+                    side: o.side,
+                    level: o.level,
+                    price: inst.price_string(o.price),
+                    qty: inst.qty_string(o.qty),
+                    state: o.state.class(),
+                }
+            })
+            .collect()
+    }
+
+    /// Cumulative counters since the session began.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
     }
 
     pub fn config(&self) -> &Config {
@@ -102,6 +336,77 @@ impl Engine {
 
     /// True once `Effect::Stopped` has been emitted.
     pub fn is_stopped(&self) -> bool {
-        false
+        self.stopped
+    }
+
+    fn inst(&self, sym: u32) -> &Instrument {
+        &self.instruments[self.syms[sym as usize].instrument]
+    }
+
+    fn sym_index(&self, name: &str) -> Option<u32> {
+        self.syms
+            .binary_search_by(|s| s.name.as_str().cmp(name))
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn on_response(&mut self, id: RequestId, outcome: crate::input::Outcome) {
+        let Some(pending) = self.inflight.remove(&id) else {
+            self.totals.unknown_replies += 1;
+            self.out.warn(format!(
+                "reply for r{} which is not in flight: ignored",
+                id.0
+            ));
+            return;
+        };
+        match pending {
+            schedule::Pending::Orders(p) => self.apply_orders(id, p, outcome),
+            schedule::Pending::Query(seq) => self.apply_query(id, seq, outcome),
+            schedule::Pending::CancelAll(sym) => self.apply_cancel_all(id, sym, outcome),
+            schedule::Pending::List(sym) => self.apply_list(id, sym, outcome),
+        }
+    }
+
+    fn on_config(&mut self, config: Config) {
+        if self.shutdown.is_some() {
+            self.out
+                .warn("config change during shutdown ignored".to_string());
+            return;
+        }
+        match config.validate_for(&self.instruments) {
+            Ok(()) => {
+                self.out
+                    .info("config change accepted; applies at the next tick".to_string());
+                self.pending_config = Some(config);
+            }
+            Err(e) => {
+                let why: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
+                self.out.error(format!(
+                    "config change refused, keeping the old one: {}",
+                    why.join("; ")
+                ));
+            }
+        }
+    }
+
+    /// Emits `WakeAt` when the earliest deadline changed.
+    fn announce_wake(&mut self) {
+        let next = self.next_deadline();
+        if next != self.wake {
+            self.wake = next;
+            if let Some(t) = next {
+                self.out.emit(Effect::WakeAt(t));
+            }
+        }
+    }
+}
+
+fn input_name(input: &Input) -> &'static str {
+    match input {
+        Input::Tick { .. } => "tick",
+        Input::Response { .. } => "response",
+        Input::Wake { .. } => "wake",
+        Input::ConfigChanged { .. } => "config change",
+        Input::Shutdown { .. } => "shutdown",
     }
 }

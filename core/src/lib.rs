@@ -38,11 +38,12 @@ pub mod input;
 pub mod journal;
 pub mod replay;
 pub mod time;
+pub mod virtual_exchange;
 
 pub use config::{Config, ConfigError};
 pub use decimal::Decimal;
 pub use domain::{Category, Instrument, Lots, Side, Ticks};
 pub use effect::{Effect, Endpoint, LogEvent, Op, Request, RequestKind, TickStats};
-pub use engine::{Engine, OrderCounts, SessionId};
+pub use engine::{Engine, OrderCounts, OrderState, OrderView, SessionId, Totals};
 pub use input::{BookTop, Input, Outcome, Reply, RequestId};
 pub use time::Timestamp;

@@ -1,0 +1,316 @@
+//! Replies to order commands, applied order by order.
+//!
+//! | outcome                                    | batch request                  | single request |
+//! |--------------------------------------------|--------------------------------|----------------|
+//! | reply, retCode 0                           | per item, table below          | the order's code is 0 |
+//! | reply, retCode 10006 / 429                 | all re-queued (budget backs off) | re-queued |
+//! | reply, retCode 10000 / 10016               | all Unknown                    | Unknown |
+//! | reply, other retCode                       | fallback: each order re-queued as a single request | the order's code, table below |
+//! | reply, item lists of the wrong length      | all Unknown                    | - |
+//! | Timeout, Transport, Malformed              | all Unknown                    | Unknown |
+//! | HTTP 403 (IP limit)                        | all re-queued, sending paused 10 s | same |
+//! | HTTP 429                                   | all re-queued (budget backs off) | same |
+//! | HTTP 5xx                                   | fallback to singles            | Unknown |
+//! | other HTTP status                          | fallback to singles            | rejected for good |
+//!
+//! Per order (item code, or a single request's retCode):
+//!
+//! | code                    | create                  | amend                    | cancel |
+//! |-------------------------|-------------------------|--------------------------|--------|
+//! | 0                       | Live (order id)         | Live at the new price    | Gone(cancelled) |
+//! | 10006, 429              | re-queued               | re-queued                | re-queued |
+//! | 10000, 10016            | Unknown                 | Unknown                  | Unknown |
+//! | 110072 (exists)         | Unknown, settled by query | rejected (Live unchanged) | rejected (stays Live) |
+//! | 110001                  | Gone(rejected)          | Gone(not_open)           | Gone(not_open) |
+//! | 110008, 170213          | Gone(rejected)          | Live unchanged           | Gone(not_open) |
+//! | anything else           | Gone(rejected)          | Live unchanged           | stays Live (next tick retries) |
+//!
+//! A fallback after a whole-batch failure is safe even if the batch was in
+//! fact applied: a create resent with its orderLinkId answers 110072, a cancel
+//! of a cancelled order 110001, an amend to the same price is a no-op.
+
+use crate::effect::Op;
+use crate::engine::Engine;
+use crate::engine::bus::Key;
+use crate::engine::orders::{Ambiguous, Seq, State};
+use crate::engine::schedule::OrdersSent;
+use crate::input::{Ack, Outcome, Reply, RequestId};
+
+/// How long all sending pauses after an HTTP 403 (Bybit's IP limit).
+const IP_PAUSE_MS: u64 = 10_000;
+
+enum Fate {
+    Done,
+    Requeue,
+    Unknown,
+}
+
+/// Outside text in a log line: one line, bounded, so the log stays readable.
+pub(super) fn clean(text: &str) -> String {
+    text.chars()
+        .take(120)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+impl Engine {
+    pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
+        let i = crate::engine::bus::op_index(sent.op);
+        self.inflight_ops[i] = self.inflight_ops[i].saturating_sub(1);
+        let now = self.out.now;
+        match outcome {
+            Outcome::Reply(r) => {
+                if let Some(rl) = &r.rate_limit {
+                    self.budget.correct(sent.endpoint, now, rl);
+                }
+                match r.ret_code {
+                    0 if sent.batch => self.apply_items(id, &sent, &r),
+                    10006 | 429 => {
+                        let why = format!("retCode {}", r.ret_code);
+                        self.rate_limited(id, &sent, r.rate_limit.is_none(), &why);
+                    }
+                    10000 | 10016 => {
+                        self.ambiguous(id, &sent, &format!("retCode {}", r.ret_code));
+                    }
+                    code if sent.batch => {
+                        let why = format!("retCode {code} {}", clean(&r.ret_msg));
+                        self.fall_back(id, &sent, &why);
+                    }
+                    code => {
+                        let fate = self.apply_code(
+                            sent.op,
+                            sent.seqs[0],
+                            code,
+                            &r.ret_msg,
+                            r.acks.first(),
+                        );
+                        self.handle_fates(id, &sent, &[(sent.seqs[0], fate)]);
+                    }
+                }
+            }
+            Outcome::Timeout => self.ambiguous(id, &sent, "timeout"),
+            Outcome::Transport(e) => {
+                self.ambiguous(id, &sent, &format!("transport error: {}", clean(&e)));
+            }
+            Outcome::Malformed(e) => {
+                self.ambiguous(id, &sent, &format!("malformed reply: {}", clean(&e)));
+            }
+            Outcome::HttpStatus(403) => self.ip_limited(id, &sent),
+            Outcome::HttpStatus(429) => self.rate_limited(id, &sent, true, "http 429"),
+            Outcome::HttpStatus(s) if sent.batch => self.fall_back(id, &sent, &format!("http {s}")),
+            Outcome::HttpStatus(s) if (500..600).contains(&s) => {
+                self.ambiguous(id, &sent, &format!("http {s}"));
+            }
+            Outcome::HttpStatus(s) => {
+                let fate = self.reject(sent.op, sent.seqs[0], &format!("http {s}"));
+                self.handle_fates(id, &sent, &[(sent.seqs[0], fate)]);
+            }
+        }
+    }
+
+    fn apply_items(&mut self, id: RequestId, sent: &OrdersSent, r: &Reply) {
+        let n = sent.seqs.len();
+        if r.codes.len() != n || r.acks.len() != n {
+            let why = format!(
+                "reply lists {} results and {} codes for {n} orders",
+                r.acks.len(),
+                r.codes.len()
+            );
+            self.ambiguous(id, sent, &why);
+            return;
+        }
+        let mut fates = Vec::with_capacity(n);
+        for (k, &seq) in sent.seqs.iter().enumerate() {
+            let ack = &r.acks[k];
+            let ours = self.orders.get(seq).map(|o| o.link.as_str());
+            let fate = if !ack.order_link_id.is_empty() && ours != Some(ack.order_link_id.as_str())
+            {
+                // Results out of order or for someone else's order: we
+                // cannot tell what happened to ours.
+                Fate::Unknown
+            } else {
+                self.apply_code(sent.op, seq, r.codes[k].code, &r.codes[k].msg, Some(ack))
+            };
+            fates.push((seq, fate));
+        }
+        self.handle_fates(id, sent, &fates);
+    }
+
+    /// Re-queues and marks unknown what the per-order table says, with one
+    /// log line per request for each.
+    fn handle_fates(&mut self, id: RequestId, sent: &OrdersSent, fates: &[(Seq, Fate)]) {
+        let mut requeued = 0u64;
+        let mut unknown = 0u64;
+        for (seq, fate) in fates {
+            match fate {
+                Fate::Done => {}
+                Fate::Requeue => {
+                    self.requeue(sent.op, *seq, !sent.batch);
+                    requeued += 1;
+                }
+                Fate::Unknown => {
+                    self.make_unknown(*seq, sent.op);
+                    unknown += 1;
+                }
+            }
+        }
+        let ep = sent.endpoint.name();
+        if requeued > 0 {
+            self.stats.requeued += requeued;
+            self.totals.requeued += requeued;
+            self.out.warn(format!(
+                "r{} {ep}: {requeued} orders answered rate-limited: re-queued",
+                id.0
+            ));
+        }
+        if unknown > 0 {
+            self.out.warn(format!(
+                "r{} {ep}: {unknown} orders with an ambiguous result: unknown, settling",
+                id.0
+            ));
+        }
+    }
+
+    fn apply_code(&mut self, op: Op, seq: Seq, code: i64, msg: &str, ack: Option<&Ack>) -> Fate {
+        match code {
+            10006 | 429 => return Fate::Requeue,
+            10000 | 10016 => return Fate::Unknown,
+            _ => {}
+        }
+        let Some(o) = self.orders.get_mut(seq) else {
+            return Fate::Done;
+        };
+        match (op, code) {
+            (Op::Place, 0) => {
+                o.state = State::Live;
+                if let Some(a) = ack.filter(|a| !a.order_id.is_empty()) {
+                    o.order_id.clone_from(&a.order_id);
+                }
+                Fate::Done
+            }
+            (Op::Place, 110_072) => Fate::Unknown,
+            (Op::Amend, 0) => {
+                if let State::PendingAmend { price, qty } = o.state {
+                    o.price = price;
+                    o.qty = qty;
+                }
+                o.state = State::Live;
+                Fate::Done
+            }
+            (Op::Cancel, 0) => {
+                self.gone(seq, "cancelled", "");
+                Fate::Done
+            }
+            (Op::Amend, 110_001) | (Op::Cancel, 110_001 | 110_008 | 170_213) => {
+                let detail = format!("{} answered {code} {}", op.name(), clean(msg));
+                self.gone(seq, "not_open", &detail);
+                Fate::Done
+            }
+            _ => self.reject(op, seq, &format!("{code} {}", clean(msg))),
+        }
+    }
+
+    /// Rejected for good: a create is gone; an amend or cancel leaves the
+    /// order Live as it was (the next tick decides again).
+    fn reject(&mut self, op: Op, seq: Seq, why: &str) -> Fate {
+        self.stats.rejects += 1;
+        self.totals.rejects += 1;
+        if op == Op::Place {
+            self.gone(seq, "rejected", why);
+            return Fate::Done;
+        }
+        if let Some(o) = self.orders.get_mut(seq) {
+            o.state = State::Live;
+            let link = o.link.clone();
+            self.out.warn(format!(
+                "{} of {link} rejected ({why}): order stays live",
+                op.name()
+            ));
+        }
+        Fate::Done
+    }
+
+    pub(super) fn make_unknown(&mut self, seq: Seq, op: Op) {
+        let Some(o) = self.orders.get_mut(seq) else {
+            return;
+        };
+        o.state = State::Unknown(match op {
+            Op::Place => Ambiguous::Create,
+            Op::Amend => Ambiguous::Amend,
+            Op::Cancel => Ambiguous::Cancel,
+        });
+        self.totals.unknowns += 1;
+        self.settle.add(seq, self.out.now);
+    }
+
+    fn requeue(&mut self, op: Op, seq: Seq, single: bool) {
+        if let Some(o) = self.orders.get(seq) {
+            let key = Key {
+                sym: o.sym,
+                side: o.side,
+                level: o.level,
+                seq,
+            };
+            self.bus.push(op, key, single);
+        }
+    }
+
+    fn ambiguous(&mut self, id: RequestId, sent: &OrdersSent, why: &str) {
+        for &seq in &sent.seqs {
+            self.make_unknown(seq, sent.op);
+        }
+        self.out.warn(format!(
+            "r{} {} {why}: {} orders unknown, settling",
+            id.0,
+            sent.endpoint.name(),
+            sent.seqs.len()
+        ));
+    }
+
+    fn fall_back(&mut self, id: RequestId, sent: &OrdersSent, why: &str) {
+        for &seq in &sent.seqs {
+            self.requeue(sent.op, seq, true);
+        }
+        self.stats.fallbacks += 1;
+        self.totals.fallbacks += 1;
+        self.out.warn(format!(
+            "r{} {} failed as a whole ({why}): {} orders fall back to single requests",
+            id.0,
+            sent.endpoint.name(),
+            sent.seqs.len()
+        ));
+    }
+
+    fn rate_limited(&mut self, id: RequestId, sent: &OrdersSent, no_header: bool, why: &str) {
+        let now = self.out.now;
+        if no_header {
+            self.budget.exhaust(sent.endpoint, now, now.plus_ms(1000));
+        }
+        for &seq in &sent.seqs {
+            self.requeue(sent.op, seq, !sent.batch);
+        }
+        let n = sent.seqs.len() as u64;
+        self.stats.requeued += n;
+        self.totals.requeued += n;
+        self.out.warn(format!(
+            "r{} {} rate limited ({why}): {n} orders re-queued",
+            id.0,
+            sent.endpoint.name()
+        ));
+    }
+
+    fn ip_limited(&mut self, id: RequestId, sent: &OrdersSent) {
+        let now = self.out.now;
+        self.pause_until = Some(now.plus_ms(IP_PAUSE_MS));
+        self.totals.ip_pauses += 1;
+        for &seq in &sent.seqs {
+            self.requeue(sent.op, seq, !sent.batch);
+        }
+        self.out.error(format!(
+            "r{} {}: HTTP 403 (IP rate limit), nothing applied: {} orders re-queued, all sending paused {IP_PAUSE_MS} ms",
+            id.0,
+            sent.endpoint.name(),
+            sent.seqs.len()
+        ));
+    }
+}

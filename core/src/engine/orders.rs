@@ -1,0 +1,185 @@
+//! Order tracking: every order core ever asked for is in exactly one state.
+//! Tracked orders live in `active`; an order that goes away leaves `active`
+//! for a bounded history (and a counter by reason in `Totals`), so a
+//! days-long session does not grow without bound.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::domain::{Lots, Side, Ticks};
+use crate::engine::{Engine, OrderCounts, OrderState};
+use crate::time::Timestamp;
+
+/// The counter in an orderLinkId `{session}-{seq}`: the order's key.
+pub(super) type Seq = u64;
+
+/// Which command's outcome is unknown (decides how a query settles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ambiguous {
+    Create,
+    Amend,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum State {
+    /// Create decided (queued or in flight).
+    PendingNew,
+    Live,
+    /// Amend decided (queued or in flight) to this price and qty.
+    PendingAmend {
+        price: Ticks,
+        qty: Lots,
+    },
+    /// Cancel decided (queued or in flight).
+    PendingCancel,
+    /// Outcome ambiguous; an open-orders query will settle it.
+    Unknown(Ambiguous),
+}
+
+impl State {
+    pub(super) fn class(self) -> OrderState {
+        match self {
+            State::PendingNew => OrderState::PendingNew,
+            State::Live => OrderState::Live,
+            State::PendingAmend { .. } => OrderState::PendingAmend,
+            State::PendingCancel => OrderState::PendingCancel,
+            State::Unknown(_) => OrderState::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Order {
+    pub(super) link: String,
+    pub(super) sym: u32,
+    pub(super) side: Side,
+    pub(super) level: u32,
+    pub(super) price: Ticks,
+    pub(super) qty: Lots,
+    pub(super) order_id: String,
+    pub(super) state: State,
+    /// When the create was last sent. A create that a query cannot find is
+    /// only declared never-created once the exchange's recv window has
+    /// passed since then: until that moment the request may still land.
+    pub(super) create_sent_at: Timestamp,
+}
+
+/// Gone orders remembered for inspection; older ones only live on as counters.
+const HISTORY: usize = 10_000;
+
+#[derive(Default)]
+pub(super) struct OrderTable {
+    active: BTreeMap<Seq, Order>,
+    history: VecDeque<(Seq, &'static str)>,
+    gone_total: u64,
+}
+
+impl OrderTable {
+    pub(super) fn get(&self, seq: Seq) -> Option<&Order> {
+        self.active.get(&seq)
+    }
+
+    pub(super) fn get_mut(&mut self, seq: Seq) -> Option<&mut Order> {
+        self.active.get_mut(&seq)
+    }
+
+    pub(super) fn insert(&mut self, seq: Seq, order: Order) {
+        self.active.insert(seq, order);
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (Seq, &Order)> {
+        self.active.iter().map(|(s, o)| (*s, o))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.active.len()
+    }
+
+    fn remove(&mut self, seq: Seq, class: &'static str) -> Option<Order> {
+        let order = self.active.remove(&seq)?;
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back((seq, class));
+        self.gone_total += 1;
+        Some(order)
+    }
+
+    pub(super) fn counts(&self) -> OrderCounts {
+        let mut c = OrderCounts {
+            gone: self.gone_total,
+            ..OrderCounts::default()
+        };
+        for order in self.active.values() {
+            match order.state {
+                State::PendingNew => c.pending_new += 1,
+                State::Live => c.live += 1,
+                State::PendingAmend { .. } => c.pending_amend += 1,
+                State::PendingCancel => c.pending_cancel += 1,
+                State::Unknown(_) => c.unknown += 1,
+            }
+        }
+        c
+    }
+}
+
+impl Engine {
+    /// Creates a tracked order in `PendingNew` with the next orderLinkId.
+    pub(super) fn new_order(
+        &mut self,
+        sym: u32,
+        side: Side,
+        level: u32,
+        price: Ticks,
+        qty: crate::domain::Lots,
+    ) -> Seq {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.totals.orders_created += 1;
+        let link = format!("{}-{seq}", self.session.as_str());
+        self.orders.insert(
+            seq,
+            Order {
+                link,
+                sym,
+                side,
+                level,
+                price,
+                qty,
+                order_id: String::new(),
+                state: State::PendingNew,
+                create_sent_at: self.out.now,
+            },
+        );
+        seq
+    }
+
+    /// The seq of one of our orderLinkIds, `None` for anything else.
+    pub(super) fn seq_of(&self, link: &str) -> Option<Seq> {
+        let digits = link
+            .strip_prefix(self.session.as_str())?
+            .strip_prefix('-')?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    }
+
+    /// The order leaves tracking for good. `class` is the counter key;
+    /// `detail` (when non-empty) is logged with it.
+    pub(super) fn gone(&mut self, seq: Seq, class: &'static str, detail: &str) {
+        self.settle.forget(seq);
+        let Some(order) = self.orders.remove(seq, class) else {
+            return;
+        };
+        *self
+            .totals
+            .gone_by_reason
+            .entry(class.to_string())
+            .or_insert(0) += 1;
+        if !detail.is_empty() {
+            self.out
+                .info(format!("order {} gone: {class} ({detail})", order.link));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Effects out, and the log lines among them. A line's time is relative to
+//! the session's first input and its text never holds a float, an address or
+//! an absolute time, so a replay writes the same bytes.
+
+use std::collections::VecDeque;
+
+use crate::effect::{Effect, Level, LogEvent};
+use crate::time::Timestamp;
+
+pub(super) struct Out {
+    pub(super) effects: VecDeque<Effect>,
+    t0: Option<Timestamp>,
+    /// The engine's clock: the latest input time, never going backwards.
+    pub(super) now: Timestamp,
+}
+
+impl Out {
+    pub(super) fn new() -> Out {
+        Out {
+            effects: VecDeque::new(),
+            t0: None,
+            now: Timestamp(0),
+        }
+    }
+
+    /// Moves the clock to an input's time. Returns how far back it was when
+    /// the input is older than the last one (the clock then stays put).
+    pub(super) fn advance(&mut self, t: Timestamp) -> Option<u64> {
+        if self.t0.is_none() {
+            self.t0 = Some(t);
+            self.now = t;
+            return None;
+        }
+        if t < self.now {
+            return Some(self.now.since(t));
+        }
+        self.now = t;
+        None
+    }
+
+    pub(super) fn emit(&mut self, effect: Effect) {
+        self.effects.push_back(effect);
+    }
+
+    fn log(&mut self, level: Level, text: String) {
+        let t_ms = self.now.since(self.t0.unwrap_or(self.now));
+        self.effects
+            .push_back(Effect::Log(LogEvent { t_ms, level, text }));
+    }
+
+    pub(super) fn info(&mut self, text: String) {
+        self.log(Level::Info, text);
+    }
+
+    pub(super) fn warn(&mut self, text: String) {
+        self.log(Level::Warn, text);
+    }
+
+    pub(super) fn error(&mut self, text: String) {
+        self.log(Level::Error, text);
+    }
+}

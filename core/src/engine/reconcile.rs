@@ -1,0 +1,131 @@
+//! Reconcile one side of one symbol: desired ladder vs tracked orders.
+//!
+//! 1. A level holding a busy order (pending new/amend/cancel, unknown) is
+//!    frozen for this tick: nothing of that level is touched, and nothing is
+//!    placed there, so a level is never double-quoted and no order gets two
+//!    commands in one tick.
+//! 2. Keep: each open level takes the nearest idle Live order (same qty,
+//!    within `reprice_tolerance_bps`) at any level of the side; a kept order
+//!    is re-labelled to the level it now serves. Matching across levels is
+//!    what makes a ladder that shifted by whole steps cost nothing.
+//! 3. What is left moves: with `reprice = "amend"` leftover orders are paired
+//!    with leftover levels best-first and amended; otherwise (and for the
+//!    surplus either way) cancelled, and leftover levels get new orders.
+//!
+//! That is the fewest operations: every kept order saves a command, each
+//! amend replaces a cancel + place pair.
+
+use crate::domain::{Lots, Side, Ticks};
+use crate::engine::orders::{OrderTable, Seq, State};
+use crate::engine::quote::within;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    Cancel(Seq),
+    Amend { seq: Seq, price: Ticks, qty: Lots },
+    Place { level: u32, price: Ticks },
+}
+
+pub(super) struct SidePlan<'a> {
+    pub(super) side: Side,
+    /// Desired price per level (`None`: no order at that level).
+    pub(super) desired: &'a [Option<Ticks>],
+    pub(super) qty: Lots,
+    pub(super) tol_bps: u32,
+    pub(super) amend: bool,
+}
+
+/// Appends the actions for one side to `out`; re-labels kept orders.
+pub(super) fn reconcile_side(
+    orders: &mut OrderTable,
+    seqs: &[Seq],
+    plan: &SidePlan<'_>,
+    out: &mut Vec<Action>,
+) {
+    let mut frozen: Vec<u32> = Vec::new();
+    let mut idle: Vec<(Seq, Ticks, Lots)> = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let Some(o) = orders.get(seq) else { continue };
+        if o.state != State::Live {
+            frozen.push(o.level);
+        }
+    }
+    for &seq in seqs {
+        let Some(o) = orders.get(seq) else { continue };
+        if o.state == State::Live && !frozen.contains(&o.level) {
+            idle.push((seq, o.price, o.qty));
+        }
+    }
+    let open: Vec<(u32, Ticks)> = plan
+        .desired
+        .iter()
+        .enumerate()
+        .filter_map(|(l, p)| {
+            let l = u32::try_from(l).ok()?;
+            let p = (*p)?;
+            (!frozen.contains(&l)).then_some((l, p))
+        })
+        .collect();
+
+    let mut used = vec![false; idle.len()];
+    let mut unmet: Vec<(u32, Ticks)> = Vec::new();
+    for &(level, want) in &open {
+        let mut best: Option<(usize, i64)> = None;
+        for (i, &(_, price, qty)) in idle.iter().enumerate() {
+            if used[i] || qty != plan.qty || !within(price, want, plan.tol_bps) {
+                continue;
+            }
+            let d = (price.0 - want.0).abs();
+            if best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((i, d));
+            }
+        }
+        match best {
+            Some((i, _)) => {
+                used[i] = true;
+                if let Some(o) = orders.get_mut(idle[i].0) {
+                    o.level = level;
+                }
+            }
+            None => unmet.push((level, want)),
+        }
+    }
+    let mut left: Vec<(Seq, Ticks, Lots)> = idle
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(x, _)| *x)
+        .collect();
+
+    if plan.amend {
+        // Best price first on both lists, so each order moves the least.
+        match plan.side {
+            Side::Buy => left.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0))),
+            Side::Sell => left.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))),
+        }
+        let pairs = left.len().min(unmet.len());
+        for (&(seq, _, _), &(level, price)) in left.iter().zip(&unmet) {
+            if let Some(o) = orders.get_mut(seq) {
+                o.level = level;
+            }
+            out.push(Action::Amend {
+                seq,
+                price,
+                qty: plan.qty,
+            });
+        }
+        for &(seq, _, _) in &left[pairs..] {
+            out.push(Action::Cancel(seq));
+        }
+        for &(level, price) in &unmet[pairs..] {
+            out.push(Action::Place { level, price });
+        }
+    } else {
+        for &(seq, _, _) in &left {
+            out.push(Action::Cancel(seq));
+        }
+        for &(level, price) in &unmet {
+            out.push(Action::Place { level, price });
+        }
+    }
+}

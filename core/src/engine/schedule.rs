@@ -1,0 +1,311 @@
+//! Scheduling: what to send next, and when core next needs a `Wake`.
+//!
+//! Priority: shutdown requests, cancels, amends, settle queries, then places
+//! (places only once every cancel and amend of the tick has been answered,
+//! unless `place_with_cancel`). Requests in flight never exceed
+//! `max_parallel_symbols` (1 in legacy mode), every kind counted. A send the
+//! rate budget cannot carry is held back (a batch shrinks to what fits when
+//! the endpoint has some headroom) and core wakes when units free up.
+
+use crate::config::CoalesceScope;
+use crate::domain::Category;
+use crate::effect::{
+    AmendOrder, CancelOrder, Effect, Endpoint, NewOrder, Op, Request, RequestKind,
+};
+use crate::engine::Engine;
+use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
+use crate::engine::orders::{Seq, State};
+use crate::input::RequestId;
+use crate::time::Timestamp;
+
+/// What a request in flight was for.
+pub(super) enum Pending {
+    Orders(OrdersSent),
+    /// Settle query for one order.
+    Query(Seq),
+    /// Shutdown: cancel-all for a symbol.
+    CancelAll(u32),
+    /// Shutdown: one page of a symbol's open orders.
+    List(u32),
+}
+
+pub(super) struct OrdersSent {
+    pub(super) op: Op,
+    pub(super) seqs: Vec<Seq>,
+    pub(super) batch: bool,
+    pub(super) endpoint: Endpoint,
+}
+
+impl Engine {
+    pub(super) fn max_inflight(&self) -> usize {
+        if self.config.async_batch.enabled {
+            self.config.async_batch.max_parallel_symbols.max(1) as usize
+        } else {
+            1
+        }
+    }
+
+    /// Sends everything that may go now.
+    pub(super) fn pump(&mut self) {
+        self.blocked.clear();
+        if self.stopped {
+            return;
+        }
+        if let Some(until) = self.pause_until {
+            if self.out.now < until {
+                return;
+            }
+            self.pause_until = None;
+            self.out
+                .info("IP-limit pause over: sending resumes".to_string());
+        }
+        while self.inflight.len() < self.max_inflight() && self.send_one() {}
+    }
+
+    fn send_one(&mut self) -> bool {
+        self.send_shutdown_request()
+            || self.send_orders(Op::Cancel)
+            || self.send_orders(Op::Amend)
+            || self.send_query()
+            || (self.places_open() && self.send_orders(Op::Place))
+    }
+
+    fn places_open(&self) -> bool {
+        self.config.async_batch.place_with_cancel
+            || (!self.bus.has(Op::Cancel)
+                && !self.bus.has(Op::Amend)
+                && self.inflight_ops[op_index(Op::Cancel)] == 0
+                && self.inflight_ops[op_index(Op::Amend)] == 0)
+    }
+
+    /// Whether the budget of `ep` carries `units` now; records a deferral if not.
+    pub(super) fn budget_allows(&mut self, ep: Endpoint, units: u32) -> bool {
+        if self.budget.available(ep, self.out.now) >= units {
+            true
+        } else {
+            self.defer(ep);
+            false
+        }
+    }
+
+    fn defer(&mut self, ep: Endpoint) {
+        self.blocked.insert(ep);
+        if self.deferring.insert(ep) {
+            self.stats.rate_deferrals += 1;
+            self.totals.rate_deferrals += 1;
+            self.out.info(format!(
+                "rate budget of {} exhausted: holding sends until units free up",
+                ep.name()
+            ));
+        }
+    }
+
+    fn send_orders(&mut self, op: Op) -> bool {
+        if let Some(key) = self.bus.first_single(op) {
+            if self.budget_allows(single_endpoint(op), 1) {
+                self.bus.take_single(op);
+                self.send_order_request(op, vec![key.seq], false);
+                return true;
+            }
+        }
+        let Some(head) = self.bus.first_batch(op) else {
+            return false;
+        };
+        let category = self.inst(head.sym).category;
+        let ep = batch_endpoint(op);
+        let chunk = (self.config.async_batch.max_batch_size as usize)
+            .min(category.batch_limit())
+            .max(1);
+        let avail = self.budget.available(ep, self.out.now) as usize;
+        let n = if category.batch_costs_per_order() {
+            chunk.min(avail)
+        } else if avail > 0 {
+            chunk
+        } else {
+            0
+        };
+        if n == 0 {
+            self.defer(ep);
+            return false;
+        }
+        let by_symbol = self.config.async_batch.coalesce_scope == CoalesceScope::Symbol;
+        let (syms, instruments) = (&self.syms, &self.instruments);
+        let group = |k: &Key| -> (Category, Option<u32>) {
+            let cat = instruments[syms[k.sym as usize].instrument].category;
+            (cat, by_symbol.then_some(k.sym))
+        };
+        let keys = self.bus.take_batch(op, n, group);
+        let seqs = keys.iter().map(|k| k.seq).collect();
+        self.send_order_request(op, seqs, true);
+        true
+    }
+
+    fn send_order_request(&mut self, op: Op, seqs: Vec<Seq>, batch: bool) {
+        let now = self.out.now;
+        let Some(first) = seqs.first().and_then(|s| self.orders.get(*s)) else {
+            return;
+        };
+        let category = self.inst(first.sym).category;
+        let ep = if batch {
+            batch_endpoint(op)
+        } else {
+            single_endpoint(op)
+        };
+        let units = if batch && category.batch_costs_per_order() {
+            u32::try_from(seqs.len()).unwrap_or(u32::MAX)
+        } else {
+            1
+        };
+        self.budget.spend(ep, now, units);
+        self.deferring.remove(&ep);
+        let kind = match (op, batch) {
+            (Op::Place, true) => RequestKind::PlaceBatch {
+                category,
+                orders: seqs
+                    .iter()
+                    .filter_map(|s| self.new_order_wire(*s))
+                    .collect(),
+            },
+            (Op::Amend, true) => RequestKind::AmendBatch {
+                category,
+                orders: seqs.iter().filter_map(|s| self.amend_wire(*s)).collect(),
+            },
+            (Op::Cancel, true) => RequestKind::CancelBatch {
+                category,
+                orders: seqs.iter().filter_map(|s| self.cancel_wire(*s)).collect(),
+            },
+            (Op::Place, false) => match self.new_order_wire(seqs[0]) {
+                Some(order) => RequestKind::Place { category, order },
+                None => return,
+            },
+            (Op::Amend, false) => match self.amend_wire(seqs[0]) {
+                Some(order) => RequestKind::Amend { category, order },
+                None => return,
+            },
+            (Op::Cancel, false) => match self.cancel_wire(seqs[0]) {
+                Some(order) => RequestKind::Cancel { category, order },
+                None => return,
+            },
+        };
+        for s in &seqs {
+            if let Some(o) = self.orders.get_mut(*s) {
+                if op == Op::Place {
+                    o.create_sent_at = now;
+                }
+                self.traded.insert(o.sym);
+            }
+        }
+        let n = seqs.len() as u64;
+        if batch && n >= 2 {
+            *self.stats.coalesced.entry(op).or_insert(0) += n;
+            *self.totals.coalesced.entry(op).or_insert(0) += n;
+        }
+        self.inflight_ops[op_index(op)] += 1;
+        let pending = Pending::Orders(OrdersSent {
+            op,
+            seqs,
+            batch,
+            endpoint: ep,
+        });
+        self.dispatch(kind, pending, n);
+    }
+
+    /// Assigns the request id, records it in flight, counts and logs it.
+    pub(super) fn dispatch(&mut self, kind: RequestKind, pending: Pending, n: u64) {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        let ep = kind.endpoint();
+        *self.stats.requests.entry(ep).or_insert(0) += 1;
+        *self.totals.requests.entry(ep).or_insert(0) += 1;
+        self.out.info(format!("r{} > {} n={n}", id.0, ep.name()));
+        self.inflight.insert(id, pending);
+        self.out.emit(Effect::Send(Request { id, kind }));
+    }
+
+    fn new_order_wire(&self, seq: Seq) -> Option<NewOrder> {
+        let o = self.orders.get(seq)?;
+        let inst = self.inst(o.sym);
+        Some(NewOrder {
+            symbol: inst.symbol.clone(),
+            side: o.side,
+            price: inst.price_string(o.price),
+            qty: inst.qty_string(o.qty),
+            order_link_id: o.link.clone(),
+            post_only: true,
+        })
+    }
+
+    fn amend_wire(&self, seq: Seq) -> Option<AmendOrder> {
+        let o = self.orders.get(seq)?;
+        let inst = self.inst(o.sym);
+        let (price, qty) = match o.state {
+            State::PendingAmend { price, qty } => (price, qty),
+            _ => (o.price, o.qty),
+        };
+        let qty_changes = qty != o.qty;
+        Some(AmendOrder {
+            symbol: inst.symbol.clone(),
+            order_link_id: o.link.clone(),
+            // Always carry the price when nothing else changes: an amend
+            // with no field is an error at the exchange.
+            price: (price != o.price || !qty_changes).then(|| inst.price_string(price)),
+            qty: qty_changes.then(|| inst.qty_string(qty)),
+        })
+    }
+
+    fn cancel_wire(&self, seq: Seq) -> Option<CancelOrder> {
+        let o = self.orders.get(seq)?;
+        Some(CancelOrder {
+            symbol: self.inst(o.sym).symbol.clone(),
+            order_link_id: o.link.clone(),
+        })
+    }
+
+    fn send_query(&mut self) -> bool {
+        let now = self.out.now;
+        let Some(seq) = self.settle.next_due(now) else {
+            return false;
+        };
+        let Some(o) = self.orders.get(seq) else {
+            self.settle.forget(seq);
+            return true;
+        };
+        let inst = self.inst(o.sym);
+        let kind = RequestKind::OpenOrders {
+            category: inst.category,
+            symbol: inst.symbol.clone(),
+            order_link_id: Some(o.link.clone()),
+            cursor: None,
+            limit: 1,
+        };
+        if !self.budget_allows(Endpoint::OpenOrders, 1) {
+            return false;
+        }
+        self.budget.spend(Endpoint::OpenOrders, now, 1);
+        self.deferring.remove(&Endpoint::OpenOrders);
+        self.settle.mark_sent(seq);
+        self.dispatch(kind, Pending::Query(seq), 1);
+        true
+    }
+
+    /// The earliest future time core must be woken at, if any.
+    pub(super) fn next_deadline(&self) -> Option<Timestamp> {
+        if self.stopped {
+            return None;
+        }
+        let now = self.out.now;
+        let mut times: Vec<Timestamp> = Vec::new();
+        times.extend(self.pause_until);
+        if let Some(t) = &self.tick {
+            if self.bus.has(Op::Place) {
+                times.push(t.deadline);
+            }
+        }
+        for ep in &self.blocked {
+            times.extend(self.budget.next_release(*ep, now));
+        }
+        times.extend(self.settle.next_wake(now));
+        times.extend(self.shutdown_wake());
+        times.into_iter().filter(|t| *t > now).min()
+    }
+}

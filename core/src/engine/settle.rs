@@ -1,0 +1,209 @@
+//! Settling `Unknown` orders: one open-orders query by orderLinkId each.
+//!
+//! | query answer                     | Unknown create            | Unknown amend / cancel |
+//! |----------------------------------|---------------------------|------------------------|
+//! | found, open (New, PartiallyFilled, Untriggered, Created) | Live, exchange's price/qty | same |
+//! | found, closed (Filled, Cancelled, Rejected, ...) | Gone(closed: status reason) | same |
+//! | not found, recv window passed since the create was sent | Gone(never_created) | Gone(not_open) |
+//! | not found, recv window not yet passed | re-query when it has | Gone(not_open) |
+//! | query failed (any other outcome) | retry with back-off       | same |
+//!
+//! The recv-window wait: a create we sent may still be sitting in a queue
+//! somewhere; the exchange refuses any request older than its recv window,
+//! so once that has passed since we sent it, "not found" is final.
+//! Unknown orders freeze their level in reconcile, so an order is always
+//! settled before its level is quoted again.
+
+use std::collections::BTreeMap;
+
+use crate::decimal::Decimal;
+use crate::engine::Engine;
+use crate::engine::apply::clean;
+use crate::engine::orders::{Ambiguous, Seq, State};
+use crate::input::{ExchangeOrder, Outcome, RequestId};
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    due: Timestamp,
+    failures: u32,
+    in_flight: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Settle {
+    entries: BTreeMap<Seq, Entry>,
+}
+
+impl Settle {
+    pub(super) fn add(&mut self, seq: Seq, now: Timestamp) {
+        self.entries.insert(
+            seq,
+            Entry {
+                due: now,
+                failures: 0,
+                in_flight: false,
+            },
+        );
+    }
+
+    pub(super) fn forget(&mut self, seq: Seq) {
+        self.entries.remove(&seq);
+    }
+
+    /// The first order whose query is due and not already in flight.
+    pub(super) fn next_due(&self, now: Timestamp) -> Option<Seq> {
+        self.entries
+            .iter()
+            .find(|(_, e)| !e.in_flight && e.due <= now)
+            .map(|(s, _)| *s)
+    }
+
+    pub(super) fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
+        self.entries
+            .values()
+            .filter(|e| !e.in_flight && e.due > now)
+            .map(|e| e.due)
+            .min()
+    }
+
+    pub(super) fn mark_sent(&mut self, seq: Seq) {
+        if let Some(e) = self.entries.get_mut(&seq) {
+            e.in_flight = true;
+        }
+    }
+}
+
+/// Open states per Bybit's `orderStatus` enum.
+pub(super) fn is_open(status: &str) -> bool {
+    matches!(
+        status,
+        "New" | "PartiallyFilled" | "Untriggered" | "Created"
+    )
+}
+
+fn backoff_ms(failures: u32) -> u64 {
+    (250u64 << failures.min(5)).min(5_000)
+}
+
+impl Engine {
+    pub(super) fn apply_query(&mut self, id: RequestId, seq: Seq, outcome: Outcome) {
+        let now = self.out.now;
+        let Some(entry) = self.settle.entries.get_mut(&seq) else {
+            self.out.info(format!(
+                "r{} open_orders: order no longer unknown, reply ignored",
+                id.0
+            ));
+            return;
+        };
+        entry.in_flight = false;
+        let Some(order) = self.orders.get(seq) else {
+            self.settle.forget(seq);
+            return;
+        };
+        let link = order.link.clone();
+        let cause = match order.state {
+            State::Unknown(c) => c,
+            _ => {
+                self.settle.forget(seq);
+                return;
+            }
+        };
+        let reply = match outcome {
+            Outcome::Reply(r) if r.ret_code == 0 => r,
+            other => {
+                let why = match other {
+                    Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
+                    Outcome::Timeout => "timeout".to_string(),
+                    Outcome::Transport(e) => format!("transport error: {}", clean(&e)),
+                    Outcome::HttpStatus(s) => format!("http {s}"),
+                    Outcome::Malformed(e) => format!("malformed reply: {}", clean(&e)),
+                };
+                entry.failures += 1;
+                let wait = backoff_ms(entry.failures);
+                entry.due = now.plus_ms(wait);
+                self.out.warn(format!(
+                    "r{} query for {link} failed ({why}): retry in {wait} ms",
+                    id.0
+                ));
+                return;
+            }
+        };
+        if let Some(rl) = &reply.rate_limit {
+            self.budget
+                .correct(crate::effect::Endpoint::OpenOrders, now, rl);
+        }
+        match reply.orders.iter().find(|o| o.order_link_id == link) {
+            Some(x) if is_open(&x.status) => self.settle_live(seq, x),
+            Some(x) => {
+                let detail = format!("settled: {} {}", clean(&x.status), clean(&x.reject_reason));
+                self.gone(seq, "closed", detail.trim_end());
+            }
+            None => match cause {
+                Ambiguous::Create => {
+                    let final_at = order
+                        .create_sent_at
+                        .plus_ms(self.config.exchange.recv_window_ms);
+                    if now >= final_at {
+                        self.gone(
+                            seq,
+                            "never_created",
+                            "settled: not found after the recv window",
+                        );
+                    } else if let Some(e) = self.settle.entries.get_mut(&seq) {
+                        e.due = final_at;
+                        self.out.info(format!(
+                            "{link} not found yet: query again in {} ms, when its recv window has passed",
+                            final_at.since(now)
+                        ));
+                    }
+                }
+                Ambiguous::Amend | Ambiguous::Cancel => {
+                    self.gone(seq, "not_open", "settled: not found");
+                }
+            },
+        }
+    }
+
+    /// The exchange has it open: Live with the exchange's price and qty
+    /// (ours kept, and said so, if theirs do not fit the grid).
+    pub(super) fn settle_live(&mut self, seq: Seq, x: &ExchangeOrder) {
+        self.settle.forget(seq);
+        let Some(o) = self.orders.get(seq) else {
+            return;
+        };
+        let inst = self.inst(o.sym);
+        let price = x
+            .price
+            .parse::<Decimal>()
+            .ok()
+            .and_then(|d| inst.price_ticks(&d));
+        let qty = x
+            .qty
+            .parse::<Decimal>()
+            .ok()
+            .and_then(|d| inst.qty_lots(&d));
+        let link = o.link.clone();
+        if price.is_none() || qty.is_none() {
+            self.out.warn(format!(
+                "{link}: exchange price {:?} / qty {:?} not on the grid: keeping ours",
+                clean(&x.price),
+                clean(&x.qty)
+            ));
+        }
+        if let Some(o) = self.orders.get_mut(seq) {
+            o.state = State::Live;
+            if let Some(p) = price {
+                o.price = p;
+            }
+            if let Some(q) = qty {
+                o.qty = q;
+            }
+            if !x.order_id.is_empty() {
+                o.order_id.clone_from(&x.order_id);
+            }
+        }
+        self.out
+            .info(format!("{link} settled: open ({})", clean(&x.status)));
+    }
+}

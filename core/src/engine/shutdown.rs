@@ -1,0 +1,358 @@
+//! Shutdown: stop quoting, cancel everything, prove nothing is open, `Stopped`.
+//!
+//! 1. Stop: no more ticks (later ones are ignored), conflated books and a
+//!    pending config dropped, queued places dropped (Gone), queued amends and
+//!    cancels withdrawn (the orders stay Live: cancel-all takes them).
+//! 2. Drain: wait until every order command in flight has been answered.
+//! 3. Per symbol (configured or ever traded): cancel-all, then list open
+//!    orders page by page. Anything still open: cancel-all again (at most
+//!    `MAX_ROUNDS`, with back-off). Nothing open: every order of the symbol
+//!    is gone, unless a create may still land (recv window), then list again
+//!    when it can no longer.
+//! 4. When every symbol is clear and nothing is in flight: `Stopped`. A
+//!    symbol that cannot be cleared within the bounds is reported as an
+//!    ERROR, and shutdown still ends: a shell waiting forever helps no one.
+
+use std::collections::BTreeMap;
+
+use crate::effect::{Effect, Endpoint, Op, RequestKind};
+use crate::engine::Engine;
+use crate::engine::apply::clean;
+use crate::engine::orders::{Ambiguous, State};
+use crate::engine::schedule::Pending;
+use crate::engine::settle::is_open;
+use crate::input::{Outcome, RequestId};
+use crate::time::Timestamp;
+
+const MAX_ROUNDS: u32 = 5;
+const MAX_FAILURES: u32 = 8;
+const PAGE: u32 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    CancelAll,
+    List,
+    Done,
+}
+
+struct Clear {
+    step: Step,
+    not_before: Timestamp,
+    in_flight: bool,
+    cursor: Option<String>,
+    open_seen: u64,
+    rounds: u32,
+    failures: u32,
+}
+
+pub(super) struct Shutdown {
+    draining: bool,
+    syms: BTreeMap<u32, Clear>,
+}
+
+fn backoff_ms(n: u32) -> u64 {
+    200 * u64::from(n.clamp(1, 10))
+}
+
+impl Engine {
+    pub(super) fn on_shutdown(&mut self) {
+        if self.shutdown.is_some() {
+            self.out.info("shutdown already in progress".to_string());
+            return;
+        }
+        self.conflated = None;
+        self.pending_config = None;
+        let places = self.bus.drain(Op::Place);
+        for k in &places {
+            self.gone(k.seq, "shutdown", "");
+        }
+        let mut withdrawn = 0;
+        for op in [Op::Amend, Op::Cancel] {
+            for k in self.bus.drain(op) {
+                if let Some(o) = self.orders.get_mut(k.seq) {
+                    o.state = State::Live;
+                    withdrawn += 1;
+                }
+            }
+        }
+        let mut syms: BTreeMap<u32, Clear> = BTreeMap::new();
+        let configured: Vec<u32> = self
+            .config
+            .quoting
+            .symbols
+            .iter()
+            .filter_map(|s| self.sym_index(s))
+            .collect();
+        let held = self.orders.iter().map(|(_, o)| o.sym);
+        for sym in configured
+            .into_iter()
+            .chain(self.traded.iter().copied())
+            .chain(held)
+        {
+            syms.entry(sym).or_insert(Clear {
+                step: Step::CancelAll,
+                not_before: self.out.now,
+                in_flight: false,
+                cursor: None,
+                open_seen: 0,
+                rounds: 0,
+                failures: 0,
+            });
+        }
+        self.out.info(format!(
+            "shutdown: quoting stopped, {} queued places dropped, {withdrawn} queued amends/cancels withdrawn; {} symbols to clear",
+            places.len(),
+            syms.len()
+        ));
+        self.shutdown = Some(Shutdown {
+            draining: true,
+            syms,
+        });
+    }
+
+    /// Moves shutdown along; emits `Stopped` when it is over.
+    pub(super) fn shutdown_progress(&mut self) {
+        if self.stopped {
+            return;
+        }
+        let Some(sd) = &mut self.shutdown else {
+            return;
+        };
+        if sd.draining {
+            if self.inflight_ops.iter().any(|n| *n > 0) {
+                return;
+            }
+            sd.draining = false;
+            self.out
+                .info("shutdown: commands in flight answered; cancel-all per symbol".to_string());
+        }
+        let Some(sd) = &self.shutdown else {
+            return;
+        };
+        if !sd.syms.values().all(|c| c.step == Step::Done) || !self.inflight.is_empty() {
+            return;
+        }
+        let left = self.orders.len();
+        if left > 0 {
+            self.out.error(format!(
+                "shutdown: {left} orders could not be confirmed gone (see the lines above)"
+            ));
+        }
+        self.out.info("shutdown complete: stopped".to_string());
+        self.out.emit(Effect::Stopped);
+        self.stopped = true;
+    }
+
+    pub(super) fn shutdown_wake(&self) -> Option<Timestamp> {
+        let sd = self.shutdown.as_ref()?;
+        sd.syms
+            .values()
+            .filter(|c| c.step != Step::Done && !c.in_flight)
+            .map(|c| c.not_before)
+            .min()
+    }
+
+    pub(super) fn send_shutdown_request(&mut self) -> bool {
+        let now = self.out.now;
+        let Some(sd) = &self.shutdown else {
+            return false;
+        };
+        if sd.draining {
+            return false;
+        }
+        let Some((&sym, c)) = sd
+            .syms
+            .iter()
+            .find(|(_, c)| c.step != Step::Done && !c.in_flight && c.not_before <= now)
+        else {
+            return false;
+        };
+        let inst = self.inst(sym);
+        let (ep, kind, pending) = match c.step {
+            Step::CancelAll => (
+                Endpoint::CancelAll,
+                RequestKind::CancelAll {
+                    category: inst.category,
+                    symbol: inst.symbol.clone(),
+                },
+                Pending::CancelAll(sym),
+            ),
+            _ => (
+                Endpoint::OpenOrders,
+                RequestKind::OpenOrders {
+                    category: inst.category,
+                    symbol: inst.symbol.clone(),
+                    order_link_id: None,
+                    cursor: c.cursor.clone(),
+                    limit: PAGE,
+                },
+                Pending::List(sym),
+            ),
+        };
+        if !self.budget_allows(ep, 1) {
+            return false;
+        }
+        self.budget.spend(ep, now, 1);
+        self.deferring.remove(&ep);
+        if let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) {
+            c.in_flight = true;
+        }
+        self.dispatch(kind, pending, 1);
+        true
+    }
+
+    pub(super) fn apply_cancel_all(&mut self, id: RequestId, sym: u32, outcome: Outcome) {
+        let name = self.syms[sym as usize].name.clone();
+        match outcome {
+            Outcome::Reply(r) if r.ret_code == 0 => {
+                let mut ours = 0;
+                for ack in &r.acks {
+                    if let Some(seq) = self.seq_of(&ack.order_link_id) {
+                        if self.orders.get(seq).is_some() {
+                            self.gone(seq, "cancelled", "");
+                            ours += 1;
+                        }
+                    }
+                }
+                self.out.info(format!(
+                    "r{} shutdown: cancel-all {name} cancelled {} orders ({ours} ours); verifying",
+                    id.0,
+                    r.acks.len()
+                ));
+                self.with_clear(sym, |c| {
+                    c.in_flight = false;
+                    c.step = Step::List;
+                    c.cursor = None;
+                    c.open_seen = 0;
+                });
+            }
+            other => self.clear_failed(id, sym, &other, "cancel-all"),
+        }
+    }
+
+    pub(super) fn apply_list(&mut self, id: RequestId, sym: u32, outcome: Outcome) {
+        let now = self.out.now;
+        let name = self.syms[sym as usize].name.clone();
+        let r = match outcome {
+            Outcome::Reply(r) if r.ret_code == 0 => r,
+            other => return self.clear_failed(id, sym, &other, "open-orders listing"),
+        };
+        let mut open = 0;
+        for x in r
+            .orders
+            .iter()
+            .filter(|x| is_open(&x.status) && x.symbol == name)
+        {
+            open += 1;
+            if let Some(seq) = self.seq_of(&x.order_link_id) {
+                if self.orders.get(seq).is_some() {
+                    self.settle_live(seq, x);
+                }
+            }
+        }
+        let next = r
+            .next_cursor
+            .filter(|c| !c.is_empty() && !r.orders.is_empty());
+        let more = next.is_some();
+        let seen = self.with_clear(sym, |c| {
+            c.in_flight = false;
+            c.open_seen += open;
+            c.cursor = next;
+            c.open_seen
+        });
+        if more {
+            return;
+        }
+        self.with_clear(sym, |c| c.open_seen = 0);
+        if seen > 0 {
+            let rounds = self.with_clear(sym, |c| {
+                c.rounds += 1;
+                c.rounds
+            });
+            if rounds > MAX_ROUNDS {
+                self.out.error(format!(
+                    "shutdown: {name} still has {seen} open orders after {MAX_ROUNDS} cancel-all rounds: giving up"
+                ));
+                self.with_clear(sym, |c| c.step = Step::Done);
+            } else {
+                self.out.warn(format!(
+                    "shutdown: {name} still has {seen} open orders: cancel-all again"
+                ));
+                self.with_clear(sym, |c| {
+                    c.step = Step::CancelAll;
+                    c.not_before = now.plus_ms(backoff_ms(rounds));
+                });
+            }
+            return;
+        }
+        // Nothing open. A create that may still land keeps the symbol open
+        // until its recv window has passed.
+        let recv = self.config.exchange.recv_window_ms;
+        let mut wait_until = now;
+        let mut mine = Vec::new();
+        for (seq, o) in self.orders.iter().filter(|(_, o)| o.sym == sym) {
+            if matches!(
+                o.state,
+                State::Unknown(Ambiguous::Create) | State::PendingNew
+            ) {
+                wait_until = wait_until.max(o.create_sent_at.plus_ms(recv));
+            }
+            mine.push(seq);
+        }
+        if wait_until > now {
+            self.out.info(format!(
+                "shutdown: {name} has nothing open, but a create may still land: listing again in {} ms",
+                wait_until.since(now)
+            ));
+            self.with_clear(sym, |c| c.not_before = wait_until);
+            return;
+        }
+        for seq in &mine {
+            self.gone(*seq, "shutdown", "");
+        }
+        self.out.info(format!(
+            "shutdown: {name} clear ({} tracked orders confirmed not open)",
+            mine.len()
+        ));
+        self.with_clear(sym, |c| c.step = Step::Done);
+    }
+
+    fn clear_failed(&mut self, id: RequestId, sym: u32, outcome: &Outcome, what: &str) {
+        let now = self.out.now;
+        let name = self.syms[sym as usize].name.clone();
+        let why = match outcome {
+            Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
+            Outcome::Timeout => "timeout".to_string(),
+            Outcome::Transport(e) => format!("transport error: {}", clean(e)),
+            Outcome::HttpStatus(s) => format!("http {s}"),
+            Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
+        };
+        let failures = self.with_clear(sym, |c| {
+            c.in_flight = false;
+            c.failures += 1;
+            c.failures
+        });
+        if failures > MAX_FAILURES {
+            self.out.error(format!(
+                "r{} shutdown: {what} for {name} failed {failures} times ({why}): giving up",
+                id.0
+            ));
+            self.with_clear(sym, |c| c.step = Step::Done);
+        } else {
+            let wait = backoff_ms(failures);
+            self.out.warn(format!(
+                "r{} shutdown: {what} for {name} failed ({why}): retry in {wait} ms",
+                id.0
+            ));
+            self.with_clear(sym, |c| c.not_before = now.plus_ms(wait));
+        }
+    }
+
+    fn with_clear<T: Default>(&mut self, sym: u32, f: impl FnOnce(&mut Clear) -> T) -> T {
+        self.shutdown
+            .as_mut()
+            .and_then(|sd| sd.syms.get_mut(&sym))
+            .map(f)
+            .unwrap_or_default()
+    }
+}

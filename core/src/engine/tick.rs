@@ -1,0 +1,324 @@
+//! The tick lifecycle.
+//!
+//! A `Tick` starts a tick unless one is in flight; then it is conflated (the
+//! newest book per symbol kept, counted on the tick in flight) and starts as
+//! soon as the current one finishes. Ticks are strictly sequential: a tick
+//! finishes only when every command it decided has been answered or dropped,
+//! so the command queues are empty whenever a tick starts.
+//!
+//! At the start: a pending config is applied (so `enabled = false` takes
+//! effect for that very tick), books are judged, ladders built, every side
+//! reconciled and the commands queued. Places still unsent
+//! `tick_deadline_ms` after the start are dropped as stale; cancels never.
+//! `TickDone` goes out when the last request is answered, with the stats
+//! gathered since the previous `TickDone`.
+
+use std::collections::BTreeMap;
+
+use crate::domain::Side;
+use crate::effect::{Effect, Op};
+use crate::engine::Engine;
+use crate::engine::bus::{Key, op_index};
+use crate::engine::orders::{Seq, State};
+use crate::engine::quote::{judge_book, ladder};
+use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
+use crate::input::BookTop;
+use crate::time::Timestamp;
+
+pub(super) struct TickState {
+    pub(super) n: u64,
+    pub(super) started: Timestamp,
+    pub(super) deadline: Timestamp,
+}
+
+pub(super) struct Conflated {
+    books: BTreeMap<String, BookTop>,
+}
+
+impl Engine {
+    pub(super) fn on_tick(&mut self, books: Vec<BookTop>) {
+        if self.shutdown.is_some() {
+            self.out.info("tick after shutdown ignored".to_string());
+            return;
+        }
+        if let Some(t) = &self.tick {
+            let n = t.n;
+            let c = self.conflated.get_or_insert_with(|| Conflated {
+                books: BTreeMap::new(),
+            });
+            for b in books {
+                c.books.insert(b.symbol.clone(), b);
+            }
+            self.stats.conflated += 1;
+            self.totals.conflated += 1;
+            self.out
+                .info(format!("tick arrived while tick {n} in flight: conflated"));
+            return;
+        }
+        let books = books.into_iter().map(|b| (b.symbol.clone(), b)).collect();
+        self.start_tick(&books);
+    }
+
+    fn apply_pending_config(&mut self, n: u64) {
+        let Some(config) = self.pending_config.take() else {
+            return;
+        };
+        if config.rate_limits != self.config.rate_limits {
+            self.budget.reconfigure(&config.rate_limits);
+        }
+        self.config = config;
+        let b = &self.config.async_batch;
+        let text = format!(
+            "config applied at tick {n}: enabled={} scope={:?} reprice={:?} max_batch_size={} max_parallel={} place_with_cancel={}",
+            b.enabled,
+            b.coalesce_scope,
+            self.config.quoting.reprice,
+            b.max_batch_size,
+            b.max_parallel_symbols,
+            b.place_with_cancel
+        );
+        self.out.info(text);
+    }
+
+    fn start_tick(&mut self, books: &BTreeMap<String, BookTop>) {
+        let now = self.out.now;
+        self.ticks_started += 1;
+        let n = self.ticks_started;
+        self.apply_pending_config(n);
+        self.tick = Some(TickState {
+            n,
+            started: now,
+            deadline: now.plus_ms(self.config.async_batch.tick_deadline_ms),
+        });
+        self.totals.ticks += 1;
+        self.stats.tick = n;
+        self.stats.started_ms = now;
+
+        let nsyms = self.syms.len();
+        let mut by_side: Vec<Vec<Seq>> = vec![Vec::new(); nsyms * 2];
+        for (seq, o) in self.orders.iter() {
+            by_side[o.sym as usize * 2 + side_index(o.side)].push(seq);
+        }
+        let mut configured = vec![false; nsyms];
+        for s in &self.config.quoting.symbols {
+            if let Some(i) = self.sym_index(s) {
+                configured[i as usize] = true;
+            }
+        }
+        let stray = books.keys().filter(|s| self.sym_index(s).is_none()).count();
+        if stray > 0 {
+            self.out.warn(format!(
+                "tick {n}: {stray} books for unknown symbols ignored"
+            ));
+        }
+
+        let q = &self.config.quoting;
+        let (levels, spread, step, tol) =
+            (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
+        let amend = q.reprice == crate::config::Reprice::Amend;
+        let max_age = q.max_book_age_ms;
+        let mut actions: Vec<(u32, Side, Action)> = Vec::new();
+        let mut side_actions = Vec::new();
+        let mut ok_books = 0u64;
+        for sym in 0..nsyms {
+            let sym32 = sym as u32;
+            let mut ladder_sides = (Vec::new(), Vec::new());
+            let mut qty = crate::domain::Lots(0);
+            if configured[sym] {
+                let name = &self.syms[sym].name;
+                let inst = self.inst(sym32);
+                let lots = self
+                    .config
+                    .quoting
+                    .order_qty
+                    .for_symbol(name)
+                    .and_then(|d| inst.qty_lots(&d));
+                match (judge_book(books.get(name), inst, now, max_age), lots) {
+                    (Ok((bid, ask)), Some(lots)) => {
+                        let l = ladder(bid, ask, levels, spread, step);
+                        ladder_sides = (l.bids, l.asks);
+                        qty = lots;
+                        ok_books += 1;
+                        self.book_verdict(sym32, None);
+                    }
+                    (Ok(_), None) => self.book_verdict(sym32, Some("no order size")),
+                    (Err(why), _) => self.book_verdict(sym32, Some(why)),
+                }
+            }
+            for (side, desired) in [(Side::Buy, &ladder_sides.0), (Side::Sell, &ladder_sides.1)] {
+                let seqs = &by_side[sym * 2 + side_index(side)];
+                if seqs.is_empty() && desired.is_empty() {
+                    continue;
+                }
+                let plan = SidePlan {
+                    side,
+                    desired,
+                    qty,
+                    tol_bps: tol,
+                    amend,
+                };
+                side_actions.clear();
+                reconcile_side(&mut self.orders, seqs, &plan, &mut side_actions);
+                actions.extend(side_actions.iter().map(|a| (sym32, side, *a)));
+            }
+        }
+
+        let mut counts = [0u64; 3];
+        for (sym, side, action) in actions {
+            let (op, seq) = match action {
+                Action::Cancel(seq) => {
+                    self.set_state(seq, State::PendingCancel);
+                    (Op::Cancel, seq)
+                }
+                Action::Amend { seq, price, qty } => {
+                    self.set_state(seq, State::PendingAmend { price, qty });
+                    (Op::Amend, seq)
+                }
+                Action::Place { level, price } => {
+                    let qty = self.desired_qty(sym);
+                    (Op::Place, self.new_order(sym, side, level, price, qty))
+                }
+            };
+            counts[op_index(op)] += 1;
+            self.enqueue(op, seq);
+        }
+        for op in [Op::Cancel, Op::Amend, Op::Place] {
+            let c = counts[op_index(op)];
+            if c > 0 {
+                *self.stats.commands.entry(op).or_insert(0) += c;
+                *self.totals.commands.entry(op).or_insert(0) += c;
+            }
+        }
+        self.out.info(format!(
+            "tick {n} start: {ok_books} books usable; cancel {} amend {} place {}",
+            counts[0], counts[1], counts[2]
+        ));
+    }
+
+    fn desired_qty(&self, sym: u32) -> crate::domain::Lots {
+        let name = &self.syms[sym as usize].name;
+        self.config
+            .quoting
+            .order_qty
+            .for_symbol(name)
+            .and_then(|d| self.inst(sym).qty_lots(&d))
+            .unwrap_or(crate::domain::Lots(0))
+    }
+
+    fn set_state(&mut self, seq: Seq, state: State) {
+        if let Some(o) = self.orders.get_mut(seq) {
+            o.state = state;
+        }
+    }
+
+    fn enqueue(&mut self, op: Op, seq: Seq) {
+        let Some(o) = self.orders.get(seq) else {
+            return;
+        };
+        let b = &self.config.async_batch;
+        let coalesce = match op {
+            Op::Cancel => b.coalesce_cancel,
+            Op::Amend => b.coalesce_amend,
+            Op::Place => b.coalesce_place,
+        };
+        let key = Key {
+            sym: o.sym,
+            side: o.side,
+            level: o.level,
+            seq,
+        };
+        self.bus.push(op, key, !(b.enabled && coalesce));
+    }
+
+    /// Logs a book's refusal when it starts or changes, and its recovery.
+    fn book_verdict(&mut self, sym: u32, refusal: Option<&'static str>) {
+        let i = sym as usize;
+        if self.refused.len() < self.syms.len() {
+            self.refused.resize(self.syms.len(), None);
+        }
+        if refusal.is_some() {
+            self.totals.books_refused += 1;
+        }
+        if self.refused[i] == refusal {
+            return;
+        }
+        self.refused[i] = refusal;
+        let name = self.syms[i].name.clone();
+        match refusal {
+            Some(why) => {
+                let held = self.orders.iter().filter(|(_, o)| o.sym == sym).count();
+                self.out.warn(format!(
+                    "book {name} refused ({why}): no quotes, cancelling its {held} orders until a usable book arrives"
+                ));
+            }
+            None => self.out.info(format!("book {name} usable again")),
+        }
+    }
+
+    /// Drops places still queued past the tick's deadline.
+    pub(super) fn drop_stale(&mut self) {
+        let Some(t) = &self.tick else {
+            return;
+        };
+        let n = t.n;
+        if self.out.now < t.deadline || !self.bus.has(Op::Place) {
+            return;
+        }
+        let keys = self.bus.drain(Op::Place);
+        for k in &keys {
+            self.gone(k.seq, "stale", "");
+        }
+        let c = keys.len() as u64;
+        self.stats.stale_drops += c;
+        self.totals.stale_drops += c;
+        self.out.warn(format!(
+            "tick {n}: {c} places still unsent at the tick deadline dropped as stale"
+        ));
+    }
+
+    /// Finishes the tick once nothing of it is queued or in flight, then
+    /// starts a conflated one if any.
+    pub(super) fn maybe_finish_tick(&mut self) {
+        loop {
+            let Some(t) = &self.tick else {
+                return;
+            };
+            if !self.bus.is_empty() || self.inflight_ops.iter().any(|c| *c > 0) {
+                return;
+            }
+            let (n, started) = (t.n, t.started);
+            let now = self.out.now;
+            let counts = self.orders.counts();
+            let mut stats = std::mem::take(&mut self.stats);
+            stats.duration_ms = now.since(started);
+            stats.live_orders = counts.live;
+            stats.unknown_orders = counts.unknown;
+            stats.budget_headroom = self.budget.headroom(now);
+            let requests: u64 = stats.requests.values().sum();
+            self.out.info(format!(
+                "tick {n} done in {} ms: {requests} requests, {} fallbacks, {} rejects, {} stale, {} requeued; {} live, {} unknown",
+                stats.duration_ms,
+                stats.fallbacks,
+                stats.rejects,
+                stats.stale_drops,
+                stats.requeued,
+                counts.live,
+                counts.unknown
+            ));
+            self.out.emit(Effect::TickDone(stats));
+            self.tick = None;
+            let Some(c) = self.conflated.take() else {
+                return;
+            };
+            self.start_tick(&c.books);
+            self.pump();
+        }
+    }
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Buy => 0,
+        Side::Sell => 1,
+    }
+}

@@ -1,0 +1,507 @@
+//! A pure, in-memory, deterministic stand-in for Bybit v5 order endpoints,
+//! for tests and benchmarks (the testkit reuses it). No I/O, no clock: the
+//! caller passes the time of each request.
+//!
+//! It holds open orders by orderLinkId and answers every `RequestKind` the
+//! way Bybit does: batch results aligned by index with per-item codes,
+//! 110001 for an order that is not open, 110072 for a reused orderLinkId,
+//! 10001 for a batch over the category limit or a price off the grid, and a
+//! rolling-second rate budget per endpoint (a batch costs one unit per order
+//! on linear/inverse/spot; the leading items that fit are processed, the
+//! tail answered 10006) with `X-Bapi-Limit*` values on every reply.
+//!
+//! Faults are scripted per request, by the ordinal of the request received
+//! (1-based), with `script`.
+
+mod driver;
+mod scenario;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::config::RateLimitConfig;
+use crate::decimal::Decimal;
+use crate::domain::{Category, Instrument, Side};
+use crate::effect::{Endpoint, Request, RequestKind};
+use crate::input::{Ack, ExchangeOrder, ItemCode, Outcome, RateLimitStatus, Reply};
+use crate::time::Timestamp;
+
+pub use driver::Driver;
+pub use scenario::Scenario;
+
+/// What to do to one request instead of answering it plainly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Applied, but the caller sees a timeout.
+    TimeoutApplied,
+    /// Never arrived: nothing applied, the caller sees a timeout.
+    TimeoutNotApplied,
+    /// Not applied; this HTTP status comes back (5xx, 403, 429...).
+    Http(u16),
+    /// Applied, but the body does not parse.
+    Malformed,
+    /// Not applied; the whole request answered with this retCode.
+    TopLevel(i64),
+    /// Item `index` (or a single request) is refused with `code`; the rest applied.
+    RejectItem { index: usize, code: i64 },
+    /// The first `keep` items are applied, the rest answered 10006.
+    RateTail { keep: usize },
+    /// Applied, but the reply's code list is one item short.
+    ShortCodes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOrder {
+    pub order_id: String,
+    pub order_link_id: String,
+    pub symbol: String,
+    pub side: Side,
+    pub price: String,
+    pub qty: String,
+    pub status: String,
+}
+
+/// What the exchange saw, for assertions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExchangeStats {
+    pub requests: u64,
+    pub requests_by_endpoint: BTreeMap<Endpoint, u64>,
+    /// 10006 answers (items or whole requests) from the exchange's own
+    /// budget: a client that respects the budget causes none.
+    pub rate_limited: u64,
+    pub faults_applied: u64,
+}
+
+pub struct VirtualExchange {
+    instruments: BTreeMap<String, Instrument>,
+    open: BTreeMap<String, OpenOrder>,
+    closed: BTreeMap<String, OpenOrder>,
+    closed_order: VecDeque<String>,
+    next_order_id: u64,
+    limits: RateLimitConfig,
+    spends: BTreeMap<Endpoint, VecDeque<(Timestamp, u32)>>,
+    script: BTreeMap<u64, Fault>,
+    pub stats: ExchangeStats,
+}
+
+/// Closed orders remembered for queries by orderLinkId.
+const CLOSED_KEPT: usize = 100_000;
+
+impl VirtualExchange {
+    pub fn new(instruments: &[Instrument], limits: RateLimitConfig) -> VirtualExchange {
+        VirtualExchange {
+            instruments: instruments
+                .iter()
+                .map(|i| (i.symbol.clone(), i.clone()))
+                .collect(),
+            open: BTreeMap::new(),
+            closed: BTreeMap::new(),
+            closed_order: VecDeque::new(),
+            next_order_id: 1,
+            limits,
+            spends: BTreeMap::new(),
+            script: BTreeMap::new(),
+            stats: ExchangeStats::default(),
+        }
+    }
+
+    /// Applies `fault` to the `nth` request received (1-based).
+    pub fn script(&mut self, nth: u64, fault: Fault) {
+        self.script.insert(nth, fault);
+    }
+
+    /// Open orders, by orderLinkId.
+    pub fn open_orders(&self) -> &BTreeMap<String, OpenOrder> {
+        &self.open
+    }
+
+    /// Cancels an order behind the client's back (a fill, an admin cancel).
+    pub fn close(&mut self, link: &str, status: &str) -> bool {
+        let Some(mut o) = self.open.remove(link) else {
+            return false;
+        };
+        o.status = status.to_string();
+        self.remember_closed(o);
+        true
+    }
+
+    pub fn handle(&mut self, now: Timestamp, request: &Request) -> Outcome {
+        self.stats.requests += 1;
+        let nth = self.stats.requests;
+        let ep = request.kind.endpoint();
+        *self.stats.requests_by_endpoint.entry(ep).or_insert(0) += 1;
+        let fault = self.script.remove(&nth);
+        if fault.is_some() {
+            self.stats.faults_applied += 1;
+        }
+        match &fault {
+            Some(Fault::TimeoutNotApplied) => return Outcome::Timeout,
+            Some(Fault::Http(s)) => return Outcome::HttpStatus(*s),
+            Some(Fault::TopLevel(code)) => return Outcome::Reply(top(*code, "scripted")),
+            _ => {}
+        }
+        let mut reply = self.apply(now, &request.kind, fault.as_ref());
+        match fault {
+            Some(Fault::TimeoutApplied) => Outcome::Timeout,
+            Some(Fault::Malformed) => {
+                Outcome::Malformed("expected value at line 1 column 1".into())
+            }
+            Some(Fault::ShortCodes) => {
+                reply.codes.pop();
+                Outcome::Reply(reply)
+            }
+            _ => Outcome::Reply(reply),
+        }
+    }
+
+    fn apply(&mut self, now: Timestamp, kind: &RequestKind, fault: Option<&Fault>) -> Reply {
+        let ep = kind.endpoint();
+        let (reject, keep) = match fault {
+            Some(Fault::RejectItem { index, code }) => (Some((*index, *code)), usize::MAX),
+            Some(Fault::RateTail { keep }) => (None, *keep),
+            _ => (None, usize::MAX),
+        };
+        match kind {
+            RequestKind::PlaceBatch { category, orders } => {
+                self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
+                    vx.create(
+                        *category,
+                        &orders[i].symbol,
+                        orders[i].side,
+                        &orders[i].price,
+                        &orders[i].qty,
+                        &orders[i].order_link_id,
+                    )
+                })
+            }
+            RequestKind::AmendBatch { category, orders } => {
+                self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
+                    let o = &orders[i];
+                    vx.amend(&o.order_link_id, o.price.as_deref(), o.qty.as_deref())
+                })
+            }
+            RequestKind::CancelBatch { category, orders } => {
+                self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
+                    vx.cancel(&orders[i].order_link_id)
+                })
+            }
+            RequestKind::Place { category, order: o } => self.single(now, ep, reject, keep, |vx| {
+                vx.create(
+                    *category,
+                    &o.symbol,
+                    o.side,
+                    &o.price,
+                    &o.qty,
+                    &o.order_link_id,
+                )
+            }),
+            RequestKind::Amend { order: o, .. } => self.single(now, ep, reject, keep, |vx| {
+                vx.amend(&o.order_link_id, o.price.as_deref(), o.qty.as_deref())
+            }),
+            RequestKind::Cancel { order: o, .. } => {
+                self.single(now, ep, reject, keep, |vx| vx.cancel(&o.order_link_id))
+            }
+            RequestKind::CancelAll { symbol, .. } => {
+                let mut r = self.single(now, ep, reject, keep, |_| (0, Ack::default()));
+                if r.ret_code == 0 {
+                    r.acks.clear();
+                    let links: Vec<String> = self
+                        .open
+                        .values()
+                        .filter(|o| &o.symbol == symbol)
+                        .map(|o| o.order_link_id.clone())
+                        .collect();
+                    for link in links {
+                        let (_, ack) = self.cancel(&link);
+                        r.acks.push(ack);
+                    }
+                }
+                r
+            }
+            RequestKind::OpenOrders {
+                symbol,
+                order_link_id,
+                cursor,
+                limit,
+                ..
+            } => {
+                let mut r = self.single(now, ep, reject, keep, |_| (0, Ack::default()));
+                if r.ret_code == 0 {
+                    r.acks.clear();
+                    self.list(
+                        &mut r,
+                        symbol,
+                        order_link_id.as_deref(),
+                        cursor.as_deref(),
+                        *limit,
+                    );
+                }
+                r
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn batch(
+        &mut self,
+        now: Timestamp,
+        ep: Endpoint,
+        category: Category,
+        n: usize,
+        reject: Option<(usize, i64)>,
+        keep: usize,
+        mut each: impl FnMut(&mut VirtualExchange, usize) -> (i64, Ack),
+    ) -> Reply {
+        if n == 0 || n > category.batch_limit() {
+            return top(10001, "batch size out of range");
+        }
+        let per_order = category.batch_costs_per_order();
+        let left = self.available(ep, now);
+        let fits = if per_order {
+            left.min(n)
+        } else if left > 0 {
+            n
+        } else {
+            0
+        };
+        if fits == 0 {
+            self.stats.rate_limited += 1;
+            let mut r = top(10006, "Too many visits!");
+            r.rate_limit = Some(self.status(ep, now));
+            return r;
+        }
+        self.spend(ep, now, if per_order { fits } else { 1 });
+        let mut r = top(0, "OK");
+        for i in 0..n {
+            let (code, ack) = if i >= fits {
+                self.stats.rate_limited += 1;
+                (10006, Ack::default())
+            } else if i >= keep {
+                (10006, Ack::default())
+            } else if reject.is_some_and(|(k, _)| k == i) {
+                (reject.map_or(0, |(_, c)| c), Ack::default())
+            } else {
+                each(self, i)
+            };
+            r.acks.push(ack);
+            r.codes.push(ItemCode {
+                code,
+                msg: if code == 0 {
+                    "OK".into()
+                } else {
+                    message(code).into()
+                },
+            });
+        }
+        r.rate_limit = Some(self.status(ep, now));
+        r
+    }
+
+    fn single(
+        &mut self,
+        now: Timestamp,
+        ep: Endpoint,
+        reject: Option<(usize, i64)>,
+        keep: usize,
+        each: impl FnOnce(&mut VirtualExchange) -> (i64, Ack),
+    ) -> Reply {
+        if self.available(ep, now) == 0 {
+            self.stats.rate_limited += 1;
+            let mut r = top(10006, "Too many visits!");
+            r.rate_limit = Some(self.status(ep, now));
+            return r;
+        }
+        self.spend(ep, now, 1);
+        let (code, ack) = match reject {
+            Some((_, code)) => (code, Ack::default()),
+            None if keep == 0 => (10006, Ack::default()),
+            None => each(self),
+        };
+        let mut r = top(code, if code == 0 { "OK" } else { message(code) });
+        r.acks.push(ack);
+        r.rate_limit = Some(self.status(ep, now));
+        r
+    }
+
+    fn create(
+        &mut self,
+        category: Category,
+        symbol: &str,
+        side: Side,
+        price: &str,
+        qty: &str,
+        link: &str,
+    ) -> (i64, Ack) {
+        let Some(inst) = self.instruments.get(symbol) else {
+            return (10001, Ack::default());
+        };
+        let on_grid = |text: &str, unit: Decimal| {
+            text.parse::<Decimal>()
+                .ok()
+                .and_then(|d| d.div_exact(unit))
+                .is_some_and(|n| n > 0)
+        };
+        if inst.category != category
+            || !on_grid(price, inst.tick_size)
+            || !on_grid(qty, inst.qty_step)
+        {
+            return (10001, Ack::default());
+        }
+        if link.is_empty() || link.len() > 36 {
+            return (10001, Ack::default());
+        }
+        if self.open.contains_key(link) || self.closed.contains_key(link) {
+            return (110_072, Ack::default());
+        }
+        let order_id = format!("vx{}", self.next_order_id);
+        self.next_order_id += 1;
+        self.open.insert(
+            link.to_string(),
+            OpenOrder {
+                order_id: order_id.clone(),
+                order_link_id: link.to_string(),
+                symbol: symbol.to_string(),
+                side,
+                price: price.to_string(),
+                qty: qty.to_string(),
+                status: "New".to_string(),
+            },
+        );
+        (
+            0,
+            Ack {
+                order_id,
+                order_link_id: link.to_string(),
+            },
+        )
+    }
+
+    fn amend(&mut self, link: &str, price: Option<&str>, qty: Option<&str>) -> (i64, Ack) {
+        let Some(o) = self.open.get_mut(link) else {
+            return (110_001, Ack::default());
+        };
+        if let Some(p) = price {
+            o.price = p.to_string();
+        }
+        if let Some(q) = qty {
+            o.qty = q.to_string();
+        }
+        (
+            0,
+            Ack {
+                order_id: o.order_id.clone(),
+                order_link_id: link.to_string(),
+            },
+        )
+    }
+
+    fn cancel(&mut self, link: &str) -> (i64, Ack) {
+        let Some(mut o) = self.open.remove(link) else {
+            return (110_001, Ack::default());
+        };
+        let ack = Ack {
+            order_id: o.order_id.clone(),
+            order_link_id: link.to_string(),
+        };
+        o.status = "Cancelled".to_string();
+        self.remember_closed(o);
+        (0, ack)
+    }
+
+    fn remember_closed(&mut self, o: OpenOrder) {
+        self.closed_order.push_back(o.order_link_id.clone());
+        self.closed.insert(o.order_link_id.clone(), o);
+        if self.closed_order.len() > CLOSED_KEPT {
+            if let Some(old) = self.closed_order.pop_front() {
+                self.closed.remove(&old);
+            }
+        }
+    }
+
+    fn list(
+        &self,
+        r: &mut Reply,
+        symbol: &str,
+        link: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) {
+        if let Some(link) = link {
+            let found = self.open.get(link).or_else(|| self.closed.get(link));
+            r.orders
+                .extend(found.filter(|o| o.symbol == symbol).map(wire));
+            return;
+        }
+        let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let limit = limit.clamp(1, 50) as usize;
+        let all: Vec<&OpenOrder> = self.open.values().filter(|o| o.symbol == symbol).collect();
+        r.orders
+            .extend(all.iter().skip(start).take(limit).map(|o| wire(o)));
+        if start + limit < all.len() {
+            r.next_cursor = Some((start + limit).to_string());
+        }
+    }
+
+    fn available(&mut self, ep: Endpoint, now: Timestamp) -> usize {
+        let q = self.spends.entry(ep).or_default();
+        q.retain(|(t, _)| now.since(*t) < 1000 && *t <= now);
+        let used: u64 = q.iter().map(|(_, u)| u64::from(*u)).sum();
+        (u64::from(self.limits.per_second(ep)).saturating_sub(used)) as usize
+    }
+
+    fn spend(&mut self, ep: Endpoint, now: Timestamp, units: usize) {
+        self.spends
+            .entry(ep)
+            .or_default()
+            .push_back((now, u32::try_from(units).unwrap_or(u32::MAX)));
+    }
+
+    fn status(&mut self, ep: Endpoint, now: Timestamp) -> RateLimitStatus {
+        let remaining = self.available(ep, now);
+        let reset = self
+            .spends
+            .get(&ep)
+            .and_then(|q| q.iter().map(|(t, _)| *t).min())
+            .map_or(now, |t| t.plus_ms(1000));
+        RateLimitStatus {
+            limit: self.limits.per_second(ep),
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            reset_ms: reset,
+        }
+    }
+}
+
+fn wire(o: &OpenOrder) -> ExchangeOrder {
+    ExchangeOrder {
+        order_id: o.order_id.clone(),
+        order_link_id: o.order_link_id.clone(),
+        symbol: o.symbol.clone(),
+        side: o.side.wire().to_string(),
+        price: o.price.clone(),
+        qty: o.qty.clone(),
+        leaves_qty: o.qty.clone(),
+        status: o.status.clone(),
+        reject_reason: if o.status == "Cancelled" {
+            "EC_PerCancelRequest".into()
+        } else {
+            "EC_NoError".into()
+        },
+    }
+}
+
+fn top(code: i64, msg: &str) -> Reply {
+    Reply {
+        ret_code: code,
+        ret_msg: msg.to_string(),
+        ..Reply::default()
+    }
+}
+
+fn message(code: i64) -> &'static str {
+    match code {
+        10001 => "params error",
+        10006 => "Too many visits!",
+        110_001 => "order not exists or too late to cancel",
+        110_072 => "OrderLinkedID is duplicate",
+        _ => "error",
+    }
+}

@@ -80,6 +80,8 @@ pub struct VirtualExchange {
     limits: RateLimitConfig,
     spends: BTreeMap<Endpoint, VecDeque<(Timestamp, u32)>>,
     script: BTreeMap<u64, Fault>,
+    order_script: BTreeMap<u64, Fault>,
+    order_requests: u64,
     pub stats: ExchangeStats,
 }
 
@@ -100,6 +102,8 @@ impl VirtualExchange {
             limits,
             spends: BTreeMap::new(),
             script: BTreeMap::new(),
+            order_script: BTreeMap::new(),
+            order_requests: 0,
             stats: ExchangeStats::default(),
         }
     }
@@ -107,6 +111,13 @@ impl VirtualExchange {
     /// Applies `fault` to the `nth` request received (1-based).
     pub fn script(&mut self, nth: u64, fault: Fault) {
         self.script.insert(nth, fault);
+    }
+
+    /// Applies `fault` to the `nth` order command request received (place,
+    /// amend, cancel, single or batch; 1-based), so faults land on orders
+    /// rather than on queries.
+    pub fn script_orders(&mut self, nth: u64, fault: Fault) {
+        self.order_script.insert(nth, fault);
     }
 
     /// Open orders, by orderLinkId.
@@ -129,7 +140,16 @@ impl VirtualExchange {
         let nth = self.stats.requests;
         let ep = request.kind.endpoint();
         *self.stats.requests_by_endpoint.entry(ep).or_insert(0) += 1;
-        let fault = self.script.remove(&nth);
+        let mut fault = self.script.remove(&nth);
+        if !matches!(
+            request.kind,
+            RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. }
+        ) {
+            self.order_requests += 1;
+            if let Some(f) = self.order_script.remove(&self.order_requests) {
+                fault = Some(f);
+            }
+        }
         if fault.is_some() {
             self.stats.faults_applied += 1;
         }

@@ -33,6 +33,9 @@ pub struct Driver {
     /// Every input fed, in order (a journal of the run).
     pub inputs: Vec<Input>,
     pub keep_inputs: bool,
+    /// Every effect, in order (only when `keep_effects`).
+    pub effects: Vec<Effect>,
+    pub keep_effects: bool,
 }
 
 impl Driver {
@@ -57,6 +60,8 @@ impl Driver {
             stopped: false,
             inputs: Vec::new(),
             keep_inputs: false,
+            effects: Vec::new(),
+            keep_effects: false,
         }
     }
 
@@ -67,6 +72,9 @@ impl Driver {
         }
         self.engine.handle(input);
         while let Some(effect) = self.engine.poll_effect() {
+            if self.keep_effects {
+                self.effects.push(effect.clone());
+            }
             match effect {
                 Effect::Send(request) => {
                     let outcome = self.exchange.handle(self.now, &request);

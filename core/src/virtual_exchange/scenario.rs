@@ -68,7 +68,7 @@ impl Scenario {
     /// high enough that only the engine's own work is measured.
     pub fn wide(symbols: usize, levels: u32) -> Scenario {
         let instruments: Vec<Instrument> = (0..symbols)
-            .map(|i| linear(&format!("S{i:04}USDT"), "0.01", "0.1"))
+            .map(|i| linear(&format!("S{i:04}USDT"), "0.001", "0.1"))
             .collect();
         let mut config = Config::default();
         config.quoting.symbols = instruments.iter().map(|i| i.symbol.clone()).collect();
@@ -78,7 +78,7 @@ impl Scenario {
         config.async_batch.max_parallel_symbols = 1000;
         let mids = (0..symbols)
             .map(|i| {
-                let mid = 10_000 + 100 * i as i64;
+                let mid = 100_000 + 1_000 * i as i64;
                 (i, mid, drift(mid))
             })
             .collect();

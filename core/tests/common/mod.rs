@@ -1,0 +1,161 @@
+//! Helpers for driving an `Engine` by hand: build it, drain it, answer it.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use mm_core::config::Config;
+use mm_core::effect::{Effect, Request, RequestKind};
+use mm_core::input::{Ack, ItemCode, Outcome, Reply};
+use mm_core::virtual_exchange::Scenario;
+use mm_core::{BookTop, Engine, Input, SessionId, TickStats, Timestamp};
+
+pub fn engine(sc: &Scenario) -> Engine {
+    Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("t").unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn engine_with(sc: &Scenario, tweak: impl FnOnce(&mut Config)) -> Engine {
+    let mut config = sc.config.clone();
+    tweak(&mut config);
+    Engine::new(config, sc.instruments.clone(), SessionId::new("t").unwrap()).unwrap()
+}
+
+pub fn handle(e: &mut Engine, input: Input) -> Vec<Effect> {
+    e.handle(input);
+    std::iter::from_fn(|| e.poll_effect()).collect()
+}
+
+pub fn tick(e: &mut Engine, now: u64, books: Vec<BookTop>) -> Vec<Effect> {
+    handle(
+        e,
+        Input::Tick {
+            now_ms: Timestamp(now),
+            books,
+        },
+    )
+}
+
+pub fn sends(effects: &[Effect]) -> Vec<Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn tick_done(effects: &[Effect]) -> Vec<TickStats> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::TickDone(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn logs(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Log(l) => Some(l.render() + "\n"),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The orderLinkIds a request carries, in order.
+pub fn links(r: &Request) -> Vec<String> {
+    match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.clone()).collect()
+        }
+        RequestKind::AmendBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.clone()).collect()
+        }
+        RequestKind::CancelBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.clone()).collect()
+        }
+        RequestKind::Place { order, .. } => vec![order.order_link_id.clone()],
+        RequestKind::Amend { order, .. } => vec![order.order_link_id.clone()],
+        RequestKind::Cancel { order, .. } => vec![order.order_link_id.clone()],
+        RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => vec![],
+    }
+}
+
+/// The symbols a request's orders are for, in order.
+pub fn symbols(r: &Request) -> Vec<String> {
+    match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => orders.iter().map(|o| o.symbol.clone()).collect(),
+        RequestKind::AmendBatch { orders, .. } => orders.iter().map(|o| o.symbol.clone()).collect(),
+        RequestKind::CancelBatch { orders, .. } => {
+            orders.iter().map(|o| o.symbol.clone()).collect()
+        }
+        RequestKind::Place { order, .. } => vec![order.symbol.clone()],
+        RequestKind::Amend { order, .. } => vec![order.symbol.clone()],
+        RequestKind::Cancel { order, .. } => vec![order.symbol.clone()],
+        RequestKind::CancelAll { symbol, .. } | RequestKind::OpenOrders { symbol, .. } => {
+            vec![symbol.clone()]
+        }
+    }
+}
+
+/// Every order of the request accepted.
+pub fn ok(r: &Request) -> Outcome {
+    let ls = links(r);
+    let acks: Vec<Ack> = ls
+        .iter()
+        .map(|l| Ack {
+            order_id: format!("id-{l}"),
+            order_link_id: l.clone(),
+        })
+        .collect();
+    let batch = matches!(
+        r.kind,
+        RequestKind::PlaceBatch { .. }
+            | RequestKind::AmendBatch { .. }
+            | RequestKind::CancelBatch { .. }
+    );
+    Outcome::Reply(Reply {
+        ret_code: 0,
+        ret_msg: "OK".into(),
+        codes: if batch {
+            ls.iter()
+                .map(|_| ItemCode {
+                    code: 0,
+                    msg: "OK".into(),
+                })
+                .collect()
+        } else {
+            vec![]
+        },
+        acks,
+        ..Reply::default()
+    })
+}
+
+pub fn respond(e: &mut Engine, now: u64, r: &Request, outcome: Outcome) -> Vec<Effect> {
+    handle(
+        e,
+        Input::Response {
+            now_ms: Timestamp(now),
+            request_id: r.id,
+            outcome,
+        },
+    )
+}
+
+/// Answers every request OK, and whatever they lead to, at `now`.
+pub fn answer_all(e: &mut Engine, now: u64, mut pending: Vec<Request>) -> Vec<Effect> {
+    let mut all = Vec::new();
+    while let Some(r) = pending.first().cloned() {
+        pending.remove(0);
+        let out = respond(e, now, &r, ok(&r));
+        pending.extend(sends(&out));
+        all.extend(out);
+    }
+    all
+}

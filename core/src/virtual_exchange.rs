@@ -221,9 +221,11 @@ impl VirtualExchange {
                 self.single(now, ep, reject, keep, |vx| vx.cancel(&o.order_link_id))
             }
             RequestKind::CancelAll { symbol, .. } => {
-                let mut r = self.single(now, ep, reject, keep, |_| (0, Ack::default()));
-                if r.ret_code == 0 {
-                    r.acks.clear();
+                // A scripted `RejectItem` here answers OK but cancels
+                // nothing: the race where orders land after the cancel-all.
+                let mut r = self.single(now, ep, None, keep, |_| (0, Ack::default()));
+                r.acks.clear();
+                if r.ret_code == 0 && reject.is_none() {
                     let links: Vec<String> = self
                         .open
                         .values()
@@ -245,8 +247,8 @@ impl VirtualExchange {
                 ..
             } => {
                 let mut r = self.single(now, ep, reject, keep, |_| (0, Ack::default()));
+                r.acks.clear();
                 if r.ret_code == 0 {
-                    r.acks.clear();
                     self.list(
                         &mut r,
                         symbol,

@@ -432,10 +432,10 @@ impl VirtualExchange {
     fn remember_closed(&mut self, o: OpenOrder) {
         self.closed_order.push_back(o.order_link_id.clone());
         self.closed.insert(o.order_link_id.clone(), o);
-        if self.closed_order.len() > CLOSED_KEPT {
-            if let Some(old) = self.closed_order.pop_front() {
-                self.closed.remove(&old);
-            }
+        if self.closed_order.len() > CLOSED_KEPT
+            && let Some(old) = self.closed_order.pop_front()
+        {
+            self.closed.remove(&old);
         }
     }
 

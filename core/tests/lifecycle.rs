@@ -100,7 +100,8 @@ fn ticks_arriving_in_flight_are_conflated_newest_books_win() {
 #[test]
 fn missing_crossed_stale_or_garbage_books_get_no_quotes_and_orders_cancelled() {
     let sc = Scenario::seed();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<mm_core::BookTop>)>)> = vec![
+    type Spoil = Box<dyn Fn(&mut Vec<mm_core::BookTop>)>;
+    let cases: Vec<(&str, Spoil)> = vec![
         ("missing", Box::new(|b| b.retain(|x| x.symbol != "ETHUSDT"))),
         (
             "crossed",

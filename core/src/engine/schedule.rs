@@ -101,12 +101,12 @@ impl Engine {
     }
 
     fn send_orders(&mut self, op: Op) -> bool {
-        if let Some(key) = self.bus.first_single(op) {
-            if self.budget_allows(single_endpoint(op), 1) {
-                self.bus.take_single(op);
-                self.send_order_request(op, vec![key.seq], false);
-                return true;
-            }
+        if let Some(key) = self.bus.first_single(op)
+            && self.budget_allows(single_endpoint(op), 1)
+        {
+            self.bus.take_single(op);
+            self.send_order_request(op, vec![key.seq], false);
+            return true;
         }
         let Some(head) = self.bus.first_batch(op) else {
             return false;
@@ -296,10 +296,10 @@ impl Engine {
         let now = self.out.now;
         let mut times: Vec<Timestamp> = Vec::new();
         times.extend(self.pause_until);
-        if let Some(t) = &self.tick {
-            if self.bus.has(Op::Place) {
-                times.push(t.deadline);
-            }
+        if let Some(t) = &self.tick
+            && self.bus.has(Op::Place)
+        {
+            times.push(t.deadline);
         }
         for ep in &self.blocked {
             times.extend(self.budget.next_release(*ep, now));

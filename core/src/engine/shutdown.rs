@@ -207,11 +207,11 @@ impl Engine {
             Outcome::Reply(r) if r.ret_code == 0 => {
                 let mut ours = 0;
                 for ack in &r.acks {
-                    if let Some(seq) = self.seq_of(&ack.order_link_id) {
-                        if self.orders.get(seq).is_some() {
-                            self.gone(seq, "cancelled", "");
-                            ours += 1;
-                        }
+                    if let Some(seq) = self.seq_of(&ack.order_link_id)
+                        && self.orders.get(seq).is_some()
+                    {
+                        self.gone(seq, "cancelled", "");
+                        ours += 1;
                     }
                 }
                 self.out.info(format!(
@@ -244,10 +244,10 @@ impl Engine {
             .filter(|x| is_open(&x.status) && x.symbol == name)
         {
             open += 1;
-            if let Some(seq) = self.seq_of(&x.order_link_id) {
-                if self.orders.get(seq).is_some() {
-                    self.settle_live(seq, x);
-                }
+            if let Some(seq) = self.seq_of(&x.order_link_id)
+                && self.orders.get(seq).is_some()
+            {
+                self.settle_live(seq, x);
             }
         }
         let next = r

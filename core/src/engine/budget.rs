@@ -23,21 +23,34 @@ struct Bucket {
     limit: u32,
     /// The exchange's own limit, once a reply carried it (wins over config).
     exchange_limit: Option<u32>,
-    /// (expires at, units), in no particular expiry order (phantoms mix in).
+    /// Our spends, (expires at, units), in expiry order (time only moves
+    /// forward), with their running sum: O(1) per check however many
+    /// requests a second carries.
     spends: VecDeque<(Timestamp, u32)>,
+    spent: u64,
+    /// Phantom spends from the exchange's headers: few, any expiry order.
+    phantoms: Vec<(Timestamp, u32)>,
 }
 
 impl Bucket {
     fn prune(&mut self, now: Timestamp) {
-        self.spends.retain(|(until, _)| *until > now);
+        while let Some(&(until, units)) = self.spends.front() {
+            if until > now {
+                break;
+            }
+            self.spends.pop_front();
+            self.spent -= u64::from(units);
+        }
+        self.phantoms.retain(|(until, _)| *until > now);
     }
 
-    fn used(&self, now: Timestamp) -> u64 {
-        self.spends
-            .iter()
-            .filter(|(until, _)| *until > now)
-            .map(|(_, u)| u64::from(*u))
-            .sum()
+    fn used(&self) -> u64 {
+        self.spent
+            + self
+                .phantoms
+                .iter()
+                .map(|(_, u)| u64::from(*u))
+                .sum::<u64>()
     }
 
     fn capacity(&self) -> u32 {
@@ -75,15 +88,15 @@ impl Budget {
     pub(super) fn available(&mut self, ep: Endpoint, now: Timestamp) -> u32 {
         let b = &mut self.buckets[index(ep)];
         b.prune(now);
-        let used = b.used(now);
+        let used = b.used();
         u32::try_from(u64::from(b.capacity()).saturating_sub(used)).unwrap_or(0)
     }
 
     pub(super) fn spend(&mut self, ep: Endpoint, now: Timestamp, units: u32) {
         if units > 0 {
-            self.buckets[index(ep)]
-                .spends
-                .push_back((now.plus_ms(WINDOW_MS), units));
+            let b = &mut self.buckets[index(ep)];
+            b.spends.push_back((now.plus_ms(WINDOW_MS), units));
+            b.spent += u64::from(units);
         }
     }
 
@@ -92,7 +105,7 @@ impl Budget {
         let left = self.available(ep, now);
         let until = until.max(now.plus_ms(1)).min(now.plus_ms(WINDOW_MS));
         if left > 0 {
-            self.buckets[index(ep)].spends.push_back((until, left));
+            self.buckets[index(ep)].phantoms.push((until, left));
         }
     }
 
@@ -106,20 +119,33 @@ impl Budget {
                 .reset_ms
                 .max(now.plus_ms(1))
                 .min(now.plus_ms(WINDOW_MS));
-            self.buckets[index(ep)]
-                .spends
-                .push_back((until, ours - status.remaining));
+            let b = &mut self.buckets[index(ep)];
+            b.phantoms.push((until, ours - status.remaining));
+            // Many replies a second: fold them into one, conservatively
+            // (all units, the latest expiry), so a check stays cheap.
+            if b.phantoms.len() > 32 {
+                let units = b
+                    .phantoms
+                    .iter()
+                    .map(|(_, u)| *u)
+                    .fold(0u32, u32::saturating_add);
+                let last = b.phantoms.iter().map(|(t, _)| *t).max().unwrap_or(until);
+                b.phantoms = vec![(last, units)];
+            }
         }
     }
 
     /// When the next unit of `ep` frees up (for a deferred send's wake).
     pub(super) fn next_release(&self, ep: Endpoint, now: Timestamp) -> Option<Timestamp> {
-        self.buckets[index(ep)]
-            .spends
+        let b = &self.buckets[index(ep)];
+        let ours = b.spends.iter().map(|(t, _)| *t).find(|t| *t > now);
+        let phantom = b
+            .phantoms
             .iter()
-            .map(|(until, _)| *until)
+            .map(|(t, _)| *t)
             .filter(|t| *t > now)
-            .min()
+            .min();
+        ours.into_iter().chain(phantom).min()
     }
 
     pub(super) fn headroom(&mut self, now: Timestamp) -> std::collections::BTreeMap<Endpoint, u64> {

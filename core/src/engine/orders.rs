@@ -172,11 +172,13 @@ impl Engine {
         let Some(order) = self.orders.remove(seq, class) else {
             return;
         };
-        *self
-            .totals
-            .gone_by_reason
-            .entry(class.to_string())
-            .or_insert(0) += 1;
+        // get_mut first: no allocation for a reason already counted.
+        match self.totals.gone_by_reason.get_mut(class) {
+            Some(n) => *n += 1,
+            None => {
+                self.totals.gone_by_reason.insert(class.to_string(), 1);
+            }
+        }
         if !detail.is_empty() {
             self.out
                 .info(format!("order {} gone: {class} ({detail})", order.link));

@@ -15,6 +15,7 @@ use crate::effect::{
 use crate::engine::Engine;
 use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
 use crate::engine::orders::{Seq, State};
+use crate::engine::quote::grid_string;
 use crate::input::RequestId;
 use crate::time::Timestamp;
 
@@ -228,8 +229,8 @@ impl Engine {
         Some(NewOrder {
             symbol: inst.symbol.clone(),
             side: o.side,
-            price: inst.price_string(o.price),
-            qty: inst.qty_string(o.qty),
+            price: grid_string(inst.tick_size, o.price.0),
+            qty: grid_string(inst.qty_step, o.qty.0),
             order_link_id: o.link.clone(),
             post_only: true,
         })
@@ -248,8 +249,8 @@ impl Engine {
             order_link_id: o.link.clone(),
             // Always carry the price when nothing else changes: an amend
             // with no field is an error at the exchange.
-            price: (price != o.price || !qty_changes).then(|| inst.price_string(price)),
-            qty: qty_changes.then(|| inst.qty_string(qty)),
+            price: (price != o.price || !qty_changes).then(|| grid_string(inst.tick_size, price.0)),
+            qty: qty_changes.then(|| grid_string(inst.qty_step, qty.0)),
         })
     }
 

@@ -117,8 +117,8 @@ impl Engine {
             (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
         let amend = q.reprice == crate::config::Reprice::Amend;
         let max_age = q.max_book_age_ms;
-        let mut actions: Vec<(u32, Side, Action)> = Vec::new();
         let mut side_actions = Vec::new();
+        let mut counts = [0u64; 3];
         let mut ok_books = 0u64;
         for sym in 0..nsyms {
             let sym32 = sym as u32;
@@ -159,29 +159,13 @@ impl Engine {
                 };
                 side_actions.clear();
                 reconcile_side(&mut self.orders, seqs, &plan, &mut side_actions);
-                actions.extend(side_actions.iter().map(|a| (sym32, side, *a)));
+                for action in &side_actions {
+                    let op = self.apply_action(sym32, side, qty, *action);
+                    counts[op_index(op)] += 1;
+                }
             }
         }
 
-        let mut counts = [0u64; 3];
-        for (sym, side, action) in actions {
-            let (op, seq) = match action {
-                Action::Cancel(seq) => {
-                    self.set_state(seq, State::PendingCancel);
-                    (Op::Cancel, seq)
-                }
-                Action::Amend { seq, price, qty } => {
-                    self.set_state(seq, State::PendingAmend { price, qty });
-                    (Op::Amend, seq)
-                }
-                Action::Place { level, price } => {
-                    let qty = self.desired_qty(sym);
-                    (Op::Place, self.new_order(sym, side, level, price, qty))
-                }
-            };
-            counts[op_index(op)] += 1;
-            self.enqueue(op, seq);
-        }
         for op in [Op::Cancel, Op::Amend, Op::Place] {
             let c = counts[op_index(op)];
             if c > 0 {
@@ -195,14 +179,29 @@ impl Engine {
         ));
     }
 
-    fn desired_qty(&self, sym: u32) -> crate::domain::Lots {
-        let name = &self.syms[sym as usize].name;
-        self.config
-            .quoting
-            .order_qty
-            .for_symbol(name)
-            .and_then(|d| self.inst(sym).qty_lots(&d))
-            .unwrap_or(crate::domain::Lots(0))
+    /// Turns one reconcile decision into an order state and a queued command.
+    fn apply_action(
+        &mut self,
+        sym: u32,
+        side: Side,
+        qty: crate::domain::Lots,
+        action: Action,
+    ) -> Op {
+        let (op, seq) = match action {
+            Action::Cancel(seq) => {
+                self.set_state(seq, State::PendingCancel);
+                (Op::Cancel, seq)
+            }
+            Action::Amend { seq, price, qty } => {
+                self.set_state(seq, State::PendingAmend { price, qty });
+                (Op::Amend, seq)
+            }
+            Action::Place { level, price } => {
+                (Op::Place, self.new_order(sym, side, level, price, qty))
+            }
+        };
+        self.enqueue(op, seq);
+        op
     }
 
     fn set_state(&mut self, seq: Seq, state: State) {

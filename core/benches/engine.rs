@@ -1,0 +1,126 @@
+//! One steady-state tick of the engine, replies included: the tick, the
+//! cancel batches' replies, the place batches' replies. Goals (issue 2):
+//! seed scenario (4 symbols x 10 orders) < 20 us; 500 symbols x 20 orders
+//! < 5 ms (linear growth).
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mm_core::effect::{Effect, Request, RequestKind};
+use mm_core::input::{Ack, ItemCode, Outcome, Reply};
+use mm_core::virtual_exchange::Scenario;
+use mm_core::{Engine, Input, SessionId, Timestamp};
+
+/// Every order accepted, as Bybit would say it.
+fn ok(r: &Request) -> Outcome {
+    let links: Vec<&str> = match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        RequestKind::AmendBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        RequestKind::CancelBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Outcome::Reply(Reply {
+        ret_code: 0,
+        ret_msg: "OK".into(),
+        acks: links
+            .iter()
+            .map(|l| Ack {
+                order_id: String::new(),
+                order_link_id: (*l).to_string(),
+            })
+            .collect(),
+        codes: links
+            .iter()
+            .map(|_| ItemCode {
+                code: 0,
+                msg: String::new(),
+            })
+            .collect(),
+        ..Reply::default()
+    })
+}
+
+struct Bench {
+    engine: Engine,
+    scenario: Scenario,
+    k: u64,
+    pending: Vec<Request>,
+}
+
+impl Bench {
+    fn new(scenario: Scenario) -> Bench {
+        let engine = Engine::new(
+            scenario.config.clone(),
+            scenario.instruments.clone(),
+            SessionId::new("bench").unwrap(),
+        )
+        .unwrap();
+        let mut b = Bench {
+            engine,
+            scenario,
+            k: 0,
+            pending: Vec::new(),
+        };
+        b.tick(); // warm: the first tick only places
+        b
+    }
+
+    fn drain(&mut self) {
+        while let Some(e) = self.engine.poll_effect() {
+            if let Effect::Send(r) = e {
+                self.pending.push(r);
+            }
+        }
+    }
+
+    /// One whole tick: books in, every request answered OK.
+    fn tick(&mut self) {
+        let now = Timestamp(self.k * 200);
+        let books = self.scenario.books(self.k, now);
+        self.k += 1;
+        self.engine.handle(Input::Tick { now_ms: now, books });
+        self.drain();
+        let reply_at = now.plus_ms(5);
+        while !self.pending.is_empty() {
+            for r in std::mem::take(&mut self.pending) {
+                let outcome = ok(&r);
+                self.engine.handle(Input::Response {
+                    now_ms: reply_at,
+                    request_id: r.id,
+                    outcome,
+                });
+                self.drain();
+            }
+        }
+        black_box(self.engine.order_counts());
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut seed = Bench::new(Scenario::seed());
+    c.bench_function("seed tick (4 symbols x 10 orders, cancel+place)", |b| {
+        b.iter(|| seed.tick());
+    });
+    let mut amend = {
+        let mut sc = Scenario::seed();
+        sc.config.quoting.reprice = mm_core::config::Reprice::Amend;
+        Bench::new(sc)
+    };
+    c.bench_function("seed tick (4 symbols x 10 orders, amend)", |b| {
+        b.iter(|| amend.tick());
+    });
+    let mut wide = Bench::new(Scenario::wide(500, 10));
+    c.bench_function("wide tick (500 symbols x 20 orders, cancel+place)", |b| {
+        b.iter(|| wide.tick());
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

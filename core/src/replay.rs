@@ -1,6 +1,12 @@
 //! The one replay path: `mm replay` and the testkit both call this.
+//!
+//! A fresh engine is built from the journal's header and fed every input in
+//! order, draining every effect after each, exactly as the live run loop
+//! does (crate docs). Nothing else goes in, so the same journal gives the
+//! same effects and the same log bytes on any machine, any number of times.
 
 use crate::effect::Effect;
+use crate::engine::Engine;
 use crate::journal::{Journal, JournalError};
 
 /// What a replay produced.
@@ -15,11 +21,46 @@ pub struct Replayed {
 }
 
 /// Runs a decoded journal through a fresh engine built from its header.
+///
+/// `Err` only when the header's config is invalid for its instruments (the
+/// engine refuses to start, as it would have live).
 pub fn replay(journal: &Journal) -> Result<Replayed, crate::config::ConfigError> {
-    let _ = journal;
-    Ok(Replayed {
-        effects: Vec::new(),
-        log: String::new(),
-        damage: None,
+    let mut effects = Vec::new();
+    replay_with(journal, |_, produced| effects.extend_from_slice(produced)).map(|(log, damage)| {
+        Replayed {
+            effects,
+            log,
+            damage,
+        }
     })
+}
+
+/// `replay`, handing each input's effects to `per_input(input_index, effects)`
+/// as they come instead of collecting them (for renderers that interleave
+/// inputs and effects). Returns the log and the journal's damage.
+pub fn replay_with(
+    journal: &Journal,
+    mut per_input: impl FnMut(usize, &[Effect]),
+) -> Result<(String, Option<JournalError>), crate::config::ConfigError> {
+    let header = &journal.header;
+    let mut engine = Engine::new(
+        header.config.clone(),
+        header.instruments.clone(),
+        header.session_id.clone(),
+    )?;
+    let mut log = String::new();
+    let mut produced = Vec::new();
+    for (i, input) in journal.inputs.iter().enumerate() {
+        engine.handle(input.clone());
+        produced.clear();
+        while let Some(effect) = engine.poll_effect() {
+            if let Effect::Log(line) = &effect {
+                log.push_str(&line.render());
+                log.push('\n');
+            }
+            produced.push(effect);
+        }
+        per_input(i, &produced);
+    }
+    Ok((log, journal.damage.clone()))
 }

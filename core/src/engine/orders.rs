@@ -67,36 +67,57 @@ pub(super) struct Order {
 /// Gone orders remembered for inspection; older ones only live on as counters.
 const HISTORY: usize = 10_000;
 
+/// Orders live in a slab (a freed slot is reused) with a seq -> slot index:
+/// the index keeps seq order for iteration while orders themselves never
+/// move, which matters when ten thousand of them churn every tick.
 #[derive(Default)]
 pub(super) struct OrderTable {
-    active: BTreeMap<Seq, Order>,
+    index: BTreeMap<Seq, u32>,
+    slab: Vec<Option<Order>>,
+    free: Vec<u32>,
     history: VecDeque<(Seq, &'static str)>,
     gone_total: u64,
 }
 
 impl OrderTable {
     pub(super) fn get(&self, seq: Seq) -> Option<&Order> {
-        self.active.get(&seq)
+        let slot = *self.index.get(&seq)?;
+        self.slab.get(slot as usize)?.as_ref()
     }
 
     pub(super) fn get_mut(&mut self, seq: Seq) -> Option<&mut Order> {
-        self.active.get_mut(&seq)
+        let slot = *self.index.get(&seq)?;
+        self.slab.get_mut(slot as usize)?.as_mut()
     }
 
     pub(super) fn insert(&mut self, seq: Seq, order: Order) {
-        self.active.insert(seq, order);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(order);
+                slot
+            }
+            None => {
+                self.slab.push(Some(order));
+                u32::try_from(self.slab.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.index.insert(seq, slot);
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = (Seq, &Order)> {
-        self.active.iter().map(|(s, o)| (*s, o))
+        self.index
+            .iter()
+            .filter_map(|(s, slot)| Some((*s, self.slab.get(*slot as usize)?.as_ref()?)))
     }
 
     pub(super) fn len(&self) -> usize {
-        self.active.len()
+        self.index.len()
     }
 
     fn remove(&mut self, seq: Seq, class: &'static str) -> Option<Order> {
-        let order = self.active.remove(&seq)?;
+        let slot = self.index.remove(&seq)?;
+        let order = self.slab.get_mut(slot as usize)?.take()?;
+        self.free.push(slot);
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }
@@ -110,7 +131,7 @@ impl OrderTable {
             gone: self.gone_total,
             ..OrderCounts::default()
         };
-        for order in self.active.values() {
+        for order in self.slab.iter().flatten() {
             match order.state {
                 State::PendingNew => c.pending_new += 1,
                 State::Live => c.live += 1,

@@ -1,0 +1,267 @@
+//! The reply table (engine/apply.rs docs), pinned code by code: what each
+//! per-order result does to the order.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use mm_core::config::Reprice;
+use mm_core::effect::{Effect, Endpoint, Request, RequestKind};
+use mm_core::input::{Ack, ItemCode, Outcome, Reply};
+use mm_core::virtual_exchange::Scenario;
+use mm_core::{Engine, OrderState, Timestamp};
+
+/// A batch reply with these per-item codes (acks echo the links).
+fn items(r: &Request, codes: &[i64]) -> Outcome {
+    let ls = links(r);
+    Outcome::Reply(Reply {
+        ret_code: 0,
+        ret_msg: "OK".into(),
+        acks: ls
+            .iter()
+            .zip(codes)
+            .map(|(l, c)| Ack {
+                order_id: if *c == 0 {
+                    format!("x-{l}")
+                } else {
+                    String::new()
+                },
+                order_link_id: l.clone(),
+            })
+            .collect(),
+        codes: codes
+            .iter()
+            .map(|c| ItemCode {
+                code: *c,
+                msg: format!("code {c}"),
+            })
+            .collect(),
+        ..Reply::default()
+    })
+}
+
+fn state(e: &Engine, link: &str) -> Option<OrderState> {
+    e.orders()
+        .into_iter()
+        .find(|o| o.order_link_id == link)
+        .map(|o| o.state)
+}
+
+/// One symbol, `levels` a side: a single place batch of 2*levels orders.
+fn one_batch(levels: u32, amend: bool) -> (Scenario, Engine, Request) {
+    let mut sc = Scenario::wide(1, levels);
+    if amend {
+        sc.config.quoting.reprice = Reprice::Amend;
+    }
+    let mut e = engine(&sc);
+    let reqs = sends(&tick(&mut e, 0, sc.books(0, Timestamp(0))));
+    assert_eq!(reqs.len(), 1);
+    (sc, e, reqs[0].clone())
+}
+
+#[test]
+fn create_results() {
+    let (_, mut e, r) = one_batch(3, false);
+    let ls = links(&r);
+    let out = respond(
+        &mut e,
+        10,
+        &r,
+        items(&r, &[0, 110_072, 10001, 10006, 10000, 10016]),
+    );
+    assert_eq!(state(&e, &ls[0]), Some(OrderState::Live));
+    assert_eq!(
+        state(&e, &ls[1]),
+        Some(OrderState::Unknown),
+        "110072: exists, settle"
+    );
+    assert_eq!(state(&e, &ls[2]), None, "10001: rejected for good");
+    assert_eq!(
+        state(&e, &ls[3]),
+        Some(OrderState::PendingNew),
+        "10006: re-queued"
+    );
+    assert_eq!(state(&e, &ls[4]), Some(OrderState::Unknown));
+    assert_eq!(state(&e, &ls[5]), Some(OrderState::Unknown));
+    assert_eq!(e.totals().gone_by_reason.get("rejected"), Some(&1));
+    assert_eq!(e.totals().requeued, 1);
+    assert!(logs(&out).contains(&format!(
+        "order {} gone: rejected (10001 code 10001)",
+        ls[2]
+    )));
+    let next = sends(&out);
+    // The re-queued create goes again, with the same orderLinkId; unknowns are queried.
+    let again: Vec<_> = next
+        .iter()
+        .filter(|r| r.kind.endpoint() == Endpoint::CreateBatch)
+        .collect();
+    assert_eq!(again.len(), 1);
+    assert_eq!(links(again[0]), vec![ls[3].clone()]);
+    let queried: Vec<String> = next
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RequestKind::OpenOrders { order_link_id, .. } => order_link_id.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queried, vec![ls[1].clone(), ls[4].clone(), ls[5].clone()]);
+    assert_eq!(e.order_counts().live, 1);
+}
+
+#[test]
+fn cancel_and_amend_results() {
+    // Cancels.
+    let (sc, mut e, r) = one_batch(2, false);
+    answer_all(&mut e, 5, vec![r]);
+    let reqs = sends(&tick(&mut e, 200, sc.books(1, Timestamp(200))));
+    let cancel = &reqs[0];
+    assert_eq!(cancel.kind.endpoint(), Endpoint::CancelBatch);
+    let ls = links(cancel);
+    respond(
+        &mut e,
+        210,
+        cancel,
+        items(cancel, &[0, 110_001, 170_213, 10001]),
+    );
+    assert_eq!(state(&e, &ls[0]), None, "cancelled");
+    assert_eq!(state(&e, &ls[1]), None, "110001: not open");
+    assert_eq!(state(&e, &ls[2]), None, "170213: not open");
+    assert_eq!(
+        state(&e, &ls[3]),
+        Some(OrderState::Live),
+        "other: stays live, retried"
+    );
+    let g = &e.totals().gone_by_reason;
+    assert_eq!(
+        (g.get("cancelled"), g.get("not_open")),
+        (Some(&1), Some(&2))
+    );
+
+    // Amends.
+    let (sc, mut e, r) = one_batch(2, true);
+    answer_all(&mut e, 5, vec![r]);
+    let before: Vec<_> = e.orders();
+    let reqs = sends(&tick(&mut e, 200, sc.books(1, Timestamp(200))));
+    let amend = &reqs[0];
+    assert_eq!(amend.kind.endpoint(), Endpoint::AmendBatch);
+    let ls = links(amend);
+    respond(
+        &mut e,
+        210,
+        amend,
+        items(amend, &[0, 110_001, 10001, 10006]),
+    );
+    let price = |l: &str| {
+        e.orders()
+            .into_iter()
+            .find(|o| o.order_link_id == l)
+            .map(|o| o.price)
+    };
+    let old = |l: &str| {
+        before
+            .iter()
+            .find(|o| o.order_link_id == l)
+            .map(|o| o.price.clone())
+    };
+    assert_eq!(state(&e, &ls[0]), Some(OrderState::Live));
+    assert_ne!(price(&ls[0]), old(&ls[0]), "accepted: at the new price");
+    assert_eq!(state(&e, &ls[1]), None, "110001: gone");
+    assert_eq!(state(&e, &ls[2]), Some(OrderState::Live));
+    assert_eq!(price(&ls[2]), old(&ls[2]), "rejected: unchanged");
+    assert_eq!(
+        state(&e, &ls[3]),
+        Some(OrderState::PendingAmend),
+        "10006: re-queued"
+    );
+}
+
+#[test]
+fn whole_request_failures() {
+    // 5xx on a batch: fallback to single requests, counted.
+    let (_, mut e, r) = one_batch(2, false);
+    let out = respond(&mut e, 10, &r, Outcome::HttpStatus(502));
+    let singles = sends(&out);
+    assert_eq!(singles.len(), 4);
+    assert!(
+        singles
+            .iter()
+            .all(|s| s.kind.endpoint() == Endpoint::Create)
+    );
+    assert_eq!(
+        singles.iter().flat_map(links).collect::<Vec<_>>(),
+        links(&r),
+        "same orderLinkIds: the resend is idempotent"
+    );
+    assert_eq!(e.totals().fallbacks, 1);
+    // A single create answered 110072 (the batch had landed): unknown, then settled.
+    let out = respond(
+        &mut e,
+        20,
+        &singles[0],
+        Outcome::Reply(Reply {
+            ret_code: 110_072,
+            ret_msg: "OrderLinkedID is duplicate".into(),
+            ..Reply::default()
+        }),
+    );
+    assert_eq!(state(&e, &links(&singles[0])[0]), Some(OrderState::Unknown));
+    assert!(matches!(
+        sends(&out)[0].kind,
+        RequestKind::OpenOrders { .. }
+    ));
+
+    // Top-level retCode (not rate, not server error): fallback too.
+    let (_, mut e, r) = one_batch(1, false);
+    let out = respond(
+        &mut e,
+        10,
+        &r,
+        Outcome::Reply(Reply {
+            ret_code: 10001,
+            ret_msg: "params error".into(),
+            ..Reply::default()
+        }),
+    );
+    assert_eq!(sends(&out).len(), 2);
+    assert!(logs(&out).contains("failed as a whole (retCode 10001 params error)"));
+
+    // Timeout, transport, malformed, 10000, 10016: every order unknown.
+    for outcome in [
+        Outcome::Timeout,
+        Outcome::Transport("connection reset".into()),
+        Outcome::Malformed("eof".into()),
+        Outcome::Reply(Reply {
+            ret_code: 10000,
+            ..Reply::default()
+        }),
+        Outcome::Reply(Reply {
+            ret_code: 10016,
+            ..Reply::default()
+        }),
+    ] {
+        let (_, mut e, r) = one_batch(2, false);
+        respond(&mut e, 10, &r, outcome.clone());
+        assert_eq!(e.order_counts().unknown, 4, "{outcome:?}");
+    }
+
+    // 429 / 10006 on the whole batch: re-queued, the budget backs off.
+    let (_, mut e, r) = one_batch(2, false);
+    let out = respond(&mut e, 10, &r, Outcome::HttpStatus(429));
+    assert!(sends(&out).is_empty(), "backing off");
+    let wake = out.iter().find_map(|x| match x {
+        Effect::WakeAt(t) => Some(*t),
+        _ => None,
+    });
+    assert!(wake.is_some_and(|t| t > Timestamp(10)), "{wake:?}");
+    assert_eq!(e.order_counts().pending_new, 4);
+
+    // An ack for someone else's order in our slot: ours is unknown.
+    let (_, mut e, r) = one_batch(1, false);
+    let Outcome::Reply(mut reply) = items(&r, &[0, 0]) else {
+        unreachable!()
+    };
+    reply.acks[1].order_link_id = "t-999".into();
+    respond(&mut e, 10, &r, Outcome::Reply(reply));
+    assert_eq!(e.order_counts().live, 1);
+    assert_eq!(e.order_counts().unknown, 1);
+}

@@ -1,0 +1,123 @@
+//! What the engine refuses at construction, asserted by message: the key,
+//! the value and the rule, every problem at once.
+#![allow(clippy::unwrap_used)]
+
+use mm_core::config::OrderQty;
+use mm_core::domain::Category;
+use mm_core::virtual_exchange::Scenario;
+use mm_core::{Engine, SessionId};
+
+#[test]
+fn engine_new_names_every_problem_against_the_instruments() {
+    let mut sc = Scenario::seed();
+    sc.instruments[1].category = Category::Spot;
+    let mut qty = std::collections::BTreeMap::new();
+    qty.insert("BTCUSDT".to_string(), "0.0015".parse().unwrap());
+    qty.insert("ETHUSDT".to_string(), "0.01".parse().unwrap());
+    qty.insert("SOLUSDT".to_string(), "0.1".parse().unwrap());
+    sc.config.quoting.order_qty = OrderQty::PerSymbol(qty);
+    sc.config.quoting.symbols.push("DOGEUSDT".into());
+    sc.instruments[2].min_qty = "1".parse().unwrap();
+    let err = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    for want in [
+        "config: quoting.order_qty = 0.0015 for BTCUSDT is not a multiple of its qty step 0.001",
+        "config: quoting.symbols contains ETHUSDT of category spot, but exchange.category = linear",
+        "config: quoting.order_qty = 0.1 for SOLUSDT is below its minimum order qty 1",
+        "config: quoting.order_qty has no size for XRPUSDT",
+        "config: quoting.symbols contains DOGEUSDT, which the exchange does not list",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn engine_new_checks_batch_size_rate_limits_and_session() {
+    let mut sc = Scenario::seed();
+    sc.config.async_batch.max_batch_size = 0;
+    sc.config.async_batch.max_parallel_symbols = 0;
+    sc.config.rate_limits.cancel_batch = 0;
+    let err = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("config: async_batch.max_batch_size = 0 must be between 1 and 20"),
+        "{err}"
+    );
+    assert!(
+        err.contains("config: async_batch.max_parallel_symbols = 0 must be between 1 and 1000"),
+        "{err}"
+    );
+    assert!(
+        err.contains("config: rate_limits.cancel_batch = 0 must be between 1 and 100000"),
+        "{err}"
+    );
+    // Spot's batch limit is 10.
+    let mut sc = Scenario::seed();
+    for i in &mut sc.instruments {
+        i.category = Category::Spot;
+    }
+    sc.config.exchange.category = Category::Spot;
+    let err = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("config: async_batch.max_batch_size = 20 exceeds the spot batch limit of 10"),
+        "{err}"
+    );
+    let err = SessionId::new("has-dash").unwrap_err().to_string();
+    assert!(
+        err.contains("config: session_id = \"has-dash\" must be 1 to 16 characters of [A-Za-z0-9]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn spot_batches_are_chunked_at_10() {
+    let mut sc = Scenario::seed();
+    for i in &mut sc.instruments {
+        i.category = Category::Spot;
+    }
+    sc.config.exchange.category = Category::Spot;
+    sc.config.async_batch.max_batch_size = 10;
+    let mut e = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .unwrap();
+    e.handle(mm_core::Input::Tick {
+        now_ms: mm_core::Timestamp(0),
+        books: sc.books(0, mm_core::Timestamp(0)),
+    });
+    let sends: Vec<_> = std::iter::from_fn(|| e.poll_effect())
+        .filter_map(|x| match x {
+            mm_core::Effect::Send(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sends.len(), 4);
+    for r in &sends {
+        let mm_core::RequestKind::PlaceBatch { category, orders } = &r.kind else {
+            panic!("{r:?}")
+        };
+        assert_eq!(*category, Category::Spot);
+        assert_eq!(orders.len(), 10);
+    }
+}

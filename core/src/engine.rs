@@ -31,7 +31,16 @@
 //! - Create answered 110072 ("already exists") becomes `Unknown` and is
 //!   settled by a query, which confirms its real price and status.
 //! - HTTP 403 (IP limit) means nothing was applied: every order of the
-//!   request goes back to its queue and all sending pauses for 10 s.
+//!   request goes back to its queue (cancels and amends included: they are
+//!   retried after the pause, not made unknown) and all sending pauses for
+//!   10 s, whichever request (query, cancel-all) drew the 403.
+//! - Ticks are strictly sequential: a tick ends only when every command it
+//!   decided was answered or dropped stale, so the queues are empty at each
+//!   tick start and a config change never meets half-sent commands.
+//! - Places wait for every cancel and amend in flight or queued (not only
+//!   those of their own symbol): simple, and never double-quotes a level.
+//! - Settle queries and shutdown requests count against the in-flight bound
+//!   like any request; priority is shutdown, cancels, amends, queries, places.
 
 mod apply;
 mod budget;
@@ -359,6 +368,10 @@ impl Engine {
             ));
             return;
         };
+        if !matches!(pending, schedule::Pending::Orders(_)) {
+            // Order commands handle 403 themselves (their orders re-queue).
+            self.pause_for_ip_limit(&outcome);
+        }
         match pending {
             schedule::Pending::Orders(p) => self.apply_orders(id, p, outcome),
             schedule::Pending::Query(seq) => self.apply_query(id, seq, outcome),

@@ -299,10 +299,17 @@ impl Engine {
         ));
     }
 
+    /// HTTP 403 on any request: Bybit's IP limit covers every endpoint, so
+    /// all sending pauses, whatever the request was.
+    pub(super) fn pause_for_ip_limit(&mut self, outcome: &Outcome) {
+        if matches!(outcome, Outcome::HttpStatus(403)) {
+            self.pause_until = Some(self.out.now.plus_ms(IP_PAUSE_MS));
+            self.totals.ip_pauses += 1;
+        }
+    }
+
     fn ip_limited(&mut self, id: RequestId, sent: &OrdersSent) {
-        let now = self.out.now;
-        self.pause_until = Some(now.plus_ms(IP_PAUSE_MS));
-        self.totals.ip_pauses += 1;
+        self.pause_for_ip_limit(&Outcome::HttpStatus(403));
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, !sent.batch);
         }

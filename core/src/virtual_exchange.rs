@@ -14,15 +14,15 @@
 //! (1-based), with `script`.
 
 mod driver;
+mod orders;
 mod scenario;
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::RateLimitConfig;
-use crate::decimal::Decimal;
 use crate::domain::{Category, Instrument, Side};
 use crate::effect::{Endpoint, Request, RequestKind};
-use crate::input::{Ack, ExchangeOrder, ItemCode, Outcome, RateLimitStatus, Reply};
+use crate::input::{Ack, ItemCode, Outcome, RateLimitStatus, Reply};
 use crate::time::Timestamp;
 
 pub use driver::Driver;
@@ -344,125 +344,6 @@ impl VirtualExchange {
         r
     }
 
-    fn create(
-        &mut self,
-        category: Category,
-        symbol: &str,
-        side: Side,
-        price: &str,
-        qty: &str,
-        link: &str,
-    ) -> (i64, Ack) {
-        let Some(inst) = self.instruments.get(symbol) else {
-            return (10001, Ack::default());
-        };
-        let on_grid = |text: &str, unit: Decimal| {
-            text.parse::<Decimal>()
-                .ok()
-                .and_then(|d| d.div_exact(unit))
-                .is_some_and(|n| n > 0)
-        };
-        if inst.category != category
-            || !on_grid(price, inst.tick_size)
-            || !on_grid(qty, inst.qty_step)
-        {
-            return (10001, Ack::default());
-        }
-        if link.is_empty() || link.len() > 36 {
-            return (10001, Ack::default());
-        }
-        if self.open.contains_key(link) || self.closed.contains_key(link) {
-            return (110_072, Ack::default());
-        }
-        let order_id = format!("vx{}", self.next_order_id);
-        self.next_order_id += 1;
-        self.open.insert(
-            link.to_string(),
-            OpenOrder {
-                order_id: order_id.clone(),
-                order_link_id: link.to_string(),
-                symbol: symbol.to_string(),
-                side,
-                price: price.to_string(),
-                qty: qty.to_string(),
-                status: "New".to_string(),
-            },
-        );
-        (
-            0,
-            Ack {
-                order_id,
-                order_link_id: link.to_string(),
-            },
-        )
-    }
-
-    fn amend(&mut self, link: &str, price: Option<&str>, qty: Option<&str>) -> (i64, Ack) {
-        let Some(o) = self.open.get_mut(link) else {
-            return (110_001, Ack::default());
-        };
-        if let Some(p) = price {
-            o.price = p.to_string();
-        }
-        if let Some(q) = qty {
-            o.qty = q.to_string();
-        }
-        (
-            0,
-            Ack {
-                order_id: o.order_id.clone(),
-                order_link_id: link.to_string(),
-            },
-        )
-    }
-
-    fn cancel(&mut self, link: &str) -> (i64, Ack) {
-        let Some(mut o) = self.open.remove(link) else {
-            return (110_001, Ack::default());
-        };
-        let ack = Ack {
-            order_id: o.order_id.clone(),
-            order_link_id: link.to_string(),
-        };
-        o.status = "Cancelled".to_string();
-        self.remember_closed(o);
-        (0, ack)
-    }
-
-    fn remember_closed(&mut self, o: OpenOrder) {
-        self.closed_order.push_back(o.order_link_id.clone());
-        self.closed.insert(o.order_link_id.clone(), o);
-        if self.closed_order.len() > CLOSED_KEPT
-            && let Some(old) = self.closed_order.pop_front()
-        {
-            self.closed.remove(&old);
-        }
-    }
-
-    fn list(
-        &self,
-        r: &mut Reply,
-        symbol: &str,
-        link: Option<&str>,
-        cursor: Option<&str>,
-        limit: u32,
-    ) {
-        if let Some(link) = link {
-            let found = self.open.get(link).or_else(|| self.closed.get(link));
-            r.orders
-                .extend(found.filter(|o| o.symbol == symbol).map(wire));
-            return;
-        }
-        let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
-        let limit = limit.clamp(1, 50) as usize;
-        let all: Vec<&OpenOrder> = self.open.values().filter(|o| o.symbol == symbol).collect();
-        r.orders
-            .extend(all.iter().skip(start).take(limit).map(|o| wire(o)));
-        if start + limit < all.len() {
-            r.next_cursor = Some((start + limit).to_string());
-        }
-    }
-
     fn available(&mut self, ep: Endpoint, now: Timestamp) -> usize {
         let q = self.spends.entry(ep).or_default();
         q.retain(|(t, _)| now.since(*t) < 1000 && *t <= now);
@@ -489,24 +370,6 @@ impl VirtualExchange {
             remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
             reset_ms: reset,
         }
-    }
-}
-
-fn wire(o: &OpenOrder) -> ExchangeOrder {
-    ExchangeOrder {
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        symbol: o.symbol.clone(),
-        side: o.side.wire().to_string(),
-        price: o.price.clone(),
-        qty: o.qty.clone(),
-        leaves_qty: o.qty.clone(),
-        status: o.status.clone(),
-        reject_reason: if o.status == "Cancelled" {
-            "EC_PerCancelRequest".into()
-        } else {
-            "EC_NoError".into()
-        },
     }
 }
 

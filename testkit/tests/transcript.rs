@@ -1,0 +1,131 @@
+//! The transcript renderer on a session recorded in memory (the virtual
+//! exchange, with faults): one replay path, stable text, errors rendered.
+#![allow(clippy::unwrap_used)]
+
+use mm_core::journal::JournalHeader;
+use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
+use mm_core::{Engine, Input, SessionId, Timestamp};
+use mm_testkit::{encode_journal, replay_bytes, transcript_bytes};
+
+/// A short seed-scenario session with a 5xx batch, an applied timeout and a
+/// per-order reject, a config change and a shutdown; and its live log.
+fn recorded() -> (Vec<u8>, String) {
+    let sc = Scenario::seed();
+    let session = SessionId::new("tk").unwrap();
+    let engine = Engine::new(sc.config.clone(), sc.instruments.clone(), session.clone()).unwrap();
+    let mut exchange = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
+    exchange.script_orders(3, Fault::Http(503));
+    exchange.script_orders(6, Fault::TimeoutApplied);
+    exchange.script_orders(
+        9,
+        Fault::RejectItem {
+            index: 1,
+            code: 110_007,
+        },
+    );
+    let mut d = Driver::new(engine, exchange, Timestamp(1_700_000_000_000), 20);
+    d.keep_inputs = true;
+    d.run_ticks(6, 200, |k, now| sc.books(k, now));
+    let mut amend = sc.config.clone();
+    amend.quoting.reprice = mm_core::config::Reprice::Amend;
+    amend.async_batch.max_batch_size = 10;
+    d.feed(Input::ConfigChanged {
+        now_ms: d.now,
+        config: amend,
+    });
+    d.run_ticks(4, 200, |k, now| sc.books(k + 6, now));
+    d.feed(Input::Shutdown { now_ms: d.now });
+    d.run_idle(60_000);
+    assert!(d.stopped);
+    let header = JournalHeader {
+        session_id: session,
+        config: sc.config,
+        instruments: sc.instruments,
+    };
+    (encode_journal(&header, &d.inputs), d.log)
+}
+
+#[test]
+fn the_testkit_replay_is_core_replay() {
+    let (bytes, live_log) = recorded();
+    let session = replay_bytes(&bytes).unwrap();
+    let core = mm_core::replay::replay(&session.journal).unwrap();
+    assert_eq!(session.replayed, core);
+    assert_eq!(session.replayed.log, live_log);
+}
+
+#[test]
+fn transcript_is_stable_and_relative() {
+    let (bytes, _) = recorded();
+    let a = transcript_bytes(&bytes);
+    let b = transcript_bytes(&bytes);
+    assert_eq!(a, b);
+    // No absolute time leaks: the session started at 1_700_000_000_000.
+    assert!(!a.contains("1700000"), "absolute time in transcript");
+    // No Debug dumps.
+    for needle in ["{ ", "Some(", "None", "Timestamp(", "RequestId("] {
+        assert!(!a.contains(needle), "Debug output {needle:?} in transcript");
+    }
+    let lines: Vec<&str> = a.lines().collect();
+    assert_eq!(lines[0], "session tk");
+    let first_tick = "      0 tick BTCUSDT 59999.9/60000.1 ETHUSDT 2999.99/3000.01 \
+                      SOLUSDT 149.999/150.001 XRPUSDT 2.4999/2.5001";
+    assert!(lines.contains(&first_tick), "{}", &a[..2000]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("reply r") && l.ends_with(" http 503"))
+    );
+    assert!(lines.iter().any(|l| l.ends_with(" timeout")));
+    assert!(lines.iter().any(|l| l.contains(" 110007 ")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("tick_done #1 started +0 "))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim() == "quoting.reprice: \"cancel_place\" -> \"amend\"")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim() == "async_batch.max_batch_size: 20 -> 10")
+    );
+    assert!(lines.iter().any(|l| l.trim() == "stopped"));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("send r") && l.contains("amend_batch"))
+    );
+    assert!(lines.last().unwrap().starts_with("end: "));
+}
+
+#[test]
+fn errors_are_rendered_not_panicked() {
+    let t = transcript_bytes(b"PK\x03\x04 not a journal");
+    assert_eq!(
+        t,
+        "error: journal: journal: frame 0 at byte offset 0: not a journal: starts with \
+         \"PK\\x03\\x04\" where the magic \"MMJ1\" belongs\nend: 0 inputs, 0 effects\n"
+    );
+    let (bytes, _) = recorded();
+    let t = transcript_bytes(&bytes[..bytes.len() - 1]);
+    let last: Vec<&str> = t.lines().rev().take(2).collect();
+    assert!(
+        last[1].starts_with("damage: journal: frame "),
+        "{}",
+        last[1]
+    );
+    assert!(last[1].contains("payload truncated"), "{}", last[1]);
+    let t = mm_testkit::transcript_file("/nonexistent/x.mmj".as_ref());
+    assert!(t.starts_with("error: read: /nonexistent/x.mmj: "), "{t}");
+}
+
+#[test]
+#[ignore = "prints a transcript for reading"]
+fn print_transcript() {
+    let (bytes, _) = recorded();
+    print!("{}", transcript_bytes(&bytes));
+}

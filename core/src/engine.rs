@@ -200,7 +200,8 @@ pub struct Engine {
     shutdown: Option<Shutdown>,
     stopped: bool,
     /// Symbols core ever sent an order for (shutdown clears them all).
-    traded: BTreeSet<u32>,
+    /// Indexed by sym.
+    traded: Vec<bool>,
     wake: Option<Timestamp>,
 }
 
@@ -250,7 +251,7 @@ impl Engine {
             settle: Settle::default(),
             shutdown: None,
             stopped: false,
-            traded: BTreeSet::new(),
+            traded: Vec::new(),
             wake: None,
         })
     }

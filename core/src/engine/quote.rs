@@ -78,7 +78,6 @@ pub(super) fn ladder(
 /// gives) but in u64 arithmetic when it fits: formatting prices is a large
 /// share of a wide tick, and u128 division is slow.
 pub(super) fn grid_string(unit: Decimal, n: i64) -> String {
-    use std::fmt::Write;
     let scale = unit.scale();
     let v = unit.mantissa().checked_mul(i128::from(n));
     let (Some(v), Some(pow)) = (v, 10u64.checked_pow(scale)) else {
@@ -92,15 +91,31 @@ pub(super) fn grid_string(unit: Decimal, n: i64) -> String {
         out.push('-');
     }
     let (int, mut frac, mut width) = (abs / pow, abs % pow, scale as usize);
-    let _ = write!(out, "{int}");
+    push_digits(&mut out, int, 1);
     if frac != 0 {
         while frac % 10 == 0 {
             frac /= 10;
             width -= 1;
         }
-        let _ = write!(out, ".{frac:0width$}");
+        out.push('.');
+        push_digits(&mut out, frac, width);
     }
     out
+}
+
+/// Decimal digits of `v`, zero-padded to at least `width` (no fmt machinery:
+/// this runs for every price and size sent).
+pub(super) fn push_digits(out: &mut String, mut v: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while i > 0 && (v > 0 || buf.len() - i < width.max(1)) {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    for b in &buf[i..] {
+        out.push(char::from(*b));
+    }
 }
 
 /// A resting price within `tol_bps` of the desired one (relative to desired).

@@ -135,7 +135,7 @@ impl Engine {
             let cat = instruments[syms[k.sym as usize].instrument].category;
             (cat, by_symbol.then_some(k.sym))
         };
-        let keys = self.bus.take_batch(op, n, group);
+        let keys = self.bus.take_batch(op, n, by_symbol, group);
         let seqs = keys.iter().map(|k| k.seq).collect();
         self.send_order_request(op, seqs, true);
         true
@@ -193,7 +193,11 @@ impl Engine {
                 if op == Op::Place {
                     o.create_sent_at = now;
                 }
-                self.traded.insert(o.sym);
+                let i = o.sym as usize;
+                if self.traded.len() <= i {
+                    self.traded.resize(i + 1, false);
+                }
+                self.traded[i] = true;
             }
         }
         let n = seqs.len() as u64;

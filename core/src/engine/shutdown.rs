@@ -86,7 +86,13 @@ impl Engine {
         let held = self.orders.iter().map(|(_, o)| o.sym);
         for sym in configured
             .into_iter()
-            .chain(self.traded.iter().copied())
+            .chain(
+                self.traded
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| **t)
+                    .filter_map(|(i, _)| u32::try_from(i).ok()),
+            )
             .chain(held)
         {
             syms.entry(sym).or_insert(Clear {

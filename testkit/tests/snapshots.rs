@@ -194,3 +194,45 @@ fn no_snapshot_or_file_without_its_session() {
         snapshots_dir().display()
     );
 }
+
+/// Every recording config is a valid config with its `# record:` line, and
+/// (once sessions are required) every config has its session and back.
+#[test]
+fn every_config_is_valid_and_recorded() {
+    let configs = snapshots_dir().join("configs");
+    let mut names = Vec::new();
+    for path in files_in(&configs) {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let body = file
+            .strip_suffix(".toml")
+            .or_else(|| file.strip_suffix(".toml.in"));
+        assert!(
+            body.is_some(),
+            "configs/{file}: only .toml and .toml.in belong here"
+        );
+        if let Err(e) = mm_core::Config::from_toml_str(&text) {
+            panic!("configs/{file} is not a valid config:\n{e}");
+        }
+        if let Some(name) = file.strip_suffix(".toml") {
+            assert!(
+                text.lines().any(|l| l.starts_with("# record: ")),
+                "configs/{file} has no `# record:` line"
+            );
+            for l in text.lines() {
+                if let Some(rest) = l.strip_prefix("# reload: ") {
+                    let target = rest.split_whitespace().nth(1).unwrap_or("");
+                    assert!(
+                        configs.join(target).is_file(),
+                        "configs/{file}: reload file {target:?} does not exist"
+                    );
+                }
+            }
+            names.push(name.to_string());
+        }
+    }
+    if REQUIRE_SESSIONS {
+        let sessions: Vec<String> = journals().iter().map(|j| name_of(j)).collect();
+        assert_eq!(names, sessions, "configs and recorded sessions differ");
+    }
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Re-records the sessions in snapshots/sessions/ with the real `mm run`
+# (paper mode: the in-process simulator, seeded), one per config in
+# snapshots/configs/*.toml, then refreshes their snapshots.
+#
+#   testkit/record.sh              # every session
+#   testkit/record.sh amend legacy # just these
+#
+# Re-recording is a deliberate change: review `git diff snapshots/` like
+# code (the .snap transcripts say what the engine decided, line by line)
+# before committing it.
+#
+# A config's own comments drive its recording:
+#   # record: <extra `mm run` flags>      (ticks, --sim-seed, faults, tier...)
+#   # reload: <seconds> <file>            copy snapshots/configs/<file> over the
+#                                         running config at that time (hot reload)
+#   # signal: <seconds> <SIG>             send the signal to `mm` at that time
+# Times are wall-clock seconds from the start of `mm run`, so where a reload
+# lands can differ between recordings; the journal records where it landed,
+# so the replay is exact either way.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+configs=snapshots/configs
+sessions=snapshots/sessions
+mkdir -p "$sessions"
+
+echo "building mm..." >&2
+cargo build --quiet -p mm-shell --bin mm
+mm="${CARGO_TARGET_DIR:-$root/target}/debug/mm"
+[[ -x $mm ]] || { echo "record.sh: no mm binary at $mm" >&2; exit 1; }
+
+if [[ $# -gt 0 ]]; then
+    names=("$@")
+else
+    names=()
+    for cfg in "$configs"/*.toml; do
+        names+=("$(basename "$cfg" .toml)")
+    done
+fi
+
+for name in "${names[@]}"; do
+    cfg="$configs/$name.toml"
+    [[ -f $cfg ]] || { echo "record.sh: no config $cfg" >&2; exit 1; }
+    work=$(mktemp -d)
+    cp "$cfg" "$work/config.toml"
+    read -r -a extra <<<"$(sed -n 's/^# record: //p' "$cfg")"
+    echo "recording $name: mm run ${extra[*]}" >&2
+    "$mm" run --config "$work/config.toml" \
+        --journal "$work/journal.mmj" --log "$work/core.log" \
+        --metrics-addr 127.0.0.1:0 "${extra[@]}" 2>"$work/stderr" &
+    pid=$!
+    started=$(date +%s.%N)
+    # Scripted events, in time order.
+    while read -r kind at what; do
+        [[ -z ${kind:-} ]] && continue
+        now=$(date +%s.%N)
+        wait_s=$(awk -v s="$started" -v a="$at" -v n="$now" 'BEGIN { w = s + a - n; print (w > 0 ? w : 0) }')
+        sleep "$wait_s"
+        kill -0 "$pid" 2>/dev/null || break
+        case $kind in
+            reload)
+                echo "  +${at}s reload from $what" >&2
+                sed -e '/^# record:/d' -e '/^# reload:/d' -e '/^# signal:/d' \
+                    "$configs/$what" >"$work/config.next"
+                mv "$work/config.next" "$work/config.toml"
+                ;;
+            signal)
+                echo "  +${at}s SIG$what" >&2
+                kill -s "$what" "$pid"
+                ;;
+        esac
+    done < <(sed -n -e 's/^# reload: /reload /p' -e 's/^# signal: /signal /p' "$cfg" | sort -k2 -g)
+    if ! wait "$pid"; then
+        echo "record.sh: mm run failed for $name; its stderr:" >&2
+        cat "$work/stderr" >&2
+        exit 1
+    fi
+    mv "$work/journal.mmj" "$sessions/$name.mmj"
+    mv "$work/core.log" "$sessions/$name.core.log"
+    printf '  %s: journal %s bytes, log %s bytes\n' "$name" \
+        "$(wc -c <"$sessions/$name.mmj")" "$(wc -c <"$sessions/$name.core.log")" >&2
+    rm -rf "$work"
+done
+
+# Snapshots of sessions that no longer exist would fail the unreferenced check.
+for snap in snapshots/session@*.mmj.snap; do
+    [[ -e $snap ]] || continue
+    name=${snap#snapshots/session@}
+    name=${name%.mmj.snap}
+    [[ -f $sessions/$name.mmj ]] || { echo "removing stale $snap" >&2; rm "$snap"; }
+done
+
+echo "refreshing snapshots..." >&2
+INSTA_UPDATE=always INSTA_FORCE_PASS=1 cargo test --quiet -p mm-testkit --test snapshots >/dev/null 2>&1 || true
+cargo test --quiet -p mm-testkit --test snapshots
+echo "done; now review: git status snapshots/ && git diff snapshots/" >&2

@@ -202,6 +202,9 @@ pub struct Engine {
     /// Symbols core ever sent an order for (shutdown clears them all).
     /// Indexed by sym.
     traded: Vec<bool>,
+    /// Per (sym, side): the orders, rebuilt each tick in a kept buffer.
+    by_side: Vec<Vec<orders::Seq>>,
+    scratch: reconcile::Scratch,
     wake: Option<Timestamp>,
 }
 
@@ -252,6 +255,8 @@ impl Engine {
             shutdown: None,
             stopped: false,
             traded: Vec::new(),
+            by_side: Vec::new(),
+            scratch: reconcile::Scratch::default(),
             wake: None,
         })
     }

@@ -35,15 +35,43 @@ pub(super) struct SidePlan<'a> {
     pub(super) amend: bool,
 }
 
-/// Appends the actions for one side to `out`; re-labels kept orders.
+/// Buffers reused from side to side and tick to tick: a wide tick
+/// reconciles a thousand sides and should not allocate for each.
+#[derive(Default)]
+pub(super) struct Scratch {
+    frozen: Vec<u32>,
+    idle: Vec<(Seq, Ticks, Lots)>,
+    open: Vec<(u32, Ticks)>,
+    used: Vec<bool>,
+    unmet: Vec<(u32, Ticks)>,
+    left: Vec<(Seq, Ticks, Lots)>,
+    /// The side's decisions, in order.
+    pub(super) actions: Vec<Action>,
+}
+
+/// Decides one side into `scratch.actions`; re-labels kept orders.
 pub(super) fn reconcile_side(
     orders: &mut OrderTable,
     seqs: &[Seq],
     plan: &SidePlan<'_>,
-    out: &mut Vec<Action>,
+    scratch: &mut Scratch,
 ) {
-    let mut frozen: Vec<u32> = Vec::new();
-    let mut idle: Vec<(Seq, Ticks, Lots)> = Vec::with_capacity(seqs.len());
+    let Scratch {
+        frozen,
+        idle,
+        open,
+        used,
+        unmet,
+        left,
+        actions: out,
+    } = scratch;
+    idle.clear();
+    left.clear();
+    frozen.clear();
+    open.clear();
+    used.clear();
+    unmet.clear();
+    out.clear();
     for &seq in seqs {
         let Some(o) = orders.get(seq) else { continue };
         if o.state != State::Live {
@@ -56,20 +84,14 @@ pub(super) fn reconcile_side(
             idle.push((seq, o.price, o.qty));
         }
     }
-    let open: Vec<(u32, Ticks)> = plan
-        .desired
-        .iter()
-        .enumerate()
-        .filter_map(|(l, p)| {
-            let l = u32::try_from(l).ok()?;
-            let p = (*p)?;
-            (!frozen.contains(&l)).then_some((l, p))
-        })
-        .collect();
+    open.extend(plan.desired.iter().enumerate().filter_map(|(l, p)| {
+        let l = u32::try_from(l).ok()?;
+        let p = (*p)?;
+        (!frozen.contains(&l)).then_some((l, p))
+    }));
 
-    let mut used = vec![false; idle.len()];
-    let mut unmet: Vec<(u32, Ticks)> = Vec::new();
-    for &(level, want) in &open {
+    used.resize(idle.len(), false);
+    for &(level, want) in open.iter() {
         let mut best: Option<(usize, i64)> = None;
         for (i, &(_, price, qty)) in idle.iter().enumerate() {
             if used[i] || qty != plan.qty || !within(price, want, plan.tol_bps) {
@@ -90,12 +112,12 @@ pub(super) fn reconcile_side(
             None => unmet.push((level, want)),
         }
     }
-    let mut left: Vec<(Seq, Ticks, Lots)> = idle
-        .iter()
-        .zip(&used)
-        .filter(|(_, u)| !**u)
-        .map(|(x, _)| *x)
-        .collect();
+    left.extend(
+        idle.iter()
+            .zip(used.iter())
+            .filter(|(_, u)| !**u)
+            .map(|(x, _)| *x),
+    );
 
     if plan.amend {
         // Best price first on both lists, so each order moves the least.
@@ -104,7 +126,7 @@ pub(super) fn reconcile_side(
             Side::Sell => left.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))),
         }
         let pairs = left.len().min(unmet.len());
-        for (&(seq, _, _), &(level, price)) in left.iter().zip(&unmet) {
+        for (&(seq, _, _), &(level, price)) in left.iter().zip(unmet.iter()) {
             if let Some(o) = orders.get_mut(seq) {
                 o.level = level;
             }
@@ -121,10 +143,10 @@ pub(super) fn reconcile_side(
             out.push(Action::Place { level, price });
         }
     } else {
-        for &(seq, _, _) in &left {
+        for &(seq, _, _) in left.iter() {
             out.push(Action::Cancel(seq));
         }
-        for &(level, price) in &unmet {
+        for &(level, price) in unmet.iter() {
             out.push(Action::Place { level, price });
         }
     }

@@ -95,7 +95,11 @@ impl Engine {
         self.stats.started_ms = now;
 
         let nsyms = self.syms.len();
-        let mut by_side: Vec<Vec<Seq>> = vec![Vec::new(); nsyms * 2];
+        // Buffers kept across ticks (taken out of self while it is borrowed).
+        let mut by_side = std::mem::take(&mut self.by_side);
+        by_side.resize_with(nsyms * 2, Vec::new);
+        by_side.iter_mut().for_each(Vec::clear);
+        let mut scratch = std::mem::take(&mut self.scratch);
         for (seq, o) in self.orders.iter() {
             by_side[o.sym as usize * 2 + side_index(o.side)].push(seq);
         }
@@ -117,7 +121,6 @@ impl Engine {
             (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
         let amend = q.reprice == crate::config::Reprice::Amend;
         let max_age = q.max_book_age_ms;
-        let mut side_actions = Vec::new();
         let mut counts = [0u64; 3];
         let mut ok_books = 0u64;
         for sym in 0..nsyms {
@@ -157,15 +160,16 @@ impl Engine {
                     tol_bps: tol,
                     amend,
                 };
-                side_actions.clear();
-                reconcile_side(&mut self.orders, seqs, &plan, &mut side_actions);
-                for action in &side_actions {
+                reconcile_side(&mut self.orders, seqs, &plan, &mut scratch);
+                for action in &scratch.actions {
                     let op = self.apply_action(sym32, side, qty, *action);
                     counts[op_index(op)] += 1;
                 }
             }
         }
 
+        self.by_side = by_side;
+        self.scratch = scratch;
         for op in [Op::Cancel, Op::Amend, Op::Place] {
             let c = counts[op_index(op)];
             if c > 0 {

@@ -188,6 +188,8 @@ pub struct Engine {
     /// Endpoints currently deferring (a deferral is counted once per episode).
     deferring: BTreeSet<Endpoint>,
     pause_until: Option<Timestamp>,
+    /// Whether the reply being applied came without rate-limit headers.
+    last_reply_unmetered: bool,
     tick: Option<TickState>,
     /// Per symbol: why its book is refused, while it is (logged on change).
     refused: Vec<Option<&'static str>>,
@@ -244,6 +246,7 @@ impl Engine {
             blocked: BTreeSet::new(),
             deferring: BTreeSet::new(),
             pause_until: None,
+            last_reply_unmetered: false,
             tick: None,
             refused: Vec::new(),
             conflated: None,

@@ -90,13 +90,24 @@ fn create_results() {
         ls[2]
     )));
     let next = sends(&out);
-    // The re-queued create goes again, with the same orderLinkId; unknowns are queried.
-    let again: Vec<_> = next
-        .iter()
-        .filter(|r| r.kind.endpoint() == Endpoint::CreateBatch)
-        .collect();
-    assert_eq!(again.len(), 1);
-    assert_eq!(links(again[0]), vec![ls[3].clone()]);
+    // No rate-limit header came with the 10006: the endpoint backs off a
+    // whole window, longer than the tick has left, so the re-queued create
+    // is not resent but dropped as stale at the tick deadline.
+    assert!(
+        next.iter()
+            .all(|r| r.kind.endpoint() != Endpoint::CreateBatch)
+    );
+    assert_eq!(e.poll_timeout(), Some(Timestamp(200)));
+    let later = handle(
+        &mut e,
+        mm_core::Input::Wake {
+            now_ms: Timestamp(200),
+        },
+    );
+    assert!(sends(&later).is_empty());
+    assert!(logs(&later).contains("1 places still unsent at the tick deadline dropped as stale"));
+    assert_eq!(state(&e, &ls[3]), None);
+    // Unknowns are queried at once.
     let queried: Vec<String> = next
         .iter()
         .filter_map(|r| match &r.kind {

@@ -60,6 +60,7 @@ impl Engine {
         let now = self.out.now;
         match outcome {
             Outcome::Reply(r) => {
+                self.last_reply_unmetered = r.rate_limit.is_none();
                 if let Some(rl) = &r.rate_limit {
                     self.budget.correct(sent.endpoint, now, rl);
                 }
@@ -155,6 +156,12 @@ impl Engine {
             }
         }
         let ep = sent.endpoint.name();
+        if requeued > 0 && self.last_reply_unmetered {
+            // Rate-limited items and no header to say for how long: back
+            // off the endpoint for a window rather than resend at once.
+            let now = self.out.now;
+            self.budget.exhaust(sent.endpoint, now, now.plus_ms(1000));
+        }
         if requeued > 0 {
             self.stats.requeued += requeued;
             self.totals.requeued += requeued;

@@ -1,1 +1,113 @@
-fn main() {}
+//! `mm`: see `mm --help`. Exit codes: 0 ok, 1 a session that did not end
+//! cleanly or a failed command, 2 bad input (CLI, config, credentials),
+//! 130 a second signal.
+
+use clap::Parser;
+use mm_shell::cli::{Cli, Command, RunArgs};
+use mm_shell::{RunOptions, SimOptions};
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mm: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(dispatch(cli.command));
+    // Do not wait for tasks still holding connections (e.g. an abandoned request).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+async fn dispatch(command: Command) -> i32 {
+    match command {
+        Command::Run(args) => run(args).await,
+        Command::Sim(args) => report(mm_shell::sim_cmd::run(&args).await),
+        Command::Replay(args) => report(mm_shell::replay_cmd::run(&args)),
+        Command::CheckConfig(args) => match mm_shell::check_config_cmd::run(&args).await {
+            Ok(msg) => {
+                println!("{msg}");
+                0
+            }
+            Err(e) => {
+                eprintln!("mm check-config: {e}");
+                2
+            }
+        },
+        Command::Bench(args) => report(mm_shell::bench::run(args).await),
+    }
+}
+
+fn report(r: Result<(), String>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("mm: {e}");
+            1
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> i32 {
+    let opts = RunOptions {
+        config_path: args.config,
+        config: None,
+        ticks: args.ticks,
+        journal: args.journal,
+        log: args.log,
+        summary_json: args.summary_json.clone(),
+        metrics_addr: args.metrics_addr,
+        status_every_ms: args.status_every_ms,
+        reload_poll_ms: args.reload_poll_ms,
+        sim: SimOptions {
+            seed: args.sim.sim_seed,
+            latency_ms: args.sim.sim_latency_ms,
+            jitter_ms: args.sim.sim_jitter_ms,
+            faults: args.sim.sim_faults,
+            tier: args.sim.sim_tier,
+            fills: args.sim.sim_fills,
+        },
+        signals: true,
+        quiet: false,
+    };
+    match mm_shell::run_session(opts).await {
+        Ok(s) => {
+            eprintln!(
+                "mm: session {} ended cleanly: {} ticks, {:.1} requests/tick, p95 tick {} ms, open orders: core {}, exchange {}",
+                s.session_id,
+                s.ticks,
+                s.requests_per_tick,
+                s.tick_ms.p95,
+                s.open_orders_core,
+                s.open_orders_exchange
+                    .map_or_else(|| "?".to_string(), |n| n.to_string())
+            );
+            0
+        }
+        Err(e) => {
+            if let mm_shell::RunError::Failed {
+                summary: Some(s), ..
+            } = &e
+                && let Some(path) = &args.summary_json
+                && let Err(w) = s.write(path)
+            {
+                eprintln!("mm: {w}");
+            }
+            eprintln!("mm: {e}");
+            e.exit_code()
+        }
+    }
+}

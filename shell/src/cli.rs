@@ -1,0 +1,169 @@
+//! The command line. Every flag is parsed and checked here (clap), so bad
+//! input is a clear message and exit code 2 before anything starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mm",
+    version,
+    about = "mm-batch: a batching Bybit v5 market maker (core + shell)",
+    long_about = "mm-batch: a batching Bybit v5 market maker.\n\nAPI credentials come only from \
+                  the environment (BYBIT_API_KEY, BYBIT_API_SECRET), never from flags or files."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a session. Without --config: paper mode against an in-process simulator.
+    Run(RunArgs),
+    /// Run the Bybit v5 simulator standalone until Ctrl-C.
+    Sim(SimArgs),
+    /// Run a session journal through core and write its log.
+    Replay(ReplayArgs),
+    /// Validate a config file; exits non-zero listing every problem.
+    CheckConfig(CheckConfigArgs),
+    /// The seed scenario side by side (sequential vs batch vs amend).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// TOML config; without it, paper mode (built-in config, in-process simulator).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stop (cancel everything, then exit) after this many completed ticks.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ticks: Option<u64>,
+    /// Session journal [default: runs/<session-id>/journal.mmj].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Core log [default: runs/<session-id>/core.log].
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Write a JSON summary of the session here on exit.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+    /// Serve /metrics here instead of metrics.addr (e.g. 127.0.0.1:0).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+    /// Status line period on stderr.
+    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub status_every_ms: u64,
+    /// How often the config file is checked for changes (SIGHUP also reloads).
+    #[arg(long, value_name = "MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
+    pub reload_poll_ms: u64,
+    #[command(flatten)]
+    pub sim: SimFlags,
+}
+
+/// The in-process simulator (paper mode, or `exchange.kind = "sim"` without a base_url).
+#[derive(Debug, Clone, Args)]
+pub struct SimFlags {
+    /// Simulator seed (prices, jitter, faults).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub sim_seed: u64,
+    /// Simulator reply latency.
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub sim_latency_ms: u64,
+    /// Simulator jitter (uniform 0..=J on top of the latency).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub sim_jitter_ms: u64,
+    /// Fault mix, e.g. "5xx=0.05,timeout_applied=0.02,timeout_lost=0.02,reject=0.01,malformed=0.01".
+    #[arg(long, value_name = "SPEC", default_value = "none", value_parser = parse_faults)]
+    pub sim_faults: mm_sim::FaultSpec,
+    /// Rate-limit tier: default | institutional | unlimited.
+    #[arg(long, value_name = "T", default_value = "institutional", value_parser = parse_tier)]
+    pub sim_tier: mm_sim::Tier,
+    /// Resting orders fill when the simulated market crosses them.
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off)]
+    pub sim_fills: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Listen address (loopback unless you mean it).
+    #[arg(long, value_name = "A", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub latency_ms: u64,
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_name = "SPEC", default_value = "none", value_parser = parse_faults)]
+    pub faults: mm_sim::FaultSpec,
+    /// default | institutional | unlimited.
+    #[arg(long, value_name = "T", default_value = "institutional", value_parser = parse_tier)]
+    pub tier: mm_sim::Tier,
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off)]
+    pub fills: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The journal (.mmj) to replay.
+    pub journal: PathBuf,
+    /// Write the log here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckConfigArgs {
+    /// The TOML config to check.
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Ticks per mode.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ticks: u64,
+    /// Simulator latency.
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub latency_ms: u64,
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Symbols quoted.
+    #[arg(long, value_name = "S", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub symbols: u32,
+    /// Levels a side.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub levels: u32,
+    /// Write the results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+fn parse_faults(s: &str) -> Result<mm_sim::FaultSpec, String> {
+    s.parse::<mm_sim::FaultSpec>()
+}
+
+fn parse_tier(s: &str) -> Result<mm_sim::Tier, String> {
+    s.parse::<mm_sim::Tier>()
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => Err(format!("{other:?}: expected on or off")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,50 @@
+//! mm-shell: the I/O around mm-core (binary `mm`).
+//!
+//! The shell decides nothing about trading. It reads the clock, the config
+//! file, market data and exchange replies, turns each into one
+//! `mm_core::Input`, journals it, hands it to the engine, and executes the
+//! effects that come out (see the run-loop contract in mm-core's crate docs,
+//! and `run.rs` for the loop itself).
+//!
+//! | module            | job |
+//! |-------------------|-----|
+//! | `cli`             | the command line (clap) |
+//! | `config_file`     | read, validate, hot-reload the TOML config |
+//! | `secrets`         | API credentials from the environment |
+//! | `client`          | one shared HTTP client: `Request` -> signed Bybit call -> `Outcome` |
+//! | `market`          | tickers, instruments, server-time check |
+//! | `journal_writer`  | the session journal (header, one frame per input) |
+//! | `run`             | the loop |
+//! | `signals`         | SIGINT / SIGTERM / SIGHUP |
+//! | `metrics`         | Prometheus registry and the /metrics server |
+//! | `status`          | per-tick statistics and the status line |
+//! | `summary`         | `--summary-json` |
+//! | `paper`           | the built-in paper-mode config and simulator setup |
+//! | `*_cmd`, `bench`  | the other subcommands |
+
+pub mod bench;
+pub mod check_config_cmd;
+pub mod cli;
+pub mod client;
+pub mod config_file;
+pub mod journal_writer;
+pub mod market;
+pub mod metrics;
+pub mod paper;
+pub mod replay_cmd;
+pub mod run;
+pub mod secrets;
+pub mod signals;
+pub mod sim_cmd;
+pub mod status;
+pub mod summary;
+
+pub use run::{RunError, RunOptions, SimOptions, run_session};
+pub use summary::RunSummary;
+
+/// Wall-clock milliseconds since the Unix epoch: the one clock the shell reads.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,251 @@
+//! Prometheus metrics (names from the seed, so existing dashboards keep
+//! working; prometheus-client adds `_total` to counters itself) and the
+//! /metrics server.
+//!
+//! Counters follow core's cumulative `Totals` (the shell adds the delta
+//! since the last sync), except `mm_requests_total` and `mm_exchange_req_ms`,
+//! which the shell records per request it performs.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mm_core::{Endpoint, Op, OrderCounts, TickStats, Totals};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels1 = [(&'static str, &'static str); 1];
+type Labels2 = [(&'static str, &'static str); 2];
+type HistFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn ms_histogram() -> Histogram {
+    // 0.5 ms .. ~16 s
+    Histogram::new(exponential_buckets(0.5, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    tick_ms: Histogram,
+    coalesced: Family<Labels1, Counter>,
+    req_ms: HistFamily<Labels2>,
+    requests: Family<Labels1, Counter>,
+    commands: Family<Labels1, Counter>,
+    fallbacks: Counter,
+    rejects: Counter,
+    deferrals: Counter,
+    stale_drops: Counter,
+    conflated: Counter,
+    live: Gauge,
+    unknown: Gauge,
+    headroom: Family<Labels1, Gauge>,
+    last: std::sync::Mutex<Totals>,
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Metrics> {
+        let mut registry = Registry::default();
+        let tick_ms = ms_histogram();
+        let coalesced = Family::<Labels1, Counter>::default();
+        let req_ms: HistFamily<Labels2> = Family::new_with_constructor(ms_histogram);
+        let requests = Family::<Labels1, Counter>::default();
+        let commands = Family::<Labels1, Counter>::default();
+        let fallbacks = Counter::default();
+        let rejects = Counter::default();
+        let deferrals = Counter::default();
+        let stale_drops = Counter::default();
+        let conflated = Counter::default();
+        let live = Gauge::default();
+        let unknown = Gauge::default();
+        let headroom = Family::<Labels1, Gauge>::default();
+        registry.register(
+            "mm_tick_duration_ms",
+            "Tick duration (ms, from core's TickDone)",
+            tick_ms.clone(),
+        );
+        registry.register(
+            "mm_cmd_coalesced",
+            "Commands that travelled in a batch with others, by op",
+            coalesced.clone(),
+        );
+        registry.register(
+            "mm_exchange_req_ms",
+            "Exchange request round trip (ms) by HTTP verb and endpoint",
+            req_ms.clone(),
+        );
+        registry.register(
+            "mm_requests",
+            "Exchange requests sent, by endpoint",
+            requests.clone(),
+        );
+        registry.register(
+            "mm_commands",
+            "Order commands decided by core, by op",
+            commands.clone(),
+        );
+        registry.register(
+            "mm_fallbacks",
+            "Batches retried as single-order requests",
+            fallbacks.clone(),
+        );
+        registry.register(
+            "mm_rejects",
+            "Orders rejected for good by the exchange",
+            rejects.clone(),
+        );
+        registry.register(
+            "mm_rate_limit_deferrals",
+            "Sends held back by the rate budget",
+            deferrals.clone(),
+        );
+        registry.register(
+            "mm_stale_drops",
+            "Places dropped as stale at the tick deadline",
+            stale_drops.clone(),
+        );
+        registry.register(
+            "mm_conflated_ticks",
+            "Ticks folded into the next because one was in flight",
+            conflated.clone(),
+        );
+        registry.register(
+            "mm_live_orders",
+            "Orders core believes rest on the book",
+            live.clone(),
+        );
+        registry.register(
+            "mm_unknown_orders",
+            "Orders in an unknown state, being reconciled",
+            unknown.clone(),
+        );
+        registry.register(
+            "mm_rate_budget_headroom",
+            "Units left in each endpoint's rolling-second budget",
+            headroom.clone(),
+        );
+        // Every label value present from the start, so a scrape shows the full set.
+        for e in Endpoint::ALL {
+            let _ = requests.get_or_create(&[("endpoint", e.name())]);
+        }
+        for op in [Op::Place, Op::Amend, Op::Cancel] {
+            let _ = commands.get_or_create(&[("op", op.name())]);
+            let _ = coalesced.get_or_create(&[("op", op.name())]);
+        }
+        Arc::new(Metrics {
+            registry,
+            tick_ms,
+            coalesced,
+            req_ms,
+            requests,
+            commands,
+            fallbacks,
+            rejects,
+            deferrals,
+            stale_drops,
+            conflated,
+            live,
+            unknown,
+            headroom,
+            last: std::sync::Mutex::new(Totals::default()),
+        })
+    }
+
+    /// One request sent (counted when it leaves).
+    pub fn request_sent(&self, endpoint: Endpoint) {
+        self.requests
+            .get_or_create(&[("endpoint", endpoint.name())])
+            .inc();
+    }
+
+    /// One request answered (or failed) after `ms`.
+    pub fn request_done(&self, verb: &'static str, endpoint: Endpoint, ms: f64) {
+        self.req_ms
+            .get_or_create(&[("verb", verb), ("api", endpoint.name())])
+            .observe(ms);
+    }
+
+    pub fn tick_done(&self, t: &TickStats) {
+        #[allow(clippy::cast_precision_loss)]
+        self.tick_ms.observe(t.duration_ms as f64);
+        for (e, units) in &t.budget_headroom {
+            self.headroom
+                .get_or_create(&[("endpoint", e.name())])
+                .set(i64::try_from(*units).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Brings the counters up to core's cumulative totals, and the gauges to now.
+    pub fn sync(&self, totals: &Totals, counts: &OrderCounts) {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let delta = |now: u64, before: u64| now.saturating_sub(before);
+        for (op, n) in &totals.commands {
+            let before = last.commands.get(op).copied().unwrap_or(0);
+            self.commands
+                .get_or_create(&[("op", op.name())])
+                .inc_by(delta(*n, before));
+        }
+        for (op, n) in &totals.coalesced {
+            let before = last.coalesced.get(op).copied().unwrap_or(0);
+            self.coalesced
+                .get_or_create(&[("op", op.name())])
+                .inc_by(delta(*n, before));
+        }
+        self.fallbacks
+            .inc_by(delta(totals.fallbacks, last.fallbacks));
+        self.rejects.inc_by(delta(totals.rejects, last.rejects));
+        self.deferrals
+            .inc_by(delta(totals.rate_deferrals, last.rate_deferrals));
+        self.stale_drops
+            .inc_by(delta(totals.stale_drops, last.stale_drops));
+        self.conflated
+            .inc_by(delta(totals.conflated, last.conflated));
+        *last = totals.clone();
+        self.live
+            .set(i64::try_from(counts.live).unwrap_or(i64::MAX));
+        self.unknown
+            .set(i64::try_from(counts.unknown).unwrap_or(i64::MAX));
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+/// Binds `addr` and serves GET /metrics until the process ends. Returns the
+/// bound address (useful with port 0).
+pub async fn serve(metrics: Arc<Metrics>, addr: &str) -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("metrics: cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| format!("metrics: {e}"))?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let m = metrics.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    )],
+                    m.render(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("metrics server stopped: {e}");
+        }
+    });
+    Ok(bound)
+}

@@ -1,0 +1,58 @@
+//! `--summary-json`: what a session did, for scripts and tests.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TickMs {
+    pub p50: u64,
+    pub p95: u64,
+    pub p99: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub session_id: String,
+    /// Completed ticks (`TickDone` count).
+    pub ticks: u64,
+    /// Ticks core started (a tick may be cut short by shutdown).
+    pub ticks_started: u64,
+    /// Mean requests per completed tick, every endpoint core sent during ticks.
+    pub requests_per_tick: f64,
+    /// Every request core sent in the session (ticks and shutdown), by endpoint.
+    pub requests_by_endpoint: BTreeMap<String, u64>,
+    pub commands_by_op: BTreeMap<String, u64>,
+    pub tick_ms: TickMs,
+    pub fallbacks: u64,
+    pub stale_drops: u64,
+    pub rejects: u64,
+    pub conflated_ticks: u64,
+    /// Batch items answered 10006 that core re-queued.
+    pub requeued: u64,
+    /// Orders that ever became unknown (ambiguous outcome).
+    pub unknown_orders: u64,
+    /// Orders core still tracks at exit.
+    pub open_orders_core: u64,
+    /// Open orders the exchange lists at exit (`None`: could not be read).
+    pub open_orders_exchange: Option<u64>,
+    /// Simulator only: its 10006 answers.
+    pub rate_limit_rejections: Option<u64>,
+    /// Simulator only: requests it received, by path (its own count).
+    pub exchange_requests_by_path: Option<BTreeMap<String, u64>>,
+    /// Core emitted `Stopped` (shutdown completed).
+    pub stopped: bool,
+    pub journal: String,
+    pub log: String,
+}
+
+impl RunSummary {
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| format!("summary: {e}"))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("summary {}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, text + "\n").map_err(|e| format!("summary {}: {e}", path.display()))
+    }
+}

@@ -26,8 +26,15 @@
 //!   for the tick, Live orders of that slot included.
 //! - `coalesced` counts orders that travelled in a batch of two or more (as
 //!   `TickStats` documents); a batch of one still uses the batch endpoint.
-//! - Routine "cancelled as asked" outcomes are summarised per tick, not logged
-//!   one by one; every other order that goes away is logged with its reason.
+//! - Routine "cancelled as asked" outcomes (and stale drops, and shutdown's
+//!   confirmed-gone orders) are counted in `Totals::gone_by_reason` and
+//!   summarised, not logged one by one: that keeps a session's log at a few
+//!   hundred KB. Every other order that goes away is logged with its reason.
+//! - A rate-limited reply (10006/429) without `X-Bapi-Limit-*` headers backs
+//!   the endpoint off for a whole window before the re-queued orders go.
+//! - A single-order request answered HTTP 5xx is `Unknown` (settled by a
+//!   query); a batch answered 5xx or any other non-403/429 status falls back
+//!   to single requests (idempotent thanks to the orderLinkId).
 //! - Create answered 110072 ("already exists") becomes `Unknown` and is
 //!   settled by a query, which confirms its real price and status.
 //! - HTTP 403 (IP limit) means nothing was applied: every order of the

@@ -1,0 +1,61 @@
+//! Read-only views of the engine for status pages, metrics and tests.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Side;
+use crate::effect::{Endpoint, Op};
+
+/// The state class of a tracked (not gone) order, as `Engine::orders` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OrderState {
+    PendingNew,
+    Live,
+    PendingAmend,
+    PendingCancel,
+    Unknown,
+}
+
+/// One tracked order, for status pages and tests. Price and qty are what core
+/// believes rests (for a pending amend: the price before the amend).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub order_link_id: String,
+    pub order_id: String,
+    pub symbol: String,
+    pub side: Side,
+    pub level: u32,
+    pub price: String,
+    pub qty: String,
+    pub state: OrderState,
+}
+
+/// Cumulative counters since the session began (metrics read these; the
+/// per-tick view is `TickStats`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Totals {
+    pub ticks: u64,
+    pub orders_created: u64,
+    pub commands: BTreeMap<Op, u64>,
+    pub coalesced: BTreeMap<Op, u64>,
+    pub requests: BTreeMap<Endpoint, u64>,
+    pub fallbacks: u64,
+    pub rejects: u64,
+    pub stale_drops: u64,
+    pub conflated: u64,
+    pub rate_deferrals: u64,
+    pub requeued: u64,
+    /// Symbol-ticks whose book was refused (missing, stale, crossed, off-grid).
+    pub books_refused: u64,
+    /// Replies for request ids core does not have in flight.
+    pub unknown_replies: u64,
+    /// Inputs whose `now_ms` went backwards and was clamped.
+    pub clock_clamps: u64,
+    /// HTTP 403 (IP limit) pauses.
+    pub ip_pauses: u64,
+    /// Orders that became `Unknown` (ambiguous outcome).
+    pub unknowns: u64,
+    /// Every order that left, by reason class.
+    pub gone_by_reason: BTreeMap<String, u64>,
+}

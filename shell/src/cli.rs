@@ -81,7 +81,7 @@ pub struct SimFlags {
     #[arg(long, value_name = "T", default_value = "institutional", value_parser = parse_tier)]
     pub sim_tier: mm_sim::Tier,
     /// Resting orders fill when the simulated market crosses them.
-    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off)]
+    #[arg(long, value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = parse_on_off)]
     pub sim_fills: bool,
 }
 
@@ -101,7 +101,7 @@ pub struct SimArgs {
     /// default | institutional | unlimited.
     #[arg(long, value_name = "T", default_value = "institutional", value_parser = parse_tier)]
     pub tier: mm_sim::Tier,
-    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off)]
+    #[arg(long, value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = parse_on_off)]
     pub fills: bool,
 }
 

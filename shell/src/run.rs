@@ -251,6 +251,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         stats: Stats::default(),
         resp: mpsc::unbounded_channel(),
         stopped: false,
+        shutdown_sent: false,
         interval_tx,
     };
     let result = session.run(&opts, tick_rx, cfg_rx, sig_rx).await;
@@ -329,6 +330,7 @@ struct Session {
         mpsc::UnboundedReceiver<Response>,
     ),
     stopped: bool,
+    shutdown_sent: bool,
     interval_tx: watch::Sender<u64>,
 }
 
@@ -462,6 +464,9 @@ impl Session {
                     });
                 }
             };
+            if matches!(input, Input::Shutdown { .. }) {
+                self.shutdown_sent = true;
+            }
             self.journal
                 .append(&input)
                 .map_err(|message| RunError::Failed {
@@ -480,7 +485,10 @@ impl Session {
                 Effect::Send(req) => self.spawn_send(req),
                 Effect::Log(line) => self.log.line(&line.render()).map_err(failed)?,
                 Effect::TickDone(t) => {
-                    self.stats.on_tick(&t);
+                    // A tick that shutdown cut short is not a completed tick.
+                    if !self.shutdown_sent {
+                        self.stats.on_tick(&t);
+                    }
                     self.metrics.tick_done(&t);
                     ticked = true;
                 }
@@ -575,6 +583,7 @@ impl Session {
             open_orders_exchange: exchange_open,
             rate_limit_rejections: sim.map(|s| s.rate_limit_rejections),
             exchange_requests_by_path: sim.map(|s| s.requests_by_path.clone()),
+            exchange_faults_injected: sim.map(|s| s.faults_injected.clone()),
             stopped: self.stopped,
             journal: journal.display().to_string(),
             log: log.display().to_string(),

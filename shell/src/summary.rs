@@ -15,7 +15,7 @@ pub struct TickMs {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub session_id: String,
-    /// Completed ticks (`TickDone` count).
+    /// Completed ticks (`TickDone` count before shutdown began).
     pub ticks: u64,
     /// Ticks core started (a tick may be cut short by shutdown).
     pub ticks_started: u64,
@@ -41,6 +41,8 @@ pub struct RunSummary {
     pub rate_limit_rejections: Option<u64>,
     /// Simulator only: requests it received, by path (its own count).
     pub exchange_requests_by_path: Option<BTreeMap<String, u64>>,
+    /// Simulator only: faults it injected, by kind.
+    pub exchange_faults_injected: Option<BTreeMap<String, u64>>,
     /// Core emitted `Stopped` (shutdown completed).
     pub stopped: bool,
     pub journal: String,

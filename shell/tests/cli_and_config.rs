@@ -1,0 +1,235 @@
+//! Bad CLI input and bad configs: a clear message and a non-zero exit;
+//! `mm check-config` lists every problem; the live journal replays to the
+//! exact same log bytes, and a damaged one names its frame and offset.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const T: Duration = Duration::from_secs(60);
+
+fn mm_out(args: &[&str]) -> Output {
+    let mut c = mm();
+    c.args(args);
+    run(c, T)
+}
+
+#[test]
+fn bad_cli_input_is_refused_with_a_message() {
+    for (args, needle) in [
+        (
+            vec!["run", "--ticks", "abc"],
+            "invalid value 'abc' for '--ticks <N>'",
+        ),
+        (vec!["run", "--ticks", "0"], "--ticks <N>"),
+        (vec!["run", "--sim-tier", "gold"], "gold"),
+        (vec!["run", "--sim-fills", "maybe"], "expected on or off"),
+        (vec!["run", "--sim-faults", "5xx=2"], "5xx"),
+        (
+            vec!["run", "--frobnicate"],
+            "unexpected argument '--frobnicate'",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (vec!["replay"], "JOURNAL"),
+    ] {
+        let out = mm_out(&args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "{args:?}: want {needle:?} in:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn help_mentions_the_credential_variables_but_no_values() {
+    let mut c = mm();
+    c.args(["run", "--help"])
+        .env("BYBIT_API_KEY", "help-key-VALUE-123")
+        .env("BYBIT_API_SECRET", "help-secret-VALUE-456");
+    let out = run(c, T);
+    assert_eq!(out.code, 0);
+    assert!(!out.stdout.contains("VALUE") && !out.stderr.contains("VALUE"));
+}
+
+#[test]
+fn missing_or_bad_config_is_refused_naming_the_problem() {
+    let dir = tmp();
+    let missing = p(dir.path(), "nope.toml");
+    let out = mm_out(&["run", "--config", missing.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot read") && out.stderr.contains("nope.toml"),
+        "{}",
+        out.stderr
+    );
+
+    let typo = p(dir.path(), "typo.toml");
+    write(&typo, "[async_batch]\nenabeld = false\n");
+    let out = mm_out(&["run", "--config", typo.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("enabeld"), "{}", out.stderr);
+
+    let bad = p(dir.path(), "bad.toml");
+    write(
+        &bad,
+        "[async_batch]\nmax_batch_size = 50\n[quoting]\nlevels = 0\n",
+    );
+    let out = mm_out(&["run", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("async_batch.max_batch_size") && out.stderr.contains("quoting.levels"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bybit_without_credentials_refuses_naming_the_variable() {
+    let dir = tmp();
+    let cfg = p(dir.path(), "bybit.toml");
+    write(
+        &cfg,
+        "[exchange]\nkind = \"bybit\"\nbase_url = \"http://127.0.0.1:9\"\n[quoting]\nsymbols = [\"BTCUSDT\"]\norder_qty = \"0.001\"\n[metrics]\naddr = \"127.0.0.1:0\"\n",
+    );
+    let out = mm_out(&["run", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("BYBIT_API_KEY") && out.stderr.contains("BYBIT_API_SECRET"),
+        "{}",
+        out.stderr
+    );
+
+    let mut c = mm();
+    c.args(["run", "--config", cfg.to_str().unwrap()])
+        .env("BYBIT_API_KEY", "k");
+    let out = run(c, T);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("BYBIT_API_SECRET not set"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn check_config_lists_every_problem() {
+    let dir = tmp();
+    let bad = p(dir.path(), "bad.toml");
+    // Two rules broken without instruments, and a size off the sim's qty grid.
+    write(
+        &bad,
+        "[quoting]\nlevels = 0\nsymbols = [\"BTCUSDT\"]\norder_qty = \"0.0015\"\n[async_batch]\nmax_parallel_symbols = 0\n",
+    );
+    let out = mm_out(&["check-config", bad.to_str().unwrap()]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("quoting.levels")
+            && out.stderr.contains("async_batch.max_parallel_symbols"),
+        "{}",
+        out.stderr
+    );
+
+    let grid = p(dir.path(), "grid.toml");
+    write(
+        &grid,
+        "[quoting]\nsymbols = [\"BTCUSDT\", \"DOGEUSDT\"]\norder_qty = \"0.0015\"\n",
+    );
+    let out = mm_out(&["check-config", grid.to_str().unwrap()]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("DOGEUSDT") && out.stderr.contains("qty step"),
+        "{}",
+        out.stderr
+    );
+
+    let good = p(dir.path(), "good.toml");
+    write(&good, &Seed::default().toml());
+    let out = mm_out(&["check-config", good.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("OK"), "{}", out.stdout);
+
+    let bybit = p(dir.path(), "bybit.toml");
+    write(
+        &bybit,
+        "[exchange]\nkind = \"bybit\"\nbase_url = \"https://api.bybit.com\"\n[quoting]\nsymbols = [\"BTCUSDT\"]\norder_qty = \"0.001\"\n",
+    );
+    let out = mm_out(&["check-config", bybit.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("without instruments"), "{}", out.stdout);
+}
+
+#[test]
+fn paper_mode_journal_replays_to_the_same_log_bytes() {
+    let dir = tmp();
+    let journal = p(dir.path(), "s.mmj");
+    let log = p(dir.path(), "core.log");
+    let mut c = mm();
+    c.current_dir(dir.path())
+        .args([
+            "run",
+            "--ticks",
+            "12",
+            "--sim-latency-ms",
+            "1",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--log")
+        .arg(&log);
+    let out = run(c, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("mm: ticks"),
+        "status line: {}",
+        out.stderr
+    );
+    let live = std::fs::read(&log).unwrap();
+    assert!(live.len() > 1000);
+
+    let replayed = p(dir.path(), "replayed.log");
+    let mut c = mm();
+    c.args([
+        "replay",
+        journal.to_str().unwrap(),
+        "--log",
+        replayed.to_str().unwrap(),
+    ]);
+    let out = run(c, T);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        std::fs::read(&replayed).unwrap() == live,
+        "replayed log differs from the live one"
+    );
+
+    // To stdout by default.
+    let out = mm_out(&["replay", journal.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.as_bytes(), &live[..]);
+
+    // Damaged: a torn last frame.
+    let bytes = std::fs::read(&journal).unwrap();
+    let torn = p(dir.path(), "torn.mmj");
+    std::fs::write(&torn, &bytes[..bytes.len() - 3]).unwrap();
+    let torn_log = p(dir.path(), "torn.log");
+    let out = mm_out(&[
+        "replay",
+        torn.to_str().unwrap(),
+        "--log",
+        torn_log.to_str().unwrap(),
+    ]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("frame") && out.stderr.contains("offset"),
+        "{}",
+        out.stderr
+    );
+    let partial = std::fs::read(&torn_log).unwrap();
+    assert!(!partial.is_empty() && live.starts_with(&partial));
+}

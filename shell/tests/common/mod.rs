@@ -1,0 +1,289 @@
+//! Helpers for the end-to-end tests: run the `mm` binary with a time bound,
+//! write configs, read summaries. Everything stays on 127.0.0.1.
+#![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use mm_shell::RunSummary;
+
+pub const ORDER_PATHS: [&str; 6] = mm_shell::bench::ORDER_PATHS;
+
+pub fn mm() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mm"));
+    c.env_remove("BYBIT_API_KEY")
+        .env_remove("BYBIT_API_SECRET")
+        .env("RUST_LOG", "info");
+    c
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs to completion; panics (after killing it) past `limit`.
+pub fn run(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = Running::new(child);
+    running.wait(limit)
+}
+
+/// A running `mm` whose stderr lines arrive on a channel as they are written.
+pub struct Running {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+    stdout: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Running {
+    pub fn spawn(mut cmd: Command) -> Running {
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Running::new(child)
+    }
+
+    fn new(mut child: Child) -> Running {
+        let (tx, rx) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut out = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        Running {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            stdout: Some(stdout),
+        }
+    }
+
+    /// Waits (bounded) for a stderr line containing `needle`; returns it.
+    pub fn wait_line(&mut self, needle: &str, limit: Duration) -> String {
+        let end = Instant::now() + limit;
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if l.contains(needle) {
+                        return l;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "no stderr line with {needle:?} within {limit:?}; saw:\n{}",
+                        self.seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn wait(mut self, limit: Duration) -> Output {
+        let end = Instant::now() + limit;
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code().unwrap_or(-1);
+            }
+            if Instant::now() > end {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                while let Ok(l) = self.lines.try_recv() {
+                    self.seen.push(l);
+                }
+                panic!(
+                    "mm did not exit within {limit:?}; stderr:\n{}",
+                    self.seen.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The reader thread ends at EOF; drain it (bounded).
+        let drain_end = Instant::now() + Duration::from_secs(5);
+        while let Ok(l) = self
+            .lines
+            .recv_timeout(drain_end.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(l);
+        }
+        let stdout = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap())
+            .unwrap_or_default();
+        Output {
+            code,
+            stdout,
+            stderr: self.seen.join("\n"),
+        }
+    }
+}
+
+pub fn read_summary(path: &Path) -> RunSummary {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Order requests the simulator received (create/amend/cancel endpoints,
+/// batch ones included; market data, cancel-all and realtime not counted).
+pub fn order_requests(s: &RunSummary) -> u64 {
+    let by_path = s
+        .exchange_requests_by_path
+        .as_ref()
+        .expect("simulator counts");
+    ORDER_PATHS.iter().filter_map(|p| by_path.get(*p)).sum()
+}
+
+pub fn sim_count(s: &RunSummary, path: &str) -> u64 {
+    s.exchange_requests_by_path
+        .as_ref()
+        .and_then(|m| m.get(path).copied())
+        .unwrap_or(0)
+}
+
+/// The seed scenario as a config file for the in-process simulator.
+pub struct Seed {
+    pub enabled: bool,
+    pub scope: &'static str,
+    pub reprice: &'static str,
+    pub tick_interval_ms: u64,
+    pub rate: u32,
+    pub request_timeout_ms: u64,
+    pub extra_async_batch: &'static str,
+}
+
+impl Default for Seed {
+    fn default() -> Self {
+        Seed {
+            enabled: true,
+            scope: "category",
+            reprice: "cancel_place",
+            tick_interval_ms: 100,
+            rate: 1000,
+            request_timeout_ms: 2000,
+            extra_async_batch: "",
+        }
+    }
+}
+
+impl Seed {
+    pub fn toml(&self) -> String {
+        let r = self.rate;
+        format!(
+            r#"[exchange]
+kind = "sim"
+request_timeout_ms = {timeout}
+
+[quoting]
+symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
+levels = 5
+order_qty = {{ BTCUSDT = "0.001", ETHUSDT = "0.01", SOLUSDT = "0.1", XRPUSDT = "10" }}
+tick_interval_ms = {interval}
+reprice = "{reprice}"
+
+[async_batch]
+enabled = {enabled}
+coalesce_scope = "{scope}"
+tick_deadline_ms = 5000
+{extra}
+[rate_limits]
+create = {r}
+amend = {r}
+cancel = {r}
+create_batch = {r}
+amend_batch = {r}
+cancel_batch = {r}
+cancel_all = {r}
+open_orders = {r}
+
+[metrics]
+addr = "127.0.0.1:0"
+"#,
+            timeout = self.request_timeout_ms,
+            interval = self.tick_interval_ms,
+            reprice = self.reprice,
+            enabled = self.enabled,
+            scope = self.scope,
+            extra = self.extra_async_batch,
+        )
+    }
+}
+
+pub fn write(path: &Path, text: &str) {
+    // Write-then-rename, so a watcher never reads half a file.
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f.sync_all().unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn p(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+/// Plain HTTP/1.0 GET on loopback (no client library needed).
+pub fn http_get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// `http_get` that tolerates a server that is gone.
+pub fn try_http_get(addr: &str, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// Waits (bounded) until the file at `path` contains `needle`.
+pub fn wait_file_contains(path: &Path, needle: &str, limit: Duration) {
+    let end = Instant::now() + limit;
+    loop {
+        if std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
+            return;
+        }
+        assert!(
+            Instant::now() < end,
+            "{} never contained {needle:?} within {limit:?}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,119 @@
+//! Hot reload: an invalid edit keeps the running config; flipping
+//! `async_batch.enabled` to false switches to single-order requests from the
+//! next tick, by the simulator's own counts.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
+    let dir = tmp();
+    let cfg = p(dir.path(), "mm.toml");
+    let log = p(dir.path(), "core.log");
+    let summary = p(dir.path(), "summary.json");
+    write(&cfg, &Seed::default().toml());
+    let mut cmd = mm();
+    cmd.current_dir(dir.path())
+        .args([
+            "run",
+            "--ticks",
+            "20",
+            "--sim-latency-ms",
+            "1",
+            "--sim-tier",
+            "unlimited",
+        ])
+        .args(["--sim-fills", "off", "--reload-poll-ms", "50"])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--log")
+        .arg(&log)
+        .arg("--summary-json")
+        .arg(&summary);
+    let mut running = Running::spawn(cmd);
+    let limit = Duration::from_secs(60);
+
+    wait_file_contains(&log, "tick 3 done", limit);
+    // Invalid: enabled = false with a batch size over the linear limit.
+    write(
+        &cfg,
+        &Seed {
+            enabled: false,
+            extra_async_batch: "max_batch_size = 50\n",
+            ..Seed::default()
+        }
+        .toml(),
+    );
+    let refused = running.wait_line("config reload refused", limit);
+    running.wait_line("async_batch.max_batch_size", limit);
+    assert!(refused.contains("keeping the running config"), "{refused}");
+
+    wait_file_contains(&log, "tick 8 done", limit);
+    // Valid: legacy (and a tick interval its 80 sequential requests fit in).
+    write(
+        &cfg,
+        &Seed {
+            enabled: false,
+            tick_interval_ms: 1000,
+            ..Seed::default()
+        }
+        .toml(),
+    );
+    let out = running.wait(Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = read_summary(&summary);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let applied: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("config applied at tick"))
+        .collect();
+    assert_eq!(applied.len(), 1, "only the valid edit applies: {applied:?}");
+    assert!(applied[0].contains("enabled=false"), "{}", applied[0]);
+    let k: u64 = applied[0]
+        .split("config applied at tick ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(k > 8, "applied at tick {k}, before the edit");
+    assert_eq!(
+        s.conflated_ticks, 0,
+        "ticks overlapped: counts cannot be judged exactly"
+    );
+    let started = s.ticks_started;
+    let legacy_ticks = started - k + 1;
+    // Ticks 1..k-1 batched (tick 1 only places), ticks k.. single orders.
+    assert_eq!(
+        sim_count(&s, "/v5/order/create-batch"),
+        2 * (k - 1),
+        "{s:?}"
+    );
+    assert_eq!(
+        sim_count(&s, "/v5/order/cancel-batch"),
+        2 * (k - 2),
+        "{s:?}"
+    );
+    if started == s.ticks {
+        assert_eq!(
+            sim_count(&s, "/v5/order/create"),
+            40 * legacy_ticks,
+            "{s:?}"
+        );
+        assert_eq!(
+            sim_count(&s, "/v5/order/cancel"),
+            40 * legacy_ticks,
+            "{s:?}"
+        );
+    } else {
+        assert!(
+            sim_count(&s, "/v5/order/create") >= 40 * (legacy_ticks - 1),
+            "{s:?}"
+        );
+    }
+    assert_eq!(s.open_orders_exchange, Some(0));
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// Fails the run when `snapshots/sessions/` holds no journal, so CI cannot
 /// pass having checked nothing.
-const REQUIRE_SESSIONS: bool = false; // no session committed yet: the shell's `mm run` is not there to record one
+const REQUIRE_SESSIONS: bool = true;
 
 fn snapshots_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots")

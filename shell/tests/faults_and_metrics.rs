@@ -50,6 +50,7 @@ fn fault_mix_at_default_tier_loses_no_order_and_metrics_show_it() {
             rate: 10,
             tick_interval_ms: 200,
             request_timeout_ms: 300,
+            tick_deadline_ms: 500,
             ..Seed::default()
         }
         .toml(),
@@ -60,7 +61,7 @@ fn fault_mix_at_default_tier_loses_no_order_and_metrics_show_it() {
         .args([
             "run",
             "--ticks",
-            "25",
+            "30",
             "--sim-latency-ms",
             "2",
             "--sim-jitter-ms",
@@ -69,7 +70,7 @@ fn fault_mix_at_default_tier_loses_no_order_and_metrics_show_it() {
         .args(["--sim-tier", "default", "--sim-seed", "7"])
         .args([
             "--sim-faults",
-            "5xx=0.06,timeout_applied=0.04,timeout_lost=0.04,reject=0.05,malformed=0.04",
+            "5xx=0.12,timeout_applied=0.04,timeout_lost=0.04,reject=0.05,malformed=0.04",
         ])
         .args(["--status-every-ms", "1000"])
         .arg("--config")

@@ -176,6 +176,7 @@ pub struct Seed {
     pub rate: u32,
     pub request_timeout_ms: u64,
     pub extra_async_batch: &'static str,
+    pub tick_deadline_ms: u64,
 }
 
 impl Default for Seed {
@@ -188,6 +189,7 @@ impl Default for Seed {
             rate: 1000,
             request_timeout_ms: 2000,
             extra_async_batch: "",
+            tick_deadline_ms: 5000,
         }
     }
 }
@@ -210,7 +212,7 @@ reprice = "{reprice}"
 [async_batch]
 enabled = {enabled}
 coalesce_scope = "{scope}"
-tick_deadline_ms = 5000
+tick_deadline_ms = {deadline}
 {extra}
 [rate_limits]
 create = {r}
@@ -231,6 +233,7 @@ addr = "127.0.0.1:0"
             enabled = self.enabled,
             scope = self.scope,
             extra = self.extra_async_batch,
+            deadline = self.tick_deadline_ms,
         )
     }
 }

@@ -129,3 +129,92 @@ fn print_transcript() {
     let (bytes, _) = recorded();
     print!("{}", transcript_bytes(&bytes));
 }
+
+/// Every input and outcome kind renders as one plain line, exactly.
+#[test]
+fn every_kind_renders_exactly() {
+    use mm_core::input::{Ack, ExchangeOrder, ItemCode, RateLimitStatus, Reply};
+    use mm_core::{BookTop, Outcome, RequestId};
+    let t0 = Timestamp(5_000);
+    let mut t = mm_testkit::Transcript::new();
+    t.input(&Input::Tick {
+        now_ms: t0,
+        books: vec![BookTop {
+            symbol: "BTCUSDT".into(),
+            bid: "".into(),
+            ask: "6e4\n".into(),
+            received_ms: Timestamp(4_990),
+        }],
+    });
+    let reply = Reply {
+        ret_code: 0,
+        ret_msg: "OK".into(),
+        acks: vec![
+            Ack::default(),
+            Ack {
+                order_id: "9".into(),
+                order_link_id: "s-2".into(),
+            },
+        ],
+        codes: vec![
+            ItemCode {
+                code: 110_007,
+                msg: "no \"money\"".into(),
+            },
+            ItemCode {
+                code: 0,
+                msg: "OK".into(),
+            },
+        ],
+        orders: vec![ExchangeOrder {
+            order_link_id: "s-2".into(),
+            symbol: "BTCUSDT".into(),
+            side: "Buy".into(),
+            price: "59990.5".into(),
+            qty: "0.001".into(),
+            leaves_qty: "0.001".into(),
+            status: "New".into(),
+            reject_reason: "EC_NoError".into(),
+            ..ExchangeOrder::default()
+        }],
+        next_cursor: Some("c2".into()),
+        rate_limit: Some(RateLimitStatus {
+            limit: 10,
+            remaining: 3,
+            reset_ms: Timestamp(5_900),
+        }),
+    };
+    let outcomes = [
+        Outcome::Reply(reply),
+        Outcome::Timeout,
+        Outcome::Transport("reset\tby peer".into()),
+        Outcome::HttpStatus(503),
+        Outcome::Malformed("EOF".into()),
+    ];
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        t.input(&Input::Response {
+            now_ms: t0.plus_ms(10 * i as u64),
+            request_id: RequestId(i as u64 + 1),
+            outcome,
+        });
+    }
+    t.input(&Input::Wake {
+        now_ms: Timestamp(4_000),
+    });
+    t.input(&Input::Shutdown {
+        now_ms: t0.plus_ms(100),
+    });
+    let expected = r#"      0 tick BTCUSDT ""/"6e4\n" (age 10)
+      0 reply r1 retCode 0 "OK" 2 items: 1 ok, 1 failed 1 open next_cursor "c2"; limit 10 left 3 reset +900
+              [0] (no link) 110007 "no \"money\""
+              BTCUSDT Buy 59990.5 x 0.001 leaves 0.001 New s-2
+     10 reply r2 timeout
+     20 reply r3 transport error "reset\tby peer"
+     30 reply r4 http 503
+     40 reply r5 malformed "EOF"
+  -1000 wake
+    100 shutdown
+end: 8 inputs, 0 effects
+"#;
+    assert_eq!(t.finish(), expected);
+}

@@ -87,9 +87,12 @@ fn start_mm(dir: &Path) -> (Guard, SocketAddr) {
     let mut seen = Vec::new();
     loop {
         let left = end.saturating_duration_since(Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("mm printed no metrics address in 60 s:\n{}", seen.join("\n")));
+        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+            panic!(
+                "mm printed no metrics address in 60 s:\n{}",
+                seen.join("\n")
+            )
+        });
         if let Some(rest) = line.split("metrics on http://").nth(1) {
             let addr = rest.trim_end_matches("/metrics").trim().parse().unwrap();
             return (guard, addr);
@@ -213,13 +216,20 @@ fn promtool_check_metrics_on_a_running_mm() {
         code == 0 || code == 3,
         "promtool could not check the metrics (exit {code}): {out}{err}\n--- /metrics ---\n{text}"
     );
-    let problems: Vec<&str> = out.lines().chain(err.lines()).filter(|l| !l.trim().is_empty()).collect();
+    let problems: Vec<&str> = out
+        .lines()
+        .chain(err.lines())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let bad: Vec<&&str> = problems.iter().filter(|p| !tolerated(p, &text)).collect();
     assert!(
         bad.is_empty(),
         "promtool problems beyond the two documented ones: {bad:#?}"
     );
-    assert!(code == 0 || !problems.is_empty(), "exit 3 without a listed problem");
+    assert!(
+        code == 0 || !problems.is_empty(),
+        "exit 3 without a listed problem"
+    );
     println!(
         "promtool: {} tolerated problem(s) (seed's _ms names, OpenMetrics counter families)",
         problems.len()
@@ -332,7 +342,8 @@ fn prometheus_scrapes_mm_and_answers_the_seed_queries() {
         name: "prometheus",
         child,
     };
-    let prom_log = || std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
+    let prom_log =
+        || std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
 
     // Ready (bounded), or it died (say why).
     let end = Instant::now() + Duration::from_secs(60);
@@ -370,7 +381,8 @@ fn prometheus_scrapes_mm_and_answers_the_seed_queries() {
         wait,
         |s| {
             !s.is_empty()
-                && s.iter().all(|(_, v)| v.is_finite() && *v >= 0.0 && *v < 1e6)
+                && s.iter()
+                    .all(|(_, v)| v.is_finite() && *v >= 0.0 && *v < 1e6)
                 && s.iter().any(|(m, v)| m["op"] == "place" && *v > 0.0)
                 && s.iter().any(|(m, v)| m["op"] == "cancel" && *v > 0.0)
         },
@@ -383,9 +395,12 @@ fn prometheus_scrapes_mm_and_answers_the_seed_queries() {
         |s| {
             // Endpoints with no request in the window are NaN (0/0): left out.
             let busy: Vec<f64> = s.iter().map(|x| x.1).filter(|v| !v.is_nan()).collect();
-            busy.len() >= 2 && busy.iter().all(|v| finite_pos(*v, 10_000.0))
-                && s.iter().any(|(m, v)| m["api"] == "create_batch" && finite_pos(*v, 10_000.0))
-                && s.iter().any(|(m, v)| m["api"] == "cancel_batch" && finite_pos(*v, 10_000.0))
+            busy.len() >= 2
+                && busy.iter().all(|v| finite_pos(*v, 10_000.0))
+                && s.iter()
+                    .any(|(m, v)| m["api"] == "create_batch" && finite_pos(*v, 10_000.0))
+                && s.iter()
+                    .any(|(m, v)| m["api"] == "cancel_batch" && finite_pos(*v, 10_000.0))
         },
     );
     println!("exchange request P95 by api: {req:?}");

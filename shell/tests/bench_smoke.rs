@@ -1,0 +1,179 @@
+//! `mm bench` at a tiny size (few ticks, L = 1 ms): the table and the JSON
+//! have their shape, and the order requests per tick keep the seed
+//! scenario's order: legacy > per-symbol batches > cross-symbol
+//! cancel+place > amend. A behaviour test, not a timing test: no duration
+//! is asserted beyond being positive.
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const MODES: [&str; 4] = ["legacy", "per_symbol", "cancel_place", "amend"];
+const NAMES: [&str; 4] = [
+    "legacy sequential",
+    "seed per-symbol batch",
+    "ours cancel+place",
+    "ours amend",
+];
+
+#[test]
+fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
+        .args([
+            "bench",
+            "--ticks",
+            "3",
+            "--latency-ms",
+            "1",
+            "--jitter-ms",
+            "0",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain both pipes on threads so a chatty child never blocks.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let end = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mm bench did not finish in 240 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    println!("{stdout}");
+    assert!(
+        status.success(),
+        "mm bench failed ({status}):\n{stdout}\n{stderr}"
+    );
+
+    // The table: a header with every column, one line per mode, the scale run.
+    for col in [
+        "mode",
+        "requests",
+        "orders/tick",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "limit ms",
+        "p95/limit",
+        "speedup",
+    ] {
+        assert!(
+            stdout.contains(col),
+            "table has no {col:?} column:\n{stdout}"
+        );
+    }
+    for name in NAMES {
+        let n = stdout.lines().filter(|l| l.starts_with(name)).count();
+        let want = if name == NAMES[0] { 1 } else { 2 };
+        assert_eq!(
+            n, want,
+            "{name:?}: {n} table lines, want {want} (seed + scale):\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("scale: 50 symbols x 10 levels"), "{stdout}");
+
+    // The JSON: the same figures.
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["settings"]["latency_ms"], 1);
+    assert_eq!(v["settings"]["symbols"], 4);
+    assert_eq!(v["settings"]["levels"], 5);
+    assert_eq!(v["settings"]["fills"], false);
+    let seed = v["seed"].as_array().unwrap();
+    let modes: Vec<&str> = seed.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, MODES);
+    let scale = v["scale"].as_array().unwrap();
+    let scale_modes: Vec<&str> = scale.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(scale_modes, MODES[1..]);
+    for r in seed.iter().chain(scale) {
+        let mode = &r["mode"];
+        for key in [
+            "tick_p50_ms",
+            "tick_p95_ms",
+            "tick_p99_ms",
+            "physical_limit_ms",
+        ] {
+            assert!(
+                r[key].as_u64().is_some_and(|x| x > 0),
+                "{mode} {key}: {}",
+                r[key]
+            );
+        }
+        let (p50, p95, p99) = (&r["tick_p50_ms"], &r["tick_p95_ms"], &r["tick_p99_ms"]);
+        assert!(
+            p50.as_u64() <= p95.as_u64() && p95.as_u64() <= p99.as_u64(),
+            "{mode}: {r}"
+        );
+        assert!(
+            r["p95_over_limit"].as_f64().is_some_and(|x| x > 0.0),
+            "{mode}: {r}"
+        );
+        assert!(r["ticks"].as_u64().is_some_and(|t| t >= 2), "{mode}: {r}");
+        // The table shows the same figure.
+        let req = r["order_requests_per_tick"].as_f64().unwrap();
+        let name = r["name"].as_str().unwrap();
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains(&format!("{req:.1}"))),
+            "{name}: {req:.1} requests/tick is not in the table"
+        );
+        // Nothing rejected or rate-limited at the institutional tier.
+        assert_eq!(r["rate_limit_rejections"], 0, "{mode}: {r}");
+        assert_eq!(r["rejects"], 0, "{mode}: {r}");
+    }
+    for r in seed {
+        assert!(
+            r["speedup_vs_legacy"].as_f64().is_some_and(|x| x > 0.0),
+            "{r}"
+        );
+    }
+
+    // The behaviour: requests per tick, legacy > per-symbol > cancel+place > amend,
+    // near the seed scenario's 80 / 8 / 4 / 2.
+    let req: Vec<f64> = seed
+        .iter()
+        .map(|r| r["order_requests_per_tick"].as_f64().unwrap())
+        .collect();
+    assert!(
+        req[0] > req[1] && req[1] > req[2] && req[2] > req[3] && req[3] > 0.0,
+        "requests per tick out of order (legacy, per-symbol, cancel+place, amend): {req:?}"
+    );
+    assert!(req[0] > 60.0 && req[0] <= 80.0, "legacy: {req:?}");
+    assert!(req[1] <= 8.0 && req[2] <= 4.0 && req[3] <= 2.0, "{req:?}");
+    // Scale: per-symbol and cross-symbol both need 100 (20 orders a symbol
+    // fill a batch exactly); amend half of that.
+    let s: Vec<f64> = scale
+        .iter()
+        .map(|r| r["order_requests_per_tick"].as_f64().unwrap())
+        .collect();
+    assert!(s[2] < s[1] && s[2] > 0.0 && s[1] <= 100.0, "scale: {s:?}");
+}

@@ -46,6 +46,14 @@
 //!   tick start and a config change never meets half-sent commands.
 //! - Places wait for every cancel and amend in flight or queued (not only
 //!   those of their own symbol): simple, and never double-quotes a level.
+//! - Thinning at a binding rate budget is fair across symbols: when an
+//!   endpoint's units cannot carry an operation's whole queue, they go to the
+//!   commands in (level, symbol, side) order: level 0 bid and ask of every
+//!   symbol, then level 1 of every symbol, and so on (cancels still before
+//!   amends before places). A batch starts from the best such command and
+//!   carries the eligible commands of its group (category or symbol) in
+//!   queue order; with room for the whole queue nothing changes. A market
+//!   maker would rather quote every symbol tight than one symbol deep.
 //! - Settle queries and shutdown requests count against the in-flight bound
 //!   like any request; priority is shutdown, cancels, amends, queries, places.
 

@@ -1,7 +1,10 @@
 //! Bybit's default tier (10 units/s per endpoint; a batch costs one unit per
 //! order): the seed scenario cannot fit, and the engine must degrade safely:
-//! never overspend, cancel before it places, thin its quotes.
+//! never overspend, cancel before it places, thin its quotes fairly: the
+//! innermost levels of every symbol before any outer level.
 #![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use mm_core::config::RateLimitConfig;
 use mm_core::effect::{Effect, Endpoint};
@@ -9,10 +12,23 @@ use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{Engine, SessionId, Timestamp};
 
 fn default_tier(ticks: u64) -> Driver {
-    let mut sc = Scenario::seed();
-    sc.config.rate_limits = RateLimitConfig::default();
+    let sc = Scenario::seed();
+    let mut d = default_tier_driver(&sc);
+    d.run_ticks(ticks, 200, |k, now| sc.books(k, now));
+    d.run_idle(10_000);
+    d
+}
+
+fn default_tier_driver(sc: &Scenario) -> Driver {
+    default_tier_with(sc, |_| {})
+}
+
+fn default_tier_with(sc: &Scenario, tweak: impl Fn(&mut mm_core::Config)) -> Driver {
+    let mut config = sc.config.clone();
+    tweak(&mut config);
+    config.rate_limits = RateLimitConfig::default();
     let engine = Engine::new(
-        sc.config.clone(),
+        config,
         sc.instruments.clone(),
         SessionId::new("tier").unwrap(),
     )
@@ -20,9 +36,78 @@ fn default_tier(ticks: u64) -> Driver {
     let vx = VirtualExchange::new(&sc.instruments, RateLimitConfig::default());
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
     d.keep_effects = true;
-    d.run_ticks(ticks, 200, |k, now| sc.books(k, now));
-    d.run_idle(10_000);
     d
+}
+
+/// (symbol, side, level) of every order core tracks right now.
+fn quoted(d: &Driver) -> BTreeSet<(String, mm_core::Side, u32)> {
+    d.engine
+        .orders()
+        .into_iter()
+        .map(|o| (o.symbol, o.side, o.level))
+        .collect()
+}
+
+#[test]
+fn thinning_quotes_every_symbols_innermost_levels_first() {
+    use mm_core::Side::{Buy, Sell};
+    let sc = Scenario::seed();
+    let symbols = sc.config.quoting.symbols.clone();
+    assert_eq!(symbols.len(), 4);
+    let mut d = default_tier_driver(&sc);
+    // Per symbol: ticks that ended with its level-0 bid AND ask quoted.
+    let mut inner_quoted: BTreeMap<String, u64> = BTreeMap::new();
+    let mut placed_ticks = 0u64;
+    for k in 0..40 {
+        d.run_ticks(1, 200, |_, now| sc.books(k, now));
+        let q = quoted(&d);
+        if k == 0 {
+            // 10 create units: level 0 bid + ask of all four symbols (8),
+            // then level 1 of the first symbol (2). Nothing further out.
+            let mut want = BTreeSet::new();
+            for (i, s) in symbols.iter().enumerate() {
+                for side in [Buy, Sell] {
+                    want.insert((s.clone(), side, 0));
+                    if i == 0 {
+                        want.insert((s.clone(), side, 1));
+                    }
+                }
+            }
+            let mut want_sorted: Vec<_> = want.into_iter().collect();
+            want_sorted.sort();
+            let mut got: Vec<_> = q.iter().cloned().collect();
+            got.sort();
+            assert_eq!(got, want_sorted, "first tick at 10/s");
+        }
+        if !q.is_empty() {
+            placed_ticks += 1;
+        }
+        for s in &symbols {
+            if q.contains(&(s.clone(), Buy, 0)) && q.contains(&(s.clone(), Sell, 0)) {
+                *inner_quoted.entry(s.clone()).or_insert(0) += 1;
+            }
+            // Never an outer level of a symbol whose innermost is missing
+            // while another symbol holds an outer level.
+            let outer = q.iter().any(|(_, _, l)| *l > 0);
+            if outer {
+                assert!(
+                    q.contains(&(s.clone(), Buy, 0)) && q.contains(&(s.clone(), Sell, 0)),
+                    "tick {k}: an outer level is quoted while {s} lacks level 0: {q:?}"
+                );
+            }
+        }
+    }
+    assert!(placed_ticks > 0);
+    // Every symbol is quoted at level 0 as often as any other: none starves.
+    let counts: Vec<u64> = symbols
+        .iter()
+        .map(|s| inner_quoted.get(s).copied().unwrap_or(0))
+        .collect();
+    assert!(
+        counts.iter().all(|c| *c == counts[0] && *c > 0),
+        "{counts:?}"
+    );
+    assert_eq!(d.exchange.stats.rate_limited, 0);
 }
 
 #[test]
@@ -105,6 +190,35 @@ fn cancels_go_first_and_quotes_thin_out() {
     a.sort();
     b.sort();
     assert_eq!(a, b);
+}
+
+type Tweak = fn(&mut mm_core::Config);
+
+#[test]
+fn thinning_is_fair_with_per_symbol_batches_and_in_legacy_mode() {
+    let sc = Scenario::seed();
+    let tweaks: [(&str, Tweak); 2] = [
+        ("scope = symbol", |c| {
+            c.async_batch.coalesce_scope = mm_core::config::CoalesceScope::Symbol;
+        }),
+        ("legacy", |c| c.async_batch.enabled = false),
+    ];
+    for (name, tweak) in tweaks {
+        let mut d = default_tier_with(&sc, tweak);
+        d.run_ticks(1, 200, |k, now| sc.books(k, now));
+        let q = quoted(&d);
+        for s in &sc.config.quoting.symbols {
+            for side in [mm_core::Side::Buy, mm_core::Side::Sell] {
+                assert!(
+                    q.contains(&(s.clone(), side, 0)),
+                    "{name}: {s} {side:?} level 0 not quoted after the first tick: {q:?}"
+                );
+            }
+        }
+        assert!(q.len() <= 10, "{name}: {q:?}");
+        assert!(q.iter().all(|(_, _, l)| *l <= 1), "{name}: {q:?}");
+        assert_eq!(d.exchange.stats.rate_limited, 0, "{name}");
+    }
 }
 
 #[test]

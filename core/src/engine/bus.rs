@@ -6,6 +6,14 @@
 //! Forming a batch takes the head command's group (its category, or its
 //! symbol with `coalesce_scope = "symbol"`) and the next commands of the same
 //! group in order, up to the size the caller allows (batch limit, budget).
+//!
+//! Thinning: when the rate budget cannot carry every queued command of an
+//! operation, the scarce units go to the commands first in *priority* order
+//! (level, symbol, side, seq): level 0 bid and ask of every symbol, then
+//! level 1 of every symbol, and so on. Only the `units` best commands are
+//! eligible; a batch starts from the best one and takes the eligible
+//! commands of its group, still in queue order. With room for everything the
+//! queue order alone decides, exactly as before.
 
 use std::collections::VecDeque;
 
@@ -70,6 +78,15 @@ fn unpack(p: Packed) -> Key {
     }
 }
 
+/// A packed key re-ordered for thinning: level (7 bits), symbol (24), side
+/// (1), then the seq (96), so integer order is (level, symbol, side, seq).
+fn priority(p: Packed) -> u128 {
+    let sym = (p >> 104) & 0xFF_FFFF;
+    let side = (p >> 103) & 1;
+    let level = (p >> 96) & 127;
+    level << 121 | sym << 97 | side << 96 | (p & ((1u128 << 96) - 1))
+}
+
 /// A queue kept in key order lazily: commands arrive almost sorted (a tick
 /// decides them symbol by symbol), so appending and sorting once on first
 /// read beats a tree insert per command.
@@ -106,6 +123,24 @@ impl Queue {
 
     fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Position of the command with the best priority.
+    fn best(&self) -> Option<usize> {
+        (0..self.items.len()).min_by_key(|i| priority(self.items[*i]))
+    }
+
+    /// The priority of the `k`-th best command (1-based): the commands with
+    /// a priority up to it are the `k` that a budget of `k` units carries.
+    fn cutoff(&self, k: usize) -> u128 {
+        let mut all: Vec<u128> = self.items.iter().map(|p| priority(*p)).collect();
+        let k = k.clamp(1, all.len().max(1));
+        let (_, nth, _) = all.select_nth_unstable(k - 1);
+        *nth
     }
 
     fn take_all(&mut self) -> Vec<Packed> {
@@ -147,8 +182,62 @@ impl Bus {
         self.batch[op_index(op)].first().map(unpack)
     }
 
-    pub(super) fn take_single(&mut self, op: Op) -> Option<Key> {
-        self.single[op_index(op)].pop_first().map(unpack)
+    /// The next single-order command for a budget of `units` requests: the
+    /// queue's head, or (when `units` cannot carry the whole queue) the
+    /// command with the best priority.
+    pub(super) fn take_single(&mut self, op: Op, units: usize) -> Option<Key> {
+        let q = &mut self.single[op_index(op)];
+        if units >= q.len() {
+            return q.pop_first().map(unpack);
+        }
+        q.sort();
+        let i = q.best()?;
+        q.items.remove(i).map(unpack)
+    }
+
+    /// Batchable commands queued for `op`.
+    pub(super) fn batch_len(&self, op: Op) -> usize {
+        self.batch[op_index(op)].len()
+    }
+
+    /// The batchable command with the best priority (thinning's head).
+    pub(super) fn best_batch(&mut self, op: Op) -> Option<Key> {
+        let q = &mut self.batch[op_index(op)];
+        q.sort();
+        q.best().and_then(|i| q.items.get(i).copied()).map(unpack)
+    }
+
+    /// Thinning: the eligible set for a budget of `k` orders, `k` smaller
+    /// than the queue (see `take_thinned`).
+    pub(super) fn cutoff(&self, op: Op, k: usize) -> u128 {
+        self.batch[op_index(op)].cutoff(k)
+    }
+
+    /// Up to `max` batchable commands of `head`'s group whose priority is
+    /// within `cutoff`, in queue order. `head` must be the best command.
+    pub(super) fn take_thinned<G: PartialEq>(
+        &mut self,
+        op: Op,
+        max: usize,
+        head: Key,
+        cutoff: u128,
+        group: impl Fn(&Key) -> G,
+    ) -> Vec<Key> {
+        let q = &mut self.batch[op_index(op)];
+        q.sort();
+        let g = group(&head);
+        let mut keys: Vec<Key> = Vec::with_capacity(max.min(q.items.len()));
+        q.items.retain(|p| {
+            if keys.len() < max && priority(*p) <= cutoff {
+                let key = unpack(*p);
+                if group(&key) == g {
+                    keys.push(key);
+                    return false;
+                }
+            }
+            true
+        });
+        keys
     }
 
     /// Up to `max` batchable commands of the head's group, in order.
@@ -226,5 +315,59 @@ mod tests {
         by_packed.sort_by_key(pack);
         assert_eq!(by_key, by_packed);
         assert!(keys.iter().all(|k| unpack(pack(k)) == *k));
+        let mut by_priority = keys.clone();
+        by_priority.sort_by_key(|k| (k.level, k.sym, k.side, k.seq));
+        let mut by_packed_priority = keys;
+        by_packed_priority.sort_by_key(|k| priority(pack(k)));
+        assert_eq!(by_priority, by_packed_priority);
+    }
+
+    #[test]
+    fn thinning_takes_the_innermost_levels_of_every_symbol() {
+        let mut bus = Bus::default();
+        let mut n = 0;
+        for sym in 0..4u32 {
+            for side in [Side::Buy, Side::Sell] {
+                for level in 0..5u32 {
+                    n += 1;
+                    let seq = Seq::from_parts(n, 0);
+                    bus.push(
+                        Op::Place,
+                        Key {
+                            sym,
+                            side,
+                            level,
+                            seq,
+                        },
+                        false,
+                    );
+                }
+            }
+        }
+        let head = bus.best_batch(Op::Place).unwrap_or(Key {
+            sym: 9,
+            side: Side::Buy,
+            level: 9,
+            seq: Seq::from_parts(0, 0),
+        });
+        assert_eq!((head.sym, head.side, head.level), (0, Side::Buy, 0));
+        let cutoff = bus.cutoff(Op::Place, 10);
+        let keys = bus.take_thinned(Op::Place, 20, head, cutoff, |_| ());
+        let got: Vec<(u32, Side, u32)> = keys.iter().map(|k| (k.sym, k.side, k.level)).collect();
+        let mut want = Vec::new();
+        for sym in 0..4u32 {
+            for side in [Side::Buy, Side::Sell] {
+                for level in 0..2u32 {
+                    if level == 0 || sym == 0 {
+                        want.push((sym, side, level));
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            got, want,
+            "level 0 of all, then level 1 from symbol 0, queue order"
+        );
+        assert_eq!(bus.batch_len(Op::Place), 30);
     }
 }

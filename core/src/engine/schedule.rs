@@ -6,6 +6,8 @@
 //! `max_parallel_symbols` (1 in legacy mode), every kind counted. A send the
 //! rate budget cannot carry is held back (a batch shrinks to what fits when
 //! the endpoint has some headroom) and core wakes when units free up.
+//! When the budget cannot carry an operation's whole queue, the units go
+//! level by level across all symbols (thinning, see `bus`).
 
 use crate::config::CoalesceScope;
 use crate::domain::Category;
@@ -102,43 +104,69 @@ impl Engine {
     }
 
     fn send_orders(&mut self, op: Op) -> bool {
-        if let Some(key) = self.bus.first_single(op)
-            && self.budget_allows(single_endpoint(op), 1)
-        {
-            self.bus.take_single(op);
-            self.send_order_request(op, vec![key.seq], false);
-            return true;
+        if self.bus.first_single(op).is_some() && self.budget_allows(single_endpoint(op), 1) {
+            let units = self.budget.available(single_endpoint(op), self.out.now) as usize;
+            if let Some(key) = self.bus.take_single(op, units) {
+                self.send_order_request(op, vec![key.seq], false);
+                return true;
+            }
         }
-        let Some(head) = self.bus.first_batch(op) else {
+        let Some(front) = self.bus.first_batch(op) else {
             return false;
         };
-        let category = self.inst(head.sym).category;
         let ep = batch_endpoint(op);
-        let chunk = (self.config.async_batch.max_batch_size as usize)
-            .min(category.batch_limit())
-            .max(1);
         let avail = self.budget.available(ep, self.out.now) as usize;
-        let n = if category.batch_costs_per_order() {
-            chunk.min(avail)
-        } else if avail > 0 {
-            chunk
-        } else {
-            0
-        };
-        if n == 0 {
+        if avail == 0 {
             self.defer(ep);
             return false;
         }
+        // Thinning (see `bus`): when the budget cannot carry the whole
+        // queue, the batch starts from the best command and carries only
+        // commands among the `k` best.
+        let mut head = front;
+        let mut cutoff = None;
+        let queued = self.bus.batch_len(op);
+        if avail < queued
+            && let Some(best) = self.bus.best_batch(op)
+        {
+            let category = self.inst(best.sym).category;
+            let k = if category.batch_costs_per_order() {
+                avail
+            } else {
+                avail.saturating_mul(self.chunk(category))
+            };
+            if k < queued {
+                head = best;
+                cutoff = Some(self.bus.cutoff(op, k));
+            }
+        }
+        let category = self.inst(head.sym).category;
+        let chunk = self.chunk(category);
+        let n = if category.batch_costs_per_order() {
+            chunk.min(avail)
+        } else {
+            chunk
+        };
         let by_symbol = self.config.async_batch.coalesce_scope == CoalesceScope::Symbol;
         let (syms, instruments) = (&self.syms, &self.instruments);
         let group = |k: &Key| -> (Category, Option<u32>) {
             let cat = instruments[syms[k.sym as usize].instrument].category;
             (cat, by_symbol.then_some(k.sym))
         };
-        let keys = self.bus.take_batch(op, n, by_symbol, group);
+        let keys = match cutoff {
+            Some(cutoff) => self.bus.take_thinned(op, n, head, cutoff, group),
+            None => self.bus.take_batch(op, n, by_symbol, group),
+        };
         let seqs = keys.iter().map(|k| k.seq).collect();
         self.send_order_request(op, seqs, true);
         true
+    }
+
+    /// Orders per batch for `category`.
+    fn chunk(&self, category: Category) -> usize {
+        (self.config.async_batch.max_batch_size as usize)
+            .min(category.batch_limit())
+            .max(1)
     }
 
     fn send_order_request(&mut self, op: Op, seqs: Vec<Seq>, batch: bool) {

@@ -280,10 +280,16 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
             Ok(s) => (Some(s.open_orders.len() as u64), Some(s)),
             Err(e) => {
                 tracing::warn!("simulator state: {e}");
-                (count_open_orders(&client, &config).await, None)
+                (
+                    count_open_orders(&client, &config, &instruments).await,
+                    None,
+                )
             }
         },
-        Venue::Bybit => (count_open_orders(&client, &config).await, None),
+        Venue::Bybit => (
+            count_open_orders(&client, &config, &instruments).await,
+            None,
+        ),
     };
     let summary = session.summary(
         &sid,
@@ -641,11 +647,15 @@ async fn fetch_sim_state(client: &Client) -> Result<mm_sim::SimState, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("/sim/state does not parse: {e}"))
 }
 
-/// Open orders per configured symbol, by the exchange's open-orders query
-/// (every page); `None` if any query fails.
-async fn count_open_orders(client: &Client, config: &Config) -> Option<u64> {
+/// Open orders of every symbol core could trade, by the exchange's
+/// open-orders query (every page); `None` if any query fails.
+async fn count_open_orders(
+    client: &Client,
+    config: &Config,
+    instruments: &[mm_core::Instrument],
+) -> Option<u64> {
     let mut total = 0u64;
-    for symbol in &config.quoting.symbols {
+    for symbol in instruments.iter().map(|i| &i.symbol) {
         let mut cursor = None;
         for _page in 0..100 {
             let kind = mm_core::RequestKind::OpenOrders {

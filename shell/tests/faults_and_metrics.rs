@@ -128,6 +128,18 @@ fn fault_mix_at_default_tier_loses_no_order_and_metrics_show_it() {
         s.requeued
     );
 
+    // The journal written live under faults replays to the same log bytes.
+    let journal = dir.path().join(&s.journal);
+    let replayed = p(dir.path(), "replayed.log");
+    let mut c = mm();
+    c.arg("replay").arg(&journal).arg("--log").arg(&replayed);
+    let r = run(c, Duration::from_secs(60));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read(&replayed).unwrap() == std::fs::read(dir.path().join(&s.log)).unwrap(),
+        "replay of the fault run differs from its live log"
+    );
+
     // Metrics: every one exposed, with a non-zero value at some scrape.
     assert!(scrapes > 0);
     for m in METRICS {

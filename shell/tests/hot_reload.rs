@@ -21,7 +21,7 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
         .args([
             "run",
             "--ticks",
-            "20",
+            "15",
             "--sim-latency-ms",
             "1",
             "--sim-tier",
@@ -58,7 +58,7 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
         &cfg,
         &Seed {
             enabled: false,
-            tick_interval_ms: 1000,
+            tick_interval_ms: 2000,
             ..Seed::default()
         }
         .toml(),
@@ -116,4 +116,54 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
         );
     }
     assert_eq!(s.open_orders_exchange, Some(0));
+}
+
+#[test]
+fn sighup_reloads_without_waiting_for_the_poll() {
+    let dir = tmp();
+    let cfg = p(dir.path(), "mm.toml");
+    let log = p(dir.path(), "core.log");
+    write(&cfg, &Seed::default().toml());
+    let mut cmd = mm();
+    cmd.current_dir(dir.path())
+        .args([
+            "run",
+            "--ticks",
+            "12",
+            "--sim-latency-ms",
+            "1",
+            "--sim-tier",
+            "unlimited",
+        ])
+        // Polling effectively off: only SIGHUP can pick the change up.
+        .args(["--reload-poll-ms", "3600000"])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--log")
+        .arg(&log);
+    let running = Running::spawn(cmd);
+    let limit = Duration::from_secs(60);
+    wait_file_contains(&log, "tick 3 done", limit);
+    write(
+        &cfg,
+        &Seed {
+            reprice: "amend",
+            ..Seed::default()
+        }
+        .toml(),
+    );
+    let ok = std::process::Command::new("kill")
+        .args(["-HUP", &running.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = running.wait(Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("config applied at tick") && l.contains("reprice=Amend")),
+        "{text}"
+    );
 }

@@ -31,7 +31,7 @@ fn legacy() -> Mode {
         seed: Seed {
             enabled: false,
             // 80 sequential round trips must fit in one interval (see `exact`).
-            tick_interval_ms: 1000,
+            tick_interval_ms: 1500,
             ..Seed::default()
         },
         first_tick: 40,

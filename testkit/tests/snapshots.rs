@@ -139,10 +139,13 @@ fn every_replayed_log_equals_the_live_log() {
             let line = replayed[..at].iter().filter(|&&b| b == b'\n').count() + 1;
             panic!(
                 "{}: replayed log differs from the live log at byte {at} (line {line}); \
-                 replayed {} bytes, live {} bytes",
+                 replayed {} bytes, live {} bytes. If core's decisions changed on purpose, \
+                 re-record: testkit/record.sh {} (and review the snapshot diff); if not, \
+                 determinism broke.",
                 journal.display(),
                 replayed.len(),
-                live.len()
+                live.len(),
+                name_of(&journal)
             );
         }
         assert!(

@@ -122,13 +122,14 @@ pub struct CheckConfigArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Ticks per mode.
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Ticks per batch mode (legacy runs fewer: each of its ticks is 80 round trips).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub ticks: u64,
-    /// Simulator latency.
-    #[arg(long, value_name = "MS", default_value_t = 5)]
+    /// Simulator latency: the round trip the physical limit is counted in.
+    #[arg(long, value_name = "MS", default_value_t = 20)]
     pub latency_ms: u64,
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Simulator jitter (uniform 0..=J on top of the latency).
+    #[arg(long, value_name = "MS", default_value_t = 2)]
     pub jitter_ms: u64,
     /// Symbols quoted.
     #[arg(long, value_name = "S", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]

@@ -47,7 +47,10 @@ for name in "${names[@]}"; do
     cp "$cfg" "$work/config.toml"
     read -r -a extra <<<"$(sed -n 's/^# record: //p' "$cfg")"
     echo "recording $name: mm run ${extra[*]}" >&2
-    "$mm" run --config "$work/config.toml" \
+    # A fixed session id per recording: orderLinkIds stay the same across
+    # re-recordings, so a snapshot diff shows only changed decisions.
+    sid=$(printf '%s' "rec$name" | tr -cd 'A-Za-z0-9' | cut -c1-16)
+    "$mm" run --config "$work/config.toml" --session-id "$sid" \
         --journal "$work/journal.mmj" --log "$work/core.log" \
         --metrics-addr 127.0.0.1:0 "${extra[@]}" 2>"$work/stderr" &
     pid=$!

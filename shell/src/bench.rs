@@ -407,6 +407,7 @@ async fn session(
         PathBuf::from(p)
     };
     let result = run_session(RunOptions {
+        session_id: None,
         config: Some(config),
         ticks: Some(ticks),
         journal: Some(with(".mmj")),

@@ -66,6 +66,7 @@ async fn run(args: RunArgs) -> i32 {
         config_path: args.config,
         config: None,
         ticks: args.ticks,
+        session_id: args.session_id,
         journal: args.journal,
         log: args.log,
         summary_json: args.summary_json.clone(),

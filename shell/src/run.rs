@@ -61,6 +61,9 @@ pub struct RunOptions {
     /// A config given in-process (bench); wins over `config_path`, not watched.
     pub config: Option<Config>,
     pub ticks: Option<u64>,
+    /// A fixed session id (simulator only): recordings get stable orderLinkIds,
+    /// so re-recording a session diffs only where decisions changed.
+    pub session_id: Option<String>,
     pub journal: Option<PathBuf>,
     pub log: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
@@ -161,7 +164,17 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     crate::config_file::validate_for(&config, &instruments).map_err(startup)?;
 
     let start_ms = crate::now_ms();
-    let sid = session_id(start_ms);
+    let sid = match &opts.session_id {
+        // orderLinkIds are `<session>-<n>` and unique forever at Bybit: a reused
+        // session id would collide with an earlier run's orders (110072).
+        Some(_) if matches!(venue, Venue::Bybit) => {
+            return Err(startup(
+                "--session-id is for the simulator only: against Bybit a reused id collides with earlier orderLinkIds".to_string(),
+            ));
+        }
+        Some(id) => id.clone(),
+        None => session_id(start_ms),
+    };
     let session = SessionId::new(&sid).map_err(|e| startup(e.to_string()))?;
     let journal_path = opts
         .journal

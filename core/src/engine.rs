@@ -65,6 +65,7 @@ mod out;
 mod quote;
 mod reconcile;
 mod schedule;
+mod seqmap;
 mod settle;
 mod shutdown;
 mod tick;
@@ -72,7 +73,7 @@ mod views;
 
 pub use self::views::{OrderState, OrderView, Totals};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +146,8 @@ pub struct Engine {
     next_request: u64,
     bus: Bus,
     budget: Budget,
-    inflight: BTreeMap<RequestId, schedule::Pending>,
+    /// Requests in flight by id (ids only grow).
+    inflight: seqmap::SeqMap<schedule::Pending>,
     /// Order-command requests in flight, by `bus::op_index`.
     inflight_ops: [u32; 3],
     /// Endpoints the budget held back at the last pump (for the wake time).
@@ -172,6 +174,10 @@ pub struct Engine {
     /// Per (sym, side): the orders, rebuilt each tick in a kept buffer.
     by_side: Vec<Vec<orders::Seq>>,
     scratch: reconcile::Scratch,
+    /// Per-order fates of the reply being applied (a kept buffer).
+    fates: Vec<(orders::Seq, apply::Fate)>,
+    /// The ladder being reconciled (a kept buffer).
+    ladder: quote::Ladder,
     wake: Option<Timestamp>,
 }
 
@@ -206,7 +212,7 @@ impl Engine {
             next_request: 1,
             bus: Bus::default(),
             budget,
-            inflight: BTreeMap::new(),
+            inflight: seqmap::SeqMap::default(),
             inflight_ops: [0; 3],
             blocked: BTreeSet::new(),
             deferring: BTreeSet::new(),
@@ -225,6 +231,8 @@ impl Engine {
             traded: Vec::new(),
             by_side: Vec::new(),
             scratch: reconcile::Scratch::default(),
+            fates: Vec::new(),
+            ladder: quote::Ladder::default(),
             wake: None,
         })
     }
@@ -284,10 +292,10 @@ impl Engine {
     pub fn orders(&self) -> Vec<OrderView> {
         self.orders
             .iter()
-            .map(|(_, o)| {
+            .map(|(seq, o)| {
                 let inst = self.inst(o.sym);
                 OrderView {
-                    order_link_id: o.link.clone(),
+                    order_link_id: self.link(seq.n),
                     order_id: o.order_id.clone(),
                     symbol: self.syms[o.sym as usize].name.clone(),
                     side: o.side,
@@ -334,7 +342,7 @@ impl Engine {
     }
 
     fn on_response(&mut self, id: RequestId, outcome: crate::input::Outcome) {
-        let Some(pending) = self.inflight.remove(&id) else {
+        let Some(pending) = self.inflight.remove(id.0) else {
             self.totals.unknown_replies += 1;
             self.out.warn(format!(
                 "reply for r{} which is not in flight: ignored",

@@ -39,7 +39,7 @@ use crate::input::{Ack, Outcome, Reply, RequestId};
 /// How long all sending pauses after an HTTP 403 (Bybit's IP limit).
 const IP_PAUSE_MS: u64 = 10_000;
 
-enum Fate {
+pub(super) enum Fate {
     Done,
     Requeue,
     Unknown,
@@ -120,12 +120,13 @@ impl Engine {
             self.ambiguous(id, sent, &why);
             return;
         }
-        let mut fates = Vec::with_capacity(n);
+        // A buffer kept across replies (taken out while self is borrowed).
+        let mut fates = std::mem::take(&mut self.fates);
+        fates.clear();
         for (k, &seq) in sent.seqs.iter().enumerate() {
             let ack = &r.acks[k];
-            let ours = self.orders.get(seq).map(|o| o.link.as_str());
-            let fate = if !ack.order_link_id.is_empty() && ours != Some(ack.order_link_id.as_str())
-            {
+            let ours = self.orders.get(seq).is_some() && self.is_link(seq.n, &ack.order_link_id);
+            let fate = if !ack.order_link_id.is_empty() && !ours {
                 // Results out of order or for someone else's order: we
                 // cannot tell what happened to ours.
                 Fate::Unknown
@@ -135,6 +136,7 @@ impl Engine {
             fates.push((seq, fate));
         }
         self.handle_fates(id, sent, &fates);
+        self.fates = fates;
     }
 
     /// Re-queues and marks unknown what the per-order table says, with one
@@ -228,7 +230,7 @@ impl Engine {
         }
         if let Some(o) = self.orders.get_mut(seq) {
             o.state = State::Live;
-            let link = o.link.clone();
+            let link = self.link(seq.n);
             self.out.warn(format!(
                 "{} of {link} rejected ({why}): order stays live",
                 op.name()

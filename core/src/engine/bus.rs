@@ -222,16 +222,16 @@ impl Bus {
         head: Key,
         cutoff: u128,
         group: impl Fn(&Key) -> G,
-    ) -> Vec<Key> {
+    ) -> Vec<Seq> {
         let q = &mut self.batch[op_index(op)];
         q.sort();
         let g = group(&head);
-        let mut keys: Vec<Key> = Vec::with_capacity(max.min(q.items.len()));
+        let mut keys: Vec<Seq> = Vec::with_capacity(max.min(q.items.len()));
         q.items.retain(|p| {
             if keys.len() < max && priority(*p) <= cutoff {
                 let key = unpack(*p);
                 if group(&key) == g {
-                    keys.push(key);
+                    keys.push(key.seq);
                     return false;
                 }
             }
@@ -240,7 +240,8 @@ impl Bus {
         keys
     }
 
-    /// Up to `max` batchable commands of the head's group, in order.
+    /// Up to `max` batchable commands of the head's group, in order (their
+    /// order handles).
     /// `contiguous`: the group's commands are known to sit together (a
     /// symbol's always do: keys sort by symbol first), so nothing past the
     /// front run needs looking at.
@@ -250,7 +251,7 @@ impl Bus {
         max: usize,
         contiguous: bool,
         group: impl Fn(&Key) -> G,
-    ) -> Vec<Key> {
+    ) -> Vec<Seq> {
         let q = &mut self.batch[op_index(op)];
         let Some(head) = q.first() else {
             return Vec::new();
@@ -258,9 +259,9 @@ impl Bus {
         let g = group(&unpack(head));
         // The common case: the group is the front of the queue (one
         // category, or one symbol's run): pop it, no search.
-        let mut keys: Vec<Key> = Vec::with_capacity(max.min(q.items.len()));
+        let mut keys: Vec<Seq> = Vec::with_capacity(max.min(q.items.len()));
         while keys.len() < max && q.items.front().is_some_and(|k| group(&unpack(*k)) == g) {
-            keys.extend(q.items.pop_front().map(unpack));
+            keys.extend(q.items.pop_front().map(|p| unpack(p).seq));
         }
         // Otherwise (categories interleaved by symbol) pick the rest out.
         if keys.len() < max && !contiguous {
@@ -269,7 +270,7 @@ impl Bus {
                 let key = unpack(*k);
                 if room > 0 && group(&key) == g {
                     room -= 1;
-                    keys.push(key);
+                    keys.push(key.seq);
                     false
                 } else {
                     true
@@ -352,8 +353,20 @@ mod tests {
         });
         assert_eq!((head.sym, head.side, head.level), (0, Side::Buy, 0));
         let cutoff = bus.cutoff(Op::Place, 10);
-        let keys = bus.take_thinned(Op::Place, 20, head, cutoff, |_| ());
-        let got: Vec<(u32, Side, u32)> = keys.iter().map(|k| (k.sym, k.side, k.level)).collect();
+        let seqs = bus.take_thinned(Op::Place, 20, head, cutoff, |_| ());
+        // Seq n was numbered 1.. in (sym, side, level) order, 5 levels.
+        let got: Vec<(u32, Side, u32)> = seqs
+            .iter()
+            .map(|s| {
+                let i = (s.n - 1) as u32;
+                let side = if (i / 5).is_multiple_of(2) {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                };
+                (i / 10, side, i % 5)
+            })
+            .collect();
         let mut want = Vec::new();
         for sym in 0..4u32 {
             for side in [Side::Buy, Side::Sell] {

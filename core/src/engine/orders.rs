@@ -3,9 +3,10 @@
 //! for a bounded history (and a counter by reason in `Totals`), so a
 //! days-long session does not grow without bound.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::domain::{Lots, Side, Ticks};
+use crate::engine::seqmap::SeqMap;
 use crate::engine::{Engine, OrderCounts, OrderState};
 use crate::time::Timestamp;
 
@@ -64,9 +65,10 @@ impl State {
     }
 }
 
+/// An order's orderLinkId is not stored: it is `{session}-{n}` (see
+/// `Engine::link`), written out only when a request or a log line needs it.
 #[derive(Debug, Clone)]
 pub(super) struct Order {
-    pub(super) link: String,
     pub(super) sym: u32,
     pub(super) side: Side,
     pub(super) level: u32,
@@ -83,15 +85,13 @@ pub(super) struct Order {
 /// Gone orders remembered for inspection; older ones only live on as counters.
 const HISTORY: usize = 10_000;
 
-/// Orders live in a slab (a freed slot is reused) with a seq -> slot index:
-/// the index keeps seq order for iteration while orders themselves never
-/// move, which matters when ten thousand of them churn every tick.
 /// Orders live in a slab (a freed slot is reused) with an n -> slot index:
 /// the index keeps creation order for iteration and finds an order by its
-/// orderLinkId, while orders themselves never move.
+/// orderLinkId, while orders themselves never move, which matters when ten
+/// thousand of them churn every tick. The index is a `SeqMap` (n only grows).
 #[derive(Default)]
 pub(super) struct OrderTable {
-    index: BTreeMap<u64, u32>,
+    index: SeqMap<u32>,
     slab: Vec<Option<(u64, Order)>>,
     free: Vec<u32>,
     history: VecDeque<(u64, &'static str)>,
@@ -115,7 +115,7 @@ impl OrderTable {
 
     /// The handle of a tracked order by its counter.
     pub(super) fn find(&self, n: u64) -> Option<Seq> {
-        self.index.get(&n).map(|slot| Seq { n, slot: *slot })
+        self.index.get(n).map(|slot| Seq { n, slot: *slot })
     }
 
     fn insert(&mut self, n: u64, order: Order) -> Seq {
@@ -136,7 +136,7 @@ impl OrderTable {
     pub(super) fn iter(&self) -> impl Iterator<Item = (Seq, &Order)> {
         self.index.iter().filter_map(|(n, slot)| {
             let (_, o) = self.slab.get(*slot as usize)?.as_ref()?;
-            Some((Seq { n: *n, slot: *slot }, o))
+            Some((Seq { n, slot: *slot }, o))
         })
     }
 
@@ -146,7 +146,7 @@ impl OrderTable {
 
     fn remove(&mut self, seq: Seq, class: &'static str) -> Option<Order> {
         self.get(seq)?;
-        self.index.remove(&seq.n);
+        self.index.remove(seq.n);
         let (_, order) = self.slab.get_mut(seq.slot as usize)?.take()?;
         self.free.push(seq.slot);
         if self.history.len() == HISTORY {
@@ -175,6 +175,16 @@ impl OrderTable {
     }
 }
 
+/// The orderLinkId of order `n` of `session`: `{session}-{n}`.
+pub(super) fn link_of(session: &crate::engine::SessionId, n: u64) -> String {
+    let session = session.as_str();
+    let mut link = String::with_capacity(session.len() + 21);
+    link.push_str(session);
+    link.push('-');
+    crate::engine::quote::push_digits(&mut link, n, 1);
+    link
+}
+
 impl Engine {
     /// Creates a tracked order in `PendingNew` with the next orderLinkId.
     pub(super) fn new_order(
@@ -188,15 +198,9 @@ impl Engine {
         let n = self.next_seq;
         self.next_seq += 1;
         self.totals.orders_created += 1;
-        let session = self.session.as_str();
-        let mut link = String::with_capacity(session.len() + 21);
-        link.push_str(session);
-        link.push('-');
-        crate::engine::quote::push_digits(&mut link, n, 1);
         self.orders.insert(
             n,
             Order {
-                link,
                 sym,
                 side,
                 level,
@@ -207,6 +211,38 @@ impl Engine {
                 create_sent_at: self.out.now,
             },
         )
+    }
+
+    /// The orderLinkId of order `n`: `{session}-{n}`.
+    pub(super) fn link(&self, n: u64) -> String {
+        link_of(&self.session, n)
+    }
+
+    /// Whether `text` is exactly the orderLinkId of order `n` (no allocation).
+    pub(super) fn is_link(&self, n: u64, text: &str) -> bool {
+        let Some(digits) = text
+            .strip_prefix(self.session.as_str())
+            .and_then(|t| t.strip_prefix('-'))
+        else {
+            return false;
+        };
+        // Compare n's decimal digits from the last one back: equal only to
+        // the canonical form `link` writes (no sign, no leading zero).
+        let b = digits.as_bytes();
+        let (mut i, mut v) = (b.len(), n);
+        loop {
+            if i == 0 {
+                return false;
+            }
+            i -= 1;
+            if u64::from(b[i]) != u64::from(b'0') + v % 10 {
+                return false;
+            }
+            v /= 10;
+            if v == 0 {
+                return i == 0;
+            }
+        }
     }
 
     /// The handle of one of our tracked orders by its orderLinkId, `None`
@@ -225,9 +261,9 @@ impl Engine {
     /// `detail` (when non-empty) is logged with it.
     pub(super) fn gone(&mut self, seq: Seq, class: &'static str, detail: &str) {
         self.settle.forget(seq);
-        let Some(order) = self.orders.remove(seq, class) else {
+        if self.orders.remove(seq, class).is_none() {
             return;
-        };
+        }
         // get_mut first: no allocation for a reason already counted.
         match self.totals.gone_by_reason.get_mut(class) {
             Some(n) => *n += 1,
@@ -236,8 +272,44 @@ impl Engine {
             }
         }
         if !detail.is_empty() {
-            self.out
-                .info(format!("order {} gone: {class} ({detail})", order.link));
+            self.out.info(format!(
+                "order {} gone: {class} ({detail})",
+                self.link(seq.n)
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, SessionId};
+    use crate::virtual_exchange::Scenario;
+
+    #[test]
+    fn is_link_accepts_exactly_what_link_writes() {
+        let sc = Scenario::seed();
+        let (Ok(session), Ok(other)) = (SessionId::new("abc"), SessionId::new("ab")) else {
+            panic!("session ids");
+        };
+        let Ok(e) = Engine::new(sc.config.clone(), sc.instruments.clone(), session) else {
+            panic!("engine");
+        };
+        for n in [0u64, 1, 9, 10, 42, 100, 12_345, u64::MAX] {
+            let link = e.link(n);
+            assert!(e.is_link(n, &link), "{link}");
+            for bad in [
+                format!("abc-0{n}"),
+                format!("abc-+{n}"),
+                format!("abc-{n}0"),
+                format!("abc{n}"),
+                format!("xabc-{n}"),
+                format!("abc-{n} "),
+                "abc-".to_string(),
+                super::link_of(&other, n),
+            ] {
+                assert!(!e.is_link(n, &bad), "{bad}");
+            }
+            assert!(!e.is_link(n.wrapping_add(1), &link), "{link}");
         }
     }
 }

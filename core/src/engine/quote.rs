@@ -40,14 +40,14 @@ fn parse_price(text: &str, inst: &Instrument) -> Result<Ticks, Refusal> {
 
 /// One side of a ladder: index = level; `None` = no order at that level
 /// (its price would not be positive or does not fit).
+#[derive(Default)]
 pub(super) struct Ladder {
     pub(super) bids: Vec<Option<Ticks>>,
     pub(super) asks: Vec<Option<Ticks>>,
 }
 
-/// Level i (0-based): bid = floor(mid * (1 - (spread/2 + i*step)/10000)),
-/// ask = ceil(mid * (1 + (spread/2 + i*step)/10000)), with mid = (bid+ask)/2.
-/// With m2 = bid + ask that is m2 * (20000 -/+ spread -/+ 2*i*step) / 40000.
+/// `ladder_into` into a new `Ladder`.
+#[cfg(test)]
 pub(super) fn ladder(
     bid: Ticks,
     ask: Ticks,
@@ -55,11 +55,26 @@ pub(super) fn ladder(
     spread_bps: u32,
     step_bps: u32,
 ) -> Ladder {
+    let mut out = Ladder::default();
+    ladder_into(&mut out, bid, ask, levels, spread_bps, step_bps);
+    out
+}
+
+/// The ladder into kept buffers (cleared first). Level i (0-based):
+/// bid = floor(mid * (1 - (spread/2 + i*step)/10000)),
+/// ask = ceil(mid * (1 + (spread/2 + i*step)/10000)), with mid = (bid+ask)/2.
+/// With m2 = bid + ask that is m2 * (20000 -/+ spread -/+ 2*i*step) / 40000.
+pub(super) fn ladder_into(
+    out: &mut Ladder,
+    bid: Ticks,
+    ask: Ticks,
+    levels: u32,
+    spread_bps: u32,
+    step_bps: u32,
+) {
     let m2 = i128::from(bid.0) + i128::from(ask.0);
-    let mut out = Ladder {
-        bids: Vec::with_capacity(levels as usize),
-        asks: Vec::with_capacity(levels as usize),
-    };
+    out.bids.clear();
+    out.asks.clear();
     for i in 0..levels {
         let off = i128::from(spread_bps) + 2 * i128::from(i) * i128::from(step_bps);
         let b = (m2 * (20_000 - off)).div_euclid(40_000);
@@ -70,7 +85,6 @@ pub(super) fn ladder(
         out.asks
             .push((a > 0).then(|| i64::try_from(a).ok().map(Ticks)).flatten());
     }
-    out
 }
 
 /// `n * unit` as its exact decimal string, identical to

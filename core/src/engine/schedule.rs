@@ -153,11 +153,10 @@ impl Engine {
             let cat = instruments[syms[k.sym as usize].instrument].category;
             (cat, by_symbol.then_some(k.sym))
         };
-        let keys = match cutoff {
+        let seqs = match cutoff {
             Some(cutoff) => self.bus.take_thinned(op, n, head, cutoff, group),
             None => self.bus.take_batch(op, n, by_symbol, group),
         };
-        let seqs = keys.iter().map(|k| k.seq).collect();
         self.send_order_request(op, seqs, true);
         true
     }
@@ -251,7 +250,7 @@ impl Engine {
         *self.stats.requests.entry(ep).or_insert(0) += 1;
         *self.totals.requests.entry(ep).or_insert(0) += 1;
         self.out.info(format!("r{} > {} n={n}", id.0, ep.name()));
-        self.inflight.insert(id, pending);
+        self.inflight.insert(id.0, pending);
         self.out.emit(Effect::Send(Request { id, kind }));
     }
 
@@ -263,7 +262,7 @@ impl Engine {
             side: o.side,
             price: grid_string(inst.tick_size, o.price.0),
             qty: grid_string(inst.qty_step, o.qty.0),
-            order_link_id: o.link.clone(),
+            order_link_id: self.link(seq.n),
             post_only: true,
         })
     }
@@ -278,7 +277,7 @@ impl Engine {
         let qty_changes = qty != o.qty;
         Some(AmendOrder {
             symbol: inst.symbol.clone(),
-            order_link_id: o.link.clone(),
+            order_link_id: self.link(seq.n),
             // Always carry the price when nothing else changes: an amend
             // with no field is an error at the exchange.
             price: (price != o.price || !qty_changes).then(|| grid_string(inst.tick_size, price.0)),
@@ -290,7 +289,7 @@ impl Engine {
         let o = self.orders.get(seq)?;
         Some(CancelOrder {
             symbol: self.inst(o.sym).symbol.clone(),
-            order_link_id: o.link.clone(),
+            order_link_id: self.link(seq.n),
         })
     }
 
@@ -307,7 +306,7 @@ impl Engine {
         let kind = RequestKind::OpenOrders {
             category: inst.category,
             symbol: inst.symbol.clone(),
-            order_link_id: Some(o.link.clone()),
+            order_link_id: Some(self.link(seq.n)),
             cursor: None,
             limit: 1,
         };

@@ -101,7 +101,7 @@ impl Engine {
             self.settle.forget(seq);
             return;
         };
-        let link = order.link.clone();
+        let link = crate::engine::orders::link_of(&self.session, seq.n);
         let cause = match order.state {
             State::Unknown(c) => c,
             _ => {
@@ -183,7 +183,7 @@ impl Engine {
             .parse::<Decimal>()
             .ok()
             .and_then(|d| inst.qty_lots(&d));
-        let link = o.link.clone();
+        let link = self.link(seq.n);
         if price.is_none() || qty.is_none() {
             self.out.warn(format!(
                 "{link}: exchange price {:?} / qty {:?} not on the grid: keeping ours",

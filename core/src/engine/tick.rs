@@ -20,7 +20,7 @@ use crate::effect::{Effect, Op};
 use crate::engine::Engine;
 use crate::engine::bus::{Key, op_index};
 use crate::engine::orders::{Seq, State};
-use crate::engine::quote::{judge_book, ladder};
+use crate::engine::quote::{judge_book, ladder_into};
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
 use crate::input::BookTop;
 use crate::time::Timestamp;
@@ -46,8 +46,10 @@ impl Engine {
             let c = self.conflated.get_or_insert_with(|| Conflated {
                 books: BTreeMap::new(),
             });
-            for b in books {
-                c.books.insert(b.symbol.clone(), b);
+            for mut b in books {
+                // The map's key holds the symbol (only bid, ask and age of
+                // a book are read later).
+                c.books.insert(std::mem::take(&mut b.symbol), b);
             }
             self.stats.conflated += 1;
             self.totals.conflated += 1;
@@ -55,7 +57,10 @@ impl Engine {
                 .info(format!("tick arrived while tick {n} in flight: conflated"));
             return;
         }
-        let books = books.into_iter().map(|b| (b.symbol.clone(), b)).collect();
+        let books = books
+            .into_iter()
+            .map(|mut b| (std::mem::take(&mut b.symbol), b))
+            .collect();
         self.start_tick(&books);
     }
 
@@ -100,6 +105,7 @@ impl Engine {
         by_side.resize_with(nsyms * 2, Vec::new);
         by_side.iter_mut().for_each(Vec::clear);
         let mut scratch = std::mem::take(&mut self.scratch);
+        let mut lad = std::mem::take(&mut self.ladder);
         for (seq, o) in self.orders.iter() {
             by_side[o.sym as usize * 2 + side_index(o.side)].push(seq);
         }
@@ -125,7 +131,8 @@ impl Engine {
         let mut ok_books = 0u64;
         for sym in 0..nsyms {
             let sym32 = sym as u32;
-            let mut ladder_sides = (Vec::new(), Vec::new());
+            lad.bids.clear();
+            lad.asks.clear();
             let mut qty = crate::domain::Lots(0);
             if configured[sym] {
                 let name = &self.syms[sym].name;
@@ -138,8 +145,7 @@ impl Engine {
                     .and_then(|d| inst.qty_lots(&d));
                 match (judge_book(books.get(name), inst, now, max_age), lots) {
                     (Ok((bid, ask)), Some(lots)) => {
-                        let l = ladder(bid, ask, levels, spread, step);
-                        ladder_sides = (l.bids, l.asks);
+                        ladder_into(&mut lad, bid, ask, levels, spread, step);
                         qty = lots;
                         ok_books += 1;
                         self.book_verdict(sym32, None);
@@ -148,7 +154,7 @@ impl Engine {
                     (Err(why), _) => self.book_verdict(sym32, Some(why)),
                 }
             }
-            for (side, desired) in [(Side::Buy, &ladder_sides.0), (Side::Sell, &ladder_sides.1)] {
+            for (side, desired) in [(Side::Buy, &lad.bids), (Side::Sell, &lad.asks)] {
                 let seqs = &by_side[sym * 2 + side_index(side)];
                 if seqs.is_empty() && desired.is_empty() {
                     continue;
@@ -170,6 +176,7 @@ impl Engine {
 
         self.by_side = by_side;
         self.scratch = scratch;
+        self.ladder = lad;
         for op in [Op::Cancel, Op::Amend, Op::Place] {
             let c = counts[op_index(op)];
             if c > 0 {

@@ -1,0 +1,271 @@
+//! The loop itself (see `run.rs` for its contract): drain effects, wait for
+//! one input, read the clock once, journal the input, hand it to core.
+
+use std::time::{Duration, Instant};
+
+use mm_core::{Config, Effect, Engine, Input, Outcome, RequestId, Timestamp};
+use tokio::sync::{mpsc, watch};
+
+use super::{RunError, RunOptions, SHUTDOWN_BOUND};
+use crate::client::Client;
+use crate::journal_writer::{JournalWriter, LogWriter};
+use crate::metrics::Metrics;
+use crate::status::Stats;
+
+pub(super) type Response = (RequestId, Outcome);
+
+pub(super) struct Session {
+    pub(super) engine: Engine,
+    pub(super) journal: JournalWriter,
+    pub(super) log: LogWriter,
+    pub(super) metrics: std::sync::Arc<Metrics>,
+    pub(super) client: Client,
+    pub(super) stats: Stats,
+    pub(super) resp: (
+        mpsc::UnboundedSender<Response>,
+        mpsc::UnboundedReceiver<Response>,
+    ),
+    pub(super) stopped: bool,
+    pub(super) shutdown_sent: bool,
+    pub(super) interval_tx: watch::Sender<u64>,
+}
+
+enum Event {
+    Signal(&'static str),
+    Response(Response),
+    Wake(Timestamp),
+    Tick(Vec<mm_core::BookTop>),
+    Config(Config),
+    Status,
+    ShutdownOverdue,
+}
+
+impl Session {
+    pub(super) fn new(
+        engine: Engine,
+        journal: JournalWriter,
+        log: LogWriter,
+        metrics: std::sync::Arc<Metrics>,
+        client: Client,
+        interval_tx: watch::Sender<u64>,
+    ) -> Session {
+        Session {
+            engine,
+            journal,
+            log,
+            metrics,
+            client,
+            stats: Stats::default(),
+            resp: mpsc::unbounded_channel(),
+            stopped: false,
+            shutdown_sent: false,
+            interval_tx,
+        }
+    }
+
+    pub(super) async fn run(
+        &mut self,
+        opts: &RunOptions,
+        mut tick_rx: mpsc::Receiver<Vec<mm_core::BookTop>>,
+        mut cfg_rx: mpsc::Receiver<Config>,
+        mut sig_rx: Option<mpsc::Receiver<&'static str>>,
+    ) -> Result<(), RunError> {
+        let mut status =
+            tokio::time::interval(Duration::from_millis(opts.status_every_ms.max(100)));
+        status.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        status.reset();
+        let mut shutdown_at: Option<Instant> = None;
+        let mut pending_shutdown = false;
+        loop {
+            self.drain()?;
+            if self.stopped {
+                return Ok(());
+            }
+            if shutdown_at.is_none() && opts.ticks.is_some_and(|n| self.stats.ticks >= n) {
+                pending_shutdown = true;
+            }
+            let event = if pending_shutdown {
+                pending_shutdown = false;
+                None
+            } else {
+                let wake = self.engine.poll_timeout();
+                let sleep = async {
+                    match wake {
+                        Some(t) => {
+                            let ms = t.0.saturating_sub(crate::now_ms());
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                            t
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
+                let overdue = async {
+                    match shutdown_at {
+                        Some(t) => tokio::time::sleep_until((t + SHUTDOWN_BOUND).into()).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let signal = async {
+                    match sig_rx.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let shutting = shutdown_at.is_some();
+                Some(tokio::select! {
+                    biased;
+                    Some(name) = signal => Event::Signal(name),
+                    Some(r) = self.resp.1.recv() => Event::Response(r),
+                    t = sleep => Event::Wake(t),
+                    Some(books) = tick_rx.recv(), if !shutting => Event::Tick(books),
+                    Some(c) = cfg_rx.recv(), if !shutting => Event::Config(c),
+                    _ = status.tick(), if !opts.quiet => Event::Status,
+                    () = overdue => Event::ShutdownOverdue,
+                })
+            };
+            let now = Timestamp(crate::now_ms());
+            let input = match event {
+                None => {
+                    shutdown_at = Some(Instant::now());
+                    eprintln!(
+                        "mm: {} ticks done; shutting down (cancelling every order)",
+                        self.stats.ticks
+                    );
+                    Input::Shutdown { now_ms: now }
+                }
+                Some(Event::Signal(name)) => {
+                    if shutdown_at.is_some() {
+                        return Err(RunError::Interrupted(format!(
+                            "second {name}: exiting now, before shutdown finished. {}",
+                            self.open_report()
+                        )));
+                    }
+                    eprintln!(
+                        "mm: {name}: shutting down (cancelling every order); send it again to exit at once"
+                    );
+                    shutdown_at = Some(Instant::now());
+                    Input::Shutdown { now_ms: now }
+                }
+                Some(Event::Response((request_id, outcome))) => Input::Response {
+                    now_ms: now,
+                    request_id,
+                    outcome,
+                },
+                Some(Event::Wake(deadline)) => {
+                    if now < deadline {
+                        continue; // the wall clock lags the timer: sleep the rest
+                    }
+                    Input::Wake { now_ms: now }
+                }
+                Some(Event::Tick(books)) => Input::Tick { now_ms: now, books },
+                Some(Event::Config(config)) => {
+                    self.interval_tx
+                        .send_replace(config.quoting.tick_interval_ms);
+                    Input::ConfigChanged {
+                        now_ms: now,
+                        config,
+                    }
+                }
+                Some(Event::Status) => {
+                    let counts = self.engine.order_counts();
+                    eprintln!("{}", self.stats.line(&counts, self.engine.totals()));
+                    continue;
+                }
+                Some(Event::ShutdownOverdue) => {
+                    return Err(RunError::Failed {
+                        message: format!(
+                            "shutdown did not finish within {} s. {}",
+                            SHUTDOWN_BOUND.as_secs(),
+                            self.open_report()
+                        ),
+                        summary: None,
+                    });
+                }
+            };
+            if matches!(input, Input::Shutdown { .. }) {
+                self.shutdown_sent = true;
+            }
+            self.journal
+                .append(&input)
+                .map_err(|message| RunError::Failed {
+                    message,
+                    summary: None,
+                })?;
+            self.engine.handle(input);
+        }
+    }
+
+    /// Executes every effect core has for us.
+    fn drain(&mut self) -> Result<(), RunError> {
+        let mut ticked = false;
+        while let Some(effect) = self.engine.poll_effect() {
+            match effect {
+                Effect::Send(req) => self.spawn_send(req),
+                Effect::Log(line) => self.log.line(&line.render()).map_err(failed)?,
+                Effect::TickDone(t) => {
+                    // A tick that shutdown cut short is not a completed tick.
+                    if !self.shutdown_sent {
+                        self.stats.on_tick(&t);
+                    }
+                    self.metrics.tick_done(&t);
+                    ticked = true;
+                }
+                Effect::WakeAt(_) => {} // read back through poll_timeout()
+                Effect::Stopped => self.stopped = true,
+            }
+        }
+        self.log.flush().map_err(failed)?;
+        if ticked || self.stopped {
+            self.metrics
+                .sync(self.engine.totals(), &self.engine.order_counts());
+        }
+        Ok(())
+    }
+
+    fn spawn_send(&self, req: mm_core::Request) {
+        let endpoint = req.kind.endpoint();
+        let verb = crate::client::verb(&req.kind);
+        self.metrics.request_sent(endpoint);
+        let client = self.client.clone();
+        let tx = self.resp.0.clone();
+        let metrics = self.metrics.clone();
+        tokio::spawn(async move {
+            let t0 = Instant::now();
+            let outcome = client.execute(&req.kind).await;
+            metrics.request_done(verb, endpoint, t0.elapsed().as_secs_f64() * 1000.0);
+            // The loop may be gone (exiting at once): nothing left to tell.
+            let _ = tx.send((req.id, outcome));
+        });
+    }
+
+    /// What may still be open, for an exit before shutdown finished.
+    fn open_report(&self) -> String {
+        let c = self.engine.order_counts();
+        let mut by_symbol: std::collections::BTreeMap<String, u64> =
+            std::collections::BTreeMap::new();
+        for o in self.engine.orders() {
+            *by_symbol.entry(o.symbol).or_default() += 1;
+        }
+        let symbols: Vec<String> = by_symbol.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        format!(
+            "Orders that may still be open: live {}, pending new {}, pending amend {}, pending cancel {}, unknown {} (by symbol: {}). Check the exchange and cancel them.",
+            c.live,
+            c.pending_new,
+            c.pending_amend,
+            c.pending_cancel,
+            c.unknown,
+            if symbols.is_empty() {
+                "none".to_string()
+            } else {
+                symbols.join(", ")
+            }
+        )
+    }
+}
+
+fn failed(message: String) -> RunError {
+    RunError::Failed {
+        message,
+        summary: None,
+    }
+}

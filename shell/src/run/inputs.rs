@@ -1,0 +1,105 @@
+//! The loop's inputs from the outside world, each on its own task: market
+//! data, config reloads, signals. The tasks only feed channels; the loop
+//! reads them one input at a time.
+
+use std::time::Duration;
+
+use mm_core::{BookTop, Config, Instrument};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::{RunError, RunOptions, startup};
+use crate::client::Client;
+use crate::config_file::Watcher;
+
+/// The receiving ends the loop selects over, and the tasks to stop after it.
+pub(super) struct Inputs {
+    pub(super) tick_rx: mpsc::Receiver<Vec<BookTop>>,
+    pub(super) cfg_rx: mpsc::Receiver<Config>,
+    pub(super) sig_rx: Option<mpsc::Receiver<&'static str>>,
+    /// Tells the market task a reloaded config changed the tick interval.
+    pub(super) interval_tx: watch::Sender<u64>,
+    pub(super) ticker: JoinHandle<()>,
+    pub(super) watcher_task: Option<JoinHandle<()>>,
+}
+
+/// Spawns the input tasks. `config_text` is the config file's text as loaded:
+/// without it (a config given in-process) there is nothing to watch.
+pub(super) fn spawn(
+    opts: &RunOptions,
+    client: &Client,
+    config: &Config,
+    config_text: Option<String>,
+    instruments: &[Instrument],
+) -> Result<Inputs, RunError> {
+    let (tick_tx, tick_rx) = mpsc::channel(2);
+    let (interval_tx, interval_rx) = watch::channel(config.quoting.tick_interval_ms);
+    let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
+    let ticker = tokio::spawn(market_task(
+        client.clone(),
+        config.exchange.category,
+        symbols,
+        interval_rx,
+        tick_tx,
+    ));
+    let (cfg_tx, cfg_rx) = mpsc::channel(4);
+    let mut watcher_task = None;
+    let (sig_rx, hup_rx) = if opts.signals {
+        (
+            Some(crate::signals::stop_signals().map_err(startup)?),
+            Some(crate::signals::hangups().map_err(startup)?),
+        )
+    } else {
+        (None, None)
+    };
+    if let (Some(path), Some(text)) = (&opts.config_path, config_text) {
+        let watcher = Watcher {
+            path: path.clone(),
+            poll: Duration::from_millis(opts.reload_poll_ms.max(10)),
+            last_text: text,
+            running: config.clone(),
+            instruments: instruments.to_vec(),
+        };
+        let hup = hup_rx.unwrap_or_else(|| mpsc::channel(1).1);
+        watcher_task = Some(tokio::spawn(watcher.run(cfg_tx, hup)));
+    }
+    Ok(Inputs {
+        tick_rx,
+        cfg_rx,
+        sig_rx,
+        interval_tx,
+        ticker,
+        watcher_task,
+    })
+}
+
+/// Polls market data every tick interval (sequentially: a slow poll delays
+/// the next, never overlaps it) and hands the books to the loop.
+async fn market_task(
+    client: Client,
+    category: mm_core::Category,
+    symbols: Vec<String>,
+    mut interval_rx: watch::Receiver<u64>,
+    tx: mpsc::Sender<Vec<BookTop>>,
+) {
+    let mut every = *interval_rx.borrow_and_update();
+    let mut interval = tokio::time::interval(Duration::from_millis(every));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if interval_rx.has_changed().unwrap_or(false) {
+            every = *interval_rx.borrow_and_update();
+            interval = tokio::time::interval(Duration::from_millis(every));
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            interval.tick().await;
+        }
+        match crate::market::fetch_books(&client, category, &symbols).await {
+            Ok(books) => {
+                if tx.send(books).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!("market data: {e} (no tick this time)"),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Start-up: everything `mm run` checks and opens before the loop's first
+//! input (config, venue, credentials, server time, instruments, session id,
+//! journal and log files, the metrics server). Any failure here is a
+//! `RunError::Startup`: nothing has been sent, so nothing can be open.
+
+use std::path::PathBuf;
+
+use mm_core::config::ExchangeKind;
+use mm_core::journal::JournalHeader;
+use mm_core::{Config, Engine, Instrument, SessionId};
+
+use super::{RunError, RunOptions, session_id, startup};
+use crate::client::Client;
+use crate::journal_writer::{JournalWriter, LogWriter};
+use crate::metrics::Metrics;
+use crate::secrets::Credentials;
+
+/// Where orders go.
+pub(super) enum Venue {
+    Embedded(mm_sim::SimHandle),
+    ExternalSim,
+    Bybit,
+}
+
+/// A session ready for its loop.
+pub(super) struct Started {
+    pub(super) venue: Venue,
+    pub(super) client: Client,
+    pub(super) config: Config,
+    /// The config file's text as loaded (`None` unless read from `config_path`):
+    /// the hot-reload watcher's baseline.
+    pub(super) config_text: Option<String>,
+    pub(super) instruments: Vec<Instrument>,
+    pub(super) sid: String,
+    pub(super) journal_path: PathBuf,
+    pub(super) log_path: PathBuf,
+    pub(super) engine: Engine,
+    pub(super) journal: JournalWriter,
+    pub(super) log: LogWriter,
+    pub(super) metrics: std::sync::Arc<Metrics>,
+}
+
+pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
+    let paper = opts.config.is_none() && opts.config_path.is_none();
+    let (config, config_text) = match (&opts.config, &opts.config_path) {
+        (Some(c), _) => (c.clone(), None),
+        (None, Some(path)) => {
+            let (c, text) = crate::config_file::load(path).map_err(startup)?;
+            (c, Some(text))
+        }
+        (None, None) => (crate::paper::config(opts.sim.tier), None),
+    };
+
+    // Exchange and credentials.
+    let ex = &config.exchange;
+    let (venue, base_url, creds) = match (ex.kind, &ex.base_url) {
+        (ExchangeKind::Sim, None) => {
+            let sim_cfg = crate::paper::sim_config(&opts.sim, ex.request_timeout_ms);
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let sim = mm_sim::Sim::start(sim_cfg, addr)
+                .await
+                .map_err(|e| startup(format!("simulator: {e}")))?;
+            let url = sim.base_url();
+            eprintln!("mm: paper trading against the in-process simulator at {url}");
+            (Venue::Embedded(sim), url, Credentials::paper())
+        }
+        (ExchangeKind::Sim, Some(url)) => (Venue::ExternalSim, url.clone(), Credentials::paper()),
+        (ExchangeKind::Bybit, url) => {
+            let url = url.clone().ok_or_else(|| {
+                startup("config: exchange.base_url is required when exchange.kind = \"bybit\"")
+            })?;
+            (Venue::Bybit, url, Credentials::from_env().map_err(startup)?)
+        }
+    };
+    let client =
+        Client::new(&base_url, creds, ex.recv_window_ms, ex.request_timeout_ms).map_err(startup)?;
+
+    // Start-up: server time, instruments, config against them.
+    match crate::market::check_server_time(&client, ex.recv_window_ms).await {
+        Ok(offset) => tracing::info!("server time offset {offset} ms"),
+        Err(e) if matches!(venue, Venue::Bybit) => return Err(startup(e)),
+        Err(e) => tracing::warn!("{e}"),
+    }
+    let instruments =
+        crate::market::fetch_instruments(&client, ex.category, &config.quoting.symbols)
+            .await
+            .map_err(|e| startup(format!("instruments: {e}")))?;
+    crate::config_file::validate_for(&config, &instruments).map_err(startup)?;
+
+    let start_ms = crate::now_ms();
+    let sid = match &opts.session_id {
+        // orderLinkIds are `<session>-<n>` and unique forever at Bybit: a reused
+        // session id would collide with an earlier run's orders (110072).
+        Some(_) if matches!(venue, Venue::Bybit) => {
+            return Err(startup(
+                "--session-id is for the simulator only: against Bybit a reused id collides with earlier orderLinkIds".to_string(),
+            ));
+        }
+        Some(id) => id.clone(),
+        None => session_id(start_ms),
+    };
+    let session = SessionId::new(&sid).map_err(|e| startup(e.to_string()))?;
+    let journal_path = opts
+        .journal
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("runs/{sid}/journal.mmj")));
+    let log_path = opts
+        .log
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("runs/{sid}/core.log")));
+    let engine = Engine::new(config.clone(), instruments.clone(), session.clone())
+        .map_err(|e| startup(e.to_string()))?;
+    let journal = JournalWriter::create(
+        &journal_path,
+        &JournalHeader {
+            session_id: session,
+            config: config.clone(),
+            instruments: instruments.clone(),
+        },
+    )
+    .map_err(startup)?;
+    let log = LogWriter::create(&log_path).map_err(startup)?;
+    eprintln!(
+        "mm: session {sid}: journal {}, log {}",
+        journal_path.display(),
+        log_path.display()
+    );
+
+    // Metrics.
+    let metrics = Metrics::new();
+    let addr = opts
+        .metrics_addr
+        .clone()
+        .unwrap_or_else(|| config.metrics.addr.clone());
+    if addr != "off" {
+        let bound = match crate::metrics::serve(metrics.clone(), &addr).await {
+            Ok(b) => b,
+            Err(e) if paper && opts.metrics_addr.is_none() => {
+                tracing::warn!("{e}; paper mode serves them on a free port instead");
+                crate::metrics::serve(metrics.clone(), "127.0.0.1:0")
+                    .await
+                    .map_err(startup)?
+            }
+            Err(e) => return Err(startup(e)),
+        };
+        eprintln!("mm: metrics on http://{bound}/metrics");
+    }
+
+    Ok(Started {
+        venue,
+        client,
+        config,
+        config_text,
+        instruments,
+        sid,
+        journal_path,
+        log_path,
+        engine,
+        journal,
+        log,
+        metrics,
+    })
+}

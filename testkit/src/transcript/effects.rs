@@ -1,0 +1,130 @@
+//! Effect lines: a request core sends (and the orders it carries), and a
+//! finished tick's statistics.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
+use mm_core::{Request, RequestKind, TickStats, Timestamp};
+
+use super::text::{oneline, quoted, quoted_if_odd, rel};
+
+pub(super) fn send(request: &Request) -> (String, Vec<String>) {
+    let id = request.id.0;
+    let ep = request.kind.endpoint().name();
+    let batch = |cat: mm_core::Category, n: usize| {
+        format!(
+            "send r{id} {ep} {} {n} order{}",
+            cat.wire(),
+            if n == 1 { "" } else { "s" }
+        )
+    };
+    match &request.kind {
+        RequestKind::PlaceBatch { category, orders } => (
+            batch(*category, orders.len()),
+            orders.iter().map(new_order).collect(),
+        ),
+        RequestKind::AmendBatch { category, orders } => (
+            batch(*category, orders.len()),
+            orders.iter().map(amend_order).collect(),
+        ),
+        RequestKind::CancelBatch { category, orders } => (
+            batch(*category, orders.len()),
+            orders.iter().map(cancel_order).collect(),
+        ),
+        RequestKind::Place { category, order } => (
+            format!("send r{id} {ep} {} {}", category.wire(), new_order(order)),
+            vec![],
+        ),
+        RequestKind::Amend { category, order } => (
+            format!("send r{id} {ep} {} {}", category.wire(), amend_order(order)),
+            vec![],
+        ),
+        RequestKind::Cancel { category, order } => (
+            format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                cancel_order(order)
+            ),
+            vec![],
+        ),
+        RequestKind::CancelAll { category, symbol } => (
+            format!("send r{id} {ep} {} {}", category.wire(), oneline(symbol)),
+            vec![],
+        ),
+        RequestKind::OpenOrders {
+            category,
+            symbol,
+            order_link_id,
+            cursor,
+            limit,
+        } => {
+            let mut s = format!("send r{id} {ep} {} {}", category.wire(), oneline(symbol));
+            if let Some(link) = order_link_id {
+                let _ = write!(s, " link {}", oneline(link));
+            }
+            if let Some(c) = cursor {
+                let _ = write!(s, " cursor {}", quoted(c));
+            }
+            let _ = write!(s, " limit {limit}");
+            (s, vec![])
+        }
+    }
+}
+
+fn new_order(o: &NewOrder) -> String {
+    format!(
+        "{} {} {} x {} {}{}",
+        oneline(&o.symbol),
+        o.side.wire(),
+        quoted_if_odd(&o.price),
+        quoted_if_odd(&o.qty),
+        oneline(&o.order_link_id),
+        if o.post_only { "" } else { " gtc" }
+    )
+}
+
+fn amend_order(o: &AmendOrder) -> String {
+    let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), quoted_if_odd);
+    format!(
+        "{} {} price {} qty {}",
+        oneline(&o.symbol),
+        oneline(&o.order_link_id),
+        opt(&o.price),
+        opt(&o.qty)
+    )
+}
+
+fn cancel_order(o: &CancelOrder) -> String {
+    format!("{} {}", oneline(&o.symbol), oneline(&o.order_link_id))
+}
+
+pub(super) fn tick_done(s: &TickStats, t0: Timestamp) -> String {
+    fn map<K: Copy>(m: &BTreeMap<K, u64>, name: impl Fn(K) -> &'static str) -> String {
+        if m.is_empty() {
+            return "-".to_string();
+        }
+        let parts: Vec<String> = m.iter().map(|(k, v)| format!("{} {v}", name(*k))).collect();
+        parts.join(" ")
+    }
+    format!(
+        "tick_done #{} started {} took {}ms | cmds {} | coalesced {} | reqs {} | \
+         fallbacks {} rejects {} stale {} conflated {} deferred {} requeued {} | \
+         live {} unknown {} | headroom {}",
+        s.tick,
+        rel(s.started_ms, t0),
+        s.duration_ms,
+        map(&s.commands, mm_core::Op::name),
+        map(&s.coalesced, mm_core::Op::name),
+        map(&s.requests, mm_core::Endpoint::name),
+        s.fallbacks,
+        s.rejects,
+        s.stale_drops,
+        s.conflated,
+        s.rate_deferrals,
+        s.requeued,
+        s.live_orders,
+        s.unknown_orders,
+        map(&s.budget_headroom, mm_core::Endpoint::name),
+    )
+}

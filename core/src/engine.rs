@@ -342,6 +342,7 @@ impl Engine {
     }
 
     fn on_response(&mut self, id: RequestId, outcome: crate::input::Outcome) {
+        self.budget.replied(id.0, self.out.now);
         let Some(pending) = self.inflight.remove(id.0) else {
             self.totals.unknown_replies += 1;
             self.out.warn(format!(

@@ -1,6 +1,11 @@
 //! Rate budget per endpoint over a rolling second.
 //!
-//! A spend at `t` counts against the endpoint until `t + 1000` (exclusive).
+//! The exchange counts a request when it arrives, somewhere between our send
+//! and its reply; we cannot see when. So a spend counts in full from the send
+//! until the reply (or timeout) comes back, and then for a further window from
+//! that moment (`[reply, reply + 1000)`): the latest the exchange can have
+//! counted it. Freeing units a window after the *send* instead let a request
+//! land in the exchange's window while ours had already moved on: 10006.
 //! Capacity comes from `config.rate_limits`, replaced by the exchange's
 //! `X-Bapi-Limit` once it tells us. When the exchange says fewer units remain
 //! than we think (`X-Bapi-Limit-Status`), the difference is recorded as a
@@ -28,6 +33,8 @@ struct Bucket {
     /// requests a second carries.
     spends: VecDeque<(Timestamp, u32)>,
     spent: u64,
+    /// Units of requests still awaiting their reply.
+    in_flight: u64,
     /// Phantom spends from the exchange's headers: few, any expiry order.
     phantoms: Vec<(Timestamp, u32)>,
 }
@@ -46,6 +53,7 @@ impl Bucket {
 
     fn used(&self) -> u64 {
         self.spent
+            + self.in_flight
             + self
                 .phantoms
                 .iter()
@@ -60,6 +68,8 @@ impl Bucket {
 
 pub(super) struct Budget {
     buckets: [Bucket; 8],
+    /// Request id -> (bucket, units) for every spend still awaiting its reply.
+    awaiting: std::collections::BTreeMap<u64, (usize, u32)>,
 }
 
 fn index(ep: Endpoint) -> usize {
@@ -70,6 +80,7 @@ impl Budget {
     pub(super) fn new(config: &RateLimitConfig) -> Budget {
         let mut b = Budget {
             buckets: Default::default(),
+            awaiting: std::collections::BTreeMap::new(),
         };
         b.reconfigure(config);
         b
@@ -92,9 +103,22 @@ impl Budget {
         u32::try_from(u64::from(b.capacity()).saturating_sub(used)).unwrap_or(0)
     }
 
-    pub(super) fn spend(&mut self, ep: Endpoint, now: Timestamp, units: u32) {
+    /// Request `request` spends `units` of `ep`; they stay spent until its
+    /// reply (`replied`) and a window after.
+    pub(super) fn spend(&mut self, ep: Endpoint, request: u64, units: u32) {
         if units > 0 {
-            let b = &mut self.buckets[index(ep)];
+            let i = index(ep);
+            self.buckets[i].in_flight += u64::from(units);
+            self.awaiting.insert(request, (i, units));
+        }
+    }
+
+    /// The reply to `request` arrived at `now` (any outcome, timeouts too).
+    pub(super) fn replied(&mut self, request: u64, now: Timestamp) {
+        if let Some((i, units)) = self.awaiting.remove(&request) {
+            let b = &mut self.buckets[i];
+            b.in_flight -= u64::from(units);
+            // `now` only moves forward, so the deque stays in expiry order.
             b.spends.push_back((now.plus_ms(WINDOW_MS), units));
             b.spent += u64::from(units);
         }
@@ -153,5 +177,43 @@ impl Budget {
             .iter()
             .map(|ep| (*ep, u64::from(self.available(*ep, now))))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(per_second: u32) -> Budget {
+        Budget::new(&RateLimitConfig::uniform(per_second))
+    }
+
+    #[test]
+    fn a_spend_holds_until_a_window_after_its_reply() {
+        let ep = Endpoint::CreateBatch;
+        let mut b = budget(10);
+        b.spend(ep, 1, 10);
+        assert_eq!(b.available(ep, Timestamp(0)), 0);
+        // The exchange may have counted it as late as the reply (t = 300).
+        b.replied(1, Timestamp(300));
+        assert_eq!(
+            b.available(ep, Timestamp(1000)),
+            0,
+            "freed a window after the send"
+        );
+        assert_eq!(b.available(ep, Timestamp(1299)), 0);
+        assert_eq!(b.available(ep, Timestamp(1300)), 10);
+    }
+
+    #[test]
+    fn an_unanswered_request_keeps_its_units() {
+        let ep = Endpoint::Cancel;
+        let mut b = budget(3);
+        b.spend(ep, 7, 1);
+        assert_eq!(b.available(ep, Timestamp(60_000)), 2);
+        b.replied(7, Timestamp(60_000));
+        b.replied(7, Timestamp(60_001)); // a duplicate reply frees nothing twice
+        assert_eq!(b.available(ep, Timestamp(60_999)), 2);
+        assert_eq!(b.available(ep, Timestamp(61_000)), 3);
     }
 }

@@ -184,7 +184,6 @@ impl Engine {
         } else {
             1
         };
-        self.budget.spend(ep, now, units);
         self.deferring.remove(&ep);
         let kind = match (op, batch) {
             (Op::Place, true) => RequestKind::PlaceBatch {
@@ -239,14 +238,17 @@ impl Engine {
             batch,
             endpoint: ep,
         });
-        self.dispatch(kind, pending, n);
+        self.dispatch(kind, pending, n, units);
     }
 
-    /// Assigns the request id, records it in flight, counts and logs it.
-    pub(super) fn dispatch(&mut self, kind: RequestKind, pending: Pending, n: u64) {
+    /// Assigns the request id, spends its budget, records it in flight,
+    /// counts and logs it. The only place budget is spent, so no request can
+    /// leave without its units being counted.
+    pub(super) fn dispatch(&mut self, kind: RequestKind, pending: Pending, n: u64, units: u32) {
         let id = RequestId(self.next_request);
         self.next_request += 1;
         let ep = kind.endpoint();
+        self.budget.spend(ep, id.0, units);
         *self.stats.requests.entry(ep).or_insert(0) += 1;
         *self.totals.requests.entry(ep).or_insert(0) += 1;
         self.out.info(format!("r{} > {} n={n}", id.0, ep.name()));
@@ -313,10 +315,9 @@ impl Engine {
         if !self.budget_allows(Endpoint::OpenOrders, 1) {
             return false;
         }
-        self.budget.spend(Endpoint::OpenOrders, now, 1);
         self.deferring.remove(&Endpoint::OpenOrders);
         self.settle.mark_sent(seq);
-        self.dispatch(kind, Pending::Query(seq), 1);
+        self.dispatch(kind, Pending::Query(seq), 1, 1);
         true
     }
 

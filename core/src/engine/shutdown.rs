@@ -198,12 +198,11 @@ impl Engine {
         if !self.budget_allows(ep, 1) {
             return false;
         }
-        self.budget.spend(ep, now, 1);
         self.deferring.remove(&ep);
         if let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) {
             c.in_flight = true;
         }
-        self.dispatch(kind, pending, 1);
+        self.dispatch(kind, pending, 1, 1);
         true
     }
 

@@ -1,0 +1,143 @@
+//! Measuring one mode: a 1-tick baseline and an N-tick session, each
+//! against a fresh simulator, turned into a `BenchRow`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use mm_core::Config;
+
+use super::scenario::{config_for, sim_config};
+use super::{BenchRow, Mode, ORDER_PATHS, Plan, RATE};
+use crate::cli::BenchArgs;
+use crate::run::{RunOptions, SimOptions, run_session};
+
+#[allow(clippy::cast_precision_loss)]
+pub(super) fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        return f64::INFINITY;
+    }
+    a as f64 / b as f64
+}
+
+/// One mode at one size: a session of `ticks` ticks and a 1-tick baseline,
+/// each against a fresh simulator.
+pub(super) async fn measure(
+    args: &BenchArgs,
+    mode: Mode,
+    symbols: u32,
+    levels: u32,
+    ticks: u64,
+    dir: &Path,
+) -> Result<BenchRow, String> {
+    let max_parallel = mm_core::config::AsyncBatchConfig::default().max_parallel_symbols;
+    let plan = Plan::of(mode, symbols, levels, max_parallel);
+    // The 1-tick baseline first: its tick (places only) tells how long a
+    // round really takes on this machine (debug builds, loaded cores).
+    let mut config = config_for(symbols, levels, args.latency_ms);
+    mode.apply(&mut config);
+    let formula = plan.rounds * (args.latency_ms + args.jitter_ms + 1);
+    config.async_batch.tick_deadline_ms = (8 * formula + 2000).min(3_600_000);
+    config.quoting.max_book_age_ms = 3_600_000;
+    let slug = format!("{mode:?}-{symbols}x{levels}").to_lowercase();
+    let one = session(args, &config, symbols, 1, &dir.join(format!("{slug}-1"))).await;
+    let one = one.map_err(|e| format!("bench {} (1 tick): {e}", mode.name()))?;
+    let first_rounds = plan.first_rounds.max(1);
+    let measured = one.0.tick_ms.p50 * plan.rounds / first_rounds;
+    let expected = formula.max(measured);
+    let by_time = if mode == Mode::Legacy {
+        expected + expected / 3 + 20
+    } else {
+        2 * expected + 20
+    };
+    // Orders per endpoint per tick must fit the rolling-second budget (25% spare).
+    let orders_per_endpoint = plan.commands / if mode == Mode::Amend { 1 } else { 2 };
+    let by_budget = (orders_per_endpoint * 1000 * 5 / 4).div_ceil(RATE);
+    let interval = by_time.max(by_budget).max(10);
+    config.quoting.tick_interval_ms = interval;
+    config.async_batch.tick_deadline_ms = (8 * expected + 2000).min(3_600_000);
+
+    let many = session(args, &config, symbols, ticks, &dir.join(&slug)).await;
+    let (summary, state) =
+        many.map_err(|e| format!("bench {} ({ticks} ticks): {e}", mode.name()))?;
+    let count = |s: &mm_sim::SimState, m: fn(&mm_sim::SimState) -> &BTreeMap<String, u64>| {
+        ORDER_PATHS.iter().filter_map(|p| m(s).get(*p)).sum::<u64>()
+    };
+    let req = count(&state, |s| &s.requests_by_path)
+        .saturating_sub(count(&one.1, |s| &s.requests_by_path));
+    let ord =
+        count(&state, |s| &s.orders_by_path).saturating_sub(count(&one.1, |s| &s.orders_by_path));
+    let div = summary.ticks.saturating_sub(1).max(1);
+    let limit = plan.rounds * args.latency_ms;
+    #[allow(clippy::cast_precision_loss)]
+    let row = BenchRow {
+        mode,
+        name: mode.name().to_string(),
+        symbols,
+        levels,
+        ticks: summary.ticks,
+        tick_interval_ms: interval,
+        order_requests_per_tick: req as f64 / div as f64,
+        orders_per_tick: ord as f64 / div as f64,
+        expected: plan,
+        tick_p50_ms: summary.tick_ms.p50,
+        tick_p95_ms: summary.tick_ms.p95,
+        tick_p99_ms: summary.tick_ms.p99,
+        physical_limit_ms: limit,
+        p95_over_limit: ratio(summary.tick_ms.p95, limit),
+        speedup_vs_legacy: None,
+        conflated_ticks: summary.conflated_ticks,
+        stale_drops: summary.stale_drops,
+        fallbacks: summary.fallbacks,
+        rejects: summary.rejects,
+        rate_limit_rejections: state.rate_limit_rejections,
+        post_only_rejections: state.post_only_rejections,
+    };
+    eprintln!(
+        "mm bench: {} {symbols}x{levels}: {} ticks, {:.1} requests/tick, p95 {} ms",
+        row.name, row.ticks, row.order_requests_per_tick, row.tick_p95_ms
+    );
+    Ok(row)
+}
+
+/// One session against a fresh simulator; the summary and the simulator's
+/// state at the end.
+async fn session(
+    args: &BenchArgs,
+    config: &Config,
+    symbols: u32,
+    ticks: u64,
+    stem: &Path,
+) -> Result<(crate::RunSummary, mm_sim::SimState), String> {
+    let sim = mm_sim::Sim::start(
+        sim_config(args, symbols, config.exchange.request_timeout_ms),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .map_err(|e| format!("simulator: {e}"))?;
+    let mut config = config.clone();
+    config.exchange.base_url = Some(sim.base_url());
+    let with = |ext: &str| -> PathBuf {
+        let mut p = stem.as_os_str().to_owned();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let result = run_session(RunOptions {
+        session_id: None,
+        config: Some(config),
+        ticks: Some(ticks),
+        journal: Some(with(".mmj")),
+        log: Some(with(".log")),
+        metrics_addr: Some("off".to_string()),
+        status_every_ms: 2000,
+        reload_poll_ms: 500,
+        sim: SimOptions::default(),
+        signals: false,
+        quiet: true,
+        ..RunOptions::default()
+    })
+    .await;
+    let state = sim.state();
+    sim.shutdown().await;
+    let summary = result.map_err(|e| e.to_string())?;
+    Ok((summary, state))
+}

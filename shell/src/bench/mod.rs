@@ -1,0 +1,143 @@
+//! `mm bench`: the seed scenario side by side (legacy, per-symbol batches,
+//! cross-symbol cancel+place, amend) against an in-process simulator, then a
+//! scale run (50 symbols x 10 levels a side, batch modes only).
+//!
+//! How a mode is measured:
+//! - A fresh simulator per session (institutional tier: 1000 units/s per
+//!   order endpoint, the config's rate budgets set to match; fills OFF, so no
+//!   order ever leaves the book by itself; a 3 bps walk per ticker poll, so
+//!   with 5 bps ladder steps and 1 bps tolerance every order is repriced
+//!   every tick). The IP limit (600 requests / 5 s) is switched off: at
+//!   L = 20 ms no mode comes near it, and at the smoke test's L = 1 ms it
+//!   would measure the IP limit instead of the batching.
+//! - `run_session` in-process (no metrics server, no status line), against
+//!   that simulator via `exchange.base_url`.
+//! - Order requests per tick come from the simulator's own counts (create,
+//!   amend, cancel and their batch endpoints): a session of N ticks minus a
+//!   session of 1 tick (the first tick only places; shutdown uses cancel-all
+//!   and realtime, which are not order paths), divided by N - 1.
+//! - Tick P50/P95/P99 are core's `TickDone` durations (nearest rank, every
+//!   completed tick).
+//! - The physical limit is the number of dependent rounds times L: cancel
+//!   then place is 2 rounds, amend 1, legacy one round per command (sent one
+//!   at a time). A phase with more batches than `max_parallel_symbols` needs
+//!   several rounds (the scale run).
+//! - The tick interval is set per mode so a tick normally ends before the
+//!   next poll (no conflation: one walk step per tick) and the rate budget
+//!   is never the bottleneck; `tick_deadline_ms` is raised so legacy places
+//!   are not dropped as stale.
+//!
+//! | module     | job |
+//! |------------|-----|
+//! | `plan`     | the modes and what each must do per tick |
+//! | `scenario` | instruments, mm config, simulator config |
+//! | `measure`  | one mode at one size -> a `BenchRow` |
+//! | `report`   | rows, settings, the table |
+
+mod measure;
+mod plan;
+mod report;
+mod scenario;
+
+use std::path::Path;
+
+use crate::cli::BenchArgs;
+
+pub use plan::{Mode, Plan};
+pub use report::{BenchReport, BenchRow, BenchSettings, render};
+
+use measure::{measure, ratio};
+
+pub const ORDER_PATHS: [&str; 6] = [
+    "/v5/order/create",
+    "/v5/order/amend",
+    "/v5/order/cancel",
+    "/v5/order/create-batch",
+    "/v5/order/amend-batch",
+    "/v5/order/cancel-batch",
+];
+
+/// Units per second per order endpoint at the institutional tier.
+const RATE: u64 = 1000;
+/// Exchange batch limit (linear) and the config's chunk size.
+const BATCH: u64 = 20;
+/// The scale run's shape.
+const SCALE_SYMBOLS: u32 = 50;
+const SCALE_LEVELS: u32 = 10;
+/// Walk step per ticker poll (bps of mid).
+const WALK_BPS: u32 = 3;
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let dir = std::env::temp_dir().join(format!(
+        "mm-bench-{}-{}",
+        std::process::id(),
+        crate::run::session_id(crate::now_ms())
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("bench: {}: {e}", dir.display()))?;
+    let result = run_in(&args, &dir, started).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = result?;
+    print!("{}", render(&report));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("bench: {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn run_in(
+    args: &BenchArgs,
+    dir: &Path,
+    started: std::time::Instant,
+) -> Result<BenchReport, String> {
+    let base = mm_core::config::AsyncBatchConfig::default();
+    let ticks = args.ticks.max(2);
+    let legacy_ticks = (ticks / 5).max(ticks.min(3));
+    let scale_ticks = (ticks / 10).max(2);
+    let settings = BenchSettings {
+        ticks,
+        legacy_ticks,
+        scale_ticks,
+        latency_ms: args.latency_ms,
+        jitter_ms: args.jitter_ms,
+        symbols: args.symbols,
+        levels: args.levels,
+        tier: "institutional",
+        rate_per_endpoint: RATE,
+        fills: false,
+        walk_bps: WALK_BPS,
+        max_batch_size: base.max_batch_size,
+        max_parallel_symbols: base.max_parallel_symbols,
+    };
+    eprintln!(
+        "mm bench: seed scenario {} symbols x {} levels a side, L = {} ms (jitter 0..={} ms), {ticks} ticks a batch mode, {legacy_ticks} legacy; then {SCALE_SYMBOLS} x {SCALE_LEVELS}, {scale_ticks} ticks a mode",
+        args.symbols, args.levels, args.latency_ms, args.jitter_ms
+    );
+    let mut seed = Vec::new();
+    for mode in Mode::ALL {
+        let n = if mode == Mode::Legacy {
+            legacy_ticks
+        } else {
+            ticks
+        };
+        seed.push(measure(args, mode, args.symbols, args.levels, n, dir).await?);
+    }
+    let legacy_p95 = seed
+        .iter()
+        .find(|r| r.mode == Mode::Legacy)
+        .map_or(0, |r| r.tick_p95_ms);
+    for r in &mut seed {
+        r.speedup_vs_legacy = Some(ratio(legacy_p95, r.tick_p95_ms));
+    }
+    let mut scale = Vec::new();
+    for mode in Mode::BATCHED {
+        scale.push(measure(args, mode, SCALE_SYMBOLS, SCALE_LEVELS, scale_ticks, dir).await?);
+    }
+    Ok(BenchReport {
+        settings,
+        seed,
+        scale,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,126 @@
+//! The modes compared and what each must do per tick: the plan a
+//! measurement is checked against (requests, dependent rounds).
+
+use mm_core::Config;
+use mm_core::config::{CoalesceScope, Reprice};
+use serde::Serialize;
+
+use super::BATCH;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// `async_batch.enabled = false`: one single-order request at a time.
+    Legacy,
+    /// The seed's batches: `coalesce_scope = "symbol"`.
+    PerSymbol,
+    /// Ours: cross-symbol batches, cancel then place.
+    CancelPlace,
+    /// Ours: cross-symbol amend batches.
+    Amend,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [
+        Mode::Legacy,
+        Mode::PerSymbol,
+        Mode::CancelPlace,
+        Mode::Amend,
+    ];
+    pub const BATCHED: [Mode; 3] = [Mode::PerSymbol, Mode::CancelPlace, Mode::Amend];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Legacy => "legacy sequential",
+            Mode::PerSymbol => "seed per-symbol batch",
+            Mode::CancelPlace => "ours cancel+place",
+            Mode::Amend => "ours amend",
+        }
+    }
+
+    pub(super) fn apply(self, c: &mut Config) {
+        match self {
+            Mode::Legacy => c.async_batch.enabled = false,
+            Mode::PerSymbol => c.async_batch.coalesce_scope = CoalesceScope::Symbol,
+            Mode::CancelPlace => {}
+            Mode::Amend => c.quoting.reprice = Reprice::Amend,
+        }
+    }
+}
+
+/// What a mode must do per tick once every order rests (every order moves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Order commands per tick (cancels + places, or amends).
+    pub commands: u64,
+    /// Order requests per tick.
+    pub requests: u64,
+    /// Dependent rounds of requests per tick.
+    pub rounds: u64,
+    /// Rounds of the first tick, which only places.
+    pub first_rounds: u64,
+}
+
+impl Plan {
+    pub fn of(mode: Mode, symbols: u32, levels: u32, max_parallel: u32) -> Plan {
+        let per_symbol = 2 * u64::from(levels);
+        let orders = u64::from(symbols) * per_symbol;
+        let par = u64::from(max_parallel.max(1));
+        let phase = |batches: u64| batches.div_ceil(par);
+        match mode {
+            Mode::Legacy => Plan {
+                commands: 2 * orders,
+                requests: 2 * orders,
+                rounds: 2 * orders,
+                first_rounds: orders,
+            },
+            Mode::PerSymbol => {
+                let b = u64::from(symbols) * per_symbol.div_ceil(BATCH);
+                Plan {
+                    commands: 2 * orders,
+                    requests: 2 * b,
+                    rounds: 2 * phase(b),
+                    first_rounds: phase(b),
+                }
+            }
+            Mode::CancelPlace => {
+                let b = orders.div_ceil(BATCH);
+                Plan {
+                    commands: 2 * orders,
+                    requests: 2 * b,
+                    rounds: 2 * phase(b),
+                    first_rounds: phase(b),
+                }
+            }
+            Mode::Amend => {
+                let b = orders.div_ceil(BATCH);
+                Plan {
+                    commands: orders,
+                    requests: b,
+                    rounds: phase(b),
+                    first_rounds: phase(b),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_of_the_seed_scenario() {
+        let p = |m| Plan::of(m, 4, 5, 10).requests;
+        assert_eq!(p(Mode::Legacy), 80);
+        assert_eq!(p(Mode::PerSymbol), 8);
+        assert_eq!(p(Mode::CancelPlace), 4);
+        assert_eq!(p(Mode::Amend), 2);
+        assert_eq!(Plan::of(Mode::CancelPlace, 4, 5, 10).rounds, 2);
+        assert_eq!(Plan::of(Mode::Amend, 4, 5, 10).rounds, 1);
+        assert_eq!(Plan::of(Mode::Legacy, 4, 5, 10).rounds, 80);
+        // 1000 orders: 50 batches a phase, 5 rounds each at 10 in flight.
+        assert_eq!(Plan::of(Mode::CancelPlace, 50, 10, 10).rounds, 10);
+        assert_eq!(Plan::of(Mode::PerSymbol, 50, 10, 10).requests, 100);
+    }
+}

@@ -1,0 +1,172 @@
+//! The report: its rows and settings (`--json`), and the table on stdout.
+
+use serde::Serialize;
+
+use super::{Mode, Plan, SCALE_LEVELS, SCALE_SYMBOLS};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRow {
+    pub mode: Mode,
+    pub name: String,
+    pub symbols: u32,
+    pub levels: u32,
+    /// Completed ticks of the measured session.
+    pub ticks: u64,
+    pub tick_interval_ms: u64,
+    /// Order requests (create/amend/cancel endpoints, batch ones included)
+    /// per tick after the first, by the simulator's own counts.
+    pub order_requests_per_tick: f64,
+    /// Orders carried by those requests per tick (the simulator's count).
+    pub orders_per_tick: f64,
+    /// What the plan says they should be.
+    pub expected: Plan,
+    pub tick_p50_ms: u64,
+    pub tick_p95_ms: u64,
+    pub tick_p99_ms: u64,
+    /// `rounds x latency_ms`.
+    pub physical_limit_ms: u64,
+    pub p95_over_limit: f64,
+    /// Legacy P95 / this P95 (seed table only).
+    pub speedup_vs_legacy: Option<f64>,
+    /// Anything that would make the figures less than clean.
+    pub conflated_ticks: u64,
+    pub stale_drops: u64,
+    pub fallbacks: u64,
+    pub rejects: u64,
+    pub rate_limit_rejections: u64,
+    pub post_only_rejections: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchSettings {
+    pub ticks: u64,
+    pub legacy_ticks: u64,
+    pub scale_ticks: u64,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub symbols: u32,
+    pub levels: u32,
+    pub tier: &'static str,
+    pub rate_per_endpoint: u64,
+    pub fills: bool,
+    pub walk_bps: u32,
+    pub max_batch_size: u32,
+    pub max_parallel_symbols: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub settings: BenchSettings,
+    pub seed: Vec<BenchRow>,
+    pub scale: Vec<BenchRow>,
+    pub elapsed_s: f64,
+}
+
+/// The table (stdout).
+pub fn render(r: &BenchReport) -> String {
+    use std::fmt::Write as _;
+    let s = &r.settings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "mm bench: seed scenario, {} symbols x {} levels a side, every price moved every tick; simulator L = {} ms (+ jitter 0..={} ms), institutional tier ({}/s per endpoint), fills off",
+        s.symbols, s.levels, s.latency_ms, s.jitter_ms, s.rate_per_endpoint
+    );
+    let _ = writeln!(
+        out,
+        "ticks: {} per batch mode, {} legacy; requests = order requests per tick (simulator's count, ticks 2..N); limit = rounds x L",
+        s.ticks, s.legacy_ticks
+    );
+    header(&mut out, true);
+    for row in &r.seed {
+        line(&mut out, row, true);
+    }
+    let _ = writeln!(
+        out,
+        "\nscale: {SCALE_SYMBOLS} symbols x {SCALE_LEVELS} levels a side ({} orders), {} ticks a mode, max_parallel_symbols = {} (a phase of more batches takes several rounds)",
+        2 * SCALE_SYMBOLS * SCALE_LEVELS,
+        s.scale_ticks,
+        s.max_parallel_symbols
+    );
+    header(&mut out, false);
+    for row in &r.scale {
+        line(&mut out, row, false);
+    }
+    let dirty: Vec<String> = r
+        .seed
+        .iter()
+        .chain(&r.scale)
+        .filter(|x| {
+            x.conflated_ticks
+                + x.stale_drops
+                + x.fallbacks
+                + x.rejects
+                + x.rate_limit_rejections
+                + x.post_only_rejections
+                > 0
+        })
+        .map(|x| {
+            format!(
+                "{} {}x{}: conflated {} stale {} fallbacks {} rejects {} 10006 {} post-only {}",
+                x.name,
+                x.symbols,
+                x.levels,
+                x.conflated_ticks,
+                x.stale_drops,
+                x.fallbacks,
+                x.rejects,
+                x.rate_limit_rejections,
+                x.post_only_rejections
+            )
+        })
+        .collect();
+    if dirty.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nclean: no conflated ticks, stale drops, fallbacks, rejects, 10006 or post-only cancels"
+        );
+    } else {
+        let _ = writeln!(out, "\nnot clean:\n  {}", dirty.join("\n  "));
+    }
+    let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
+    out
+}
+
+fn header(out: &mut String, speedup: bool) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "{:<22} {:>9} {:>11} {:>7} {:>7} {:>7} {:>16} {:>9}",
+        "mode", "requests", "orders/tick", "p50 ms", "p95 ms", "p99 ms", "limit ms", "p95/limit"
+    );
+    if speedup {
+        let _ = write!(out, " {:>8}", "speedup");
+    }
+    out.push('\n');
+}
+
+fn line(out: &mut String, r: &BenchRow, speedup: bool) {
+    use std::fmt::Write as _;
+    let limit = format!(
+        "{} ({}x{})",
+        r.physical_limit_ms,
+        r.expected.rounds,
+        r.physical_limit_ms / r.expected.rounds.max(1)
+    );
+    let _ = write!(
+        out,
+        "{:<22} {:>9.1} {:>11.1} {:>7} {:>7} {:>7} {:>16} {:>9.2}",
+        r.name,
+        r.order_requests_per_tick,
+        r.orders_per_tick,
+        r.tick_p50_ms,
+        r.tick_p95_ms,
+        r.tick_p99_ms,
+        limit,
+        r.p95_over_limit
+    );
+    if speedup {
+        let _ = write!(out, " {:>7.1}x", r.speedup_vs_legacy.unwrap_or(f64::NAN));
+    }
+    out.push('\n');
+}

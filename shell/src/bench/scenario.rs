@@ -1,0 +1,119 @@
+//! The scenario: instruments (the seed's four, then generated ones), the
+//! mm config and the simulator config a bench session runs with.
+
+use mm_core::Config;
+use mm_core::config::OrderQty;
+
+use super::WALK_BPS;
+use crate::cli::BenchArgs;
+
+/// The seed's four instruments (the paper simulator's): symbol, start
+/// price, tick size, qty step (= min qty), order qty.
+const SEED_ROWS: [(&str, &str, &str, &str, &str); 4] = [
+    ("BTCUSDT", "60000", "0.1", "0.001", "0.001"),
+    ("ETHUSDT", "3000", "0.01", "0.01", "0.01"),
+    ("SOLUSDT", "150", "0.001", "0.1", "0.1"),
+    ("XRPUSDT", "2.5", "0.0001", "1", "10"),
+];
+
+/// The instruments: the seed's four, then generated ones (`X005USDT`, ...)
+/// with prices spread over 1..1000 so rounding differs between them.
+pub(super) fn instruments(symbols: u32) -> Vec<(String, String, String, String, String)> {
+    (0..symbols)
+        .map(|i| {
+            if let Some(r) = SEED_ROWS.get(i as usize) {
+                (
+                    r.0.to_string(),
+                    r.1.to_string(),
+                    r.2.to_string(),
+                    r.3.to_string(),
+                    r.4.to_string(),
+                )
+            } else {
+                // price 1.xx .. 900: tick 1e-4 of the power of ten below it.
+                let decade = i % 3;
+                let (price, tick, step) = match decade {
+                    0 => (format!("{}.5", 1 + i % 9), "0.0001", "1"),
+                    1 => (format!("{}", 20 + i), "0.001", "0.1"),
+                    _ => (format!("{}", 300 + 7 * i), "0.01", "0.01"),
+                };
+                (
+                    format!("X{:03}USDT", i + 1),
+                    price,
+                    tick.to_string(),
+                    step.to_string(),
+                    step.to_string(),
+                )
+            }
+        })
+        .collect()
+}
+
+pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
+    let rows = instruments(symbols);
+    let mut c = crate::paper::config(mm_sim::Tier::Institutional);
+    c.quoting.symbols = rows.iter().map(|r| r.0.clone()).collect();
+    c.quoting.levels = levels;
+    c.quoting.order_qty = OrderQty::PerSymbol(
+        rows.iter()
+            .filter_map(|r| r.4.parse().ok().map(|q| (r.0.clone(), q)))
+            .collect(),
+    );
+    c.rate_limits = crate::paper::rate_limits(mm_sim::Tier::Institutional);
+    c.exchange.request_timeout_ms = (2000 + 10 * latency_ms).min(60_000);
+    c
+}
+
+pub(super) fn sim_config(
+    args: &BenchArgs,
+    symbols: u32,
+    request_timeout_ms: u64,
+) -> mm_sim::SimConfig {
+    let mut limits = mm_sim::Limits::for_tier(mm_sim::Tier::Institutional);
+    limits.ip_max_requests = 0;
+    mm_sim::SimConfig {
+        seed: 1,
+        latency_ms: args.latency_ms,
+        jitter_ms: args.jitter_ms,
+        tier: mm_sim::Tier::Institutional,
+        limits: Some(limits),
+        fills: false,
+        walk_bps: WALK_BPS,
+        instruments: instruments(symbols)
+            .into_iter()
+            .map(|r| mm_sim::SimInstrument {
+                symbol: r.0,
+                category: mm_bybit::Category::Linear,
+                start_price: r.1,
+                tick_size: r.2,
+                qty_step: r.3.clone(),
+                min_qty: r.3,
+            })
+            .collect(),
+        accounts: vec![(
+            crate::secrets::PAPER_KEY.to_string(),
+            crate::secrets::PAPER_SECRET.to_string(),
+        )],
+        hold_timeout_ms: request_timeout_ms + 500,
+        ..mm_sim::SimConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SCALE_SYMBOLS;
+    use super::*;
+
+    #[test]
+    fn generated_instruments_are_distinct_and_valid_symbols() {
+        let rows = instruments(SCALE_SYMBOLS);
+        let mut names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SCALE_SYMBOLS as usize);
+        assert!(names.iter().all(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        }));
+    }
+}

@@ -5,12 +5,13 @@
 //! with every `by (...)` label present on that metric.
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -253,46 +254,11 @@ impl Drop for Guard {
 }
 
 fn start_mm(dir: &Path) -> (Guard, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
-        .args(["run", "--metrics-addr", "127.0.0.1:0", "--ticks", "1500"])
-        .arg("--journal")
-        .arg(dir.join("journal.mmj"))
-        .arg("--log")
-        .arg(dir.join("core.log"))
-        .args(["--status-every-ms", "1000", "--sim-latency-ms", "2"])
-        .current_dir(dir)
-        .env_remove("BYBIT_API_KEY")
-        .env_remove("BYBIT_API_SECRET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::mm_run_with_metrics(dir, 2).spawn().unwrap();
     let err = child.stderr.take().unwrap();
     let guard = Guard(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines() {
-            let Ok(line) = line else { return };
-            let _ = tx.send(line);
-        }
-    });
-    let end = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
-            panic!(
-                "mm printed no metrics address in 60 s:\n{}",
-                seen.join("\n")
-            )
-        });
-        if let Some(rest) = line.split("metrics on http://").nth(1) {
-            let addr = rest.trim_end_matches("/metrics").trim().parse().unwrap();
-            return (guard, addr);
-        }
-        seen.push(line);
-    }
+    let addr = common::metrics_addr(err);
+    (guard, addr)
 }
 
 fn scrape(addr: SocketAddr) -> String {

@@ -11,11 +11,12 @@
 //! process is killed on every path (a guard's `Drop`).
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Kills (and reaps) its child when dropped, whatever the path out.
@@ -60,47 +61,11 @@ fn tool(name: &str, test: &str) -> Option<PathBuf> {
 /// `mm run` in paper mode with metrics on a free loopback port; returns the
 /// guard and the bound metrics address (from its stderr line).
 fn start_mm(dir: &Path) -> (Guard, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
-        .args(["run", "--metrics-addr", "127.0.0.1:0", "--ticks", "1500"])
-        .arg("--journal")
-        .arg(dir.join("journal.mmj"))
-        .arg("--log")
-        .arg(dir.join("core.log"))
-        .args(["--status-every-ms", "1000", "--sim-latency-ms", "3"])
-        .current_dir(dir)
-        .env_remove("BYBIT_API_KEY")
-        .env_remove("BYBIT_API_SECRET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::mm_run_with_metrics(dir, 3).spawn().unwrap();
     let err = child.stderr.take().unwrap();
     let guard = Guard { name: "mm", child };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keeps draining to EOF so mm never blocks on a full pipe.
-        for line in BufReader::new(err).lines() {
-            let Ok(line) = line else { return };
-            let _ = tx.send(line);
-        }
-    });
-    let end = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
-            panic!(
-                "mm printed no metrics address in 60 s:\n{}",
-                seen.join("\n")
-            )
-        });
-        if let Some(rest) = line.split("metrics on http://").nth(1) {
-            let addr = rest.trim_end_matches("/metrics").trim().parse().unwrap();
-            return (guard, addr);
-        }
-        seen.push(line);
-    }
+    let addr = common::metrics_addr(err);
+    (guard, addr)
 }
 
 /// HTTP/1.0 GET on loopback: (status, body).

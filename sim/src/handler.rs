@@ -83,12 +83,15 @@ pub(crate) async fn handle(
         _ => {}
     }
 
-    // Half the latency on the way in, half on the way out.
+    // Half the latency on the way in, half on the way out, both measured from
+    // arrival: sleeping twice in a row would add two timer roundings and the
+    // processing time on top of the configured latency.
     let inbound = delay / 2;
+    let started = tokio::time::Instant::now();
     let task = tokio::spawn({
         let shared = shared.clone();
         async move {
-            tokio::time::sleep(inbound).await;
+            tokio::time::sleep_until(started + inbound).await;
             let body = String::from_utf8_lossy(&body);
             let now = shared.clock.now_ms();
             let mut inner = shared.lock();
@@ -110,7 +113,7 @@ pub(crate) async fn handle(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    tokio::time::sleep(delay - inbound).await;
+    tokio::time::sleep_until(started + delay).await;
     match fault {
         Some(Fault::TimeoutApplied) => {
             tokio::time::sleep(hold).await;

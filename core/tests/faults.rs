@@ -2,6 +2,8 @@
 //! everything has settled core's live orders are the exchange's open orders.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use mm_core::config::{Config, Reprice};
@@ -181,18 +183,7 @@ fn ip_limit_pauses_everything_then_recovers() {
 }
 
 fn assert_reconciled_loose(d: &Driver) {
-    let ours: BTreeMap<String, (String, String)> = d
-        .engine
-        .orders()
-        .into_iter()
-        .map(|o| (o.order_link_id, (o.price, o.qty)))
-        .collect();
-    let theirs: BTreeMap<String, (String, String)> = d
-        .exchange
-        .open_orders()
-        .values()
-        .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
-        .collect();
+    let (ours, theirs) = common::resting(d);
     assert_eq!(ours, theirs);
 }
 

@@ -274,18 +274,7 @@ fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
     let counts = d.engine.order_counts();
     prop_assert_eq!(counts.unknown, 0, "{:?}", counts);
     prop_assert_eq!(counts.live + counts.gone, t.orders_created, "{:?}", counts);
-    let ours: BTreeMap<String, (String, String)> = d
-        .engine
-        .orders()
-        .into_iter()
-        .map(|o| (o.order_link_id, (o.price, o.qty)))
-        .collect();
-    let theirs: BTreeMap<String, (String, String)> = d
-        .exchange
-        .open_orders()
-        .values()
-        .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
-        .collect();
+    let (ours, theirs) = common::resting(d);
     prop_assert_eq!(ours, theirs);
     Ok(())
 }

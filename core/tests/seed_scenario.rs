@@ -2,6 +2,8 @@
 //! 4 symbols, 5 levels a side, every price moved every tick, 100 ticks.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use mm_core::config::{CoalesceScope, Config, Reprice};
@@ -46,18 +48,7 @@ fn assert_clean(d: &Driver) {
         assert_eq!(t.live_orders, 40, "tick {}", t.tick);
     }
     assert_eq!(d.exchange.stats.rate_limited, 0);
-    let ours: BTreeMap<String, (String, String)> = d
-        .engine
-        .orders()
-        .into_iter()
-        .map(|o| (o.order_link_id, (o.price, o.qty)))
-        .collect();
-    let theirs: BTreeMap<String, (String, String)> = d
-        .exchange
-        .open_orders()
-        .values()
-        .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
-        .collect();
+    let (ours, theirs) = common::resting(d);
     assert_eq!(ours, theirs);
     assert_eq!(ours.len(), 40);
 }

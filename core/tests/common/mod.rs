@@ -4,7 +4,9 @@
 use mm_core::config::Config;
 use mm_core::effect::{Effect, Request, RequestKind};
 use mm_core::input::{Ack, ItemCode, Outcome, Reply};
-use mm_core::virtual_exchange::Scenario;
+use std::collections::BTreeMap;
+
+use mm_core::virtual_exchange::{Driver, Scenario};
 use mm_core::{BookTop, Engine, Input, SessionId, TickStats, Timestamp};
 
 pub fn engine(sc: &Scenario) -> Engine {
@@ -158,4 +160,24 @@ pub fn answer_all(e: &mut Engine, now: u64, mut pending: Vec<Request>) -> Vec<Ef
         all.extend(out);
     }
     all
+}
+
+/// Resting orders by orderLinkId -> (price, qty): as core believes them, and
+/// as the exchange holds them. Equal when core is reconciled.
+pub type Resting = BTreeMap<String, (String, String)>;
+
+pub fn resting(d: &Driver) -> (Resting, Resting) {
+    let ours = d
+        .engine
+        .orders()
+        .into_iter()
+        .map(|o| (o.order_link_id, (o.price, o.qty)))
+        .collect();
+    let theirs = d
+        .exchange
+        .open_orders()
+        .values()
+        .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
+        .collect();
+    (ours, theirs)
 }

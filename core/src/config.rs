@@ -62,6 +62,16 @@ pub enum Reprice {
     Amend,
 }
 
+impl Reprice {
+    /// As written in the config file (and so in log lines).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reprice::CancelPlace => "cancel_place",
+            Reprice::Amend => "amend",
+        }
+    }
+}
+
 /// One size for every symbol, or a size per symbol. Decimal strings only:
 /// a TOML float would bring binary rounding into a size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +162,16 @@ pub enum CoalesceScope {
     Category,
     /// The seed's: one batch per (symbol, operation). Kept to compare honestly.
     Symbol,
+}
+
+impl CoalesceScope {
+    /// As written in the config file (and so in log lines).
+    pub fn name(self) -> &'static str {
+        match self {
+            CoalesceScope::Category => "category",
+            CoalesceScope::Symbol => "symbol",
+        }
+    }
 }
 
 /// The seed's flag and keys, same names and meaning.

@@ -74,10 +74,10 @@ impl Engine {
         self.config = config;
         let b = &self.config.async_batch;
         let text = format!(
-            "config applied at tick {n}: enabled={} scope={:?} reprice={:?} max_batch_size={} max_parallel={} place_with_cancel={}",
+            "config applied at tick {n}: enabled={} scope={} reprice={} max_batch_size={} max_parallel={} place_with_cancel={}",
             b.enabled,
-            b.coalesce_scope,
-            self.config.quoting.reprice,
+            b.coalesce_scope.name(),
+            self.config.quoting.reprice.name(),
             b.max_batch_size,
             b.max_parallel_symbols,
             b.place_with_cancel

@@ -163,7 +163,7 @@ fn sighup_reloads_without_waiting_for_the_poll() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.lines()
-            .any(|l| l.contains("config applied at tick") && l.contains("reprice=Amend")),
+            .any(|l| l.contains("config applied at tick") && l.contains("reprice=amend")),
         "{text}"
     );
 }

@@ -13,6 +13,7 @@
 //! # Ok::<(), mm_testkit::Error>(())
 //! ```
 
+pub mod compare;
 pub mod transcript;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use mm_core::journal::{Journal, JournalError, decode};
 use mm_core::replay::{Replayed, replay_with};
 use mm_core::{ConfigError, Effect};
 
+pub use compare::{LogMismatch, compare_logs};
 pub use transcript::Transcript;
 
 /// A replayed session: the journal, what the engine produced, and its text.

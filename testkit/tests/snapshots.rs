@@ -129,22 +129,12 @@ fn every_replayed_log_equals_the_live_log() {
         });
         let session = mm_testkit::replay_file(&journal)
             .unwrap_or_else(|e| panic!("{}: {e}", journal.display()));
-        let replayed = session.replayed.log.as_bytes();
-        if replayed != live.as_slice() {
-            let at = replayed
-                .iter()
-                .zip(&live)
-                .position(|(a, b)| a != b)
-                .unwrap_or(replayed.len().min(live.len()));
-            let line = replayed[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        if let Err(m) = mm_testkit::compare_logs(session.replayed.log.as_bytes(), &live) {
             panic!(
-                "{}: replayed log differs from the live log at byte {at} (line {line}); \
-                 replayed {} bytes, live {} bytes. If core's decisions changed on purpose, \
-                 re-record: testkit/record.sh {} (and review the snapshot diff); if not, \
+                "{}: {m}. If core's decisions changed on purpose, re-record: \
+                 testkit/record.sh {} (and review the snapshot diff); if not, \
                  determinism broke.",
                 journal.display(),
-                replayed.len(),
-                live.len(),
                 name_of(&journal)
             );
         }

@@ -19,11 +19,13 @@
 //! | `startup`    | config, venue, credentials, server time, instruments, session files, metrics server |
 //! | `inputs`     | the tasks feeding the loop (market data, config reload, signals) |
 //! | `event_loop` | the loop: effects out, one input in |
+//! | `send`       | one request on its task; exactly one response per `Send` |
 //! | `exit`       | the exchange's view at exit, the summary, the verdict |
 
 mod event_loop;
 mod exit;
 mod inputs;
+mod send;
 mod startup;
 
 use std::path::PathBuf;

@@ -3,16 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use mm_core::{Config, Effect, Engine, Input, Outcome, RequestId, Timestamp};
+use mm_core::{Config, Effect, Engine, Input, Timestamp};
 use tokio::sync::{mpsc, watch};
 
+use super::send::Response;
 use super::{RunError, RunOptions, SHUTDOWN_BOUND};
 use crate::client::Client;
 use crate::journal_writer::{JournalWriter, LogWriter};
 use crate::metrics::Metrics;
 use crate::status::Stats;
-
-pub(super) type Response = (RequestId, Outcome);
 
 pub(super) struct Session {
     pub(super) engine: Engine,
@@ -200,7 +199,9 @@ impl Session {
         let mut ticked = false;
         while let Some(effect) = self.engine.poll_effect() {
             match effect {
-                Effect::Send(req) => self.spawn_send(req),
+                Effect::Send(req) => {
+                    super::send::spawn_send(&self.client, &self.metrics, &self.resp.0, req);
+                }
                 Effect::Log(line) => self.log.line(&line.render()).map_err(failed)?,
                 Effect::TickDone(t) => {
                     // A tick that shutdown cut short is not a completed tick.
@@ -220,22 +221,6 @@ impl Session {
                 .sync(self.engine.totals(), &self.engine.order_counts());
         }
         Ok(())
-    }
-
-    fn spawn_send(&self, req: mm_core::Request) {
-        let endpoint = req.kind.endpoint();
-        let verb = crate::client::verb(&req.kind);
-        self.metrics.request_sent(endpoint);
-        let client = self.client.clone();
-        let tx = self.resp.0.clone();
-        let metrics = self.metrics.clone();
-        tokio::spawn(async move {
-            let t0 = Instant::now();
-            let outcome = client.execute(&req.kind).await;
-            metrics.request_done(verb, endpoint, t0.elapsed().as_secs_f64() * 1000.0);
-            // The loop may be gone (exiting at once): nothing left to tell.
-            let _ = tx.send((req.id, outcome));
-        });
     }
 
     /// What may still be open, for an exit before shutdown finished.

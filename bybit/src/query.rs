@@ -191,8 +191,9 @@ fn decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
+            // Two hex digits exactly: `from_str_radix` alone would take a sign (`%+1`).
+            let (hi, lo) = (hex_digit(*b.get(i + 1)?)?, hex_digit(*b.get(i + 2)?)?);
+            out.push((hi << 4) | lo);
             i += 3;
         } else {
             out.push(b[i]);
@@ -200,6 +201,12 @@ fn decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+fn hex_digit(c: u8) -> Option<u8> {
+    char::from(c)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 fn get(pairs: &[(String, String)], key: &str) -> Option<String> {
@@ -269,6 +276,17 @@ mod tests {
         let e = MarketQuery::from_query_string("category=futures").expect_err("category");
         assert_eq!(e.key, "category");
         assert!(parse_pairs("a=%4").is_err());
+    }
+
+    #[test]
+    fn percent_escapes_are_two_hex_digits() {
+        for bad in ["a=%+1", "a=%-1", "a=%1+", "a=% 1", "a=%g0", "a=%"] {
+            assert!(parse_pairs(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_pairs("a=%2b%2F").expect("parses"),
+            vec![("a".to_string(), "+/".to_string())]
+        );
     }
 
     #[test]

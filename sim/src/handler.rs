@@ -15,7 +15,7 @@ use crate::dispatch::{self, Endpoint};
 use crate::faults::Fault;
 use crate::reply::Reply;
 use crate::server::Shared;
-use crate::state::Counters;
+use crate::state::{self, Counters};
 
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -38,7 +38,9 @@ pub(crate) async fn handle(
         let now = shared.clock.now_ms();
         let arrival = inner.arrivals;
         inner.arrivals += 1;
-        Counters::bump(&mut inner.counters.requests_by_path, &path, 1);
+        // Keyed by endpoint, not by the client's path, so hostile paths cannot grow the map.
+        let key = ep.map_or(state::OTHER_PATH, Endpoint::path);
+        Counters::bump(&mut inner.counters.requests_by_path, key, 1);
         let l = &shared.limits;
         let admitted = inner
             .ip

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 pub struct SimState {
     /// Open orders of all accounts, oldest first.
     pub open_orders: Vec<SimOrder>,
-    /// Requests received per path (every request, including rejected ones).
+    /// Requests received per path (every request, including rejected ones); requests to a
+    /// path (or method) the simulator does not serve count under `"other"`.
     pub requests_by_path: BTreeMap<String, u64>,
     /// Orders carried per order-entry path (a batch of n counts n; cancel-all counts the
     /// orders it cancelled).
@@ -60,6 +61,9 @@ pub struct SimPrice {
     /// Mid.
     pub mid: String,
 }
+
+/// The `requests_by_path` key of every request to a path the simulator does not serve.
+pub(crate) const OTHER_PATH: &str = "other";
 
 /// Counters that `POST /sim/reset-counters` zeroes.
 #[derive(Debug, Clone, Default)]

@@ -464,3 +464,30 @@ async fn cancel_all_caps_linear_at_500() {
     assert_eq!(res.result.list.len(), 500);
     assert_eq!(sim.state().open_orders.len(), 1);
 }
+
+/// A `%` must be followed by two hex digits: `%+1` would parse as 0x01 through
+/// `from_str_radix`, which accepts a sign.
+#[tokio::test]
+async fn percent_escape_with_a_sign_is_10001() {
+    let (_sim, c) = start(quiet()).await;
+    for q in [
+        "category=linear&symbol=BTCUSDT&orderLinkId=%+1",
+        "category=linear&symbol=BTCUSDT&orderLinkId=%-1",
+    ] {
+        let r = c.get("/v5/order/realtime", q).await;
+        assert_eq!(r.ret_code(), 10001, "{q}: {}", r.text);
+    }
+}
+
+/// Client-chosen paths must not grow the simulator's state: every unknown path counts under
+/// one "other" key.
+#[tokio::test]
+async fn unknown_paths_share_one_counter() {
+    let (sim, c) = start(quiet()).await;
+    for i in 0..50 {
+        assert_eq!(c.public(&format!("/v5/nope/{i}"), "").await.status, 404);
+    }
+    let st = sim.state();
+    assert_eq!(st.requests_by_path.get("other"), Some(&50));
+    assert_eq!(st.requests_by_path.len(), 1, "{:?}", st.requests_by_path);
+}

@@ -30,4 +30,4 @@ pub use response::{
     BatchCreateItem, BatchItem, CancelAllResult, ItemStatus, ListResult, OpenOrder,
     OpenOrdersResult, OrderAck, Response, RetExtInfo,
 };
-pub use sign::{sign, verify};
+pub use sign::{sign, sign_raw, verify, verify_raw};

@@ -17,7 +17,25 @@ pub fn sign(
     recv_window_ms: u64,
     payload: &str,
 ) -> String {
-    let mac = mac_of(secret, timestamp_ms, api_key, recv_window_ms, payload);
+    sign_raw(
+        secret,
+        &timestamp_ms.to_string(),
+        api_key,
+        &recv_window_ms.to_string(),
+        payload,
+    )
+}
+
+/// [`sign`] over the timestamp and recv-window header values exactly as they are sent (Bybit
+/// signs the strings, so `"05000"` and `"5000"` give different signatures).
+pub fn sign_raw(
+    secret: &str,
+    timestamp: &str,
+    api_key: &str,
+    recv_window: &str,
+    payload: &str,
+) -> String {
+    let mac = mac_of(secret, &[timestamp, api_key, recv_window, payload]);
     to_lower_hex(&mac.finalize().into_bytes())
 }
 
@@ -31,28 +49,41 @@ pub fn verify(
     payload: &str,
     signature: &str,
 ) -> bool {
+    verify_raw(
+        secret,
+        &timestamp_ms.to_string(),
+        api_key,
+        &recv_window_ms.to_string(),
+        payload,
+        signature,
+    )
+}
+
+/// [`verify`] against the header strings as received: what the server must check, since the
+/// client signed exactly those bytes.
+pub fn verify_raw(
+    secret: &str,
+    timestamp: &str,
+    api_key: &str,
+    recv_window: &str,
+    payload: &str,
+    signature: &str,
+) -> bool {
     let Some(expected) = from_lower_hex(signature) else {
         return false;
     };
-    mac_of(secret, timestamp_ms, api_key, recv_window_ms, payload)
+    mac_of(secret, &[timestamp, api_key, recv_window, payload])
         .verify_slice(&expected)
         .is_ok()
 }
 
-fn mac_of(
-    secret: &str,
-    timestamp_ms: u64,
-    api_key: &str,
-    recv_window_ms: u64,
-    payload: &str,
-) -> HmacSha256 {
+fn mac_of(secret: &str, parts: &[&str]) -> HmacSha256 {
     // HMAC takes keys of any length, so this cannot fail.
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes())
         .expect("HMAC-SHA256 accepts keys of any length");
-    mac.update(timestamp_ms.to_string().as_bytes());
-    mac.update(api_key.as_bytes());
-    mac.update(recv_window_ms.to_string().as_bytes());
-    mac.update(payload.as_bytes());
+    for p in parts {
+        mac.update(p.as_bytes());
+    }
     mac
 }
 
@@ -128,5 +159,30 @@ mod tests {
         assert!(!verify("sec", 1, "key", 5000, "a=1", &s.to_uppercase()));
         assert!(!verify("sec", 1, "key", 5000, "a=1", &s[..62]));
         assert!(!verify("sec", 1, "key", 5000, "a=1", ""));
+    }
+
+    #[test]
+    fn raw_header_strings_are_what_is_signed() {
+        let s = sign_raw("sec", "1700000000000", "key", "05000", "a=1");
+        assert!(verify_raw(
+            "sec",
+            "1700000000000",
+            "key",
+            "05000",
+            "a=1",
+            &s
+        ));
+        assert!(!verify_raw(
+            "sec",
+            "1700000000000",
+            "key",
+            "5000",
+            "a=1",
+            &s
+        ));
+        assert_eq!(
+            sign_raw("sec", "1", "key", "5000", "a=1"),
+            sign("sec", 1, "key", 5000, "a=1")
+        );
     }
 }

@@ -35,7 +35,8 @@ pub(crate) fn authenticate(
             "API key is invalid.".into(),
         ));
     };
-    let recv_window = match get(headers::RECV_WINDOW) {
+    let raw_window = get(headers::RECV_WINDOW);
+    let recv_window = match raw_window {
         None => headers::DEFAULT_RECV_WINDOW_MS,
         Some(v) => v.parse().map_err(|_| {
             AuthError::Code(
@@ -44,6 +45,7 @@ pub(crate) fn authenticate(
             )
         })?,
     };
+    let raw_ts = ts;
     let ts: u64 = ts.parse().map_err(|_| {
         AuthError::Code(
             retcode::REQUEST_EXPIRED,
@@ -61,7 +63,10 @@ pub(crate) fn authenticate(
         ));
     }
     let secret = &accounts[account].1;
-    if !mm_bybit::verify(secret, ts, key, recv_window, payload, sign) {
+    // The client signed the header strings as sent ("05000" is not "5000"). Without the
+    // header, the signed string carries the default window (UNCONFIRMED: see README).
+    let window = raw_window.map_or_else(|| recv_window.to_string(), str::to_string);
+    if !mm_bybit::verify_raw(secret, raw_ts, key, &window, payload, sign) {
         return Err(AuthError::Code(
             retcode::SIGN_ERROR,
             "error sign! origin_string".into(),

@@ -148,3 +148,40 @@ async fn public_market_data_needs_no_auth() {
     assert_eq!(i.result.list[0].qty_step(), "0.01");
     assert_eq!(c.public("/v5/nope", "").await.status, 404);
 }
+
+/// Bybit signs the header strings as sent: a recv window of "05000" (or a zero-padded
+/// timestamp) is signed as those bytes, not as the number they parse to.
+#[tokio::test]
+async fn signature_covers_the_raw_header_strings() {
+    let (sim, c) = start(quiet()).await;
+    let send = |ts: String, window: &'static str, signed_window: &'static str, link: &str| {
+        let body = single("linear", item("BTCUSDT", "Buy", "0.001", "50000", link));
+        let sign = mm_bybit::sign_raw(SECRET, &ts, KEY, signed_window, &body);
+        c.http
+            .post(format!("{}/v5/order/create", c.base))
+            .header("X-BAPI-API-KEY", KEY)
+            .header("X-BAPI-TIMESTAMP", ts)
+            .header("X-BAPI-RECV-WINDOW", window)
+            .header("X-BAPI-SIGN", sign)
+            .body(body)
+            .send()
+    };
+    let code = |r: reqwest::Response| async move {
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        v["retCode"].as_i64().unwrap()
+    };
+    let r = send(now_ms().to_string(), "05000", "05000", "raw-1")
+        .await
+        .unwrap();
+    assert_eq!(code(r).await, 0);
+    let r = send(format!("0{}", now_ms()), "5000", "5000", "raw-2")
+        .await
+        .unwrap();
+    assert_eq!(code(r).await, 0, "zero-padded timestamp, signed as sent");
+    // Signed the parsed number, sent the padded string: not what was signed.
+    let r = send(now_ms().to_string(), "05000", "5000", "raw-3")
+        .await
+        .unwrap();
+    assert_eq!(code(r).await, 10004);
+    assert_eq!(sim.state().open_orders.len(), 2);
+}

@@ -3,8 +3,12 @@
 # (paper mode: the in-process simulator, seeded), one per config in
 # snapshots/configs/*.toml, then refreshes their snapshots.
 #
-#   testkit/record.sh              # every session
+#   testkit/record.sh              # every recorded session
 #   testkit/record.sh amend legacy # just these
+#
+# A session without a config is a captured one (a journal from a real run,
+# see snapshots/README.md): nothing can re-record it, so it is skipped here
+# (named or not) and its journal and log are never touched.
 #
 # Re-recording is a deliberate change: review `git diff snapshots/` like
 # code (the .snap transcripts say what the engine decided, line by line)
@@ -31,18 +35,35 @@ cargo build --quiet -p mm-shell --bin mm
 mm="${CARGO_TARGET_DIR:-$root/target}/debug/mm"
 [[ -x $mm ]] || { echo "record.sh: no mm binary at $mm" >&2; exit 1; }
 
+captured() {
+    echo "skipping $1: a captured session (no $configs/$1.toml), not re-recordable" >&2
+}
+
+names=()
 if [[ $# -gt 0 ]]; then
-    names=("$@")
+    for name in "$@"; do
+        if [[ -f $configs/$name.toml ]]; then
+            names+=("$name")
+        elif [[ -f $sessions/$name.mmj ]]; then
+            captured "$name"
+        else
+            echo "record.sh: no config $configs/$name.toml" >&2
+            exit 1
+        fi
+    done
 else
-    names=()
     for cfg in "$configs"/*.toml; do
-        names+=("$(basename "$cfg" .toml)")
+        [[ -e $cfg ]] && names+=("$(basename "$cfg" .toml)")
+    done
+    for journal in "$sessions"/*.mmj; do
+        [[ -e $journal ]] || continue
+        name=$(basename "$journal" .mmj)
+        [[ -f $configs/$name.toml ]] || captured "$name"
     done
 fi
 
 for name in "${names[@]}"; do
     cfg="$configs/$name.toml"
-    [[ -f $cfg ]] || { echo "record.sh: no config $cfg" >&2; exit 1; }
     work=$(mktemp -d)
     cp "$cfg" "$work/config.toml"
     read -r -a extra <<<"$(sed -n 's/^# record: //p' "$cfg")"

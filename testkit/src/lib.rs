@@ -14,6 +14,7 @@
 //! ```
 
 pub mod compare;
+pub mod layout;
 pub mod transcript;
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,9 @@
 //!   runs with INSTA_UPDATE=no, so a difference fails instead of updating);
 //! - replayed 3 times in one process it gives identical bytes;
 //! - its replayed log equals the live `core.log`, byte for byte;
-//! - no snapshot is left without its session, no session without its log.
+//! - the folder follows its rules (`mm_testkit::layout`): no snapshot left
+//!   without its session, no session without its log, every config valid
+//!   and recorded; a session without a config is a captured one.
 //!
 //! Re-recording is a deliberate change: see `testkit/record.sh` and the
 //! README; the snapshot diff is reviewed like code.
@@ -148,84 +150,20 @@ fn every_replayed_log_equals_the_live_log() {
 }
 
 /// insta's `--unreferenced=reject` needs cargo-insta; this needs nothing.
+/// The folder's rules (`mm_testkit::layout`): every session has its log and
+/// snapshot, every file belongs to a session, every config is valid, says
+/// how it is recorded and has its session; a session without a config is a
+/// captured one (kept as is, never re-recorded).
 #[test]
-fn no_snapshot_or_file_without_its_session() {
-    let mut stray = Vec::new();
-    for path in files_in(&snapshots_dir()) {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        if file.starts_with('.') || file == "README.md" {
-            continue;
-        }
-        let ok = file
-            .strip_prefix("session@")
-            .and_then(|f| f.strip_suffix(".mmj.snap"))
-            .is_some_and(|name| sessions_dir().join(format!("{name}.mmj")).is_file());
-        if !ok {
-            stray.push(file);
-        }
-    }
-    for path in files_in(&sessions_dir()) {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let ok = if let Some(name) = file.strip_suffix(".core.log") {
-            sessions_dir().join(format!("{name}.mmj")).is_file()
-        } else if let Some(name) = file.strip_suffix(".mmj") {
-            live_log_of(&path).is_file()
-                && snapshots_dir()
-                    .join(format!("session@{name}.mmj.snap"))
-                    .is_file()
-        } else {
-            false
-        };
-        if !ok {
-            stray.push(format!("sessions/{file}"));
-        }
-    }
+fn the_snapshots_folder_follows_its_rules() {
+    let layout = mm_testkit::layout::check(&snapshots_dir());
     assert!(
-        stray.is_empty(),
-        "in {}: files with no matching session (or sessions missing their log or \
-         snapshot): {stray:?}",
-        snapshots_dir().display()
+        layout.problems.is_empty(),
+        "in {}:\n{}",
+        snapshots_dir().display(),
+        layout.problems.join("\n")
     );
-}
-
-/// Every recording config is a valid config with its `# record:` line, and
-/// (once sessions are required) every config has its session and back.
-#[test]
-fn every_config_is_valid_and_recorded() {
-    let configs = snapshots_dir().join("configs");
-    let mut names = Vec::new();
-    for path in files_in(&configs) {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let body = file
-            .strip_suffix(".toml")
-            .or_else(|| file.strip_suffix(".toml.in"));
-        assert!(
-            body.is_some(),
-            "configs/{file}: only .toml and .toml.in belong here"
-        );
-        if let Err(e) = mm_core::Config::from_toml_str(&text) {
-            panic!("configs/{file} is not a valid config:\n{e}");
-        }
-        if let Some(name) = file.strip_suffix(".toml") {
-            assert!(
-                text.lines().any(|l| l.starts_with("# record: ")),
-                "configs/{file} has no `# record:` line"
-            );
-            for l in text.lines() {
-                if let Some(rest) = l.strip_prefix("# reload: ") {
-                    let target = rest.split_whitespace().nth(1).unwrap_or("");
-                    assert!(
-                        configs.join(target).is_file(),
-                        "configs/{file}: reload file {target:?} does not exist"
-                    );
-                }
-            }
-            names.push(name.to_string());
-        }
-    }
-    if REQUIRE_SESSIONS {
-        let sessions: Vec<String> = journals().iter().map(|j| name_of(j)).collect();
-        assert_eq!(names, sessions, "configs and recorded sessions differ");
-    }
+    let names: Vec<String> = journals().iter().map(|j| name_of(j)).collect();
+    let listed: Vec<String> = layout.sessions.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(listed, names, "the layout check saw other sessions");
 }

@@ -14,6 +14,7 @@
 //! | `schedule`  | what to send next: priority, in-flight bound, budget, deadlines |
 //! | `budget`    | per-endpoint rolling-second rate budget |
 //! | `apply`     | replies to order commands: accepted / rejected / ambiguous |
+//! | `doubt`     | commands that may have been applied: never dropped on our own word |
 //! | `settle`    | open-orders queries that settle `Unknown` orders |
 //! | `shutdown`  | cancel-all, verify empty, `Stopped` |
 //! | `out`       | effects and deterministic log lines |
@@ -60,6 +61,7 @@
 mod apply;
 mod budget;
 mod bus;
+mod doubt;
 mod orders;
 mod out;
 mod quote;

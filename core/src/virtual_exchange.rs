@@ -47,6 +47,9 @@ pub enum Fault {
     RateTail { keep: usize },
     /// Applied, but the reply's code list is one item short.
     ShortCodes,
+    /// Applied, then this HTTP status comes back (a gateway 5xx after the
+    /// matching engine took the request).
+    AppliedHttp(u16),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +85,9 @@ pub struct VirtualExchange {
     script: BTreeMap<u64, Fault>,
     order_script: BTreeMap<u64, Fault>,
     order_requests: u64,
+    /// Extra reply delay by order command ordinal (see `delay_orders`).
+    order_delays: BTreeMap<u64, u64>,
+    last_delay_ms: u64,
     pub stats: ExchangeStats,
 }
 
@@ -104,6 +110,8 @@ impl VirtualExchange {
             script: BTreeMap::new(),
             order_script: BTreeMap::new(),
             order_requests: 0,
+            order_delays: BTreeMap::new(),
+            last_delay_ms: 0,
             stats: ExchangeStats::default(),
         }
     }
@@ -118,6 +126,18 @@ impl VirtualExchange {
     /// rather than on queries.
     pub fn script_orders(&mut self, nth: u64, fault: Fault) {
         self.order_script.insert(nth, fault);
+    }
+
+    /// The reply to the `nth` order command request (as `script_orders`
+    /// counts) arrives `extra_ms` later than the driver's latency: a late
+    /// reply, e.g. one that comes after the tick deadline.
+    pub fn delay_orders(&mut self, nth: u64, extra_ms: u64) {
+        self.order_delays.insert(nth, extra_ms);
+    }
+
+    /// The extra delay of the reply to the request just handled.
+    pub fn last_delay_ms(&self) -> u64 {
+        self.last_delay_ms
     }
 
     /// Open orders, by orderLinkId.
@@ -141,6 +161,7 @@ impl VirtualExchange {
         let ep = request.kind.endpoint();
         *self.stats.requests_by_endpoint.entry(ep).or_insert(0) += 1;
         let mut fault = self.script.remove(&nth);
+        self.last_delay_ms = 0;
         if !matches!(
             request.kind,
             RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. }
@@ -149,6 +170,7 @@ impl VirtualExchange {
             if let Some(f) = self.order_script.remove(&self.order_requests) {
                 fault = Some(f);
             }
+            self.last_delay_ms = self.order_delays.remove(&self.order_requests).unwrap_or(0);
         }
         if fault.is_some() {
             self.stats.faults_applied += 1;
@@ -162,6 +184,7 @@ impl VirtualExchange {
         let mut reply = self.apply(now, &request.kind, fault.as_ref());
         match fault {
             Some(Fault::TimeoutApplied) => Outcome::Timeout,
+            Some(Fault::AppliedHttp(s)) => Outcome::HttpStatus(s),
             Some(Fault::Malformed) => {
                 Outcome::Malformed("expected value at line 1 column 1".into())
             }

@@ -10,7 +10,7 @@
 //! | Timeout, Transport, Malformed              | all Unknown                    | Unknown |
 //! | HTTP 403 (IP limit)                        | all re-queued, sending paused 10 s | same |
 //! | HTTP 429                                   | all re-queued (budget backs off) | same |
-//! | HTTP 5xx                                   | fallback to singles            | Unknown |
+//! | HTTP 5xx                                   | fallback to singles, orders in doubt | Unknown |
 //! | other HTTP status                          | fallback to singles            | rejected for good |
 //!
 //! Per order (item code, or a single request's retCode):
@@ -27,7 +27,9 @@
 //!
 //! A fallback after a whole-batch failure is safe even if the batch was in
 //! fact applied: a create resent with its orderLinkId answers 110072, a cancel
-//! of a cancelled order 110001, an amend to the same price is a no-op.
+//! of a cancelled order 110001. After a 5xx the batch may have been applied,
+//! so its orders are in doubt (see `doubt`): if they are not re-sent in time
+//! (stale, shutdown) they become Unknown and are queried, never dropped.
 
 use crate::effect::Op;
 use crate::engine::Engine;
@@ -75,7 +77,8 @@ impl Engine {
                     }
                     code if sent.batch => {
                         let why = format!("retCode {code} {}", clean(&r.ret_msg));
-                        self.fall_back(id, &sent, &why);
+                        // Refused as a whole: nothing of it was applied.
+                        self.fall_back(id, &sent, &why, false);
                     }
                     code => {
                         let fate = self.apply_code(
@@ -98,7 +101,10 @@ impl Engine {
             }
             Outcome::HttpStatus(403) => self.ip_limited(id, &sent),
             Outcome::HttpStatus(429) => self.rate_limited(id, &sent, true, "http 429"),
-            Outcome::HttpStatus(s) if sent.batch => self.fall_back(id, &sent, &format!("http {s}")),
+            Outcome::HttpStatus(s) if sent.batch => {
+                let doubt = (500..600).contains(&s);
+                self.fall_back(id, &sent, &format!("http {s}"), doubt);
+            }
             Outcome::HttpStatus(s) if (500..600).contains(&s) => {
                 self.ambiguous(id, &sent, &format!("http {s}"));
             }
@@ -276,7 +282,12 @@ impl Engine {
         ));
     }
 
-    fn fall_back(&mut self, id: RequestId, sent: &OrdersSent, why: &str) {
+    /// Re-sends a failed batch's orders as singles. `doubt`: the failure does
+    /// not exclude that the batch was applied (see `doubt`).
+    fn fall_back(&mut self, id: RequestId, sent: &OrdersSent, why: &str, doubt: bool) {
+        if doubt {
+            self.raise_doubt(&sent.seqs);
+        }
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, true);
         }

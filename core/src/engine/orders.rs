@@ -80,6 +80,13 @@ pub(super) struct Order {
     /// only declared never-created once the exchange's recv window has
     /// passed since then: until that moment the request may still land.
     pub(super) create_sent_at: Timestamp,
+    /// An earlier send of the order's current command (create, amend or
+    /// cancel) may have been applied: its request was answered in a way
+    /// that does not exclude it (HTTP 5xx, then a fallback). Such an order
+    /// is never declared gone, nor its command refused, on core's own
+    /// judgement: it becomes `Unknown` and a query asks the exchange.
+    /// Cleared when a new command is decided for the order.
+    pub(super) in_doubt: bool,
 }
 
 /// Gone orders remembered for inspection; older ones only live on as counters.
@@ -209,6 +216,7 @@ impl Engine {
                 order_id: String::new(),
                 state: State::PendingNew,
                 create_sent_at: self.out.now,
+                in_doubt: false,
             },
         )
     }

@@ -2,7 +2,9 @@
 //!
 //! 1. Stop: no more ticks (later ones are ignored), conflated books and a
 //!    pending config dropped, queued places dropped (Gone), queued amends and
-//!    cancels withdrawn (the orders stay Live: cancel-all takes them).
+//!    cancels withdrawn (the orders stay Live: cancel-all takes them). A
+//!    queued command that an earlier send may have applied makes its order
+//!    Unknown instead (see `doubt`): the queries and the listing settle it.
 //! 2. Drain: wait until every order command in flight has been answered.
 //! 3. Per symbol (configured or ever traded): cancel-all, then list open
 //!    orders page by page. Anything still open: cancel-all again (at most
@@ -18,6 +20,7 @@ use std::collections::BTreeMap;
 use crate::effect::{Effect, Endpoint, Op, RequestKind};
 use crate::engine::Engine;
 use crate::engine::apply::clean;
+use crate::engine::doubt::Withdrawn;
 use crate::engine::orders::{Ambiguous, State};
 use crate::engine::schedule::Pending;
 use crate::engine::settle::is_open;
@@ -62,16 +65,13 @@ impl Engine {
         }
         self.conflated = None;
         self.pending_config = None;
-        let places = self.bus.drain(Op::Place);
-        for k in &places {
-            self.gone(k.seq, "shutdown", "");
-        }
-        let mut withdrawn = 0;
-        for op in [Op::Amend, Op::Cancel] {
+        let (mut dropped, mut withdrawn, mut unknown) = (0u64, 0u64, 0u64);
+        for op in [Op::Place, Op::Amend, Op::Cancel] {
             for k in self.bus.drain(op) {
-                if let Some(o) = self.orders.get_mut(k.seq) {
-                    o.state = State::Live;
-                    withdrawn += 1;
+                match (self.withdraw(op, k.seq, "shutdown"), op) {
+                    (Withdrawn::Unknown, _) => unknown += 1,
+                    (Withdrawn::Dropped, Op::Place) => dropped += 1,
+                    (Withdrawn::Dropped, _) => withdrawn += 1,
                 }
             }
         }
@@ -106,8 +106,7 @@ impl Engine {
             });
         }
         self.out.info(format!(
-            "shutdown: quoting stopped, {} queued places dropped, {withdrawn} queued amends/cancels withdrawn; {} symbols to clear",
-            places.len(),
+            "shutdown: quoting stopped, {dropped} queued places dropped, {withdrawn} queued amends/cancels withdrawn, {unknown} queued commands in doubt made unknown; {} symbols to clear",
             syms.len()
         ));
         self.shutdown = Some(Shutdown {

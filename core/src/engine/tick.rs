@@ -19,6 +19,7 @@ use crate::domain::Side;
 use crate::effect::{Effect, Op};
 use crate::engine::Engine;
 use crate::engine::bus::{Key, op_index};
+use crate::engine::doubt::Withdrawn;
 use crate::engine::orders::{Seq, State};
 use crate::engine::quote::{judge_book, ladder_into};
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
@@ -215,9 +216,11 @@ impl Engine {
         op
     }
 
+    /// A new command for the order: nothing of an earlier one is in doubt.
     fn set_state(&mut self, seq: Seq, state: State) {
         if let Some(o) = self.orders.get_mut(seq) {
             o.state = state;
+            o.in_doubt = false;
         }
     }
 
@@ -265,7 +268,9 @@ impl Engine {
         }
     }
 
-    /// Drops places still queued past the tick's deadline.
+    /// Drops places still queued past the tick's deadline: never applied
+    /// ones as stale, those in doubt (an earlier send may have landed)
+    /// become Unknown and are settled by a query.
     pub(super) fn drop_stale(&mut self) {
         let Some(t) = &self.tick else {
             return;
@@ -275,15 +280,26 @@ impl Engine {
             return;
         }
         let keys = self.bus.drain(Op::Place);
+        let mut stale = 0u64;
+        let mut unknown = 0u64;
         for k in &keys {
-            self.gone(k.seq, "stale", "");
+            match self.withdraw(Op::Place, k.seq, "stale") {
+                Withdrawn::Dropped => stale += 1,
+                Withdrawn::Unknown => unknown += 1,
+            }
         }
-        let c = keys.len() as u64;
-        self.stats.stale_drops += c;
-        self.totals.stale_drops += c;
-        self.out.warn(format!(
-            "tick {n}: {c} places still unsent at the tick deadline dropped as stale"
-        ));
+        self.stats.stale_drops += stale;
+        self.totals.stale_drops += stale;
+        if stale > 0 {
+            self.out.warn(format!(
+                "tick {n}: {stale} places still unsent at the tick deadline dropped as stale"
+            ));
+        }
+        if unknown > 0 {
+            self.out.warn(format!(
+                "tick {n}: {unknown} places still queued at the tick deadline may have been applied by an earlier send: unknown, settling"
+            ));
+        }
     }
 
     /// Finishes the tick once nothing of it is queued or in flight, then

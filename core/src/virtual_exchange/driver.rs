@@ -16,7 +16,8 @@ pub struct Driver {
     pub engine: Engine,
     pub exchange: VirtualExchange,
     pub now: Timestamp,
-    /// Every reply arrives this long after its request was sent.
+    /// Every reply arrives this long after its request was sent (plus any
+    /// extra delay the exchange scripted for it).
     pub latency_ms: u64,
     /// (due, arrival order) -> reply
     replies: BTreeMap<(Timestamp, u64), (RequestId, Outcome)>,
@@ -78,11 +79,12 @@ impl Driver {
             match effect {
                 Effect::Send(request) => {
                     let outcome = self.exchange.handle(self.now, &request);
+                    let due = self
+                        .now
+                        .plus_ms(self.latency_ms + self.exchange.last_delay_ms());
                     self.arrivals += 1;
-                    self.replies.insert(
-                        (self.now.plus_ms(self.latency_ms), self.arrivals),
-                        (request.id, outcome),
-                    );
+                    self.replies
+                        .insert((due, self.arrivals), (request.id, outcome));
                     self.max_in_flight = self.max_in_flight.max(self.replies.len());
                     if self.keep_requests {
                         self.requests.push(request);

@@ -69,6 +69,11 @@ impl VirtualExchange {
         let Some(o) = self.open.get_mut(link) else {
             return (110_001, Ack::default());
         };
+        // Bybit refuses an amend that changes nothing (10001 "The order
+        // remains unchanged..."): what a re-sent, already applied amend sees.
+        if price.is_none_or(|p| p == o.price) && qty.is_none_or(|q| q == o.qty) {
+            return (10001, Ack::default());
+        }
         if let Some(p) = price {
             o.price = p.to_string();
         }

@@ -1,0 +1,64 @@
+//! Commands in doubt: what core may decide on its own about an order whose
+//! command was sent, and what only the exchange can say.
+//!
+//! The rule: an order whose command may have been applied (a request that
+//! carried it was answered ambiguously: HTTP 5xx or an unclear status, then
+//! re-sent) is never declared gone, and its command never declared refused,
+//! without the exchange's word. Where core would drop or withdraw it (stale
+//! at the tick deadline, shutdown) or the re-send is refused, it becomes
+//! `Unknown` and an open-orders query by orderLinkId settles it.
+//!
+//! Answers that are the exchange's word that a request was NOT applied do
+//! not raise a doubt (an earlier doubt stays): 10006 / HTTP 429 (rate
+//! limited, refused before processing), HTTP 403 (IP limit, refused at the
+//! gateway) and a batch's top-level error retCode (the request was refused as a
+//! whole).
+
+use crate::effect::Op;
+use crate::engine::Engine;
+use crate::engine::orders::{Seq, State};
+
+/// What became of a queued command core withdrew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Withdrawn {
+    /// Never applied: a create is gone, an amend or cancel leaves it Live.
+    Dropped,
+    /// Maybe applied: the order is Unknown and being settled.
+    Unknown,
+}
+
+impl Engine {
+    /// Whether `seq`'s current command may have been applied already.
+    pub(super) fn in_doubt(&self, seq: Seq) -> bool {
+        self.orders.get(seq).is_some_and(|o| o.in_doubt)
+    }
+
+    /// Marks the orders of a request answered ambiguously (then re-sent).
+    pub(super) fn raise_doubt(&mut self, seqs: &[Seq]) {
+        for &seq in seqs {
+            if let Some(o) = self.orders.get_mut(seq) {
+                o.in_doubt = true;
+            }
+        }
+    }
+
+    /// Withdraws a queued (not in flight) command of `op` for `seq`: a create
+    /// never sent (or refused each time) is gone with `reason`; an amend or
+    /// cancel that never applied leaves the order Live as it was; a command
+    /// in doubt makes the order Unknown instead.
+    pub(super) fn withdraw(&mut self, op: Op, seq: Seq, reason: &'static str) -> Withdrawn {
+        if self.in_doubt(seq) {
+            self.make_unknown(seq, op);
+            return Withdrawn::Unknown;
+        }
+        match op {
+            Op::Place => self.gone(seq, reason, ""),
+            Op::Amend | Op::Cancel => {
+                if let Some(o) = self.orders.get_mut(seq) {
+                    o.state = State::Live;
+                }
+            }
+        }
+        Withdrawn::Dropped
+    }
+}

@@ -1,0 +1,132 @@
+//! Commands in doubt (engine/doubt.rs): an order whose request may have been
+//! applied is never declared gone, nor its command refused, on core's own
+//! word; it becomes Unknown and the exchange is asked.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use mm_core::config::Config;
+use mm_core::effect::{Effect, Endpoint};
+use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
+use mm_core::{Engine, Input, SessionId, Timestamp};
+
+/// The seed scenario on the virtual exchange, faults scripted by
+/// `script(exchange)`, every effect kept.
+fn driver(
+    tweak: impl FnOnce(&mut Config),
+    script: impl FnOnce(&mut VirtualExchange),
+) -> (Scenario, Driver) {
+    let mut sc = Scenario::seed();
+    tweak(&mut sc.config);
+    let engine = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("dbt").unwrap(),
+    )
+    .unwrap();
+    let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
+    script(&mut vx);
+    let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    d.keep_effects = true;
+    d.keep_requests = true;
+    (sc, d)
+}
+
+fn feed_tick(d: &mut Driver, sc: &Scenario, k: u64) {
+    let books = sc.books(k, d.now);
+    d.feed(Input::Tick {
+        now_ms: d.now,
+        books,
+    });
+}
+
+/// Nothing unknown or pending, every order live or gone with a reason, and
+/// core's live orders are exactly the exchange's open orders.
+fn assert_settled(d: &Driver) {
+    let counts = d.engine.order_counts();
+    assert_eq!(counts.unknown, 0, "{counts:?}");
+    assert_eq!(
+        counts.pending_new + counts.pending_amend + counts.pending_cancel,
+        0,
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.live + counts.gone,
+        d.engine.totals().orders_created,
+        "{counts:?}"
+    );
+    let (ours, theirs) = common::resting(d);
+    assert_eq!(
+        ours, theirs,
+        "core's live orders are the exchange's open orders"
+    );
+}
+
+#[test]
+fn fallback_places_dropped_at_the_deadline_are_settled_not_lost() {
+    // Tick 0 places 40 orders in two batches. Both are answered HTTP 503
+    // after the tick deadline (200 ms): the first had been applied, the
+    // second not. Their fallback singles are still queued at the deadline.
+    let (sc, mut d) = driver(
+        |_| {},
+        |vx| {
+            vx.script_orders(1, Fault::AppliedHttp(503));
+            vx.delay_orders(1, 300);
+            vx.script_orders(2, Fault::Http(503));
+            vx.delay_orders(2, 300);
+        },
+    );
+    feed_tick(&mut d, &sc, 0);
+    d.run_idle(30_000);
+    assert_eq!(d.exchange.open_orders().len(), 20, "the first batch landed");
+    assert!(d.log.contains("fall back to single requests"));
+    let in_doubt = "20 places still queued at the tick deadline may have been applied by an earlier send: unknown, settling";
+    assert_eq!(d.log.matches(in_doubt).count(), 2, "{}", d.log);
+    assert!(
+        !d.log.contains("dropped as stale"),
+        "none dropped on our word"
+    );
+    let t = d.engine.totals();
+    assert_eq!(t.stale_drops, 0);
+    assert_eq!(t.unknowns, 40);
+    assert_eq!(t.gone_by_reason.get("never_created"), Some(&20));
+    assert_eq!(d.engine.order_counts().live, 20);
+    // No fallback single was sent after the deadline: queries only.
+    let creates = d
+        .requests
+        .iter()
+        .filter(|r| r.kind.endpoint() == Endpoint::Create)
+        .count();
+    assert_eq!(creates, 0);
+    assert_settled(&d);
+
+    // Trading goes on from the settled state, and stays reconciled.
+    for k in 1..6 {
+        feed_tick(&mut d, &sc, k);
+        let next = d.now.plus_ms(200);
+        d.run_until(next);
+    }
+    d.run_idle(30_000);
+    assert_settled(&d);
+    assert_eq!(d.engine.order_counts().live, 40);
+}
+
+#[test]
+fn never_sent_places_are_still_dropped_as_stale() {
+    // The place batch's budget is held (10 units, a batch of 20 cannot go
+    // whole): places wait, nothing was sent, so stale is the right word.
+    let (sc, mut d) = driver(|c| c.rate_limits.create_batch = 10, |_| {});
+    feed_tick(&mut d, &sc, 0);
+    d.run_idle(30_000);
+    let t = d.engine.totals();
+    assert!(t.stale_drops > 0, "{t:?}");
+    assert_eq!(t.unknowns, 0);
+    assert!(d.log.contains("dropped as stale"));
+    assert_settled(&d);
+    assert!(
+        d.effects
+            .iter()
+            .all(|e| !matches!(e, Effect::Send(r) if r.kind.endpoint() == Endpoint::OpenOrders)),
+        "nothing to ask"
+    );
+}

@@ -8,7 +8,7 @@ use mm_bybit::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::dispatch::{Ctx, charge, count_forced, forced};
+use crate::dispatch::{Ctx, charge, count_forced, forced, refuse};
 use crate::engine::{Exchange, Reject, params};
 use crate::reply::{Reply, fail, ok, parse_json, too_many};
 use crate::server::Inner;
@@ -25,7 +25,7 @@ where
 {
     let req: BatchRequest<T> = match parse_json(body) {
         Ok(r) => r,
-        Err(r) => return fail(&r, cx.now),
+        Err(r) => return refuse(cx, inner, body, &r),
     };
     let (cat, n) = (req.category, req.request.len());
     if n == 0 || n > cat.batch_limit() {
@@ -35,7 +35,7 @@ where
             cat.as_str(),
             cat.batch_limit()
         );
-        return fail(&params(msg), cx.now);
+        return refuse(cx, inner, body, &params(msg));
     }
     crate::state::Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), n as u64);
     let per_order = cat.batch_costs_per_order();

@@ -197,7 +197,7 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
         Endpoint::CancelAll => {
             let c: CancelAll = match parse_json(body) {
                 Ok(c) => c,
-                Err(r) => return fail(&r, now),
+                Err(r) => return refuse(&cx, inner, body, &r),
             };
             let (granted, rate) = charge(&cx, inner, c.category, 1, false);
             let reply = if granted == 0 {
@@ -296,6 +296,25 @@ pub(crate) fn charge(
     }
 }
 
+/// The reply to an authenticated request refused before it reached the engine (body does not
+/// parse, category missing, batch size outside the limit). It still counts against the UID
+/// limit, one unit like any refused request, and carries the headers; with nothing left it
+/// is 10006 instead (the limiter comes first). The line is the body's `category` if it has a
+/// valid one, else derivatives (UNCONFIRMED: which counter Bybit charges then is unknown).
+pub(crate) fn refuse(cx: &Ctx<'_>, inner: &mut Inner, body: &str, why: &Reject) -> Reply {
+    let cat = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("category")?.as_str().and_then(Category::parse))
+        .unwrap_or(Category::Linear);
+    let (granted, rate) = charge(cx, inner, cat, 1, false);
+    let reply = if granted == 0 {
+        fail(&too_many(), cx.now)
+    } else {
+        fail(why, cx.now)
+    };
+    Reply { rate, ..reply }
+}
+
 /// The injected reject for item `index` (cancels are never rejected this way).
 pub(crate) fn forced(cx: &Ctx<'_>, index: usize) -> Option<i64> {
     let seq = cx.fault_seq?;
@@ -326,10 +345,10 @@ pub(crate) fn single<T: DeserializeOwned>(
 ) -> Reply {
     let req: T = match parse_json(body) {
         Ok(r) => r,
-        Err(r) => return fail(&r, cx.now),
+        Err(r) => return refuse(cx, inner, body, &r),
     };
     let Some(cat) = category_of(&req) else {
-        return fail(&params("category is required"), cx.now);
+        return refuse(cx, inner, body, &params("category is required"));
     };
     crate::state::Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), 1);
     let (granted, rate) = charge(cx, inner, cat, 1, false);

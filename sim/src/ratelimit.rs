@@ -97,6 +97,15 @@ pub(crate) struct IpLimiter {
 }
 
 impl IpLimiter {
+    /// When the current ban lifts, or 0 if there is none at `now`.
+    pub(crate) fn banned_until(&self, now: u64) -> u64 {
+        if now < self.banned_until {
+            self.banned_until
+        } else {
+            0
+        }
+    }
+
     /// True if the request may proceed. Refused requests are not counted.
     pub(crate) fn admit(&mut self, max: u32, window_ms: u64, ban_ms: u64, now: u64) -> bool {
         if max == 0 {

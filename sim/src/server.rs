@@ -196,6 +196,7 @@ impl Shared {
             orders_by_path: c.orders_by_path.clone(),
             rate_limit_rejections: c.rate_limit_rejections,
             ip_limit_rejections: c.ip_limit_rejections,
+            ip_banned_until_ms: inner.ip.banned_until(self.clock.now_ms()),
             faults_injected: c.faults_injected.clone(),
             fills: inner.ex.fills,
             post_only_rejections: inner.ex.post_only_rejections,

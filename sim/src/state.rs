@@ -20,6 +20,10 @@ pub struct SimState {
     pub rate_limit_rejections: u64,
     /// HTTP 403 answers for the IP limit.
     pub ip_limit_rejections: u64,
+    /// While an IP ban is on (after a breach, on tiers with one): when it lifts (server ms);
+    /// 0 otherwise.
+    #[serde(default)]
+    pub ip_banned_until_ms: u64,
     /// Injected faults by spec key (`5xx`, `timeout_applied`, ..., `reject` per item).
     pub faults_injected: BTreeMap<String, u64>,
     /// Orders filled (resting orders crossed by the walk, and crossing arrivals).

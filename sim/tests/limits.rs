@@ -81,8 +81,10 @@ async fn batch_over_budget_processes_the_leading_items_and_fails_the_tail_with_1
 
 #[tokio::test]
 async fn the_window_rolls() {
+    // A 2 s window: wide enough that a slow machine still gets its second request in before it
+    // rolls, short enough to wait out. The wait is on the reset timestamp the sim reports.
     let mut limits = Limits::for_tier(Tier::Default);
-    limits.uid_window_ms = 1000; // Bybit's rolling second
+    limits.uid_window_ms = 2000;
     let (_sim, c) = start(SimConfig {
         limits: Some(limits),
         walk_bps: 0,
@@ -96,9 +98,16 @@ async fn the_window_rolls() {
     let r = c
         .post("/v5/order/create-batch", &batch("linear", items(1, "b")))
         .await;
-    // (Unless this machine took a whole second between two loopback requests.)
     assert_eq!(r.ret_code(), 10006);
-    tokio::time::sleep(std::time::Duration::from_millis(1050)).await;
+    let reset: u64 = r
+        .header("X-Bapi-Limit-Reset-Timestamp")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Sim and test read the same host clock; 20 ms covers the sim's rounding to whole ms.
+    let wait = reset.saturating_sub(now_ms()) + 20;
+    assert!(wait <= 2020, "reset {reset} is within one window");
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
     let r = c
         .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
         .await;
@@ -216,4 +225,103 @@ async fn option_batches_cost_one_unit_per_request() {
         .await;
     assert_eq!(r.item_codes(), vec![0; 20], "{}", r.text);
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("9"));
+}
+
+/// An authenticated request that fails validation still counts against its endpoint's UID
+/// limit and carries the three headers; one that fails authentication cannot be attributed to
+/// a UID and carries none.
+#[tokio::test]
+async fn rate_headers_on_error_replies() {
+    let (_sim, c) = start(default_tier()).await;
+    let status = |r: &Reply| {
+        (
+            r.ret_code(),
+            r.header("X-Bapi-Limit"),
+            r.header("X-Bapi-Limit-Status"),
+            r.header("X-Bapi-Limit-Reset-Timestamp").is_some(),
+        )
+    };
+    let s = |n: &str| Some(n.to_string());
+    // Single create: unparsable JSON, then a body without category.
+    let r = c.post("/v5/order/create", "{not json").await;
+    assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
+    let no_cat = item("BTCUSDT", "Buy", "0.001", "50000", "h-1").to_string();
+    let r = c.post("/v5/order/create", &no_cat).await;
+    assert_eq!(status(&r), (10001, s("10"), s("8"), true), "{}", r.text);
+    // Cancel-all that does not parse.
+    let r = c
+        .post(
+            "/v5/order/cancel-all",
+            r#"{"category":"linear","symbol":7}"#,
+        )
+        .await;
+    assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
+    // Batches: over-size, empty, unparsable; each is one refused request (one unit).
+    let over = batch("linear", items(21, "o"));
+    let r = c.post("/v5/order/create-batch", &over).await;
+    assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
+    let r = c
+        .post("/v5/order/cancel-batch", &batch("linear", vec![]))
+        .await;
+    assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
+    let r = c
+        .post(
+            "/v5/order/amend-batch",
+            r#"{"category":"linear","request":5}"#,
+        )
+        .await;
+    assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
+    // The spot line is charged when the body names spot.
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", vec![]))
+        .await;
+    assert_eq!(status(&r), (10001, s("20"), s("19"), true), "{}", r.text);
+    // Authentication failures: no UID, so no UID headers (and nothing is charged).
+    let mut bad = Client::new(&c.base);
+    bad.secret = "wrong".into();
+    let r = bad.post("/v5/order/create", &no_cat).await;
+    assert_eq!(status(&r), (10004, None, None, false));
+    bad.key = "nobody".into();
+    let r = bad.post("/v5/order/create", &no_cat).await;
+    assert_eq!(status(&r), (10003, None, None, false));
+    let r = c
+        .post(
+            "/v5/order/create",
+            &single("linear", item("BTCUSDT", "Buy", "0.001", "50000", "h-2")),
+        )
+        .await;
+    assert_eq!(status(&r), (0, s("10"), s("7"), true), "{}", r.text);
+}
+
+/// Bybit's IP ban (S13): after a breach every request gets 403 for at least 10 minutes, even
+/// once the 5 s window has emptied. The default tier models it as exactly 10 minutes.
+#[tokio::test]
+async fn default_tier_ip_breach_bans_for_ten_minutes() {
+    let mut limits = Limits::for_tier(Tier::Default);
+    assert_eq!((limits.ip_max_requests, limits.ip_window_ms), (600, 5000));
+    // Same ban, smaller window so the test is quick.
+    limits.ip_max_requests = 3;
+    limits.ip_window_ms = 200;
+    let (sim, c) = start(SimConfig {
+        limits: Some(limits),
+        ..quiet()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(c.public("/v5/market/time", "").await.status);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 403]);
+    let banned_at = now_ms();
+    let until = sim.state().ip_banned_until_ms;
+    let ban = until.saturating_sub(banned_at);
+    assert!((599_000..=600_000).contains(&ban), "ban of {ban} ms");
+    // The window has long emptied; the ban still holds, for public and private paths.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(c.public("/v5/market/time", "").await.status, 403);
+    let r = c
+        .get("/v5/order/realtime", "category=linear&symbol=BTCUSDT")
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(sim.state().ip_limit_rejections, 3);
 }

@@ -130,3 +130,30 @@ fn never_sent_places_are_still_dropped_as_stale() {
         "nothing to ask"
     );
 }
+
+#[test]
+fn a_refused_resend_of_an_applied_amend_is_settled_at_the_exchanges_price() {
+    // Tick 0 places (order requests 1 and 2); tick 1 amends all 40 in two
+    // batches (3 and 4). The first amend batch is applied, then answered
+    // 503: its fallback singles find nothing to change and are refused
+    // (10001 "unchanged"), which must not leave core at the old prices.
+    let (sc, mut d) = driver(
+        |c| c.quoting.reprice = mm_core::config::Reprice::Amend,
+        |vx| vx.script_orders(3, Fault::AppliedHttp(503)),
+    );
+    d.run_ticks(2, 200, |k, now| sc.books(k, now));
+    d.run_idle(30_000);
+    assert!(d.log.contains("amend_batch failed as a whole (http 503)"));
+    assert!(
+        d.log.contains("refused (10001 params error) after an earlier send that may have been applied: unknown, settling"),
+        "{}",
+        d.log
+    );
+    assert_eq!(
+        d.engine.totals().rejects,
+        0,
+        "a refusal in doubt is no reject"
+    );
+    assert_eq!(d.engine.order_counts().live, 40);
+    assert_settled(&d);
+}

@@ -25,6 +25,9 @@
 //! | 110008, 170213          | Gone(rejected)          | Live unchanged           | Gone(not_open) |
 //! | anything else           | Gone(rejected)          | Live unchanged           | stays Live (next tick retries) |
 //!
+//! Except for an order in doubt (an earlier send answered 5xx may have been
+//! applied, see `doubt`): any refusal makes it Unknown, settled by a query.
+//!
 //! A fallback after a whole-batch failure is safe even if the batch was in
 //! fact applied: a create resent with its orderLinkId answers 110072, a cancel
 //! of a cancelled order 110001. After a 5xx the batch may have been applied,
@@ -227,7 +230,18 @@ impl Engine {
 
     /// Rejected for good: a create is gone; an amend or cancel leaves the
     /// order Live as it was (the next tick decides again).
+    /// A refusal of a re-send whose earlier send may have been applied says
+    /// nothing for sure (an applied amend re-sent is refused as "unchanged",
+    /// 10001): the order is Unknown and queried instead (see `doubt`).
     fn reject(&mut self, op: Op, seq: Seq, why: &str) -> Fate {
+        if self.in_doubt(seq) {
+            let link = self.link(seq.n);
+            self.out.warn(format!(
+                "{} of {link} refused ({why}) after an earlier send that may have been applied: unknown, settling",
+                op.name()
+            ));
+            return Fate::Unknown;
+        }
         self.stats.rejects += 1;
         self.totals.rejects += 1;
         if op == Op::Place {

@@ -276,3 +276,47 @@ fn whole_request_failures() {
     assert_eq!(e.order_counts().live, 1);
     assert_eq!(e.order_counts().unknown, 1);
 }
+
+#[test]
+fn not_open_codes_mean_gone_for_amend_and_cancel_alike() {
+    // 110001 not exists, 110008 completed or cancelled, 110010 cancelled,
+    // 170213 spot's not exists: the order is gone, the code in the log.
+    let codes = [110_001, 110_008, 110_010, 170_213];
+    for amend in [true, false] {
+        let (sc, mut e, r) = one_batch(2, amend);
+        answer_all(&mut e, 5, vec![r]);
+        let reqs = sends(&tick(&mut e, 200, sc.books(1, Timestamp(200))));
+        let cmd = &reqs[0];
+        let (ep, name) = if amend {
+            (Endpoint::AmendBatch, "amend")
+        } else {
+            (Endpoint::CancelBatch, "cancel")
+        };
+        assert_eq!(cmd.kind.endpoint(), ep);
+        let ls = links(cmd);
+        let out = respond(&mut e, 210, cmd, items(cmd, &codes));
+        for (l, code) in ls.iter().zip(codes) {
+            assert_eq!(state(&e, l), None, "{name} answered {code}: gone");
+            assert!(
+                logs(&out).contains(&format!(
+                    "order {l} gone: not_open ({name} answered {code} code {code})"
+                )),
+                "{}",
+                logs(&out)
+            );
+        }
+        assert_eq!(e.totals().gone_by_reason.get("not_open"), Some(&4));
+        assert_eq!(e.totals().rejects, 0);
+    }
+}
+
+#[test]
+fn spot_duplicate_create_is_settled_like_110072() {
+    let (_, mut e, r) = one_batch(1, false);
+    let ls = links(&r);
+    let out = respond(&mut e, 10, &r, items(&r, &[0, 170_141]));
+    assert_eq!(state(&e, &ls[1]), Some(OrderState::Unknown));
+    assert!(sends(&out).iter().any(
+        |q| matches!(&q.kind, RequestKind::OpenOrders { order_link_id: Some(l), .. } if *l == ls[1])
+    ));
+}

@@ -20,9 +20,8 @@
 //! | 0                       | Live (order id)         | Live at the new price    | Gone(cancelled) |
 //! | 10006, 429              | re-queued               | re-queued                | re-queued |
 //! | 10000, 10016            | Unknown                 | Unknown                  | Unknown |
-//! | 110072 (exists)         | Unknown, settled by query | rejected (Live unchanged) | rejected (stays Live) |
-//! | 110001                  | Gone(rejected)          | Gone(not_open)           | Gone(not_open) |
-//! | 110008, 170213          | Gone(rejected)          | Live unchanged           | Gone(not_open) |
+//! | 110072, 170141 (exists) | Unknown, settled by query | rejected (Live unchanged) | rejected (stays Live) |
+//! | 110001, 110008, 110010, 170213 (not open) | Gone(rejected) | Gone(not_open) | Gone(not_open) |
 //! | anything else           | Gone(rejected)          | Live unchanged           | stays Live (next tick retries) |
 //!
 //! Except for an order in doubt (an earlier send answered 5xx may have been
@@ -206,7 +205,8 @@ impl Engine {
                 }
                 Fate::Done
             }
-            (Op::Place, 110_072) => Fate::Unknown,
+            // Already exists (170141: spot's duplicate orderLinkId).
+            (Op::Place, 110_072 | 170_141) => Fate::Unknown,
             (Op::Amend, 0) => {
                 if let State::PendingAmend { price, qty } = o.state {
                     o.price = price;
@@ -219,7 +219,9 @@ impl Engine {
                 self.gone(seq, "cancelled", "");
                 Fate::Done
             }
-            (Op::Amend, 110_001) | (Op::Cancel, 110_001 | 110_008 | 170_213) => {
+            // The order is no longer open (never existed, filled, cancelled;
+            // 170213 is spot's "does not exist"): gone, whichever command.
+            (Op::Amend | Op::Cancel, 110_001 | 110_008 | 110_010 | 170_213) => {
                 let detail = format!("{} answered {code} {}", op.name(), clean(msg));
                 self.gone(seq, "not_open", &detail);
                 Fate::Done

@@ -33,9 +33,11 @@
 //!   hundred KB. Every other order that goes away is logged with its reason.
 //! - A rate-limited reply (10006/429) without `X-Bapi-Limit-*` headers backs
 //!   the endpoint off for a whole window before the re-queued orders go.
-//! - A single-order request answered HTTP 5xx is `Unknown` (settled by a
-//!   query); a batch answered 5xx or any other non-403/429 status falls back
-//!   to single requests (idempotent thanks to the orderLinkId).
+//! - A single-order request answered HTTP 5xx, 408 or any status other than
+//!   400/401/404 (refused before any order logic) and 403/429 is `Unknown`
+//!   (settled by a query); a batch answered any non-403/429 status falls back
+//!   to single requests (idempotent thanks to the orderLinkId), its orders
+//!   in doubt unless the status was 400/401/404.
 //! - Create answered 110072 ("already exists") becomes `Unknown` and is
 //!   settled by a query, which confirms its real price and status.
 //! - HTTP 403 (IP limit) means nothing was applied: every order of the

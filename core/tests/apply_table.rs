@@ -320,3 +320,84 @@ fn spot_duplicate_create_is_settled_like_110072() {
         |q| matches!(&q.kind, RequestKind::OpenOrders { order_link_id: Some(l), .. } if *l == ls[1])
     ));
 }
+
+#[test]
+fn single_requests_answered_an_unclear_http_status_are_unknown() {
+    // Legacy mode: one single-order request at a time.
+    let sc = Scenario::wide(1, 1);
+    let legacy = |c: &mut mm_core::config::Config| c.async_batch.enabled = false;
+    for (status, applied_maybe) in [
+        (408, true),
+        (407, true),
+        (409, true),
+        (400, false),
+        (401, false),
+        (404, false),
+    ] {
+        let mut e = engine_with(&sc, legacy);
+        let r = sends(&tick(&mut e, 0, sc.books(0, Timestamp(0))))[0].clone();
+        assert_eq!(r.kind.endpoint(), Endpoint::Create);
+        let l = links(&r)[0].clone();
+        let out = respond(&mut e, 10, &r, Outcome::HttpStatus(status));
+        if applied_maybe {
+            assert_eq!(
+                state(&e, &l),
+                Some(OrderState::Unknown),
+                "create http {status}"
+            );
+            assert!(logs(&out).contains(&format!("http {status}: 1 orders unknown, settling")));
+        } else {
+            assert_eq!(
+                state(&e, &l),
+                None,
+                "create http {status}: refused for good"
+            );
+            assert!(logs(&out).contains(&format!("gone: rejected (http {status})")));
+        }
+    }
+    // A cancel: unclear -> Unknown; not applied -> stays Live.
+    for (status, want) in [
+        (408, OrderState::Unknown),
+        (502, OrderState::Unknown),
+        (400, OrderState::Live),
+    ] {
+        let mut e = engine_with(&sc, legacy);
+        let first = sends(&tick(&mut e, 0, sc.books(0, Timestamp(0))));
+        answer_all(&mut e, 5, first);
+        assert_eq!(e.order_counts().live, 2);
+        // Far away books: both orders move; the first command is a cancel.
+        let cancel = sends(&tick(&mut e, 200, sc.books(40, Timestamp(200))))[0].clone();
+        assert_eq!(cancel.kind.endpoint(), Endpoint::Cancel);
+        let l = links(&cancel)[0].clone();
+        respond(&mut e, 210, &cancel, Outcome::HttpStatus(status));
+        assert_eq!(state(&e, &l), Some(want), "cancel http {status}");
+    }
+}
+
+#[test]
+fn a_batch_answered_408_falls_back_in_doubt() {
+    // The batch may have landed: the singles are refused as duplicates
+    // (110072 -> Unknown anyway); one refused otherwise must not be dropped.
+    let (_, mut e, r) = one_batch(1, false);
+    let out = respond(&mut e, 10, &r, Outcome::HttpStatus(408));
+    let singles = sends(&out);
+    assert_eq!(singles.len(), 2);
+    let l = links(&singles[0])[0].clone();
+    let refused = Outcome::Reply(Reply {
+        ret_code: 10001,
+        ret_msg: "params error".into(),
+        ..Reply::default()
+    });
+    respond(&mut e, 20, &singles[0], refused.clone());
+    assert_eq!(
+        state(&e, &l),
+        Some(OrderState::Unknown),
+        "in doubt: asked, not dropped"
+    );
+    // After a 400 nothing was applied: the refusal is final.
+    let (_, mut e, r) = one_batch(1, false);
+    let singles = sends(&respond(&mut e, 10, &r, Outcome::HttpStatus(400)));
+    let l = links(&singles[0])[0].clone();
+    respond(&mut e, 20, &singles[0], refused);
+    assert_eq!(state(&e, &l), None);
+}

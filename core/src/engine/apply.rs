@@ -10,8 +10,8 @@
 //! | Timeout, Transport, Malformed              | all Unknown                    | Unknown |
 //! | HTTP 403 (IP limit)                        | all re-queued, sending paused 10 s | same |
 //! | HTTP 429                                   | all re-queued (budget backs off) | same |
-//! | HTTP 5xx                                   | fallback to singles, orders in doubt | Unknown |
-//! | other HTTP status                          | fallback to singles            | rejected for good |
+//! | HTTP 400, 401, 404 (not applied)           | fallback to singles            | rejected for good |
+//! | other HTTP status (5xx, 408, a proxy's 4xx) | fallback to singles, orders in doubt | Unknown |
 //!
 //! Per order (item code, or a single request's retCode):
 //!
@@ -36,6 +36,7 @@
 use crate::effect::Op;
 use crate::engine::Engine;
 use crate::engine::bus::Key;
+use crate::engine::doubt::http_not_applied;
 use crate::engine::orders::{Ambiguous, Seq, State};
 use crate::engine::schedule::OrdersSent;
 use crate::input::{Ack, Outcome, Reply, RequestId};
@@ -104,10 +105,10 @@ impl Engine {
             Outcome::HttpStatus(403) => self.ip_limited(id, &sent),
             Outcome::HttpStatus(429) => self.rate_limited(id, &sent, true, "http 429"),
             Outcome::HttpStatus(s) if sent.batch => {
-                let doubt = (500..600).contains(&s);
+                let doubt = !http_not_applied(s);
                 self.fall_back(id, &sent, &format!("http {s}"), doubt);
             }
-            Outcome::HttpStatus(s) if (500..600).contains(&s) => {
+            Outcome::HttpStatus(s) if !http_not_applied(s) => {
                 self.ambiguous(id, &sent, &format!("http {s}"));
             }
             Outcome::HttpStatus(s) => {

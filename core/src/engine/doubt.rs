@@ -11,12 +11,21 @@
 //! Answers that are the exchange's word that a request was NOT applied do
 //! not raise a doubt (an earlier doubt stays): 10006 / HTTP 429 (rate
 //! limited, refused before processing), HTTP 403 (IP limit, refused at the
-//! gateway) and a batch's top-level error retCode (the request was refused as a
-//! whole).
+//! gateway), a batch's top-level error retCode (the request was refused as a
+//! whole) and HTTP 400 / 401 / 404 (see `http_not_applied`).
 
 use crate::effect::Op;
 use crate::engine::Engine;
 use crate::engine::orders::{Seq, State};
+
+/// HTTP statuses that mean the request never reached a matching engine:
+/// 400 (malformed request), 401 (authentication) and 404 (no such path) are
+/// answered by Bybit's gateway before any order logic runs. Every other
+/// status (408 request timeout, a proxy's 4xx, 5xx...) may come after the
+/// request was applied, so it is ambiguous.
+pub(super) fn http_not_applied(status: u16) -> bool {
+    matches!(status, 400 | 401 | 404)
+}
 
 /// What became of a queued command core withdrew.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -159,6 +159,9 @@ pub struct Engine {
     /// Endpoints currently deferring (a deferral is counted once per episode).
     deferring: BTreeSet<Endpoint>,
     pause_until: Option<Timestamp>,
+    /// Commands a reply would have re-queued after `Shutdown`, withdrawn
+    /// instead: (places dropped, unknown, left live), summarised per reply.
+    not_resent: [u64; 3],
     /// Whether the reply being applied came without rate-limit headers.
     last_reply_unmetered: bool,
     tick: Option<TickState>,
@@ -221,6 +224,7 @@ impl Engine {
             blocked: BTreeSet::new(),
             deferring: BTreeSet::new(),
             pause_until: None,
+            not_resent: [0; 3],
             last_reply_unmetered: false,
             tick: None,
             refused: Vec::new(),

@@ -157,3 +157,67 @@ fn a_refused_resend_of_an_applied_amend_is_settled_at_the_exchanges_price() {
     assert_eq!(d.engine.order_counts().live, 40);
     assert_settled(&d);
 }
+
+#[test]
+fn no_place_is_sent_after_shutdown_whatever_the_in_flight_batches_answer() {
+    // Tick 0's two place batches are in flight when Shutdown arrives; their
+    // answers would re-queue (10006 tail, 403, whole 10006) or fall back
+    // (503, applied or not). None of it may be sent; what may have landed
+    // is settled by shutdown's cancel-all and listing, and nothing stays open.
+    let cases = [
+        (Fault::RateTail { keep: 5 }, Fault::AppliedHttp(503)),
+        (Fault::Http(403), Fault::Http(503)),
+        (Fault::TopLevel(10006), Fault::AppliedHttp(502)),
+    ];
+    for (first, second) in cases {
+        let label = format!("{first:?} / {second:?}");
+        let (sc, mut d) = driver(
+            |_| {},
+            |vx| {
+                vx.script_orders(1, first);
+                vx.script_orders(2, second);
+            },
+        );
+        feed_tick(&mut d, &sc, 0);
+        d.run_until(Timestamp(5));
+        let before = d.requests.len();
+        d.feed(Input::Shutdown { now_ms: d.now });
+        d.run_idle(60_000);
+        assert!(d.stopped, "{label}");
+        let after: Vec<Endpoint> = d.requests[before..]
+            .iter()
+            .map(|r| r.kind.endpoint())
+            .collect();
+        assert!(
+            after
+                .iter()
+                .all(|ep| !matches!(ep, Endpoint::Create | Endpoint::CreateBatch)),
+            "{label}: a place sent after shutdown: {after:?}"
+        );
+        assert!(
+            d.log
+                .contains("answered after shutdown began, nothing re-sent"),
+            "{label}"
+        );
+        assert!(d.exchange.open_orders().is_empty(), "{label}: left open");
+        assert!(d.engine.orders().is_empty(), "{label}");
+        assert!(!d.log.contains("could not be confirmed gone"), "{label}");
+    }
+}
+
+#[test]
+#[ignore = "prints a log"]
+fn print_shutdown_log() {
+    let (sc, mut d) = driver(
+        |_| {},
+        |vx| {
+            vx.script_orders(1, Fault::RateTail { keep: 5 });
+            vx.script_orders(2, Fault::AppliedHttp(503));
+        },
+    );
+    feed_tick(&mut d, &sc, 0);
+    d.run_until(Timestamp(5));
+    d.feed(Input::Shutdown { now_ms: d.now });
+    d.run_idle(60_000);
+    println!("{}", d.log);
+}

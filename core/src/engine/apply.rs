@@ -36,7 +36,7 @@
 use crate::effect::Op;
 use crate::engine::Engine;
 use crate::engine::bus::Key;
-use crate::engine::doubt::http_not_applied;
+use crate::engine::doubt::{Withdrawn, http_not_applied};
 use crate::engine::orders::{Ambiguous, Seq, State};
 use crate::engine::schedule::OrdersSent;
 use crate::input::{Ack, Outcome, Reply, RequestId};
@@ -60,6 +60,19 @@ pub(super) fn clean(text: &str) -> String {
 
 impl Engine {
     pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
+        let ep = sent.endpoint;
+        self.apply_outcome(id, sent, outcome);
+        let [dropped, unknown, live] = std::mem::take(&mut self.not_resent);
+        if dropped + unknown + live > 0 {
+            self.out.info(format!(
+                "r{} {}: answered after shutdown began, nothing re-sent: {dropped} places dropped, {unknown} orders in doubt unknown, settling, {live} left live for cancel-all",
+                id.0,
+                ep.name()
+            ));
+        }
+    }
+
+    fn apply_outcome(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
         let i = crate::engine::bus::op_index(sent.op);
         self.inflight_ops[i] = self.inflight_ops[i].saturating_sub(1);
         let now = self.out.now;
@@ -275,7 +288,20 @@ impl Engine {
         self.settle.add(seq, self.out.now);
     }
 
+    /// Queues the command again; after `Shutdown` nothing is sent again, so
+    /// it is withdrawn instead (see `doubt::withdraw`).
     fn requeue(&mut self, op: Op, seq: Seq, single: bool) {
+        if self.shutdown.is_some() {
+            if self.orders.get(seq).is_some() {
+                let i = match (self.withdraw(op, seq, "shutdown"), op) {
+                    (Withdrawn::Dropped, Op::Place) => 0,
+                    (Withdrawn::Unknown, _) => 1,
+                    (Withdrawn::Dropped, _) => 2,
+                };
+                self.not_resent[i] += 1;
+            }
+            return;
+        }
         if let Some(o) = self.orders.get(seq) {
             let key = Key {
                 sym: o.sym,

@@ -2,7 +2,7 @@
 //!
 //! Priority: shutdown requests, cancels, amends, settle queries, then places
 //! (places only once every cancel and amend of the tick has been answered,
-//! unless `place_with_cancel`). Requests in flight never exceed
+//! unless `place_with_cancel`, and never after `Shutdown`). Requests in flight never exceed
 //! `max_parallel_symbols` (1 in legacy mode), every kind counted. A send the
 //! rate budget cannot carry is held back (a batch shrinks to what fits when
 //! the endpoint has some headroom) and core wakes when units free up.
@@ -70,7 +70,7 @@ impl Engine {
             || self.send_orders(Op::Cancel)
             || self.send_orders(Op::Amend)
             || self.send_query()
-            || (self.places_open() && self.send_orders(Op::Place))
+            || (self.shutdown.is_none() && self.places_open() && self.send_orders(Op::Place))
     }
 
     fn places_open(&self) -> bool {

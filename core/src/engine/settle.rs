@@ -4,13 +4,14 @@
 //! |----------------------------------|---------------------------|------------------------|
 //! | found, open (New, PartiallyFilled, Untriggered, Created) | Live, exchange's price/qty | same |
 //! | found, closed (Filled, Cancelled, Rejected, ...) | Gone(closed: status reason) | same |
-//! | not found, recv window passed since the create was sent | Gone(never_created) | Gone(not_open) |
-//! | not found, recv window not yet passed | re-query when it has | Gone(not_open) |
+//! | not found, recv window + margin passed since the create was sent | Gone(never_created) | Gone(not_open) |
+//! | not found, recv window + margin not yet passed | re-query when it has | Gone(not_open) |
 //! | query failed (any other outcome) | retry with back-off       | same |
 //!
 //! The recv-window wait: a create we sent may still be sitting in a queue
 //! somewhere; the exchange refuses any request older than its recv window,
-//! so once that has passed since we sent it, "not found" is final.
+//! so once that (plus `LATE_LANDING_MARGIN_MS`) has passed since we sent it,
+//! "not found" is final.
 //! Unknown orders freeze their level in reconcile, so an order is always
 //! settled before its level is quoted again.
 
@@ -82,6 +83,24 @@ pub(super) fn is_open(status: &str) -> bool {
     )
 }
 
+/// How long past `create_sent_at + recv_window_ms` a create may still land.
+/// Bybit accepts a request whose timestamp is up to 1000 ms AHEAD of its
+/// server clock (`server_time - recv_window <= timestamp < server_time +
+/// 1000`), so a server clock behind ours by up to that much still takes the
+/// request a full second after our own reading of the window's end; clock
+/// skew between the shell's clock and the one that stamped the request
+/// (they are the same host, but not the same instant) is inside that second.
+pub(super) const LATE_LANDING_MARGIN_MS: u64 = 1000;
+
+impl Engine {
+    /// When "not found" becomes final for a create sent at `sent_at`.
+    pub(super) fn create_final_at(&self, sent_at: Timestamp) -> Timestamp {
+        sent_at
+            .plus_ms(self.config.exchange.recv_window_ms)
+            .plus_ms(LATE_LANDING_MARGIN_MS)
+    }
+}
+
 fn backoff_ms(failures: u32) -> u64 {
     (250u64 << failures.min(5)).min(5_000)
 }
@@ -141,9 +160,7 @@ impl Engine {
             }
             None => match cause {
                 Ambiguous::Create => {
-                    let final_at = order
-                        .create_sent_at
-                        .plus_ms(self.config.exchange.recv_window_ms);
+                    let final_at = self.create_final_at(order.create_sent_at);
                     if now >= final_at {
                         self.gone(
                             seq,

@@ -290,8 +290,7 @@ impl Engine {
             return;
         }
         // Nothing open. A create that may still land keeps the symbol open
-        // until its recv window has passed.
-        let recv = self.config.exchange.recv_window_ms;
+        // until its recv window (and margin) has passed.
         let mut wait_until = now;
         let mut mine = Vec::new();
         for (seq, o) in self.orders.iter().filter(|(_, o)| o.sym == sym) {
@@ -299,7 +298,7 @@ impl Engine {
                 o.state,
                 State::Unknown(Ambiguous::Create) | State::PendingNew
             ) {
-                wait_until = wait_until.max(o.create_sent_at.plus_ms(recv));
+                wait_until = wait_until.max(self.create_final_at(o.create_sent_at));
             }
             mine.push(seq);
         }

@@ -1,18 +1,18 @@
-//! The matching side of the simulator: accounts' orders, orderLinkId bookkeeping, and what
-//! create / amend / cancel / cancel-all do. Pure: time comes in as `now` (ms).
+//! The matching side of the simulator: accounts' orders, one price-time book per symbol,
+//! orderLinkId bookkeeping, and what create does (amend/cancel: `modify.rs`, many orders at
+//! once: `sweep.rs`). Pure: time comes in as `now` (ms).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use mm_bybit::request::order_link_id_problem;
-use mm_bybit::{
-    AmendOrder, CancelOrder, Category, OrderAck, OrderStatus, OrderType, PlaceOrder, Side,
-    TimeInForce, retcode,
-};
+use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce, retcode};
 
+use crate::book::Book;
 use crate::config::SimConfig;
 use crate::market::Market;
-use crate::order::{FRESH, Order};
-use crate::rng::{hash, stream};
+use crate::order::{FRESH, Order, order_id};
+pub(crate) use crate::reject::{Reject, params};
+use crate::reject::{duplicate, forced as forced_reject, not_exists};
 
 /// Bybit keeps up to 500 recent closed orders per account per category (S8).
 const CLOSED_KEPT: usize = 500;
@@ -20,20 +20,6 @@ const CLOSED_KEPT: usize = 500;
 const MAX_OPEN_PER_SYMBOL: usize = 500;
 /// Cancel-all cancels at most this many per call on linear/inverse (S7).
 pub(crate) const CANCEL_ALL_CAP: usize = 500;
-
-/// A per-request or per-item failure: a retCode and its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reject {
-    pub(crate) code: i64,
-    pub(crate) msg: String,
-}
-
-pub(crate) fn params(msg: impl std::fmt::Display) -> Reject {
-    Reject {
-        code: retcode::PARAMS_ERROR,
-        msg: format!("params error: {msg}"),
-    }
-}
 
 /// A created order's ids and creation time.
 #[derive(Debug, Clone)]
@@ -48,11 +34,15 @@ pub(crate) struct Exchange {
     pub(crate) seed: u64,
     pub(crate) fills_enabled: bool,
     pub(crate) markets: BTreeMap<String, Market>,
+    /// Open orders by orderId; `books` orders them for matching.
     pub(crate) open: BTreeMap<String, Order>,
+    books: BTreeMap<String, Book>,
     open_by_link: BTreeMap<(usize, String), String>,
     pub(crate) closed: BTreeMap<(usize, Category), VecDeque<Order>>,
     used_links: BTreeSet<(usize, String)>,
     next_seq: u64,
+    /// Queue ranks: a new order, a price amend or a qty increase takes the next one.
+    next_rank: u64,
     pub(crate) cancel_all_calls: u64,
     pub(crate) fills: u64,
     pub(crate) post_only_rejections: u64,
@@ -72,10 +62,12 @@ impl Exchange {
             fills_enabled: cfg.fills,
             markets,
             open: BTreeMap::new(),
+            books: BTreeMap::new(),
             open_by_link: BTreeMap::new(),
             closed: BTreeMap::new(),
             used_links: BTreeSet::new(),
             next_seq: 0,
+            next_rank: 0,
             cancel_all_calls: 0,
             fills: 0,
             post_only_rejections: 0,
@@ -161,16 +153,14 @@ impl Exchange {
             self.used_links.insert((account, link.clone()));
         }
         if let Some(code) = forced {
-            return Err(Reject {
-                code,
-                msg: reject_msg(code).to_string(),
-            });
+            return Err(forced_reject(code));
         }
         let seq = self.next_seq;
         self.next_seq += 1;
         let mut o = Order {
             seq,
-            order_id: order_id(self.seed, seq),
+            rank: self.take_rank(),
+            order_id: order_id(category, self.seed, seq),
             order_link_id: link,
             account,
             category,
@@ -181,7 +171,7 @@ impl Exchange {
             price,
             qty,
             cum_exec: 0,
-            avg_price: None,
+            exec_value: 0,
             status: OrderStatus::New,
             reject_reason: FRESH.0,
             cancel_type: FRESH.1,
@@ -195,19 +185,14 @@ impl Exchange {
             created_ms: now,
         };
         self.on_arrival(&mut o, now);
-        if o.status.is_open() {
-            self.open_by_link
-                .insert((account, o.order_link_id.clone()), o.order_id.clone());
-            self.open.insert(o.order_id.clone(), o);
-        } else {
-            self.push_closed(o);
-        }
+        self.rest_or_close(o);
         Ok(placed)
     }
 
     /// Post-only that would cross dies; IOC/FOK/Market fill at the touch or die; GTC that
-    /// crosses fills at the touch (when fills are on).
-    fn on_arrival(&mut self, o: &mut Order, now: u64) {
+    /// crosses fills at the touch (when fills are on). Arrivals fill completely: the external
+    /// market's depth beyond the touch is not modelled.
+    pub(crate) fn on_arrival(&mut self, o: &mut Order, now: u64) {
         let Some(m) = self.markets.get(&o.symbol) else {
             return;
         };
@@ -220,125 +205,30 @@ impl Exchange {
             }
             (OrderType::Market, _) | (_, TimeInForce::Ioc | TimeInForce::Fok) => {
                 if crosses && self.fills_enabled {
-                    o.fill(at, now);
+                    o.execute(o.leaves(), at, now);
                     self.fills += 1;
                 } else {
                     o.cancel("UNKNOWN", now);
                 }
             }
             _ if crosses && self.fills_enabled => {
-                o.fill(at, now);
+                o.execute(o.leaves(), at, now);
                 self.fills += 1;
             }
             _ => {}
         }
     }
 
-    pub(crate) fn amend(
-        &mut self,
-        account: usize,
-        category: Category,
-        a: &AmendOrder,
-        forced: Option<i64>,
-        now: u64,
-    ) -> Result<OrderAck, Reject> {
-        if a.category.is_some_and(|c| c != category) {
-            return Err(params("item category differs from the request's"));
-        }
-        let m = self.market(category, &a.symbol)?;
-        let id = self.locate(
-            account,
-            category,
-            &a.symbol,
-            a.order_id.as_deref(),
-            a.order_link_id.as_deref(),
-        )?;
-        let price = a
-            .price
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                m.price
-                    .steps_of(s)
-                    .ok()
-                    .filter(|&v| v > 0)
-                    .ok_or_else(|| params(format!("price {s:?} not on tick grid")))
-            })
-            .transpose()?;
-        let qty = a
-            .qty
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                m.qty
-                    .steps_of(s)
-                    .ok()
-                    .filter(|&v| v >= m.min_qty)
-                    .ok_or_else(|| params(format!("qty {s:?} invalid or below minimum")))
-            })
-            .transpose()?;
-        if price.is_none() && qty.is_none() {
-            return Err(params("nothing to amend (qty and price both absent)"));
-        }
-        if let Some(code) = forced {
-            return Err(Reject {
-                code,
-                msg: reject_msg(code).to_string(),
-            });
-        }
-        let Some(mut o) = self.take_open(&id) else {
-            return Err(not_exists(category));
-        };
-        o.price = price.unwrap_or(o.price);
-        o.qty = qty.unwrap_or(o.qty);
-        o.updated_ms = now;
-        let ack = OrderAck {
-            order_id: o.order_id.clone(),
-            order_link_id: o.order_link_id.clone(),
-        };
-        // An amended order is re-checked like a new one (UNCONFIRMED for post-only on Bybit).
-        self.on_arrival(&mut o, now);
-        if o.status.is_open() {
-            self.open_by_link
-                .insert((account, o.order_link_id.clone()), o.order_id.clone());
-            self.open.insert(o.order_id.clone(), o);
-        } else {
-            self.push_closed(o);
-        }
-        Ok(ack)
+    /// The next queue rank (the back of every price level).
+    pub(crate) fn take_rank(&mut self) -> u64 {
+        let r = self.next_rank;
+        self.next_rank += 1;
+        r
     }
 
-    pub(crate) fn cancel(
-        &mut self,
-        account: usize,
-        category: Category,
-        c: &CancelOrder,
-        now: u64,
-    ) -> Result<OrderAck, Reject> {
-        if c.category.is_some_and(|x| x != category) {
-            return Err(params("item category differs from the request's"));
-        }
-        self.market(category, &c.symbol)?;
-        let id = self.locate(
-            account,
-            category,
-            &c.symbol,
-            c.order_id.as_deref(),
-            c.order_link_id.as_deref(),
-        )?;
-        let Some(mut o) = self.take_open(&id) else {
-            return Err(not_exists(category));
-        };
-        o.cancel("CancelByUser", now);
-        let ack = OrderAck {
-            order_id: o.order_id.clone(),
-            order_link_id: o.order_link_id.clone(),
-        };
-        self.push_closed(o);
-        Ok(ack)
-    }
-
-    fn locate(
+    /// The id of `account`'s open order in `category`/`symbol` named by orderId (which wins)
+    /// or orderLinkId.
+    pub(crate) fn locate(
         &self,
         account: usize,
         category: Category,
@@ -366,11 +256,36 @@ impl Exchange {
         }
     }
 
+    /// Puts an order on its book if it is still open, else among the closed ones.
+    pub(crate) fn rest_or_close(&mut self, o: Order) {
+        if !o.status.is_open() {
+            self.push_closed(o);
+            return;
+        }
+        self.books.entry(o.symbol.clone()).or_default().insert(
+            o.side,
+            o.price,
+            o.rank,
+            o.order_id.clone(),
+        );
+        self.open_by_link
+            .insert((o.account, o.order_link_id.clone()), o.order_id.clone());
+        self.open.insert(o.order_id.clone(), o);
+    }
+
+    /// Takes an open order off its book and out of the indexes.
     pub(crate) fn take_open(&mut self, id: &str) -> Option<Order> {
         let o = self.open.remove(id)?;
         self.open_by_link
             .remove(&(o.account, o.order_link_id.clone()));
+        if let Some(b) = self.books.get_mut(&o.symbol) {
+            b.remove(o.side, o.price, o.rank);
+        }
         Some(o)
+    }
+
+    pub(crate) fn book(&self, symbol: &str) -> Option<&Book> {
+        self.books.get(symbol)
     }
 
     pub(crate) fn push_closed(&mut self, o: Order) {
@@ -387,54 +302,4 @@ fn touch(m: &Market, side: Side) -> u64 {
         Side::Buy => m.ask(),
         Side::Sell => m.bid(),
     }
-}
-
-fn not_exists(category: Category) -> Reject {
-    if category == Category::Spot {
-        Reject {
-            code: retcode::SPOT_ORDER_NOT_EXISTS,
-            msg: "Order does not exist.".into(),
-        }
-    } else {
-        Reject {
-            code: retcode::ORDER_NOT_EXISTS,
-            msg: "order not exists or too late to cancel".into(),
-        }
-    }
-}
-
-fn duplicate(category: Category) -> Reject {
-    if category == Category::Spot {
-        Reject {
-            code: retcode::SPOT_DUPLICATE_CLIENT_ID,
-            msg: "Duplicate clientOrderId.".into(),
-        }
-    } else {
-        Reject {
-            code: retcode::ORDER_LINK_ID_DUPLICATE,
-            msg: "OrderLinkedID is duplicate".into(),
-        }
-    }
-}
-
-fn reject_msg(code: i64) -> &'static str {
-    match code {
-        retcode::PRICE_OUT_OF_RANGE => "Order price is out of permissible range",
-        retcode::AVAILABLE_BALANCE_INSUFFICIENT => "ab not enough for new order",
-        _ => "rejected",
-    }
-}
-
-/// A UUID-shaped id (as Bybit linear ids look) derived from seed and sequence; the last 12 hex
-/// digits are the sequence number itself, so ids are unique.
-fn order_id(seed: u64, seq: u64) -> String {
-    let h = hash(&[seed, stream::ORDER_ID, seq]);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        h >> 32,
-        (h >> 16) & 0xffff,
-        (h >> 4) & 0xfff,
-        (h >> 52) & 0xfff,
-        seq & 0xffff_ffff_ffff
-    )
 }

@@ -21,6 +21,7 @@
 
 mod auth;
 mod batch;
+mod book;
 mod config;
 mod conn;
 mod decimal;
@@ -30,9 +31,11 @@ mod faults;
 mod handler;
 mod market;
 mod marketdata;
+mod modify;
 mod order;
 mod ratelimit;
 mod realtime;
+mod reject;
 mod reply;
 mod rng;
 mod server;

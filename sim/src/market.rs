@@ -105,8 +105,14 @@ impl Market {
         self.mid
     }
 
+    /// The size shown at bid1 and ask1 (100 minimum lots), in qty steps: also what the
+    /// market trades against crossed resting orders per walk step.
+    pub(crate) fn touch_qty(&self) -> u64 {
+        self.min_qty * 100
+    }
+
     pub(crate) fn ticker(&self) -> Ticker {
-        let size = self.qty.format(self.min_qty * 100);
+        let size = self.qty.format(self.touch_qty());
         let mid = self.price.format(self.mid);
         let derivative = matches!(self.category, Category::Linear | Category::Inverse);
         Ticker {

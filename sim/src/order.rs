@@ -4,11 +4,15 @@ use mm_bybit::enums::{REJECT_NO_ERROR, REJECT_POST_ONLY_WILL_TAKE_LIQUIDITY};
 use mm_bybit::{Category, OpenOrder, OrderStatus, OrderType, Side, TimeInForce};
 
 use crate::market::Market;
+use crate::rng::{hash, stream};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
     /// Creation sequence number: orders sort newest first by it; pagination cursors hold it.
     pub(crate) seq: u64,
+    /// Queue rank within its price level (lower = earlier); see `modify.rs` for when an amend
+    /// takes a new one.
+    pub(crate) rank: u64,
     pub(crate) order_id: String,
     pub(crate) order_link_id: String,
     pub(crate) account: usize,
@@ -20,7 +24,8 @@ pub(crate) struct Order {
     pub(crate) price: u64,
     pub(crate) qty: u64,
     pub(crate) cum_exec: u64,
-    pub(crate) avg_price: Option<u64>,
+    /// Sum of price ticks x qty steps over the fills (for the average price and values).
+    pub(crate) exec_value: u128,
     pub(crate) status: OrderStatus,
     pub(crate) reject_reason: &'static str,
     pub(crate) cancel_type: &'static str,
@@ -38,15 +43,41 @@ impl Order {
         }
     }
 
-    pub(crate) fn fill(&mut self, at: u64, now: u64) {
-        self.cum_exec = self.qty;
-        self.avg_price = Some(at);
-        self.status = OrderStatus::Filled;
+    /// Quantity still resting.
+    pub(crate) fn leaves(&self) -> u64 {
+        if self.status.is_open() {
+            self.qty - self.cum_exec
+        } else {
+            0
+        }
+    }
+
+    /// Average fill price in ticks (rounded down to the grid), if anything filled.
+    pub(crate) fn avg_price(&self) -> Option<u64> {
+        (self.cum_exec > 0)
+            .then(|| u64::try_from(self.exec_value / u128::from(self.cum_exec)).unwrap_or(0))
+    }
+
+    /// Fills `qty` (at most what is left) at `at`: PartiallyFilled or Filled.
+    pub(crate) fn execute(&mut self, qty: u64, at: u64, now: u64) {
+        let qty = qty.min(self.qty - self.cum_exec);
+        self.cum_exec += qty;
+        self.exec_value += u128::from(at) * u128::from(qty);
+        self.status = if self.cum_exec == self.qty {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
         self.updated_ms = now;
     }
 
+    /// Cancelled; a partly filled spot order ends `PartiallyFilledCanceled` (S17: spot only).
     pub(crate) fn cancel(&mut self, cancel_type: &'static str, now: u64) {
-        self.status = OrderStatus::Cancelled;
+        self.status = if self.cum_exec > 0 && self.category == Category::Spot {
+            OrderStatus::PartiallyFilledCanceled
+        } else {
+            OrderStatus::Cancelled
+        };
         self.cancel_type = cancel_type;
         self.updated_ms = now;
     }
@@ -58,11 +89,7 @@ impl Order {
     }
 
     pub(crate) fn to_wire(&self, m: &Market) -> OpenOrder {
-        let leaves = if self.status.is_open() {
-            self.qty - self.cum_exec
-        } else {
-            0
-        };
+        let leaves = self.leaves();
         OpenOrder {
             order_id: self.order_id.clone(),
             order_link_id: self.order_link_id.clone(),
@@ -73,7 +100,7 @@ impl Order {
             leaves_qty: m.qty.format(leaves),
             cum_exec_qty: m.qty.format(self.cum_exec),
             avg_price: self
-                .avg_price
+                .avg_price()
                 .map_or_else(|| "0".to_string(), |p| m.price.format(p)),
             order_status: self.status,
             time_in_force: self.tif.as_str().to_string(),
@@ -93,3 +120,23 @@ impl Order {
 
 /// A fresh resting order's reject reason / cancel type.
 pub(crate) const FRESH: (&str, &str) = (REJECT_NO_ERROR, "UNKNOWN");
+
+/// An order id in the shape Bybit uses for the category: UUID-like for derivatives and
+/// options, a 19-digit number for spot (as in the docs' examples). Derived from seed and
+/// sequence; the sequence itself is embedded, so ids are unique.
+pub(crate) fn order_id(category: Category, seed: u64, seq: u64) -> String {
+    let h = hash(&[seed, stream::ORDER_ID, seq]);
+    if category == Category::Spot {
+        // 1.7e18 + (hash % 1e9) * 1e9 + seq: 19 digits while seq < 1e9.
+        let n = 1_700_000_000_000_000_000u64 + (h % 1_000_000_000) * 1_000_000_000 + seq;
+        return n.to_string();
+    }
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        (h >> 4) & 0xfff,
+        (h >> 52) & 0xfff,
+        seq & 0xffff_ffff_ffff
+    )
+}

@@ -69,7 +69,10 @@ impl Exchange {
         Ok(acks)
     }
 
-    /// One walk step for the market, then fills of resting orders the new bid/ask crosses.
+    /// One walk step for the market, then fills of the resting orders the new bid/ask crosses.
+    /// The external market trades at most its displayed touch size (`bid1Size`/`ask1Size`)
+    /// per side per step against them, best price first, then time (queue rank); the order
+    /// that exhausts it is partly filled and the ones behind it wait for the next step.
     pub(crate) fn step_market(&mut self, symbol: &str, now: u64) {
         let Some(m) = self.markets.get_mut(symbol) else {
             return;
@@ -79,18 +82,27 @@ impl Exchange {
             return;
         }
         let m = &self.markets[symbol];
-        let crossed: Vec<String> = self
-            .open
-            .values()
-            .filter(|o| o.symbol == symbol && o.crosses(m))
-            .map(|o| o.order_id.clone())
-            .collect();
-        for id in crossed {
-            if let Some(mut o) = self.take_open(&id) {
+        let depth = m.touch_qty();
+        let Some((bids, asks)) = self.book(symbol).map(|b| b.crossed(m.bid(), m.ask())) else {
+            return;
+        };
+        for crossed in [bids, asks] {
+            let mut left = depth;
+            for id in crossed {
+                if left == 0 {
+                    break;
+                }
+                let Some(mut o) = self.take_open(&id) else {
+                    continue;
+                };
+                let q = left.min(o.leaves());
+                left -= q;
                 let at = o.price; // a resting order fills at its own (maker) price
-                o.fill(at, now);
-                self.fills += 1;
-                self.push_closed(o);
+                o.execute(q, at, now);
+                if !o.status.is_open() {
+                    self.fills += 1;
+                }
+                self.rest_or_close(o);
             }
         }
     }

@@ -1,0 +1,118 @@
+//! Amend and cancel of one open order.
+//!
+//! Queue priority on amend (UNCONFIRMED for Bybit; what most venues do): a new price, or a
+//! larger qty, sends the order to the back of its (new) price level; a smaller qty keeps its
+//! place.
+
+use mm_bybit::{AmendOrder, CancelOrder, Category, OrderAck};
+
+use crate::engine::{Exchange, Reject, params};
+use crate::reject::{forced as forced_reject, not_exists};
+
+impl Exchange {
+    pub(crate) fn amend(
+        &mut self,
+        account: usize,
+        category: Category,
+        a: &AmendOrder,
+        forced: Option<i64>,
+        now: u64,
+    ) -> Result<OrderAck, Reject> {
+        if a.category.is_some_and(|c| c != category) {
+            return Err(params("item category differs from the request's"));
+        }
+        let m = self.market(category, &a.symbol)?;
+        let id = self.locate(
+            account,
+            category,
+            &a.symbol,
+            a.order_id.as_deref(),
+            a.order_link_id.as_deref(),
+        )?;
+        let price = a
+            .price
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                m.price
+                    .steps_of(s)
+                    .ok()
+                    .filter(|&v| v > 0)
+                    .ok_or_else(|| params(format!("price {s:?} not on tick grid")))
+            })
+            .transpose()?;
+        let qty = a
+            .qty
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                m.qty
+                    .steps_of(s)
+                    .ok()
+                    .filter(|&v| v >= m.min_qty)
+                    .ok_or_else(|| params(format!("qty {s:?} invalid or below minimum")))
+            })
+            .transpose()?;
+        if price.is_none() && qty.is_none() {
+            return Err(params("nothing to amend (qty and price both absent)"));
+        }
+        let filled = self.open.get(&id).map_or(0, |o| o.cum_exec);
+        if qty.is_some_and(|q| q <= filled) {
+            // UNCONFIRMED which code Bybit uses; the order keeps trading as it was.
+            return Err(params("qty must be greater than the filled qty"));
+        }
+        if let Some(code) = forced {
+            return Err(forced_reject(code));
+        }
+        let Some(mut o) = self.take_open(&id) else {
+            return Err(not_exists(category));
+        };
+        let new_price = price.unwrap_or(o.price);
+        let new_qty = qty.unwrap_or(o.qty);
+        if new_price != o.price || new_qty > o.qty {
+            o.rank = self.take_rank();
+        }
+        o.price = new_price;
+        o.qty = new_qty;
+        o.updated_ms = now;
+        let ack = OrderAck {
+            order_id: o.order_id.clone(),
+            order_link_id: o.order_link_id.clone(),
+        };
+        // An amended order is re-checked like a new one: a post-only amend that would cross
+        // is cancelled with EC_PostOnlyWillTakeLiquidity (UNCONFIRMED for Bybit).
+        self.on_arrival(&mut o, now);
+        self.rest_or_close(o);
+        Ok(ack)
+    }
+
+    pub(crate) fn cancel(
+        &mut self,
+        account: usize,
+        category: Category,
+        c: &CancelOrder,
+        now: u64,
+    ) -> Result<OrderAck, Reject> {
+        if c.category.is_some_and(|x| x != category) {
+            return Err(params("item category differs from the request's"));
+        }
+        self.market(category, &c.symbol)?;
+        let id = self.locate(
+            account,
+            category,
+            &c.symbol,
+            c.order_id.as_deref(),
+            c.order_link_id.as_deref(),
+        )?;
+        let Some(mut o) = self.take_open(&id) else {
+            return Err(not_exists(category));
+        };
+        o.cancel("CancelByUser", now);
+        let ack = OrderAck {
+            order_id: o.order_id.clone(),
+            order_link_id: o.order_link_id.clone(),
+        };
+        self.push_closed(o);
+        Ok(ack)
+    }
+}

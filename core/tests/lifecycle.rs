@@ -103,6 +103,30 @@ fn ticks_arriving_in_flight_are_conflated_newest_books_win() {
 }
 
 #[test]
+fn conflation_keeps_the_newest_ticks_books_wholesale() {
+    // Two ticks arrive while tick 2 is in flight; the newer lacks ETHUSDT.
+    // The conflated tick sees exactly the newest tick's books: ETHUSDT is
+    // missing, not served from the older tick.
+    let sc = Scenario::seed();
+    let mut e = started(&sc);
+    let cancels = sends(&tick(&mut e, 200, sc.books(1, Timestamp(200))));
+    tick(&mut e, 210, sc.books(2, Timestamp(210)));
+    let mut newest = sc.books(3, Timestamp(220));
+    newest.retain(|b| b.symbol != "ETHUSDT");
+    tick(&mut e, 220, newest);
+    let all = answer_all(&mut e, 250, cancels);
+    let text = logs(&all);
+    assert!(text.contains("tick 3 start: 3 books usable"), "{text}");
+    let eth_places = sends(&all)
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::PlaceBatch { .. }))
+        .flat_map(symbols)
+        .filter(|s| s == "ETHUSDT")
+        .count();
+    assert_eq!(eth_places, 10, "tick 2 re-quoted ETHUSDT; tick 3 did not");
+}
+
+#[test]
 fn missing_crossed_stale_or_garbage_books_get_no_quotes_and_orders_cancelled() {
     let sc = Scenario::seed();
     type Spoil = Box<dyn Fn(&mut Vec<mm_core::BookTop>)>;

@@ -1,7 +1,7 @@
 //! The tick lifecycle.
 //!
 //! A `Tick` starts a tick unless one is in flight; then it is conflated (the
-//! newest book per symbol kept, counted on the tick in flight) and starts as
+//! newest tick's books kept wholesale, counted on the tick in flight) and starts as
 //! soon as the current one finishes. Ticks are strictly sequential: a tick
 //! finishes only when every command it decided has been answered or dropped,
 //! so the command queues are empty whenever a tick starts.
@@ -44,25 +44,19 @@ impl Engine {
         }
         if let Some(t) = &self.tick {
             let n = t.n;
+            // The newest tick's books win wholesale (design.md §3.6): a
+            // symbol it lacks is missing, not served from an older tick.
             let c = self.conflated.get_or_insert_with(|| Conflated {
                 books: BTreeMap::new(),
             });
-            for mut b in books {
-                // The map's key holds the symbol (only bid, ask and age of
-                // a book are read later).
-                c.books.insert(std::mem::take(&mut b.symbol), b);
-            }
+            c.books = books_by_symbol(books);
             self.stats.conflated += 1;
             self.totals.conflated += 1;
             self.out
                 .info(format!("tick arrived while tick {n} in flight: conflated"));
             return;
         }
-        let books = books
-            .into_iter()
-            .map(|mut b| (std::mem::take(&mut b.symbol), b))
-            .collect();
-        self.start_tick(&books);
+        self.start_tick(&books_by_symbol(books));
     }
 
     fn apply_pending_config(&mut self, n: u64) {
@@ -340,6 +334,15 @@ impl Engine {
             self.pump();
         }
     }
+}
+
+/// Books by symbol; the map's key holds the symbol (only bid, ask and age
+/// of a book are read later).
+fn books_by_symbol(books: Vec<BookTop>) -> BTreeMap<String, BookTop> {
+    books
+        .into_iter()
+        .map(|mut b| (std::mem::take(&mut b.symbol), b))
+        .collect()
 }
 
 fn side_index(side: Side) -> usize {

@@ -222,6 +222,19 @@ impl Client {
         Ok(r)
     }
 
+    /// An unsigned GET that is not a Bybit envelope (the simulator's
+    /// `/sim/state`): the body of an HTTP 200, or why not.
+    pub async fn get_plain(&self, path: &str) -> Result<Vec<u8>, String> {
+        let raw = self
+            .finish(self.http.get(format!("{}{path}", self.base)))
+            .await
+            .map_err(|o| format!("{path}: {}", describe(&o)))?;
+        if raw.status != 200 {
+            return Err(format!("{path}: HTTP {}", raw.status));
+        }
+        Ok(raw.body)
+    }
+
     async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Raw, Outcome> {
         let body = serde_json::to_string(body)
             .map_err(|e| Outcome::Transport(format!("request body: {e}")))?;

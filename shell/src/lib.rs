@@ -40,7 +40,7 @@ pub mod status;
 pub mod summary;
 
 pub use run::{RunError, RunOptions, SimOptions, run_session};
-pub use summary::RunSummary;
+pub use summary::{Ended, RunSummary};
 
 /// Wall-clock milliseconds since the Unix epoch: the one clock the shell reads.
 pub fn now_ms() -> u64 {

@@ -69,7 +69,7 @@ async fn run(args: RunArgs) -> i32 {
         session_id: args.session_id,
         journal: args.journal,
         log: args.log,
-        summary_json: args.summary_json.clone(),
+        summary_json: args.summary_json,
         metrics_addr: args.metrics_addr,
         status_every_ms: args.status_every_ms,
         reload_poll_ms: args.reload_poll_ms,
@@ -99,14 +99,7 @@ async fn run(args: RunArgs) -> i32 {
             0
         }
         Err(e) => {
-            if let mm_shell::RunError::Failed {
-                summary: Some(s), ..
-            } = &e
-                && let Some(path) = &args.summary_json
-                && let Err(w) = s.write(path)
-            {
-                eprintln!("mm: {w}");
-            }
+            // run_session wrote --summary-json already, on every ending it had.
             eprintln!("mm: {e}");
             e.exit_code()
         }

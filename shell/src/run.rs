@@ -7,9 +7,12 @@
 //! input, `handle` it. The loop never awaits the network and decides nothing.
 //!
 //! Decisions: `--ticks N` counts `TickDone`; at N the shell sends `Shutdown`.
+//! A journal or log write that fails also sends `Shutdown` (money first: cancel
+//! everything, then exit non-zero), and stops that file for good.
 //! After `Shutdown`, core gets `SHUTDOWN_BOUND` to emit `Stopped`; past that
 //! (or on a second SIGINT/SIGTERM) the process exits non-zero listing the
-//! orders that may still be open (`Engine::order_counts`).
+//! orders that may still be open (`Engine::order_counts`). Every ending after
+//! start-up writes `--summary-json` with how it ended (`RunSummary::ended`).
 //!
 //! This file holds the options, the errors and `run_session`, which runs the
 //! stages in order; each stage is its own file:
@@ -144,7 +147,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         client.clone(),
         inputs.interval_tx,
     );
-    let result = session
+    let ending = session
         .run(&opts, inputs.tick_rx, inputs.cfg_rx, inputs.sig_rx)
         .await;
     inputs.ticker.abort();
@@ -155,18 +158,13 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     if !opts.quiet {
         eprintln!("{}", session.stats.line(&counts, session.engine.totals()));
     }
-    if let Err(e) = result {
-        if let Venue::Embedded(sim) = venue {
-            sim.shutdown().await;
-        }
-        return Err(e);
-    }
 
-    // The exchange's view at exit.
+    // The exchange's view at exit, and the summary, on every ending.
     let (exchange_open, sim_state) =
-        exit::exchange_view(&venue, &client, &config, &instruments).await;
+        exit::exchange_view(&venue, &client, &config, &instruments, &ending).await;
     let summary = exit::summary(
         &session,
+        &ending,
         &sid,
         exchange_open,
         sim_state.as_ref(),
@@ -176,7 +174,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     if let Venue::Embedded(sim) = venue {
         sim.shutdown().await;
     }
-    exit::conclude(summary, opts.summary_json.as_deref())
+    exit::conclude(summary, ending, opts.summary_json.as_deref())
 }
 
 /// Base 36 of the start time in ms: short, sortable, a valid `SessionId`.

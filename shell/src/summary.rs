@@ -12,9 +12,30 @@ pub struct TickMs {
     pub p99: u64,
 }
 
+/// How a session ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ended {
+    /// Shutdown (after `--ticks`, a signal) finished: core confirmed it.
+    #[default]
+    Stopped,
+    /// A journal or log write failed; the session shut down and core confirmed it.
+    WriteFailed,
+    /// Core did not confirm shutdown within the bound.
+    ShutdownOverdue,
+    /// A second SIGINT/SIGTERM: exited before shutdown finished (the
+    /// exchange was not asked what is open; the embedded simulator was).
+    SecondSignal,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub session_id: String,
+    /// How it ended. Orders possibly open are in the `open_orders_*` fields.
+    pub ended: Ended,
+    /// The journal or log write that failed, if one did (the journal then
+    /// replays only the inputs before it).
+    pub write_failure: Option<String>,
     /// Completed ticks (`TickDone` count before shutdown began).
     pub ticks: u64,
     /// Ticks core started (a tick may be cut short by shutdown).

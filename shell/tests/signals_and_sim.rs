@@ -60,6 +60,7 @@ fn sigterm_shuts_down_cleanly_with_nothing_open() {
 fn second_sigint_exits_at_once_listing_what_may_be_open() {
     let dir = tmp();
     let log = p(dir.path(), "core.log");
+    let summary = p(dir.path(), "s.json");
     let mut cmd = mm();
     // Slow replies, so shutdown is still in progress when the second signal lands.
     cmd.current_dir(dir.path())
@@ -71,7 +72,9 @@ fn second_sigint_exits_at_once_listing_what_may_be_open() {
             "127.0.0.1:0",
         ])
         .arg("--log")
-        .arg(&log);
+        .arg(&log)
+        .arg("--summary-json")
+        .arg(&summary);
     let mut running = Running::spawn(cmd);
     wait_file_contains(&log, "tick 1 done", Duration::from_secs(60));
     signal(running.child.id(), "-INT");
@@ -85,6 +88,11 @@ fn second_sigint_exits_at_once_listing_what_may_be_open() {
         out.stderr
     );
     assert!(out.stderr.contains("live "), "{}", out.stderr);
+    // The summary says how it ended, and what the embedded simulator still holds.
+    let s = read_summary(&summary);
+    assert_eq!(s.ended, mm_shell::Ended::SecondSignal, "{s:?}");
+    assert!(!s.stopped, "{s:?}");
+    assert!(s.open_orders_exchange.is_some(), "{s:?}");
 }
 
 #[test]

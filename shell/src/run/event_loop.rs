@@ -7,7 +7,7 @@ use mm_core::{Config, Effect, Engine, Input, Timestamp};
 use tokio::sync::{mpsc, watch};
 
 use super::send::Response;
-use super::{RunError, RunOptions, SHUTDOWN_BOUND};
+use super::{RunOptions, SHUTDOWN_BOUND};
 use crate::client::Client;
 use crate::journal_writer::{JournalWriter, LogWriter};
 use crate::metrics::Metrics;
@@ -27,6 +27,19 @@ pub(super) struct Session {
     pub(super) stopped: bool,
     pub(super) shutdown_sent: bool,
     pub(super) interval_tx: watch::Sender<u64>,
+    /// The first journal or log write that failed: the session shuts down.
+    pub(super) write_failure: Option<String>,
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Ending {
+    /// Core emitted `Stopped`: shutdown finished.
+    Stopped,
+    /// A second SIGINT/SIGTERM during shutdown (the message lists what may be open).
+    SecondSignal(String),
+    /// Core did not stop within `SHUTDOWN_BOUND` (the message lists what may be open).
+    ShutdownOverdue(String),
 }
 
 enum Event {
@@ -59,6 +72,7 @@ impl Session {
             stopped: false,
             shutdown_sent: false,
             interval_tx,
+            write_failure: None,
         }
     }
 
@@ -68,7 +82,7 @@ impl Session {
         mut tick_rx: mpsc::Receiver<Vec<mm_core::BookTop>>,
         mut cfg_rx: mpsc::Receiver<Config>,
         mut sig_rx: Option<mpsc::Receiver<&'static str>>,
-    ) -> Result<(), RunError> {
+    ) -> Ending {
         let mut status =
             tokio::time::interval(Duration::from_millis(opts.status_every_ms.max(100)));
         status.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -76,11 +90,12 @@ impl Session {
         let mut shutdown_at: Option<Instant> = None;
         let mut pending_shutdown = false;
         loop {
-            self.drain()?;
+            self.drain();
             if self.stopped {
-                return Ok(());
+                return Ending::Stopped;
             }
-            if shutdown_at.is_none() && opts.ticks.is_some_and(|n| self.stats.ticks >= n) {
+            let done = opts.ticks.is_some_and(|n| self.stats.ticks >= n);
+            if shutdown_at.is_none() && (done || self.write_failure.is_some()) {
                 pending_shutdown = true;
             }
             let event = if pending_shutdown {
@@ -126,18 +141,24 @@ impl Session {
             let input = match event {
                 None => {
                     shutdown_at = Some(Instant::now());
-                    eprintln!(
-                        "mm: {} ticks done; shutting down (cancelling every order)",
-                        self.stats.ticks
-                    );
+                    if self.write_failure.is_some() {
+                        eprintln!(
+                            "mm: shutting down after the write failure (cancelling every order)"
+                        );
+                    } else {
+                        eprintln!(
+                            "mm: {} ticks done; shutting down (cancelling every order)",
+                            self.stats.ticks
+                        );
+                    }
                     Input::Shutdown { now_ms: now }
                 }
                 Some(Event::Signal(name)) => {
                     if shutdown_at.is_some() {
-                        return Err(RunError::Interrupted(format!(
+                        return Ending::SecondSignal(format!(
                             "second {name}: exiting now, before shutdown finished. {}",
                             self.open_report()
-                        )));
+                        ));
                     }
                     eprintln!(
                         "mm: {name}: shutting down (cancelling every order); send it again to exit at once"
@@ -171,38 +192,41 @@ impl Session {
                     continue;
                 }
                 Some(Event::ShutdownOverdue) => {
-                    return Err(RunError::Failed {
-                        message: format!(
-                            "shutdown did not finish within {} s. {}",
-                            SHUTDOWN_BOUND.as_secs(),
-                            self.open_report()
-                        ),
-                        summary: None,
-                    });
+                    return Ending::ShutdownOverdue(format!(
+                        "shutdown did not finish within {} s. {}",
+                        SHUTDOWN_BOUND.as_secs(),
+                        self.open_report()
+                    ));
                 }
             };
             if matches!(input, Input::Shutdown { .. }) {
                 self.shutdown_sent = true;
             }
-            self.journal
-                .append(&input)
-                .map_err(|message| RunError::Failed {
-                    message,
-                    summary: None,
-                })?;
+            if let Err(e) = self.journal.append(&input) {
+                let frames = self.journal.frames();
+                self.write_failed(format!(
+                    "{e}. Journaling stopped: this session can no longer be replayed (the journal holds its first {frames} inputs)"
+                ));
+            }
+            // Handled even when it could not be journaled: core must see every
+            // response to cancel what is open.
             self.engine.handle(input);
         }
     }
 
     /// Executes every effect core has for us.
-    fn drain(&mut self) -> Result<(), RunError> {
+    fn drain(&mut self) {
         let mut ticked = false;
         while let Some(effect) = self.engine.poll_effect() {
             match effect {
                 Effect::Send(req) => {
                     super::send::spawn_send(&self.client, &self.metrics, &self.resp.0, req);
                 }
-                Effect::Log(line) => self.log.line(&line.render()).map_err(failed)?,
+                Effect::Log(line) => {
+                    if let Err(e) = self.log.line(&line.render()) {
+                        self.log_failed(e);
+                    }
+                }
                 Effect::TickDone(t) => {
                     // A tick that shutdown cut short is not a completed tick.
                     if !self.shutdown_sent {
@@ -215,12 +239,32 @@ impl Session {
                 Effect::Stopped => self.stopped = true,
             }
         }
-        self.log.flush().map_err(failed)?;
+        if let Err(e) = self.log.flush() {
+            self.log_failed(e);
+        }
         if ticked || self.stopped {
             self.metrics
                 .sync(self.engine.totals(), &self.engine.order_counts());
         }
-        Ok(())
+    }
+
+    fn log_failed(&mut self, e: String) {
+        self.write_failed(format!(
+            "{e}. Core log stopped; the journal still replays to it (mm replay)"
+        ));
+    }
+
+    /// Money first: a session whose journal or log cannot be written shuts
+    /// down (cancelling everything, confirmed by core) rather than trade on
+    /// unrecorded, and exits non-zero once shutdown finished.
+    fn write_failed(&mut self, message: String) {
+        eprintln!("mm: ERROR: {message}");
+        if self.write_failure.is_none() {
+            if !self.shutdown_sent {
+                eprintln!("mm: ERROR: shutting the session down because of it");
+            }
+            self.write_failure = Some(message);
+        }
     }
 
     /// What may still be open, for an exit before shutdown finished.
@@ -245,12 +289,5 @@ impl Session {
                 symbols.join(", ")
             }
         )
-    }
-}
-
-fn failed(message: String) -> RunError {
-    RunError::Failed {
-        message,
-        summary: None,
     }
 }

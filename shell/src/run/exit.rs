@@ -1,25 +1,33 @@
 //! Exit: the exchange's own view of what is still open, the summary, and
 //! the verdict. A session that stopped with orders possibly open (by core's
-//! count or the exchange's) fails even though the loop ended cleanly.
+//! count or the exchange's) fails even though the loop ended cleanly; so
+//! does one that shut down because its journal or log could not be written.
+//! Every ending after start-up writes `--summary-json`, saying how it ended.
 
 use std::path::Path;
 
 use mm_core::{Config, Outcome};
 
 use super::RunError;
-use super::event_loop::Session;
+use super::event_loop::{Ending, Session};
 use super::startup::Venue;
 use crate::client::Client;
-use crate::summary::RunSummary;
+use crate::summary::{Ended, RunSummary};
 
 /// Open orders as the exchange lists them, and the simulator's counters when
-/// the venue is a simulator that answers `/sim/state`.
+/// the venue is a simulator that answers `/sim/state`. After a second signal
+/// only the embedded simulator is asked (in-process, instant): the user
+/// wants out now, not after more network calls.
 pub(super) async fn exchange_view(
     venue: &Venue,
     client: &Client,
     config: &Config,
     instruments: &[mm_core::Instrument],
+    ending: &Ending,
 ) -> (Option<u64>, Option<mm_sim::SimState>) {
+    if matches!(ending, Ending::SecondSignal(_)) && !matches!(venue, Venue::Embedded(_)) {
+        return (None, None);
+    }
     match venue {
         Venue::Embedded(sim) => {
             let s = sim.state();
@@ -38,6 +46,7 @@ pub(super) async fn exchange_view(
 
 pub(super) fn summary(
     session: &Session,
+    ending: &Ending,
     sid: &str,
     exchange_open: Option<u64>,
     sim: Option<&mm_sim::SimState>,
@@ -47,6 +56,13 @@ pub(super) fn summary(
     let t = session.engine.totals();
     RunSummary {
         session_id: sid.to_string(),
+        ended: match ending {
+            Ending::Stopped if session.write_failure.is_some() => Ended::WriteFailed,
+            Ending::Stopped => Ended::Stopped,
+            Ending::ShutdownOverdue(_) => Ended::ShutdownOverdue,
+            Ending::SecondSignal(_) => Ended::SecondSignal,
+        },
+        write_failure: session.write_failure.clone(),
         ticks: session.stats.ticks,
         ticks_started: t.ticks,
         requests_per_tick: session.stats.requests_per_tick(),
@@ -82,42 +98,56 @@ pub(super) fn summary(
     }
 }
 
-/// Writes `--summary-json` (if asked) and fails the run if anything may
-/// still be open.
+/// Writes `--summary-json` (if asked), then the verdict: only a session
+/// that stopped, wrote everything and left nothing open succeeds.
 pub(super) fn conclude(
     summary: RunSummary,
+    ending: Ending,
     summary_json: Option<&Path>,
 ) -> Result<RunSummary, RunError> {
-    if let Some(path) = summary_json {
-        summary.write(path).map_err(|e| RunError::Failed {
-            message: e,
-            summary: Some(Box::new(summary.clone())),
-        })?;
+    let written = summary_json.map_or(Ok(()), |path| summary.write(path));
+    let failed = |message: String, summary: RunSummary| RunError::Failed {
+        message,
+        summary: Some(Box::new(summary)),
+    };
+    let clean = ending == Ending::Stopped && summary.write_failure.is_none();
+    if !clean && let Err(e) = &written {
+        eprintln!("mm: {e}");
     }
+    match ending {
+        Ending::SecondSignal(message) => return Err(RunError::Interrupted(message)),
+        Ending::ShutdownOverdue(message) => return Err(failed(message, summary)),
+        Ending::Stopped => {}
+    }
+    if let Some(w) = &summary.write_failure {
+        let message = format!(
+            "the session shut down because a write failed ({w}); shutdown finished with core tracking {} orders, the exchange listing {}",
+            summary.open_orders_core,
+            exchange_count(&summary)
+        );
+        return Err(failed(message, summary));
+    }
+    written.map_err(|e| failed(e, summary.clone()))?;
     if summary.open_orders_core > 0 || summary.open_orders_exchange.is_some_and(|n| n > 0) {
-        return Err(RunError::Failed {
-            message: format!(
-                "shutdown finished with orders possibly open: core tracks {}, the exchange lists {}",
-                summary.open_orders_core,
-                summary
-                    .open_orders_exchange
-                    .map_or_else(|| "(unknown)".to_string(), |n| n.to_string())
-            ),
-            summary: Some(Box::new(summary)),
-        });
+        let message = format!(
+            "shutdown finished with orders possibly open: core tracks {}, the exchange lists {}",
+            summary.open_orders_core,
+            exchange_count(&summary)
+        );
+        return Err(failed(message, summary));
     }
     Ok(summary)
 }
 
+fn exchange_count(s: &RunSummary) -> String {
+    s.open_orders_exchange
+        .map_or_else(|| "(unknown)".to_string(), |n| n.to_string())
+}
+
+/// The simulator's `/sim/state`, through the shared client (its request
+/// timeout bounds the wait).
 async fn fetch_sim_state(client: &Client) -> Result<mm_sim::SimState, String> {
-    let url = format!("{}/sim/state", client.base_url());
-    let body = reqwest::get(url)
-        .await
-        .map_err(|e| e.without_url().to_string())?;
-    let bytes = body
-        .bytes()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
+    let bytes = client.get_plain("/sim/state").await?;
     serde_json::from_slice(&bytes).map_err(|e| format!("/sim/state does not parse: {e}"))
 }
 

@@ -156,6 +156,8 @@ pub struct Engine {
     inflight_ops: [u32; 3],
     /// Endpoints the budget held back at the last pump (for the wake time).
     blocked: BTreeSet<Endpoint>,
+    /// Endpoints whose rate-limit headers made no sense (warned once).
+    bad_headers: BTreeSet<Endpoint>,
     /// Endpoints currently deferring (a deferral is counted once per episode).
     deferring: BTreeSet<Endpoint>,
     pause_until: Option<Timestamp>,
@@ -222,6 +224,7 @@ impl Engine {
             inflight: seqmap::SeqMap::default(),
             inflight_ops: [0; 3],
             blocked: BTreeSet::new(),
+            bad_headers: BTreeSet::new(),
             deferring: BTreeSet::new(),
             pause_until: None,
             not_resent: [0; 3],

@@ -4,6 +4,8 @@
 //! innermost levels of every symbol before any outer level.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use mm_core::config::RateLimitConfig;
@@ -226,4 +228,76 @@ fn thinning_is_fair_with_per_symbol_batches_and_in_legacy_mode() {
 fn print_tier_log() {
     let d = default_tier(12);
     println!("{}", d.log);
+}
+
+mod headers {
+    //! The budget corrected from `X-Bapi-Limit*` headers, seen through
+    //! `TickStats::budget_headroom` right after the reply that carried them.
+    use super::*;
+    use mm_core::input::{Outcome, RateLimitStatus};
+
+    use crate::common;
+
+    /// Create-batch headroom after one place batch of 10 orders (configured
+    /// 100 units/s) answered OK with `status`, and the tick's log.
+    fn headroom_after(status: RateLimitStatus) -> (u64, String) {
+        let sc = Scenario::wide(1, 5);
+        let mut e = common::engine_with(&sc, |c| c.rate_limits.create_batch = 100);
+        let r = common::sends(&common::tick(&mut e, 0, sc.books(0, Timestamp(0))))[0].clone();
+        assert_eq!(r.kind.endpoint(), Endpoint::CreateBatch);
+        let Outcome::Reply(mut reply) = common::ok(&r) else {
+            unreachable!()
+        };
+        reply.rate_limit = Some(status);
+        let out = common::respond(&mut e, 10, &r, Outcome::Reply(reply));
+        let done = common::tick_done(&out);
+        assert_eq!(done.len(), 1);
+        (
+            done[0].budget_headroom[&Endpoint::CreateBatch],
+            common::logs(&out),
+        )
+    }
+
+    fn status(limit: u32, remaining: u32) -> RateLimitStatus {
+        RateLimitStatus {
+            limit,
+            remaining,
+            reset_ms: Timestamp(1000),
+        }
+    }
+
+    #[test]
+    fn the_exchange_can_lower_the_budget() {
+        // It says 30 left: we thought 90 (100 - our 10).
+        assert_eq!(headroom_after(status(100, 30)).0, 30);
+        // A lower limit: capacity 40, our 10 spent.
+        assert_eq!(headroom_after(status(40, 30)).0, 30);
+        assert_eq!(
+            headroom_after(status(100, 95)).0,
+            90,
+            "never raised by remaining"
+        );
+    }
+
+    #[test]
+    fn the_exchange_cannot_raise_it_above_the_config() {
+        // A limit of 5000 would leave 4990 of headroom: the config's 100 stands.
+        let (headroom, log) = headroom_after(status(5000, 4990));
+        assert_eq!(headroom, 90);
+        assert!(!log.contains("make no sense"));
+    }
+
+    #[test]
+    fn nonsense_headers_are_ignored_and_said_so() {
+        for (limit, remaining) in [(0, 50), (20, 500), (0, 0)] {
+            let (headroom, log) = headroom_after(status(limit, remaining));
+            assert_eq!(headroom, 90, "limit {limit} remaining {remaining}");
+            assert!(
+                log.contains(&format!(
+                    "rate-limit headers of create_batch make no sense (limit {limit}, remaining {remaining}): ignored"
+                )),
+                "{log}"
+            );
+        }
+    }
 }

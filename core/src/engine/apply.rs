@@ -75,12 +75,11 @@ impl Engine {
     fn apply_outcome(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
         let i = crate::engine::bus::op_index(sent.op);
         self.inflight_ops[i] = self.inflight_ops[i].saturating_sub(1);
-        let now = self.out.now;
         match outcome {
             Outcome::Reply(r) => {
                 self.last_reply_unmetered = r.rate_limit.is_none();
                 if let Some(rl) = &r.rate_limit {
-                    self.budget.correct(sent.endpoint, now, rl);
+                    self.correct_budget(sent.endpoint, rl);
                 }
                 match r.ret_code {
                     0 if sent.batch => self.apply_items(id, &sent, &r),

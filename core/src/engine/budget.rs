@@ -6,8 +6,10 @@
 //! that moment (`[reply, reply + 1000)`): the latest the exchange can have
 //! counted it. Freeing units a window after the *send* instead let a request
 //! land in the exchange's window while ours had already moved on: 10006.
-//! Capacity comes from `config.rate_limits`, replaced by the exchange's
-//! `X-Bapi-Limit` once it tells us. When the exchange says fewer units remain
+//! Capacity comes from `config.rate_limits`, lowered to the exchange's
+//! `X-Bapi-Limit` once it tells us (never raised above the config: a tier
+//! upgrade is the operator's call; headers that make no sense, a limit of 0
+//! or more remaining than the limit, are ignored). When the exchange says fewer units remain
 //! than we think (`X-Bapi-Limit-Status`), the difference is recorded as a
 //! phantom spend that lasts until its `X-Bapi-Limit-Reset-Timestamp` (kept
 //! within the next second, so a garbage header cannot stall us for long):
@@ -26,7 +28,7 @@ const WINDOW_MS: u64 = 1000;
 #[derive(Default, Clone)]
 struct Bucket {
     limit: u32,
-    /// The exchange's own limit, once a reply carried it (wins over config).
+    /// The exchange's own limit, once a reply carried it (at most `limit`).
     exchange_limit: Option<u32>,
     /// Our spends, (expires at, units), in expiry order (time only moves
     /// forward), with their running sum: O(1) per check however many
@@ -133,10 +135,22 @@ impl Budget {
         }
     }
 
-    pub(super) fn correct(&mut self, ep: Endpoint, now: Timestamp, status: &RateLimitStatus) {
-        if status.limit > 0 {
-            self.buckets[index(ep)].exchange_limit = Some(status.limit);
+    /// Corrects `ep` from the exchange's headers; `false` (and nothing
+    /// changed) when they make no sense: a limit of 0, or more remaining
+    /// than the limit.
+    pub(super) fn correct(
+        &mut self,
+        ep: Endpoint,
+        now: Timestamp,
+        status: &RateLimitStatus,
+    ) -> bool {
+        if status.limit == 0 || status.remaining > status.limit {
+            return false;
         }
+        let b = &mut self.buckets[index(ep)];
+        // Lower on the exchange's word, never higher than configured: a
+        // header we misread must not make us overspend.
+        b.exchange_limit = Some(status.limit.min(b.limit));
         let ours = self.available(ep, now);
         if status.remaining < ours {
             let until = status
@@ -157,6 +171,7 @@ impl Budget {
                 b.phantoms = vec![(last, units)];
             }
         }
+        true
     }
 
     /// When the next unit of `ep` frees up (for a deferred send's wake).

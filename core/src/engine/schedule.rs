@@ -18,7 +18,7 @@ use crate::engine::Engine;
 use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
 use crate::engine::orders::{Seq, State};
 use crate::engine::quote::grid_string;
-use crate::input::RequestId;
+use crate::input::{RateLimitStatus, RequestId};
 use crate::time::Timestamp;
 
 /// What a request in flight was for.
@@ -88,6 +88,19 @@ impl Engine {
         } else {
             self.defer(ep);
             false
+        }
+    }
+
+    /// Feeds a reply's rate-limit headers to the budget; headers that make
+    /// no sense are ignored, and said so once per endpoint.
+    pub(super) fn correct_budget(&mut self, ep: Endpoint, status: &RateLimitStatus) {
+        if !self.budget.correct(ep, self.out.now, status) && self.bad_headers.insert(ep) {
+            self.out.warn(format!(
+                "rate-limit headers of {} make no sense (limit {}, remaining {}): ignored, the configured budget stands",
+                ep.name(),
+                status.limit,
+                status.remaining
+            ));
         }
     }
 

@@ -121,6 +121,7 @@ impl Engine {
             return;
         };
         let link = crate::engine::orders::link_of(&self.session, seq.n);
+        let sent_at = order.create_sent_at;
         let cause = match order.state {
             State::Unknown(c) => c,
             _ => {
@@ -149,8 +150,7 @@ impl Engine {
             }
         };
         if let Some(rl) = &reply.rate_limit {
-            self.budget
-                .correct(crate::effect::Endpoint::OpenOrders, now, rl);
+            self.correct_budget(crate::effect::Endpoint::OpenOrders, rl);
         }
         match reply.orders.iter().find(|o| o.order_link_id == link) {
             Some(x) if is_open(&x.status) => self.settle_live(seq, x),
@@ -160,7 +160,7 @@ impl Engine {
             }
             None => match cause {
                 Ambiguous::Create => {
-                    let final_at = self.create_final_at(order.create_sent_at);
+                    let final_at = self.create_final_at(sent_at);
                     if now >= final_at {
                         self.gone(
                             seq,

@@ -1,10 +1,14 @@
 //! mm-testkit: recorded sessions replayed through mm-core, rendered as
-//! transcripts for snapshot tests.
+//! transcripts for snapshot tests; the rules of the snapshots folder
+//! (`layout`); proptest strategies (`strategies`) and the state-machine
+//! harness that checks the engine against a model (`state_machine`).
 //!
-//! There is one replay path: `mm_core::replay` (what `mm replay` runs). This
-//! crate only reads files and renders what that path produced; it never
-//! drives the engine its own way. `replay_*` use `replay_with`, the function
-//! `replay` itself is built on, to see which input produced which effect.
+//! There is one replay path: `mm_core::replay` (what `mm replay` runs). The
+//! replay functions here only read files and render what that path
+//! produced; they never drive the engine their own way. `replay_*` use
+//! `replay_with`, the function `replay` itself is built on, to see which
+//! input produced which effect. (`state_machine` does drive an engine: live,
+//! against the virtual exchange, never a journal.)
 //!
 //! ```no_run
 //! let session = mm_testkit::replay_file("snapshots/sessions/seed.mmj".as_ref())?;
@@ -15,6 +19,8 @@
 
 pub mod compare;
 pub mod layout;
+pub mod state_machine;
+pub mod strategies;
 pub mod transcript;
 
 use std::path::{Path, PathBuf};

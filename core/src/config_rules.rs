@@ -87,14 +87,17 @@ fn quoting(config: &Config, p: &mut Problems) {
     }
     let mut seen = BTreeSet::new();
     for symbol in &q.symbols {
-        if symbol.is_empty()
-            || !symbol
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
+        // Bybit's symbols; anything else (a space, a newline) would also
+        // break the one-line-per-event log, where symbols are written raw.
+        let plain = symbol
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !(1..=32).contains(&symbol.len()) || !plain {
             p.add(
                 "quoting.symbols",
-                format!("contains {symbol:?}: symbols are uppercase letters and digits"),
+                format!(
+                    "contains {symbol:?}, which does not match [A-Z0-9]{{1,32}} (a Bybit symbol)"
+                ),
             );
         }
         if !seen.insert(symbol) {

@@ -73,3 +73,28 @@ fn every_problem_is_reported_with_key_value_and_rule() {
         "{text}"
     );
 }
+
+#[test]
+fn symbols_must_be_plain_bybit_symbols() {
+    let long = "A".repeat(33);
+    for bad in [
+        "BTC USDT",
+        "BTCUSDT\\nINFO fake line",
+        "btcusdt",
+        "",
+        long.as_str(),
+    ] {
+        let text = format!("[quoting]\nsymbols = [\"{bad}\"]\norder_qty = \"1\"\n");
+        let err = Config::from_toml_str(&text).unwrap_err().to_string();
+        let shown = format!("{:?}", bad.replace("\\n", "\n"));
+        assert!(
+            err.contains(&format!(
+                "config: quoting.symbols contains {shown}, which does not match [A-Z0-9]{{1,32}} (a Bybit symbol)"
+            )),
+            "{bad}: {err}"
+        );
+    }
+    let ok = "A".repeat(32);
+    let text = format!("[quoting]\nsymbols = [\"{ok}\", \"1000PEPEUSDT\"]\norder_qty = \"1\"\n");
+    assert!(Config::from_toml_str(&text).is_ok());
+}

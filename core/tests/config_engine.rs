@@ -83,9 +83,12 @@ fn engine_new_checks_batch_size_rate_limits_and_session() {
     );
     let err = SessionId::new("has-dash").unwrap_err().to_string();
     assert!(
-        err.contains("config: session_id = \"has-dash\" must be 1 to 16 characters of [A-Za-z0-9]"),
+        err.contains("config: session_id = \"has-dash\" must be 1 to 15 characters of [A-Za-z0-9] (orderLinkIds stay within 36)"),
         "{err}"
     );
+    // 15 + "-" + the 20 digits of u64::MAX = 36, Bybit's limit.
+    assert!(SessionId::new("abcdefghijklmno").is_ok());
+    assert!(SessionId::new("abcdefghijklmnop").is_err());
 }
 
 #[test]

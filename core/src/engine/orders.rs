@@ -294,6 +294,19 @@ mod tests {
     use crate::virtual_exchange::Scenario;
 
     #[test]
+    fn an_order_link_id_fits_36_characters_for_any_counter() {
+        let longest = "A".repeat(SessionId::MAX_LEN);
+        let Ok(session) = SessionId::new(&longest) else {
+            panic!("a session id of MAX_LEN is valid");
+        };
+        let link = super::link_of(&session, u64::MAX);
+        assert_eq!(link.len(), 36, "{link}");
+        assert!(SessionId::new(&"A".repeat(SessionId::MAX_LEN + 1)).is_err());
+        assert!(SessionId::new("").is_err());
+        assert!(SessionId::new("a-b").is_err());
+    }
+
+    #[test]
     fn is_link_accepts_exactly_what_link_writes() {
         let sc = Scenario::seed();
         let (Ok(session), Ok(other)) = (SessionId::new("abc"), SessionId::new("ab")) else {

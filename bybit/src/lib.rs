@@ -11,7 +11,9 @@
 
 pub mod enums;
 pub mod headers;
+pub mod instrument;
 pub mod market;
+pub mod open_order;
 pub mod paths;
 pub mod query;
 pub mod request;
@@ -21,9 +23,10 @@ pub mod sign;
 
 pub use enums::{Category, OrderStatus, OrderType, Side, TimeInForce};
 pub use headers::RateLimitStatus;
-pub use market::{
-    Instrument, InstrumentsResult, LotSizeFilter, PriceFilter, ServerTime, Ticker, TickersResult,
+pub use instrument::{
+    Instrument, InstrumentsResult, LeverageFilter, LotSizeFilter, PriceFilter, RiskParameters,
 };
+pub use market::{ServerTime, Ticker, TickersResult};
 pub use query::{MarketQuery, OpenOrdersQuery, QueryError};
 pub use request::{AmendOrder, BatchRequest, CancelAll, CancelOrder, PlaceOrder};
 pub use response::{

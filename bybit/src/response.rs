@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::enums::{OrderStatus, Side};
+pub use crate::open_order::OpenOrder;
 
 /// The envelope of every v5 reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,60 +129,6 @@ pub struct CancelAllResult {
     pub list: Vec<OrderAck>,
     /// "1" success, "0" failure.
     pub success: String,
-}
-
-/// One order from `/v5/order/realtime`. Only the fields order management needs; Bybit sends
-/// many more, which are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OpenOrder {
-    /// Exchange order id.
-    pub order_id: String,
-    /// Client order id.
-    #[serde(default)]
-    pub order_link_id: String,
-    /// Symbol.
-    pub symbol: String,
-    /// Side.
-    pub side: Side,
-    /// Limit price.
-    #[serde(default)]
-    pub price: String,
-    /// Order quantity.
-    #[serde(default)]
-    pub qty: String,
-    /// Quantity still resting.
-    #[serde(default)]
-    pub leaves_qty: String,
-    /// Quantity filled.
-    #[serde(default)]
-    pub cum_exec_qty: String,
-    /// Average fill price ("0" or "" when nothing filled).
-    #[serde(default)]
-    pub avg_price: String,
-    /// Status; [`OrderStatus::is_open`] tells whether it rests.
-    pub order_status: OrderStatus,
-    /// "GTC", "IOC", "FOK", "PostOnly", "RPI".
-    #[serde(default)]
-    pub time_in_force: String,
-    /// "Limit" or "Market".
-    #[serde(default)]
-    pub order_type: String,
-    /// "EC_NoError", or why it was rejected (e.g. "EC_PostOnlyWillTakeLiquidity").
-    #[serde(default)]
-    pub reject_reason: String,
-    /// "UNKNOWN" unless cancelled; then who/what cancelled it.
-    #[serde(default)]
-    pub cancel_type: String,
-    /// 0 one-way, 1/2 hedge.
-    #[serde(default)]
-    pub position_idx: u8,
-    /// Creation time, ms as a string.
-    #[serde(default)]
-    pub created_time: String,
-    /// Last update time, ms as a string.
-    #[serde(default)]
-    pub updated_time: String,
 }
 
 /// Result of `/v5/order/realtime`.

@@ -57,6 +57,43 @@ impl Grid {
     }
 }
 
+/// `n` units of (price step x qty step), e.g. ticks x lots summed over fills, as a decimal
+/// string with trailing zeros trimmed ("160", "0.5"): how Bybit writes order values.
+pub(crate) fn format_value(price: &Grid, qty: &Grid, n: u128) -> String {
+    let v = n
+        .saturating_mul(u128::from(price.step))
+        .saturating_mul(u128::from(qty.step));
+    let scale = price.scale + qty.scale;
+    let Some(p) = pow10(scale) else {
+        return v.to_string();
+    };
+    let (int, frac) = (v / p, v % p);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let width = scale as usize;
+    let frac = format!("{frac:0width$}");
+    format!("{int}.{}", frac.trim_end_matches('0'))
+}
+
+/// The signed ratio `num / den` with 6 decimals, truncated ("0.142425", "-0.0068"): Bybit's
+/// `price24hPcnt` style (a fraction, not percent).
+pub(crate) fn format_ratio(num: i128, den: u128) -> String {
+    if den == 0 {
+        return "0".into();
+    }
+    let micro = num.unsigned_abs().saturating_mul(1_000_000) / den;
+    let sign = if num < 0 && micro > 0 { "-" } else { "" };
+    let (int, frac) = (micro / 1_000_000, micro % 1_000_000);
+    let frac = format!("{frac:06}");
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
 fn pow10(e: u32) -> Option<u128> {
     10u128.checked_pow(e)
 }
@@ -105,6 +142,20 @@ mod tests {
         assert_eq!(q.steps_of("1.5"), Ok(6));
         assert_eq!(q.steps_of("1.1"), Err(GridError::OffGrid));
         assert_eq!(q.format(6), "1.50");
+    }
+
+    #[test]
+    fn values_and_ratios() {
+        let p = Grid::new("0.01").expect("grid");
+        let q = Grid::new("0.01").expect("grid");
+        // 1600.00 x 0.10 = 160
+        assert_eq!(format_value(&p, &q, 160_000 * 10), "160");
+        assert_eq!(format_value(&p, &q, 5), "0.0005");
+        assert_eq!(format_value(&p, &q, 0), "0");
+        assert_eq!(format_ratio(142_425, 1_000_000), "0.142425");
+        assert_eq!(format_ratio(-68, 10_000), "-0.0068");
+        assert_eq!(format_ratio(0, 7), "0");
+        assert_eq!(format_ratio(-1, 10_000_000), "0");
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod engine;
 mod faults;
 mod handler;
 mod market;
+mod market_wire;
 mod marketdata;
 mod modify;
 mod order;

@@ -1,7 +1,7 @@
 //! One symbol's simulated external market: a seeded random-walk mid on the tick grid and a
 //! small spread around it. The account's own orders are not part of bid1/ask1.
 
-use mm_bybit::{Category, Instrument, LotSizeFilter, PriceFilter, Ticker};
+use mm_bybit::Category;
 
 use crate::config::SimInstrument;
 use crate::decimal::Grid;
@@ -16,9 +16,13 @@ pub(crate) struct Market {
     pub(crate) price: Grid,
     pub(crate) qty: Grid,
     pub(crate) min_qty: u64,
-    tick_size: String,
-    qty_step: String,
+    pub(crate) tick_size: String,
+    pub(crate) qty_step: String,
     mid: u64,
+    /// Mid at start, and the extremes since: the ticker's 24 h fields.
+    pub(crate) start_mid: u64,
+    pub(crate) high: u64,
+    pub(crate) low: u64,
     walk_bps: u32,
     spread_bps: u32,
     rng: SplitMix64,
@@ -52,7 +56,7 @@ impl Market {
             .ok()
             .filter(|&m| m > 0)
             .ok_or_else(|| what("min_qty is not positive on the qty grid", &inst.min_qty))?;
-        let (base_coin, quote_coin) = split_symbol(&inst.symbol);
+        let (base_coin, quote_coin) = split_symbol(&inst.symbol, inst.category);
         Ok(Self {
             symbol: inst.symbol.clone(),
             category: inst.category,
@@ -64,6 +68,9 @@ impl Market {
             tick_size: inst.tick_size.clone(),
             qty_step: inst.qty_step.clone(),
             mid,
+            start_mid: mid,
+            high: mid,
+            low: mid,
             walk_bps,
             spread_bps,
             rng: SplitMix64::new(hash(&[seed, stream::WALK, str_hash(&inst.symbol)])),
@@ -84,6 +91,8 @@ impl Market {
         } else {
             self.mid -= delta;
         }
+        self.high = self.high.max(self.mid);
+        self.low = self.low.min(self.mid);
     }
 
     fn half_spread(&self) -> u64 {
@@ -110,68 +119,21 @@ impl Market {
     pub(crate) fn touch_qty(&self) -> u64 {
         self.min_qty * 100
     }
-
-    pub(crate) fn ticker(&self) -> Ticker {
-        let size = self.qty.format(self.touch_qty());
-        let mid = self.price.format(self.mid);
-        let derivative = matches!(self.category, Category::Linear | Category::Inverse);
-        Ticker {
-            symbol: self.symbol.clone(),
-            bid1_price: self.price.format(self.bid()),
-            bid1_size: size.clone(),
-            ask1_price: self.price.format(self.ask()),
-            ask1_size: size,
-            last_price: mid.clone(),
-            index_price: if derivative {
-                mid.clone()
-            } else {
-                String::new()
-            },
-            mark_price: if derivative { mid } else { String::new() },
-        }
-    }
-
-    pub(crate) fn instrument(&self) -> Instrument {
-        let spot = self.category == Category::Spot;
-        Instrument {
-            symbol: self.symbol.clone(),
-            status: "Trading".to_string(),
-            base_coin: self.base_coin.clone(),
-            quote_coin: self.quote_coin.clone(),
-            price_filter: PriceFilter {
-                tick_size: self.tick_size.clone(),
-                min_price: if spot {
-                    String::new()
-                } else {
-                    self.tick_size.clone()
-                },
-                max_price: if spot {
-                    String::new()
-                } else {
-                    self.price.format(self.mid * 1000)
-                },
-            },
-            lot_size_filter: LotSizeFilter {
-                qty_step: if spot {
-                    String::new()
-                } else {
-                    self.qty_step.clone()
-                },
-                base_precision: if spot {
-                    self.qty_step.clone()
-                } else {
-                    String::new()
-                },
-                min_order_qty: self.qty.format(self.min_qty),
-                max_order_qty: self.qty.format(self.min_qty * 1_000_000),
-                min_order_amt: String::new(),
-            },
-        }
-    }
 }
 
 /// `BTCUSDT` -> (`BTC`, `USDT`): strips a known quote suffix; unknown -> (symbol, "").
-fn split_symbol(symbol: &str) -> (String, String) {
+/// Options (`BTC-27MAR26-70000-P[-USDT]`): the first segment, and USDT when the symbol ends
+/// with it, else USDC.
+fn split_symbol(symbol: &str, category: Category) -> (String, String) {
+    if category == Category::Option {
+        let base = symbol.split('-').next().unwrap_or(symbol);
+        let quote = if symbol.ends_with("-USDT") {
+            "USDT"
+        } else {
+            "USDC"
+        };
+        return (base.to_string(), quote.to_string());
+    }
     for quote in ["USDT", "USDC", "USD", "BTC", "EUR"] {
         if let Some(base) = symbol.strip_suffix(quote).filter(|b| !b.is_empty()) {
             return (base.to_string(), quote.to_string());
@@ -201,7 +163,7 @@ mod tests {
                 m.step();
                 assert_ne!(m.mid(), before, "{}", m.symbol);
                 assert!(m.bid() < m.ask());
-                let t = m.ticker();
+                let t = m.ticker(0);
                 assert_eq!(m.price.steps_of(&t.bid1_price), Ok(m.bid()));
                 assert_eq!(m.price.steps_of(&t.ask1_price), Ok(m.ask()));
             }

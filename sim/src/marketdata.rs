@@ -36,7 +36,7 @@ pub(crate) fn tickers(ex: &mut Exchange, query: &str, now: u64) -> Reply {
         // every price move every tick.
         ex.step_market(s, now);
         if let Some(m) = ex.markets.get(s) {
-            list.push(m.ticker());
+            list.push(m.ticker(now));
         }
     }
     ok(

@@ -3,6 +3,7 @@
 use mm_bybit::enums::{REJECT_NO_ERROR, REJECT_POST_ONLY_WILL_TAKE_LIQUIDITY};
 use mm_bybit::{Category, OpenOrder, OrderStatus, OrderType, Side, TimeInForce};
 
+use crate::decimal::format_value;
 use crate::market::Market;
 use crate::rng::{hash, stream};
 
@@ -88,32 +89,68 @@ impl Order {
         self.reject_reason = REJECT_POST_ONLY_WILL_TAKE_LIQUIDITY;
     }
 
+    /// The order as `/v5/order/realtime` shows it: every field of Bybit's example, the ones
+    /// the simulator does not model (TP/SL, triggers, SMP, fees) at their "none" values.
     pub(crate) fn to_wire(&self, m: &Market) -> OpenOrder {
         let leaves = self.leaves();
+        let none = String::new;
         OpenOrder {
             order_id: self.order_id.clone(),
             order_link_id: self.order_link_id.clone(),
+            block_trade_id: none(),
             symbol: self.symbol.clone(),
-            side: self.side,
             price: m.price.format(self.price),
             qty: m.qty.format(self.qty),
-            leaves_qty: m.qty.format(leaves),
-            cum_exec_qty: m.qty.format(self.cum_exec),
+            side: self.side,
+            is_leverage: if self.category == Category::Spot {
+                "0".into()
+            } else {
+                none()
+            },
+            position_idx: self.position_idx,
+            order_status: self.status,
+            cancel_type: self.cancel_type.to_string(),
+            reject_reason: self.reject_reason.to_string(),
             avg_price: self
                 .avg_price()
                 .map_or_else(|| "0".to_string(), |p| m.price.format(p)),
-            order_status: self.status,
+            leaves_qty: m.qty.format(leaves),
+            leaves_value: format_value(
+                &m.price,
+                &m.qty,
+                u128::from(self.price) * u128::from(leaves),
+            ),
+            cum_exec_qty: m.qty.format(self.cum_exec),
+            cum_exec_value: format_value(&m.price, &m.qty, self.exec_value),
+            cum_exec_fee: "0".into(),
             time_in_force: self.tif.as_str().to_string(),
             order_type: match self.order_type {
                 OrderType::Limit => "Limit",
                 OrderType::Market => "Market",
             }
             .to_string(),
-            reject_reason: self.reject_reason.to_string(),
-            cancel_type: self.cancel_type.to_string(),
-            position_idx: self.position_idx,
+            stop_order_type: "UNKNOWN".into(),
+            order_iv: none(),
+            trigger_price: m.price.format(0),
+            take_profit: none(),
+            stop_loss: none(),
+            tp_trigger_by: "UNKNOWN".into(),
+            sl_trigger_by: "UNKNOWN".into(),
+            trigger_direction: 0,
+            trigger_by: "UNKNOWN".into(),
+            last_price_on_created: none(),
+            reduce_only: false,
+            close_on_trigger: false,
+            smp_type: "None".into(),
+            smp_group: 0,
+            smp_order_id: none(),
+            tpsl_mode: none(),
+            tp_limit_price: none(),
+            sl_limit_price: none(),
+            place_type: none(),
             created_time: self.created_ms.to_string(),
             updated_time: self.updated_ms.to_string(),
+            cum_fee_detail: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -38,6 +38,7 @@ pub struct Metrics {
     deferrals: Counter,
     stale_drops: Counter,
     conflated: Counter,
+    market_data_failures: Counter,
     live: Gauge,
     unknown: Gauge,
     headroom: Family<Labels1, Gauge>,
@@ -57,6 +58,7 @@ impl Metrics {
         let deferrals = Counter::default();
         let stale_drops = Counter::default();
         let conflated = Counter::default();
+        let market_data_failures = Counter::default();
         let live = Gauge::default();
         let unknown = Gauge::default();
         let headroom = Family::<Labels1, Gauge>::default();
@@ -111,6 +113,11 @@ impl Metrics {
             conflated.clone(),
         );
         registry.register(
+            "mm_market_data_failures",
+            "Market-data polls that failed (core got the tick without books)",
+            market_data_failures.clone(),
+        );
+        registry.register(
             "mm_live_orders",
             "Orders core believes rest on the book",
             live.clone(),
@@ -145,6 +152,7 @@ impl Metrics {
             deferrals,
             stale_drops,
             conflated,
+            market_data_failures,
             live,
             unknown,
             headroom,
@@ -164,6 +172,11 @@ impl Metrics {
         self.req_ms
             .get_or_create(&[("verb", verb), ("api", endpoint.name())])
             .observe(ms);
+    }
+
+    /// One market-data poll failed.
+    pub fn market_data_failed(&self) {
+        self.market_data_failures.inc();
     }
 
     pub fn tick_done(&self, t: &TickStats) {

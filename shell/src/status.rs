@@ -14,6 +14,8 @@ pub struct Stats {
     pub requests_by_endpoint: BTreeMap<Endpoint, u64>,
     /// Headroom per endpoint at the end of the last tick.
     pub headroom: BTreeMap<Endpoint, u64>,
+    /// Market-data polls that failed (each handed to core as a tick without books).
+    pub market_data_failures: u64,
 }
 
 impl Stats {

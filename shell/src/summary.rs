@@ -50,6 +50,8 @@ pub struct RunSummary {
     pub stale_drops: u64,
     pub rejects: u64,
     pub conflated_ticks: u64,
+    /// Market-data polls that failed; each reached core as a tick without books.
+    pub market_data_failures: u64,
     /// Batch items answered 10006 that core re-queued.
     pub requeued: u64,
     /// Orders that ever became unknown (ambiguous outcome).

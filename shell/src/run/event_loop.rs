@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use mm_core::{Config, Effect, Engine, Input, Timestamp};
 use tokio::sync::{mpsc, watch};
 
+use super::inputs::MarketData;
 use super::send::Response;
 use super::{RunOptions, SHUTDOWN_BOUND};
 use crate::client::Client;
@@ -46,7 +47,7 @@ enum Event {
     Signal(&'static str),
     Response(Response),
     Wake(Timestamp),
-    Tick(Vec<mm_core::BookTop>),
+    Tick(MarketData),
     Config(Config),
     Status,
     ShutdownOverdue,
@@ -79,7 +80,7 @@ impl Session {
     pub(super) async fn run(
         &mut self,
         opts: &RunOptions,
-        mut tick_rx: mpsc::Receiver<Vec<mm_core::BookTop>>,
+        mut tick_rx: mpsc::Receiver<MarketData>,
         mut cfg_rx: mpsc::Receiver<Config>,
         mut sig_rx: Option<mpsc::Receiver<&'static str>>,
     ) -> Ending {
@@ -177,7 +178,16 @@ impl Session {
                     }
                     Input::Wake { now_ms: now }
                 }
-                Some(Event::Tick(books)) => Input::Tick { now_ms: now, books },
+                Some(Event::Tick(MarketData::Books(books))) => Input::Tick { now_ms: now, books },
+                Some(Event::Tick(MarketData::Failed(why))) => {
+                    tracing::warn!("market data: {why}; core gets this tick without books");
+                    self.stats.market_data_failures += 1;
+                    self.metrics.market_data_failed();
+                    Input::Tick {
+                        now_ms: now,
+                        books: Vec::new(),
+                    }
+                }
                 Some(Event::Config(config)) => {
                     self.interval_tx
                         .send_replace(config.quoting.tick_interval_ms);

@@ -85,6 +85,7 @@ pub(super) fn summary(
         stale_drops: t.stale_drops,
         rejects: t.rejects,
         conflated_ticks: t.conflated,
+        market_data_failures: session.stats.market_data_failures,
         requeued: t.requeued,
         unknown_orders: t.unknowns,
         open_orders_core: session.engine.orders().len() as u64,

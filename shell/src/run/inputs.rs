@@ -12,9 +12,18 @@ use super::{RunError, RunOptions, startup};
 use crate::client::Client;
 use crate::config_file::Watcher;
 
+/// One market-data poll, as the loop gets it.
+#[derive(Debug)]
+pub(super) enum MarketData {
+    Books(Vec<BookTop>),
+    /// The poll failed (why): core still gets a tick, without books, and
+    /// decides what missing books mean.
+    Failed(String),
+}
+
 /// The receiving ends the loop selects over, and the tasks to stop after it.
 pub(super) struct Inputs {
-    pub(super) tick_rx: mpsc::Receiver<Vec<BookTop>>,
+    pub(super) tick_rx: mpsc::Receiver<MarketData>,
     pub(super) cfg_rx: mpsc::Receiver<Config>,
     pub(super) sig_rx: Option<mpsc::Receiver<&'static str>>,
     /// Tells the market task a reloaded config changed the tick interval.
@@ -74,13 +83,15 @@ pub(super) fn spawn(
 }
 
 /// Polls market data every tick interval (sequentially: a slow poll delays
-/// the next, never overlaps it) and hands the books to the loop.
+/// the next, never overlaps it) and hands the books, or the failure, to the
+/// loop: a failed poll is a tick too, so core learns of it and the journal
+/// records it.
 async fn market_task(
     client: Client,
     category: mm_core::Category,
     symbols: Vec<String>,
     mut interval_rx: watch::Receiver<u64>,
-    tx: mpsc::Sender<Vec<BookTop>>,
+    tx: mpsc::Sender<MarketData>,
 ) {
     let mut every = *interval_rx.borrow_and_update();
     let mut interval = tokio::time::interval(Duration::from_millis(every));
@@ -93,13 +104,12 @@ async fn market_task(
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             interval.tick().await;
         }
-        match crate::market::fetch_books(&client, category, &symbols).await {
-            Ok(books) => {
-                if tx.send(books).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => tracing::warn!("market data: {e} (no tick this time)"),
+        let data = match crate::market::fetch_books(&client, category, &symbols).await {
+            Ok(books) => MarketData::Books(books),
+            Err(e) => MarketData::Failed(e),
+        };
+        if tx.send(data).await.is_err() {
+            return;
         }
     }
 }

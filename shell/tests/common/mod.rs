@@ -2,6 +2,8 @@
 //! write configs, read summaries. Everything stays on 127.0.0.1.
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

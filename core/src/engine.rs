@@ -8,6 +8,7 @@
 //! |-------------|-----|
 //! | `tick`      | tick lifecycle: conflation, config at the boundary, stale drops, `TickDone` |
 //! | `quote`     | book checks and the ladder, in integer ticks |
+//! | `freshness` | each symbol's last good book, holding and expiry on a timer |
 //! | `reconcile` | desired ladder vs tracked orders: keep / amend / cancel / place |
 //! | `orders`    | every order's state, the bounded history of gone ones |
 //! | `bus`       | command queues, coalescing into batches |
@@ -20,9 +21,11 @@
 //! | `out`       | effects and deterministic log lines |
 //!
 //! Decisions taken here beyond design.md (each is explained where it lives):
-//! - A symbol missing from a tick (after conflation) counts as a missing book:
-//!   no quotes, its orders are cancelled. Books are not carried over between
-//!   ticks, so a shell that stops sending a symbol cannot leave us quoting it.
+//! - A symbol missing from a tick (after conflation) is held while its last
+//!   good book is younger than `max_book_age_ms` (orders left alone, no
+//!   re-quote), then refused (orders cancelled), on a timer even when no
+//!   tick comes (see `freshness`). Quotes are never built from a remembered
+//!   book, so a shell that stops sending a symbol cannot leave us quoting it.
 //! - Every level whose slot holds a busy order (pending or unknown) is frozen
 //!   for the tick, Live orders of that slot included.
 //! - `coalesced` counts orders that travelled in a batch of two or more (as
@@ -64,6 +67,7 @@ mod apply;
 mod budget;
 mod bus;
 mod doubt;
+mod freshness;
 mod orders;
 mod out;
 mod quote;
@@ -176,6 +180,8 @@ pub struct Engine {
     /// Whether the reply being applied came without rate-limit headers.
     last_reply_unmetered: bool,
     tick: Option<TickState>,
+    /// Per symbol: its last good book's time (hold and expiry).
+    fresh: freshness::BookClock,
     /// Per symbol: why its book is refused, while it is (logged on change).
     refused: Vec<Option<&'static str>>,
     conflated: Option<Conflated>,
@@ -239,6 +245,7 @@ impl Engine {
             not_resent: [0; 3],
             last_reply_unmetered: false,
             tick: None,
+            fresh: freshness::BookClock::default(),
             refused: Vec::new(),
             conflated: None,
             ticks_started: 0,
@@ -289,6 +296,7 @@ impl Engine {
         self.shutdown_progress();
         self.pump();
         self.maybe_finish_tick();
+        self.expire_books();
         self.shutdown_progress();
         self.announce_wake();
     }

@@ -40,6 +40,9 @@ fn faults() -> Vec<Fault> {
 
 fn run(tweak: impl FnOnce(&mut Config), first: u64, every: u64, ticks: u64) -> Driver {
     let mut sc = Scenario::seed();
+    // The books stay fresh while everything settles (a minute without ticks
+    // below): the live orders are what is compared with the exchange.
+    sc.config.quoting.max_book_age_ms = 3_600_000;
     tweak(&mut sc.config);
     let engine = Engine::new(
         sc.config.clone(),

@@ -17,6 +17,9 @@ fn driver(
     script: impl FnOnce(&mut VirtualExchange),
 ) -> (Scenario, Driver) {
     let mut sc = Scenario::seed();
+    // Books stay fresh while orders settle (the recv window is 5 s): the
+    // live orders are what is compared with the exchange.
+    sc.config.quoting.max_book_age_ms = 3_600_000;
     tweak(&mut sc.config);
     let engine = Engine::new(
         sc.config.clone(),

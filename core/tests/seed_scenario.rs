@@ -25,7 +25,9 @@ fn run(tweak: impl FnOnce(&mut Config), latency_ms: u64) -> (Driver, Scenario) {
     let vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
     let mut driver = Driver::new(engine, vx, Timestamp(1_700_000_000_000), latency_ms);
     driver.run_ticks(TICKS, 200, |k, now| sc.books(k, now));
-    driver.run_idle(10_000);
+    // The last replies; not as far as the books' expiry (max_book_age_ms),
+    // which would pull every quote in a tick of its own.
+    driver.run_idle(1_000);
     (driver, sc)
 }
 

@@ -22,7 +22,8 @@ fn not_found() -> Outcome {
 #[test]
 fn a_lost_create_is_final_a_margin_after_its_recv_window() {
     let sc = Scenario::wide(1, 1);
-    let mut e = engine(&sc);
+    // Books stay fresh throughout: only the settle timer wakes us.
+    let mut e = engine_with(&sc, |c| c.quoting.max_book_age_ms = 3_600_000);
     let recv = e.config().exchange.recv_window_ms;
     assert_eq!(recv, 5000);
     let batch = sends(&tick(&mut e, 0, sc.books(0, Timestamp(0))))[0].clone();

@@ -351,6 +351,9 @@ impl Engine {
             times.extend(self.budget.next_release(*ep, now));
         }
         times.extend(self.settle.next_wake(now));
+        if self.shutdown.is_none() {
+            times.extend(self.fresh.expiry());
+        }
         times.extend(self.shutdown_wake());
         times.into_iter().filter(|t| *t > now).min()
     }

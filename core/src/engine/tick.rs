@@ -7,7 +7,8 @@
 //! so the command queues are empty whenever a tick starts.
 //!
 //! At the start: a pending config is applied (so `enabled = false` takes
-//! effect for that very tick), books are judged, ladders built, every side
+//! effect for that very tick), books are judged (`freshness`: a symbol
+//! without a book this tick may be held), ladders built, every other side
 //! reconciled and the commands queued. Places still unsent
 //! `tick_deadline_ms` after the start are dropped as stale; cancels never.
 //! `TickDone` goes out when the last request is answered, with the stats
@@ -20,8 +21,9 @@ use crate::effect::{Effect, Op};
 use crate::engine::Engine;
 use crate::engine::bus::{Key, op_index};
 use crate::engine::doubt::Withdrawn;
+use crate::engine::freshness::Verdict;
 use crate::engine::orders::{Seq, State};
-use crate::engine::quote::{judge_book, ladder_into};
+use crate::engine::quote::ladder_into;
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
 use crate::input::BookTop;
 use crate::time::Timestamp;
@@ -80,7 +82,7 @@ impl Engine {
         self.out.info(text);
     }
 
-    fn start_tick(&mut self, books: &BTreeMap<String, BookTop>) {
+    pub(super) fn start_tick(&mut self, books: &BTreeMap<String, BookTop>) {
         let now = self.out.now;
         self.ticks_started += 1;
         let n = self.ticks_started;
@@ -124,6 +126,7 @@ impl Engine {
         let max_age = q.max_book_age_ms;
         let mut counts = [0u64; 3];
         let mut ok_books = 0u64;
+        let mut held = 0u64;
         for sym in 0..nsyms {
             let sym32 = sym as u32;
             lad.bids.clear();
@@ -131,23 +134,43 @@ impl Engine {
             let mut qty = crate::domain::Lots(0);
             if configured[sym] {
                 let name = &self.syms[sym].name;
-                let inst = self.inst(sym32);
+                // Fields, not `self.inst`: `self.fresh` is borrowed below.
+                let inst = &self.instruments[self.syms[sym].instrument];
                 let lots = self
                     .config
                     .quoting
                     .order_qty
                     .for_symbol(name)
                     .and_then(|d| inst.qty_lots(&d));
-                match (judge_book(books.get(name), inst, now, max_age), lots) {
-                    (Ok((bid, ask)), Some(lots)) => {
+                match (
+                    self.fresh.judge(sym, books.get(name), inst, now, max_age),
+                    lots,
+                ) {
+                    (Verdict::Quote(bid, ask), Some(lots)) => {
                         ladder_into(&mut lad, bid, ask, levels, spread, step);
                         qty = lots;
                         ok_books += 1;
+                        self.hold_verdict(sym32, n, None);
                         self.book_verdict(sym32, None);
                     }
-                    (Ok(_), None) => self.book_verdict(sym32, Some("no order size")),
-                    (Err(why), _) => self.book_verdict(sym32, Some(why)),
+                    (Verdict::Hold { age_ms }, _) => {
+                        // Its orders are left alone: no reconcile at all.
+                        held += 1;
+                        self.totals.books_held += 1;
+                        self.hold_verdict(sym32, n, Some(age_ms));
+                        continue;
+                    }
+                    (Verdict::Quote(..), None) => {
+                        self.fresh.set_held(sym, false);
+                        self.book_verdict(sym32, Some("no order size"));
+                    }
+                    (Verdict::Refuse(why), _) => {
+                        self.fresh.set_held(sym, false);
+                        self.book_verdict(sym32, Some(why));
+                    }
                 }
+            } else {
+                self.fresh.forget(sym);
             }
             for (side, desired) in [(Side::Buy, &lad.bids), (Side::Sell, &lad.asks)] {
                 let seqs = &by_side[sym * 2 + side_index(side)];
@@ -179,8 +202,14 @@ impl Engine {
                 *self.totals.commands.entry(op).or_insert(0) += c;
             }
         }
+        self.fresh.update_expiry(max_age);
+        let held = if held > 0 {
+            format!(", {held} held")
+        } else {
+            String::new()
+        };
         self.out.info(format!(
-            "tick {n} start: {ok_books} books usable; cancel {} amend {} place {}",
+            "tick {n} start: {ok_books} books usable{held}; cancel {} amend {} place {}",
             counts[0], counts[1], counts[2]
         ));
     }

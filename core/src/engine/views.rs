@@ -48,6 +48,9 @@ pub struct Totals {
     pub requeued: u64,
     /// Symbol-ticks whose book was refused (missing, stale, crossed, off-grid).
     pub books_refused: u64,
+    /// Symbol-ticks held: no book that tick, the last good one still young
+    /// (orders left alone, no re-quote).
+    pub books_held: u64,
     /// Replies for request ids core does not have in flight.
     pub unknown_replies: u64,
     /// Inputs whose `now_ms` went backwards and was clamped.

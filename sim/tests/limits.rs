@@ -325,3 +325,52 @@ async fn default_tier_ip_breach_bans_for_ten_minutes() {
     assert_eq!(r.status, 403);
     assert_eq!(sim.state().ip_limit_rejections, 3);
 }
+
+/// Spot batches also cost one unit per order (S13): against the default tier's spot
+/// create-batch limit of 20, batches of 10, 4 and 8 orders leave the last 2 orders 10006.
+#[tokio::test]
+async fn spot_batches_cost_one_unit_per_order() {
+    let mut cfg = default_tier();
+    cfg.instruments.push(mm_sim::SimInstrument {
+        symbol: "BTCUSDC".into(),
+        category: mm_bybit::Category::Spot,
+        start_price: "60000".into(),
+        tick_size: "0.1".into(),
+        qty_step: "0.0001".into(),
+        min_qty: "0.0001".into(),
+    });
+    let (_sim, c) = start(cfg).await;
+    let spot = |n: usize, p: &str| {
+        (0..n)
+            .map(|i| {
+                item(
+                    "BTCUSDC",
+                    "Buy",
+                    "0.001",
+                    &format!("{}", 50000 + i),
+                    &format!("{p}-{i}"),
+                )
+            })
+            .collect()
+    };
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", spot(10, "s1")))
+        .await;
+    assert_eq!(r.item_codes(), vec![0; 10], "{}", r.text);
+    assert_eq!(r.header("X-Bapi-Limit").as_deref(), Some("20"));
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("10"));
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", spot(4, "s2")))
+        .await;
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("6"));
+    let r = c
+        .post("/v5/order/create-batch", &batch("spot", spot(8, "s3")))
+        .await;
+    assert_eq!(r.item_codes(), [vec![0; 6], vec![10006; 2]].concat());
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("0"));
+    // The derivatives line is untouched.
+    let r = c
+        .post("/v5/order/create-batch", &batch("linear", items(1, "l")))
+        .await;
+    assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("9"));
+}

@@ -70,7 +70,7 @@ for name in "${names[@]}"; do
     echo "recording $name: mm run ${extra[*]}" >&2
     # A fixed session id per recording: orderLinkIds stay the same across
     # re-recordings, so a snapshot diff shows only changed decisions.
-    sid=$(printf '%s' "rec$name" | tr -cd 'A-Za-z0-9' | cut -c1-16)
+    sid=$(printf '%s' "rec$name" | tr -cd 'A-Za-z0-9' | cut -c1-15)
     "$mm" run --config "$work/config.toml" --session-id "$sid" \
         --journal "$work/journal.mmj" --log "$work/core.log" \
         --metrics-addr 127.0.0.1:0 "${extra[@]}" 2>"$work/stderr" &

@@ -5,7 +5,7 @@
 //! so the test bites even before sessions are committed.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use mm_core::journal::{
@@ -80,24 +80,40 @@ fn small_journal(ticks: u64) -> Vec<u8> {
     mm_testkit::encode_journal(&header, &d.inputs)
 }
 
+/// The recorded sessions' journals, by path.
+fn recorded_paths() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/sessions");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mmj"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn recorded(path: &Path) -> Known {
+    Known::from(
+        path.display().to_string(),
+        std::fs::read(path).unwrap(),
+        true,
+    )
+}
+
+/// The in-memory journal first, then every recorded session.
 fn journals() -> &'static [Known] {
     static ALL: OnceLock<Vec<Known>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let mut all = vec![Known::new("in-memory".to_string(), small_journal(3))];
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/sessions");
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut paths: Vec<_> = entries
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "mmj"))
-                .collect();
-            paths.sort();
-            for p in paths {
-                let bytes = std::fs::read(&p).unwrap();
-                all.push(Known::from(p.display().to_string(), bytes, true));
-            }
-        }
+        let mut all = vec![in_memory()];
+        all.extend(recorded_paths().iter().map(|p| recorded(p)));
         all
     })
+}
+
+fn in_memory() -> Known {
+    Known::new("in-memory".to_string(), small_journal(3))
 }
 
 /// Whatever the bytes, an answer that names an offset inside them.
@@ -192,14 +208,15 @@ fn check_flip(j: &Known, pos: usize, bit: u8) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The smallest recorded session in `snapshots/sessions/`, picked by size
-/// when the test runs (whichever sessions are committed then).
-fn smallest_recorded() -> &'static Known {
-    journals()
-        .iter()
-        .filter(|j| j.recorded)
-        .min_by_key(|j| j.bytes.len())
-        .expect("no recorded session in snapshots/sessions: nothing real to cut")
+/// The smallest recorded session in `snapshots/sessions/`, picked by file
+/// size when the test runs (whichever sessions are committed then); only
+/// that one is read.
+fn smallest_recorded() -> Known {
+    let path = recorded_paths()
+        .into_iter()
+        .min_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .expect("no recorded session in snapshots/sessions: nothing real to cut");
+    recorded(&path)
 }
 
 /// Up to this size the recording is cut at every offset. Measured in a
@@ -233,7 +250,7 @@ fn cuts(j: &Known) -> Vec<usize> {
 /// damage names the torn frame and its byte offset.
 #[test]
 fn truncation_at_every_offset_of_a_recorded_journal() {
-    let j = smallest_recorded();
+    let j = &smallest_recorded();
     assert!(
         j.inputs.len() > 20,
         "{}: too few frames to mean much",
@@ -248,7 +265,7 @@ fn truncation_at_every_offset_of_a_recorded_journal() {
 /// replies), cut everywhere too: it bites even with no session committed.
 #[test]
 fn truncation_at_every_offset_of_an_in_memory_journal() {
-    let j = &journals()[0];
+    let j = &in_memory();
     assert!(
         !j.recorded && j.inputs.len() > 20,
         "the in-memory journal is too small"

@@ -21,6 +21,12 @@
 //! | `summary`         | `--summary-json` |
 //! | `paper`           | the built-in paper-mode config and simulator setup |
 //! | `*_cmd`, `bench`  | the other subcommands |
+//!
+//! Library code writes nothing to stdout (that is the CLI's: tables, the
+//! replayed log, the simulator's URL), so `clippy::print_stdout` warns here
+//! and is allowed only where a subcommand prints its output.
+
+#![warn(clippy::print_stdout)]
 
 pub mod bench;
 pub mod check_config_cmd;

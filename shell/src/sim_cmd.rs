@@ -26,7 +26,10 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
         crate::secrets::PAPER_KEY,
         sim.base_url()
     );
-    println!("{}", sim.base_url());
+    #[allow(clippy::print_stdout)] // the URL is the subcommand's output, for scripts
+    {
+        println!("{}", sim.base_url());
+    }
     let _ = stop.recv().await;
     eprintln!("mm sim: stopping");
     sim.shutdown().await;

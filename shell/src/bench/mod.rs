@@ -78,7 +78,10 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     let result = run_in(&args, &dir, started).await;
     let _ = std::fs::remove_dir_all(&dir);
     let report = result?;
-    print!("{}", render(&report));
+    #[allow(clippy::print_stdout)] // the table is the subcommand's output
+    {
+        print!("{}", render(&report));
+    }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("bench: {}: {e}", path.display()))?;

@@ -1,0 +1,262 @@
+//! The exchange client: one shared `reqwest::Client` (rustls, keep-alive,
+//! pooled, `exchange.request_timeout_ms` on every call), a 1:1 mapping from
+//! `mm_core::Request` to the mm-bybit wire types, signing, and the mapping of
+//! whatever came back to an `mm_core::Outcome`. It judges nothing: a reply is
+//! passed through for core to classify.
+//!
+//! Outcome mapping (`reply`): HTTP != 200 -> `HttpStatus`; a body that does
+//! not parse as the endpoint's Bybit envelope -> `Malformed(reason)`; the
+//! timeout -> `Timeout`; anything else (refused, reset, TLS...) ->
+//! `Transport(message)` with the URL and both credentials scrubbed from the
+//! message.
+//!
+//! | module  | job |
+//! |---------|-----|
+//! | `wire`  | core's requests as mm-bybit wire types |
+//! | `reply` | what came back as an `Outcome` |
+
+mod reply;
+mod wire;
+
+use std::time::Duration;
+
+use mm_bybit::{BatchRequest, OpenOrdersQuery, Response, headers, paths};
+use mm_core::{Category, Outcome, RequestKind};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use self::reply::Raw;
+use crate::secrets::Credentials;
+
+pub use self::reply::describe;
+pub use self::wire::{verb, wire_category};
+
+/// Signs and sends; cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    creds: Credentials,
+    recv_window_ms: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("creds", &self.creds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(
+        base_url: &str,
+        creds: Credentials,
+        recv_window_ms: u64,
+        request_timeout_ms: u64,
+    ) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(Duration::from_millis(request_timeout_ms))
+            .connect_timeout(Duration::from_millis(request_timeout_ms))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .tcp_keepalive(Duration::from_secs(30))
+            .user_agent(concat!("mm-batch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        Ok(Client {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            creds,
+            recv_window_ms,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Performs one core request; never fails, every ending is an `Outcome`.
+    pub async fn execute(&self, kind: &RequestKind) -> Outcome {
+        let c = |c: &Category| wire_category(*c);
+        let sent = match kind {
+            RequestKind::PlaceBatch { category, orders } => {
+                let body = BatchRequest {
+                    category: c(category),
+                    request: orders.iter().map(|o| wire::place(o, None)).collect(),
+                };
+                self.post(paths::CREATE_BATCH, &body)
+                    .await
+                    .map(reply::parse_create_batch)
+            }
+            RequestKind::AmendBatch { category, orders } => {
+                let body = BatchRequest {
+                    category: c(category),
+                    request: orders.iter().map(|o| wire::amend(o, None)).collect(),
+                };
+                self.post(paths::AMEND_BATCH, &body)
+                    .await
+                    .map(reply::parse_batch_items)
+            }
+            RequestKind::CancelBatch { category, orders } => {
+                let body = BatchRequest {
+                    category: c(category),
+                    request: orders.iter().map(|o| wire::cancel(o, None)).collect(),
+                };
+                self.post(paths::CANCEL_BATCH, &body)
+                    .await
+                    .map(reply::parse_batch_items)
+            }
+            RequestKind::Place { category, order } => {
+                let body = wire::place(order, Some(*category));
+                self.post(paths::CREATE, &body)
+                    .await
+                    .map(reply::parse_single)
+            }
+            RequestKind::Amend { category, order } => {
+                let body = wire::amend(order, Some(*category));
+                self.post(paths::AMEND, &body)
+                    .await
+                    .map(reply::parse_single)
+            }
+            RequestKind::Cancel { category, order } => {
+                let body = wire::cancel(order, Some(*category));
+                self.post(paths::CANCEL, &body)
+                    .await
+                    .map(reply::parse_single)
+            }
+            RequestKind::CancelAll { category, symbol } => {
+                let body = mm_bybit::CancelAll {
+                    category: c(category),
+                    symbol: Some(symbol.clone()),
+                    base_coin: None,
+                    settle_coin: None,
+                };
+                self.post(paths::CANCEL_ALL, &body)
+                    .await
+                    .map(reply::parse_cancel_all)
+            }
+            RequestKind::OpenOrders {
+                category,
+                symbol,
+                order_link_id,
+                cursor,
+                limit,
+            } => {
+                let mut q = OpenOrdersQuery::new(c(category));
+                q.symbol = Some(symbol.clone());
+                q.order_link_id.clone_from(order_link_id);
+                q.cursor.clone_from(cursor);
+                q.limit = Some(*limit);
+                self.get_signed(paths::OPEN_ORDERS, &q.to_query_string())
+                    .await
+                    .map(reply::parse_open_orders)
+            }
+        };
+        sent.unwrap_or_else(|failed| failed)
+    }
+
+    /// A public GET (market data): the parsed envelope, or why not.
+    pub async fn get_public<T: DeserializeOwned + Default>(
+        &self,
+        path: &str,
+        query: &str,
+    ) -> Result<Response<T>, String> {
+        let url = format!("{}{path}?{query}", self.base);
+        let raw = self
+            .finish(self.http.get(url))
+            .await
+            .map_err(|o| describe(&o))?;
+        if raw.status != 200 {
+            return Err(format!("{path}: HTTP {}", raw.status));
+        }
+        let r: Response<T> = serde_json::from_slice(&raw.body)
+            .map_err(|e| format!("{path}: reply does not parse: {e}"))?;
+        if !r.is_ok() {
+            return Err(format!("{path}: retCode {} {}", r.ret_code, r.ret_msg));
+        }
+        Ok(r)
+    }
+
+    /// An unsigned GET that is not a Bybit envelope (the simulator's
+    /// `/sim/state`): the body of an HTTP 200, or why not.
+    pub async fn get_plain(&self, path: &str) -> Result<Vec<u8>, String> {
+        let raw = self
+            .finish(self.http.get(format!("{}{path}", self.base)))
+            .await
+            .map_err(|o| format!("{path}: {}", describe(&o)))?;
+        if raw.status != 200 {
+            return Err(format!("{path}: HTTP {}", raw.status));
+        }
+        Ok(raw.body)
+    }
+
+    async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Raw, Outcome> {
+        let body = serde_json::to_string(body)
+            .map_err(|e| Outcome::Transport(format!("request body: {e}")))?;
+        let builder = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        let builder = self.sign(builder, &body).body(body);
+        self.finish(builder).await
+    }
+
+    async fn get_signed(&self, path: &str, query: &str) -> Result<Raw, Outcome> {
+        let builder = self.http.get(format!("{}{path}?{query}", self.base));
+        let builder = self.sign(builder, query);
+        self.finish(builder).await
+    }
+
+    fn sign(&self, builder: reqwest::RequestBuilder, payload: &str) -> reqwest::RequestBuilder {
+        let ts = crate::now_ms();
+        let signature = mm_bybit::sign(
+            self.creds.secret(),
+            ts,
+            self.creds.key(),
+            self.recv_window_ms,
+            payload,
+        );
+        let mut key = reqwest::header::HeaderValue::from_str(self.creds.key())
+            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid"));
+        key.set_sensitive(true);
+        let mut sign = reqwest::header::HeaderValue::from_str(&signature)
+            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid"));
+        sign.set_sensitive(true);
+        builder
+            .header(headers::API_KEY, key)
+            .header(headers::SIGN, sign)
+            .header(headers::TIMESTAMP, ts.to_string())
+            .header(headers::RECV_WINDOW, self.recv_window_ms.to_string())
+    }
+
+    async fn finish(&self, builder: reqwest::RequestBuilder) -> Result<Raw, Outcome> {
+        let resp = builder.send().await.map_err(|e| self.failure(e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.failure(e))?;
+        Ok(Raw {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+
+    fn failure(&self, e: reqwest::Error) -> Outcome {
+        if e.is_timeout() {
+            return Outcome::Timeout;
+        }
+        let e = e.without_url();
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        Outcome::Transport(self.creds.scrub(&msg))
+    }
+}

@@ -1,0 +1,141 @@
+//! Whatever came back, as an `mm_core::Outcome`: HTTP != 200 ->
+//! `HttpStatus`; a body that does not parse as the endpoint's Bybit envelope
+//! -> `Malformed(reason)`; else a `Reply` with the top-level code, one code
+//! per item, the acks and the rate-limit headers. Nothing is judged here.
+
+use mm_bybit::{
+    BatchCreateItem, BatchItem, CancelAllResult, ListResult, OpenOrdersResult, OrderAck, Response,
+    headers,
+};
+use mm_core::input::{Ack, ExchangeOrder, ItemCode, RateLimitStatus};
+use mm_core::{Outcome, Reply, Timestamp};
+use serde::de::DeserializeOwned;
+
+use super::wire::status_name;
+
+/// A reply as it came off the wire, before it is parsed.
+pub(super) struct Raw {
+    pub(super) status: u16,
+    pub(super) headers: reqwest::header::HeaderMap,
+    pub(super) body: Vec<u8>,
+}
+
+/// A short text for an outcome that is not a reply (for market-data errors).
+pub fn describe(o: &Outcome) -> String {
+    match o {
+        Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, r.ret_msg),
+        Outcome::Timeout => "timeout".to_string(),
+        Outcome::Transport(m) => format!("transport: {m}"),
+        Outcome::HttpStatus(s) => format!("HTTP {s}"),
+        Outcome::Malformed(m) => format!("malformed: {m}"),
+    }
+}
+
+fn rate_limit(h: &reqwest::header::HeaderMap) -> Option<RateLimitStatus> {
+    let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
+    let s = mm_bybit::RateLimitStatus::from_header_values(
+        get(headers::LIMIT)?,
+        get(headers::LIMIT_STATUS)?,
+        get(headers::LIMIT_RESET_TIMESTAMP)?,
+    )?;
+    Some(RateLimitStatus {
+        limit: s.limit,
+        remaining: s.remaining,
+        reset_ms: Timestamp(s.reset_ms),
+    })
+}
+
+/// Status, envelope, then `fill` copies the endpoint's result into the reply.
+fn parse_reply<T: DeserializeOwned + Default>(
+    raw: Raw,
+    fill: impl FnOnce(T, &mut Reply),
+) -> Outcome {
+    if raw.status != 200 {
+        return Outcome::HttpStatus(raw.status);
+    }
+    let r: Response<T> = match serde_json::from_slice(&raw.body) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Malformed(format!("reply does not parse: {e}")),
+    };
+    let mut reply = Reply {
+        ret_code: r.ret_code,
+        ret_msg: r.ret_msg,
+        codes: r
+            .ret_ext_info
+            .list
+            .into_iter()
+            .map(|i| ItemCode {
+                code: i.code,
+                msg: i.msg,
+            })
+            .collect(),
+        rate_limit: rate_limit(&raw.headers),
+        ..Reply::default()
+    };
+    fill(r.result, &mut reply);
+    Outcome::Reply(reply)
+}
+
+pub(super) fn parse_batch_items(raw: Raw) -> Outcome {
+    parse_reply::<ListResult<BatchItem>>(raw, |r, reply| {
+        reply.acks = r
+            .list
+            .into_iter()
+            .map(|i| ack(i.order_id, i.order_link_id))
+            .collect();
+    })
+}
+
+pub(super) fn parse_single(raw: Raw) -> Outcome {
+    parse_reply::<OrderAck>(raw, |r, reply| {
+        reply.acks = vec![ack(r.order_id, r.order_link_id)];
+    })
+}
+
+fn ack(order_id: String, order_link_id: String) -> Ack {
+    Ack {
+        order_id,
+        order_link_id,
+    }
+}
+
+pub(super) fn parse_create_batch(raw: Raw) -> Outcome {
+    parse_reply::<ListResult<BatchCreateItem>>(raw, |r, reply| {
+        reply.acks = r
+            .list
+            .into_iter()
+            .map(|i| ack(i.order_id, i.order_link_id))
+            .collect();
+    })
+}
+
+pub(super) fn parse_cancel_all(raw: Raw) -> Outcome {
+    parse_reply::<CancelAllResult>(raw, |r, reply| {
+        reply.acks = r
+            .list
+            .into_iter()
+            .map(|a| ack(a.order_id, a.order_link_id))
+            .collect();
+    })
+}
+
+pub(super) fn parse_open_orders(raw: Raw) -> Outcome {
+    parse_reply::<OpenOrdersResult>(raw, |r, reply| {
+        reply.orders = r
+            .list
+            .into_iter()
+            .map(|o| ExchangeOrder {
+                order_id: o.order_id,
+                order_link_id: o.order_link_id,
+                symbol: o.symbol,
+                side: o.side.as_str().to_string(),
+                price: o.price,
+                qty: o.qty,
+                leaves_qty: o.leaves_qty,
+                status: status_name(o.order_status),
+                reject_reason: o.reject_reason,
+            })
+            .collect();
+        reply.next_cursor = (!r.next_page_cursor.is_empty()).then_some(r.next_page_cursor);
+    })
+}

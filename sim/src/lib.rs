@@ -2,7 +2,9 @@
 //!
 //! It speaks the same wire as Bybit (the types come from mm-bybit): signed private endpoints,
 //! batch endpoints with per-item results, per-UID per-endpoint rate limits with Bybit's
-//! headers, an IP limit, resting orders on a seeded random-walk market that fill when crossed,
+//! headers, an IP limit, a price-time book per symbol whose resting orders fill (partly, up to
+//! the touch size) as a seeded random-walk market crosses them, replies in the shapes of
+//! Bybit's documented examples,
 //! post-only cancellation on arrival, orderLinkId uniqueness, and seeded latency and faults.
 //! What it models and what it does not, and every guess it makes: `sim/README.md`.
 //!

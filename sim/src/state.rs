@@ -26,7 +26,8 @@ pub struct SimState {
     pub ip_banned_until_ms: u64,
     /// Injected faults by spec key (`5xx`, `timeout_applied`, ..., `reject` per item).
     pub faults_injected: BTreeMap<String, u64>,
-    /// Orders filled (resting orders crossed by the walk, and crossing arrivals).
+    /// Orders completely filled (resting orders crossed by the walk, and crossing arrivals);
+    /// a partly filled order counts once it completes.
     pub fills: u64,
     /// Post-only orders cancelled on arrival with EC_PostOnlyWillTakeLiquidity.
     pub post_only_rejections: u64,

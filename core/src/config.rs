@@ -310,32 +310,12 @@ impl fmt::Display for ConfigError {
     }
 }
 
-impl ConfigError {
-    fn one(key: &str, message: String) -> Self {
-        ConfigError {
-            problems: vec![ConfigProblem {
-                key: key.to_string(),
-                message,
-            }],
-        }
-    }
-}
-
 impl Config {
     /// Parses TOML (unknown keys are errors) and validates what needs no
-    /// instruments. `validate_for` adds the checks that do.
+    /// instruments, reporting every problem found (see `config_parse`).
+    /// `validate_for` adds the checks that do.
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(0, |span| {
-                text[..span.start.min(text.len())].lines().count().max(1)
-            });
-            ConfigError::one(
-                &format!("(TOML line {line})"),
-                format!("is not valid: {}", e.message()),
-            )
-        })?;
-        config.validate()?;
-        Ok(config)
+        crate::config_parse::parse(text)
     }
 
     /// The config as TOML text: how the journal stores it (readable, and free

@@ -98,3 +98,53 @@ fn symbols_must_be_plain_bybit_symbols() {
     let text = format!("[quoting]\nsymbols = [\"{ok}\", \"1000PEPEUSDT\"]\norder_qty = \"1\"\n");
     assert!(Config::from_toml_str(&text).is_ok());
 }
+
+#[test]
+fn every_problem_at_once_unknown_keys_types_and_rules() {
+    // Two typos, a type error and a rule violation: four problems, each
+    // named; the rules ran although the keys were wrong.
+    let text = "\
+[quoting]
+levles = 3
+levels = 0
+order_qty = \"1\"
+tick_interval_ms = \"fast\"
+[async_batch]
+max_batchsize = 5
+";
+    let err = Config::from_toml_str(text).unwrap_err();
+    let got: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "config: async_batch.max_batchsize is not a known key (allowed here: coalesce_amend, coalesce_cancel, coalesce_place, coalesce_scope, enabled, max_batch_size, max_parallel_symbols, place_with_cancel, tick_deadline_ms)",
+            "config: quoting.levles is not a known key (allowed here: levels, max_book_age_ms, order_qty, reprice, reprice_tolerance_bps, spread_bps, step_bps, symbols, tick_interval_ms)",
+            "config: quoting.tick_interval_ms = \"fast\" is not valid: invalid type: string \"fast\", expected u64",
+            "config: quoting.levels = 0 must be between 1 and 50",
+        ],
+    );
+}
+
+#[test]
+fn unknown_sections_and_syntax_errors_are_named() {
+    let err = Config::from_toml_str(
+        "[quotng]\nlevels = 3\n[quoting]\norder_qty = \"1\"\n[metrics]\naddr = 5\n",
+    )
+    .unwrap_err();
+    let got: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "config: metrics.addr = 5 is not valid: invalid type: integer `5`, expected a string",
+            "config: quotng is not a known key (allowed here: async_batch, exchange, metrics, quoting, rate_limits)",
+        ]
+    );
+    // A syntax error stops the reading: one problem, where it is.
+    let err = Config::from_toml_str("[quoting]\nlevels = 3\nspread_bps = = 4\n").unwrap_err();
+    assert_eq!(err.problems.len(), 1);
+    let text = err.to_string();
+    assert!(
+        text.starts_with("config: (TOML line 3, column 14) is not valid TOML:"),
+        "{text}"
+    );
+}

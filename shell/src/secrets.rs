@@ -67,15 +67,21 @@ impl Credentials {
     }
 
     /// Removes both values from `text` (for error messages from libraries
-    /// that might echo a header).
+    /// that might echo a header, and for every text an exchange sends back).
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
+        self.scrub_in_place(&mut out);
+        out
+    }
+
+    /// `scrub` without allocating when there is nothing to remove (the
+    /// common case: every reply's texts pass through here).
+    pub(crate) fn scrub_in_place(&self, text: &mut String) {
         for s in [&self.secret, &self.key] {
-            if s.len() >= 4 {
-                out = out.replace(s.as_str(), "***");
+            if s.len() >= 4 && text.contains(s.as_str()) {
+                *text = text.replace(s.as_str(), "***");
             }
         }
-        out
     }
 }
 

@@ -156,7 +156,9 @@ impl Client {
                     .map(reply::parse_open_orders)
             }
         };
-        sent.unwrap_or_else(|failed| failed)
+        let mut outcome = sent.unwrap_or_else(|failed| failed);
+        reply::scrub_outcome(&mut outcome, |t| self.creds.scrub_in_place(t));
+        outcome
     }
 
     /// A public GET (market data): the parsed envelope, or why not.
@@ -173,10 +175,13 @@ impl Client {
         if raw.status != 200 {
             return Err(format!("{path}: HTTP {}", raw.status));
         }
-        let r: Response<T> = serde_json::from_slice(&raw.body)
-            .map_err(|e| format!("{path}: reply does not parse: {e}"))?;
+        let r: Response<T> = serde_json::from_slice(&raw.body).map_err(|e| {
+            self.creds
+                .scrub(&format!("{path}: reply does not parse: {e}"))
+        })?;
         if !r.is_ok() {
-            return Err(format!("{path}: retCode {} {}", r.ret_code, r.ret_msg));
+            let msg = format!("{path}: retCode {} {}", r.ret_code, r.ret_msg);
+            return Err(self.creds.scrub(&msg));
         }
         Ok(r)
     }

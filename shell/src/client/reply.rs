@@ -13,6 +13,44 @@ use serde::de::DeserializeOwned;
 
 use super::wire::status_name;
 
+/// Runs `scrub` over every text in `o`: exchanges echo what they were sent
+/// (Bybit's 10004 has shown the signed origin string, API key included), and
+/// every outcome is journaled and logged.
+pub(super) fn scrub_outcome(o: &mut Outcome, scrub: impl Fn(&mut String)) {
+    match o {
+        Outcome::Reply(r) => {
+            scrub(&mut r.ret_msg);
+            for a in &mut r.acks {
+                scrub(&mut a.order_id);
+                scrub(&mut a.order_link_id);
+            }
+            for c in &mut r.codes {
+                scrub(&mut c.msg);
+            }
+            for x in &mut r.orders {
+                for t in [
+                    &mut x.order_id,
+                    &mut x.order_link_id,
+                    &mut x.symbol,
+                    &mut x.side,
+                    &mut x.price,
+                    &mut x.qty,
+                    &mut x.leaves_qty,
+                    &mut x.status,
+                    &mut x.reject_reason,
+                ] {
+                    scrub(t);
+                }
+            }
+            if let Some(c) = &mut r.next_cursor {
+                scrub(c);
+            }
+        }
+        Outcome::Transport(m) | Outcome::Malformed(m) => scrub(m),
+        Outcome::Timeout | Outcome::HttpStatus(_) => {}
+    }
+}
+
 /// A reply as it came off the wire, before it is parsed.
 pub(super) struct Raw {
     pub(super) status: u16,
@@ -138,4 +176,53 @@ pub(super) fn parse_open_orders(raw: Raw) -> Outcome {
             .collect();
         reply.next_cursor = (!r.next_page_cursor.is_empty()).then_some(r.next_page_cursor);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mm_core::input::{Ack, ExchangeOrder, ItemCode};
+
+    const KEY: &str = "KEY-sekrit";
+
+    fn echo() -> String {
+        format!("error sign! origin_string[1700000000000{KEY}5000{{}}]")
+    }
+
+    #[test]
+    fn every_text_of_every_outcome_is_scrubbed() {
+        let scrub = |s: &mut String| *s = s.replace(KEY, "***");
+        let mut reply = Outcome::Reply(Reply {
+            ret_code: 10004,
+            ret_msg: echo(),
+            acks: vec![Ack {
+                order_id: echo(),
+                order_link_id: echo(),
+            }],
+            codes: vec![ItemCode {
+                code: 10004,
+                msg: echo(),
+            }],
+            orders: vec![ExchangeOrder {
+                reject_reason: echo(),
+                status: echo(),
+                ..ExchangeOrder::default()
+            }],
+            next_cursor: Some(echo()),
+            rate_limit: None,
+        });
+        scrub_outcome(&mut reply, scrub);
+        let mut others = [Outcome::Transport(echo()), Outcome::Malformed(echo())];
+        for o in &mut others {
+            scrub_outcome(o, scrub);
+        }
+        for o in std::iter::once(&reply).chain(&others) {
+            let text = format!("{o:?}");
+            assert!(!text.contains(KEY), "{text}");
+            assert!(
+                text.contains("origin_string[1700000000000***5000"),
+                "{text}"
+            );
+        }
+    }
 }

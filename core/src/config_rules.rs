@@ -173,6 +173,10 @@ fn rate_limits(config: &Config, p: &mut Problems) {
     }
 }
 
+/// A symbol's category is its instrument's (the exchange says what it is):
+/// batches never mix categories and are chunked at each one's own limit, so
+/// instruments of several categories can be quoted together.
+/// `exchange.category` is where the shell fetches instruments and books.
 fn against_instruments(config: &Config, instruments: &[Instrument], p: &mut Problems) {
     let category = config.exchange.category;
     let limit = category.batch_limit();
@@ -194,16 +198,6 @@ fn against_instruments(config: &Config, instruments: &[Instrument], p: &mut Prob
             );
             continue;
         };
-        if instrument.category != category {
-            p.add(
-                "quoting.symbols",
-                format!(
-                    "contains {symbol} of category {}, but exchange.category = {}",
-                    instrument.category.wire(),
-                    category.wire()
-                ),
-            );
-        }
         if let Some(qty) = config.quoting.order_qty.for_symbol(symbol) {
             if instrument.qty_lots(&qty).is_none() {
                 p.add(

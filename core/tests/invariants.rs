@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::{links, symbols};
 use mm_core::config::{CoalesceScope, Reprice};
-use mm_core::domain::Ticks;
-use mm_core::effect::{Effect, Endpoint, Request};
+use mm_core::domain::{Category, Ticks};
+use mm_core::effect::{Effect, Endpoint, Request, RequestKind};
+use mm_core::input::Outcome;
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use mm_core::{BookTop, Engine, Input, SessionId, Timestamp};
 use proptest::prelude::*;
@@ -33,6 +34,11 @@ struct Setup {
     /// (tick, symbol, 0 missing / 1 crossed / 2 stale)
     spoil: Vec<(usize, usize, u8)>,
     faults: Vec<(u64, u8)>,
+    /// Every other instrument is spot (batch limit 10) among linear ones.
+    mixed: bool,
+    /// Books live an hour (the end state compared with orders resting), or
+    /// the default 2 s (quotes pulled by the expiry tick while idling).
+    long_books: bool,
 }
 
 fn fault(kind: u8) -> Fault {
@@ -71,8 +77,9 @@ fn setup() -> impl Strategy<Value = Setup> {
         (5u32..=300, 1u64..=60, 30u64..=400),
         (3usize..=14),
         any::<bool>(),
+        (any::<bool>(), any::<bool>()),
     )
-        .prop_flat_map(|(a, b, c, ticks, faulty)| {
+        .prop_flat_map(|(a, b, c, ticks, faulty, d)| {
             let moves = prop::collection::vec(prop::collection::vec(-200i64..=200, a.0), ticks);
             let spoil = prop::collection::vec((0..ticks, 0..a.0, 0u8..3), 0..3);
             let faults = if faulty {
@@ -80,9 +87,9 @@ fn setup() -> impl Strategy<Value = Setup> {
             } else {
                 Just(Vec::new()).boxed()
             };
-            (Just((a, b, c)), moves, spoil, faults)
+            (Just((a, b, c, d)), moves, spoil, faults)
         })
-        .prop_map(|((a, b, c), moves, spoil, faults)| Setup {
+        .prop_map(|((a, b, c, d), moves, spoil, faults)| Setup {
             symbols: a.0,
             levels: a.1,
             // Legacy runs are slow (one request at a time): keep them rarer.
@@ -99,6 +106,8 @@ fn setup() -> impl Strategy<Value = Setup> {
             moves,
             spoil,
             faults,
+            mixed: d.0,
+            long_books: d.1,
         })
 }
 
@@ -130,7 +139,15 @@ fn books(sc: &Scenario, s: &Setup, k: usize, now: Timestamp) -> Vec<BookTop> {
 
 fn run(s: &Setup) -> (Driver, Scenario) {
     let mut sc = Scenario::wide(s.symbols, s.levels);
+    if s.mixed {
+        for inst in sc.instruments.iter_mut().skip(1).step_by(2) {
+            inst.category = Category::Spot;
+        }
+    }
     let c = &mut sc.config;
+    if s.long_books {
+        c.quoting.max_book_age_ms = 3_600_000;
+    }
     c.async_batch.enabled = s.enabled;
     c.async_batch.coalesce_scope = if s.by_symbol {
         CoalesceScope::Symbol
@@ -176,12 +193,53 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     (d, sc)
 }
 
-fn orders_of(r: &Request) -> usize {
-    links(r).len()
+fn op_of(ep: Endpoint) -> Option<&'static str> {
+    match ep {
+        Endpoint::CreateBatch | Endpoint::Create => Some("place"),
+        Endpoint::AmendBatch | Endpoint::Amend => Some("amend"),
+        Endpoint::CancelBatch | Endpoint::Cancel => Some("cancel"),
+        _ => None,
+    }
 }
 
-fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
-    let limit = s.max_batch.min(20) as usize;
+fn is_batch(ep: Endpoint) -> bool {
+    matches!(
+        ep,
+        Endpoint::CreateBatch | Endpoint::AmendBatch | Endpoint::CancelBatch
+    )
+}
+
+fn batch_category(r: &Request) -> Option<Category> {
+    match &r.kind {
+        RequestKind::PlaceBatch { category, .. }
+        | RequestKind::AmendBatch { category, .. }
+        | RequestKind::CancelBatch { category, .. } => Some(*category),
+        _ => None,
+    }
+}
+
+/// The orderLinkIds of `r` that its answer `outcome` asks core to send
+/// again (apply.rs: re-queued or fallen back); every other answer is final
+/// for the command or makes it Unknown, never re-sent.
+fn resent(r: &Request, outcome: &Outcome) -> Vec<String> {
+    let ls = links(r);
+    let batch = is_batch(r.kind.endpoint());
+    match outcome {
+        Outcome::HttpStatus(403 | 429) => ls,
+        Outcome::HttpStatus(_) if batch => ls,
+        Outcome::Reply(x) if matches!(x.ret_code, 10006 | 429) => ls,
+        Outcome::Reply(x) if batch && !matches!(x.ret_code, 0 | 10000 | 10016) => ls,
+        Outcome::Reply(x) if batch && x.ret_code == 0 && x.codes.len() == ls.len() => ls
+            .into_iter()
+            .zip(&x.codes)
+            .filter(|(_, c)| matches!(c.code, 10006 | 429))
+            .map(|(l, _)| l)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn check(s: &Setup, sc: &Scenario, d: &Driver) -> Result<(), TestCaseError> {
     let bound = if s.enabled {
         s.max_parallel as usize
     } else {
@@ -193,12 +251,20 @@ fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
         d.max_in_flight
     );
     prop_assert_eq!(d.exchange.stats.rate_limited, 0, "budget overspent");
+    let category_of: BTreeMap<&str, Category> = sc
+        .instruments
+        .iter()
+        .map(|i| (i.symbol.as_str(), i.category))
+        .collect();
 
     let mut placed: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut tick = 0usize;
     let mut amended: BTreeSet<String> = BTreeSet::new();
     let mut cancelled: BTreeSet<String> = BTreeSet::new();
-    let mut sent_per_op: BTreeMap<&str, u64> = BTreeMap::new();
+    // (tick, op, orderLinkId) -> times sent: the multiset of commands sent.
+    let mut sent: BTreeMap<(usize, &str, String), u64> = BTreeMap::new();
+    // Request id -> (tick, request), for the answers below.
+    let mut by_id: BTreeMap<u64, (usize, &Request)> = BTreeMap::new();
     for e in &d.effects {
         match e {
             Effect::Log(l) if l.text.contains(" start: ") => {
@@ -208,25 +274,37 @@ fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
             }
             Effect::Send(r) => {
                 let ep = r.kind.endpoint();
-                let n = orders_of(r);
-                let batch = matches!(
-                    ep,
-                    Endpoint::CreateBatch | Endpoint::AmendBatch | Endpoint::CancelBatch
-                );
-                if batch {
+                let n = links(r).len();
+                by_id.insert(r.id.0, (tick, r));
+                if let Some(cat) = batch_category(r) {
                     prop_assert!(s.enabled, "a batch in legacy mode");
-                    prop_assert!(n >= 1 && n <= limit, "batch of {n} (limit {limit})");
+                    let limit = (s.max_batch as usize).min(cat.batch_limit());
+                    prop_assert!(
+                        n >= 1 && n <= limit,
+                        "{:?} batch of {n} (limit {limit})",
+                        cat
+                    );
                     let syms = symbols(r);
+                    prop_assert!(
+                        syms.iter()
+                            .all(|x| category_of.get(x.as_str()) == Some(&cat)),
+                        "a {:?} batch carries {:?}",
+                        cat,
+                        syms
+                    );
                     if s.by_symbol {
                         prop_assert!(syms.iter().all(|x| *x == syms[0]), "mixed symbols");
                     }
                 }
                 let ls = links(r);
+                if let Some(op) = op_of(ep) {
+                    for l in &ls {
+                        *sent.entry((tick, op, l.clone())).or_default() += 1;
+                    }
+                }
                 match ep {
                     Endpoint::CreateBatch | Endpoint::Create => {
-                        *sent_per_op.entry("place").or_default() += n as u64;
-                        let syms = symbols(r);
-                        for (l, sym) in ls.iter().zip(syms) {
+                        for (l, sym) in ls.iter().zip(symbols(r)) {
                             prop_assert!(l.len() <= 36 && l.starts_with("prop-"));
                             let first = placed.entry(l.clone()).or_insert((tick, sym.clone()));
                             prop_assert_eq!(first.0, tick, "link {} placed in two ticks", l);
@@ -234,14 +312,12 @@ fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
                         }
                     }
                     Endpoint::AmendBatch | Endpoint::Amend => {
-                        *sent_per_op.entry("amend").or_default() += n as u64;
                         for l in ls {
                             prop_assert!(!cancelled.contains(&l), "{} amended and cancelled", l);
                             amended.insert(l);
                         }
                     }
                     Endpoint::CancelBatch | Endpoint::Cancel => {
-                        *sent_per_op.entry("cancel").or_default() += n as u64;
                         for l in ls {
                             prop_assert!(!amended.contains(&l), "{} amended and cancelled", l);
                             cancelled.insert(l);
@@ -260,14 +336,71 @@ fn check(s: &Setup, d: &Driver) -> Result<(), TestCaseError> {
         }
     }
 
-    let t = d.engine.totals();
+    // Every command lands in exactly one request, plus one more for each
+    // answer that asked for it to be sent again (none without faults).
+    let mut again: BTreeMap<(usize, &str, String), u64> = BTreeMap::new();
+    for input in &d.inputs {
+        if let Input::Response {
+            request_id,
+            outcome,
+            ..
+        } = input
+            && let Some((t, r)) = by_id.get(&request_id.0)
+            && let Some(op) = op_of(r.kind.endpoint())
+        {
+            for l in resent(r, outcome) {
+                *again.entry((*t, op, l)).or_default() += 1;
+            }
+        }
+    }
     if s.faults.is_empty() {
-        // Every command in exactly one request (places may be dropped stale).
-        let cmd = |op| t.commands.get(&op).copied().unwrap_or(0);
-        let sent = |k| sent_per_op.get(k).copied().unwrap_or(0);
-        prop_assert_eq!(sent("cancel"), cmd(mm_core::Op::Cancel));
-        prop_assert_eq!(sent("amend"), cmd(mm_core::Op::Amend));
-        prop_assert_eq!(sent("place") + t.stale_drops, cmd(mm_core::Op::Place));
+        prop_assert!(again.is_empty(), "nothing asked to be re-sent: {:?}", again);
+    }
+    for (key, n) in &sent {
+        let allowed = 1 + again.get(key).copied().unwrap_or(0);
+        prop_assert!(
+            *n <= allowed,
+            "{:?} sent {} times, {} allowed",
+            key,
+            n,
+            allowed
+        );
+    }
+    let t = d.engine.totals();
+    let cmd = |op| t.commands.get(&op).copied().unwrap_or(0);
+    let distinct = |op: &str| sent.keys().filter(|k| k.1 == op).count() as u64;
+    prop_assert_eq!(
+        distinct("cancel"),
+        cmd(mm_core::Op::Cancel),
+        "cancels decided vs sent"
+    );
+    prop_assert_eq!(
+        distinct("amend"),
+        cmd(mm_core::Op::Amend),
+        "amends decided vs sent"
+    );
+    // Places: every order created is a place command; the ones never sent
+    // are exactly stale drops (all of them without faults; with faults a
+    // stale drop may also hit a re-queued place that was sent once).
+    prop_assert_eq!(cmd(mm_core::Op::Place), t.orders_created);
+    let created: BTreeSet<String> = (1..=t.orders_created)
+        .map(|n| format!("prop-{n}"))
+        .collect();
+    let sent_places: BTreeSet<String> = placed.keys().cloned().collect();
+    prop_assert!(
+        sent_places.is_subset(&created),
+        "a place for an order never created"
+    );
+    let never_sent = created.len() as u64 - sent_places.len() as u64;
+    if s.faults.is_empty() {
+        prop_assert_eq!(never_sent, t.stale_drops);
+    } else {
+        prop_assert!(
+            never_sent <= t.stale_drops,
+            "{} never sent, {} stale",
+            never_sent,
+            t.stale_drops
+        );
     }
     // Nothing lost: every order is live or gone with a reason, and core
     // agrees with the exchange.
@@ -307,12 +440,12 @@ fn replays_identically(sc: &Scenario, d: &Driver) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn engine_invariants_hold(s in setup()) {
         let (d, sc) = run(&s);
-        check(&s, &d)?;
+        check(&s, &sc, &d)?;
         replays_identically(&sc, &d)?;
     }
 }
@@ -336,10 +469,18 @@ fn input_variants_are_all_exercised_by_replay() {
         moves: vec![vec![0, 0], vec![40, -40], vec![40, 40]],
         spoil: vec![],
         faults: vec![(1, 1)],
+        mixed: true,
+        long_books: false,
     };
     let (d, sc) = run(&s);
+    assert!(
+        d.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Send(r) if batch_category(r) == Some(Category::Spot))),
+        "the mixed scenario sends spot batches"
+    );
     assert!(d.inputs.iter().any(|i| matches!(i, Input::Wake { .. })));
     assert!(d.inputs.iter().any(|i| matches!(i, Input::Response { .. })));
-    check(&s, &d).unwrap();
+    check(&s, &sc, &d).unwrap();
     replays_identically(&sc, &d).unwrap();
 }

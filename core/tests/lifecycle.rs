@@ -306,8 +306,26 @@ fn garbage_inputs_are_logged_never_panic() {
         }],
         ..Reply::default()
     });
+    let RequestKind::OpenOrders {
+        order_link_id: Some(asked),
+        ..
+    } = &q.kind
+    else {
+        panic!("{q:?}")
+    };
     let out = respond(&mut e, 220, q, weird);
-    assert!(logs(&out).contains("settled"), "{}", logs(&out));
+    // Ours is not in the list: a cancel in doubt that the exchange does
+    // not list is gone; the stranger and its price are ignored.
+    assert!(
+        logs(&out).contains(&format!(
+            "order {asked} gone: not_open (settled: not found)"
+        )),
+        "{}",
+        logs(&out)
+    );
+    assert!(e.orders().iter().all(|o| o.order_link_id != *asked));
+    assert!(e.orders().iter().all(|o| o.order_link_id != "someone-else"));
+    assert_eq!(e.order_counts().unknown, 19);
 }
 
 #[test]
@@ -332,6 +350,21 @@ fn shutdown_cancels_all_verifies_empty_then_stops() {
     d.run_idle(60_000);
     assert!(d.stopped, "{}", d.log);
     assert!(d.engine.is_stopped());
+    // The scripted loss did hit the first cancel-all, and it was retried.
+    assert_eq!(d.exchange.stats.faults_applied, 1);
+    assert!(
+        d.log
+            .contains("r39 shutdown: cancel-all for BTCUSDT failed (timeout): retry in 200 ms"),
+        "{}",
+        d.log
+    );
+    assert_eq!(
+        d.log
+            .matches("shutdown: cancel-all BTCUSDT cancelled")
+            .count(),
+        1,
+        "the retry cancelled"
+    );
     assert!(d.exchange.open_orders().is_empty());
     assert_eq!(d.engine.order_counts().live, 0);
     assert!(d.engine.orders().is_empty());
@@ -361,7 +394,15 @@ fn shutdown_cancels_all_verifies_empty_then_stops() {
             .count(),
         1
     );
-    assert!(matches!(d.effects.last(), Some(Effect::Stopped)) || d.log.ends_with("stopped\n"));
+    assert!(
+        matches!(d.effects.last(), Some(Effect::Stopped)),
+        "Stopped comes last"
+    );
+    assert!(
+        d.log.ends_with("INFO  shutdown complete: stopped\n"),
+        "{}",
+        d.log
+    );
     // Anything after Stopped is ignored, without panicking.
     d.feed(Input::Wake { now_ms: d.now });
     assert!(d.log.contains("wake after Stopped ignored"));

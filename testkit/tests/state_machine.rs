@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 96,
+        cases: 256,
         // The minimal case is printed on failure; fixed cases below keep
         // the ones worth keeping.
         failure_persistence: None,
@@ -114,14 +114,12 @@ fn a_fault_heavy_case_holds() {
         "no order went unknown: {:?}",
         a.totals
     );
-    assert!(a.totals.fallbacks > 0, "the 5xx batch did not fall back");
-    assert!(a.totals.rejects > 0, "no per-order reject landed");
     assert!(a.gone.values().all(|r| !r.is_empty()));
 }
 
-/// Shrinking limits mid-session: the checks hold each request to the
-/// config in force when it was sent (one at a time in legacy, batches of 2
-/// after the change), with the old config's requests still in flight.
+/// Changing limits mid-session (to legacy, then to batches of 2 with 2 in
+/// flight): every request is held to the config in force when it was sent,
+/// and both changes really took effect at a tick boundary.
 #[test]
 fn limits_follow_the_config_in_force() {
     let case = Case {

@@ -34,6 +34,9 @@ struct Setup {
     /// (tick, symbol, 0 missing / 1 crossed / 2 stale)
     spoil: Vec<(usize, usize, u8)>,
     faults: Vec<(u64, u8)>,
+    /// (order request ordinal, extra reply delay in ms): late replies,
+    /// some after the tick deadline.
+    delays: Vec<(u64, u64)>,
     /// Every other instrument is spot (batch limit 10) among linear ones.
     mixed: bool,
     /// Books live an hour (the end state compared with orders resting), or
@@ -60,7 +63,9 @@ fn fault(kind: u8) -> Fault {
             index: 1,
             code: 110_072,
         },
-        _ => Fault::Http(403),
+        11 => Fault::Http(403),
+        12 => Fault::AppliedHttp(503),
+        _ => Fault::Http(408),
     }
 }
 
@@ -82,14 +87,17 @@ fn setup() -> impl Strategy<Value = Setup> {
         .prop_flat_map(|(a, b, c, ticks, faulty, d)| {
             let moves = prop::collection::vec(prop::collection::vec(-200i64..=200, a.0), ticks);
             let spoil = prop::collection::vec((0..ticks, 0..a.0, 0u8..3), 0..3);
-            let faults = if faulty {
-                prop::collection::vec((1u64..80, 0u8..12), 0..10).boxed()
+            let (faults, delays) = if faulty {
+                (
+                    prop::collection::vec((1u64..80, 0u8..14), 0..10).boxed(),
+                    prop::collection::vec((1u64..80, 1u64..600), 0..4).boxed(),
+                )
             } else {
-                Just(Vec::new()).boxed()
+                (Just(Vec::new()).boxed(), Just(Vec::new()).boxed())
             };
-            (Just((a, b, c, d)), moves, spoil, faults)
+            (Just((a, b, c, d)), moves, spoil, (faults, delays))
         })
-        .prop_map(|((a, b, c, d), moves, spoil, faults)| Setup {
+        .prop_map(|((a, b, c, d), moves, spoil, (faults, delays))| Setup {
             symbols: a.0,
             levels: a.1,
             // Legacy runs are slow (one request at a time): keep them rarer.
@@ -106,6 +114,7 @@ fn setup() -> impl Strategy<Value = Setup> {
             moves,
             spoil,
             faults,
+            delays,
             mixed: d.0,
             long_books: d.1,
         })
@@ -178,6 +187,9 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
     for (nth, kind) in &s.faults {
         vx.script_orders(*nth, fault(*kind));
+    }
+    for (nth, ms) in &s.delays {
+        vx.delay_orders(*nth, *ms);
     }
     let mut d = Driver::new(engine, vx, Timestamp(1_000), s.latency);
     d.keep_effects = true;
@@ -469,6 +481,7 @@ fn input_variants_are_all_exercised_by_replay() {
         moves: vec![vec![0, 0], vec![40, -40], vec![40, 40]],
         spoil: vec![],
         faults: vec![(1, 1)],
+        delays: vec![(2, 300)],
         mixed: true,
         long_books: false,
     };

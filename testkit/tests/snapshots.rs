@@ -14,6 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
+use mm_testkit::layout::Kind;
+
 /// Fails the run when `snapshots/sessions/` holds no journal, so CI cannot
 /// pass having checked nothing.
 const REQUIRE_SESSIONS: bool = true;
@@ -120,6 +122,7 @@ fn every_session_replays_identically_three_times() {
 
 #[test]
 fn every_replayed_log_equals_the_live_log() {
+    let layout = mm_testkit::layout::check(&snapshots_dir());
     for journal in journals() {
         let live_path = live_log_of(&journal);
         let live = std::fs::read(&live_path).unwrap_or_else(|e| {
@@ -132,12 +135,19 @@ fn every_replayed_log_equals_the_live_log() {
         let session = mm_testkit::replay_file(&journal)
             .unwrap_or_else(|e| panic!("{}: {e}", journal.display()));
         if let Err(m) = mm_testkit::compare_logs(session.replayed.log.as_bytes(), &live) {
+            let name = name_of(&journal);
+            let fix = match layout.kind_of(&name) {
+                Some(Kind::Captured) => format!(
+                    "a captured session cannot be re-recorded: regenerate its log by replay \
+                     (mm replay snapshots/sessions/{name}.mmj --log \
+                     snapshots/sessions/{name}.core.log, see snapshots/README.md)"
+                ),
+                _ => format!("re-record: testkit/record.sh {name} (and review the snapshot diff)"),
+            };
             panic!(
-                "{}: {m}. If core's decisions changed on purpose, re-record: \
-                 testkit/record.sh {} (and review the snapshot diff); if not, \
+                "{}: {m}. If core's decisions changed on purpose, {fix}; if not, \
                  determinism broke.",
-                journal.display(),
-                name_of(&journal)
+                journal.display()
             );
         }
         assert!(

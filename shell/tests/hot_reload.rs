@@ -53,12 +53,14 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
     assert!(refused.contains("keeping the running config"), "{refused}");
 
     wait_file_contains(&log, "tick 8 done", limit);
-    // Valid: legacy (and a tick interval its 80 sequential requests fit in).
+    // Valid: legacy (and a tick interval its 80 sequential requests fit in;
+    // books live longer than that interval, or core pulls quotes between polls).
     write(
         &cfg,
         &Seed {
             enabled: false,
             tick_interval_ms: 2000,
+            max_book_age_ms: Some(5000),
             ..Seed::default()
         }
         .toml(),
@@ -166,4 +168,47 @@ fn sighup_reloads_without_waiting_for_the_poll() {
             .any(|l| l.contains("config applied at tick") && l.contains("reprice=amend")),
         "{text}"
     );
+}
+
+#[test]
+fn every_sighup_on_a_still_invalid_file_reports_its_problems_again() {
+    let dir = tmp();
+    let cfg = p(dir.path(), "mm.toml");
+    let log = p(dir.path(), "core.log");
+    write(&cfg, &Seed::default().toml());
+    let mut cmd = mm();
+    cmd.current_dir(dir.path())
+        .args(["run", "--ticks", "40", "--sim-latency-ms", "1"])
+        .args(["--sim-tier", "unlimited", "--reload-poll-ms", "3600000"])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--log")
+        .arg(&log);
+    let mut running = Running::spawn(cmd);
+    let limit = Duration::from_secs(60);
+    wait_file_contains(&log, "tick 2 done", limit);
+    write(
+        &cfg,
+        &Seed {
+            extra_async_batch: "max_batch_size = 50\n",
+            ..Seed::default()
+        }
+        .toml(),
+    );
+    let hup = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    for n in 1..=3 {
+        hup(running.child.id());
+        running.wait_count("config reload refused", n, limit);
+        running.wait_count("async_batch.max_batch_size", n, limit);
+    }
+    let out = running.wait(Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("unchanged"), "{}", out.stderr);
 }

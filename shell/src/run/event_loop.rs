@@ -28,6 +28,8 @@ pub(super) struct Session {
     pub(super) stopped: bool,
     pub(super) shutdown_sent: bool,
     pub(super) interval_tx: watch::Sender<u64>,
+    /// A reloaded config's tick interval, for the market task once core applies it.
+    pub(super) pending_interval: Option<u64>,
     /// The first journal or log write that failed: the session shuts down.
     pub(super) write_failure: Option<String>,
 }
@@ -73,6 +75,7 @@ impl Session {
             stopped: false,
             shutdown_sent: false,
             interval_tx,
+            pending_interval: None,
             write_failure: None,
         }
     }
@@ -178,19 +181,24 @@ impl Session {
                     }
                     Input::Wake { now_ms: now }
                 }
-                Some(Event::Tick(MarketData::Books(books))) => Input::Tick { now_ms: now, books },
+                Some(Event::Tick(MarketData::Books(books))) => {
+                    self.tick_begins();
+                    Input::Tick { now_ms: now, books }
+                }
                 Some(Event::Tick(MarketData::Failed(why))) => {
                     tracing::warn!("market data: {why}; core gets this tick without books");
                     self.stats.market_data_failures += 1;
                     self.metrics.market_data_failed();
+                    self.tick_begins();
                     Input::Tick {
                         now_ms: now,
                         books: Vec::new(),
                     }
                 }
                 Some(Event::Config(config)) => {
-                    self.interval_tx
-                        .send_replace(config.quoting.tick_interval_ms);
+                    // Core applies it at the next tick; the market task learns
+                    // the new interval when that tick begins.
+                    self.pending_interval = Some(config.quoting.tick_interval_ms);
                     Input::ConfigChanged {
                         now_ms: now,
                         config,
@@ -221,6 +229,14 @@ impl Session {
             // Handled even when it could not be journaled: core must see every
             // response to cancel what is open.
             self.engine.handle(input);
+        }
+    }
+
+    /// A tick goes to core: a reloaded config applies in it, so its tick
+    /// interval now sets the market task's cadence.
+    fn tick_begins(&mut self) {
+        if let Some(ms) = self.pending_interval.take() {
+            self.interval_tx.send_replace(ms);
         }
     }
 

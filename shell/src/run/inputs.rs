@@ -68,6 +68,7 @@ pub(super) fn spawn(
             last_text: text,
             running: config.clone(),
             instruments: instruments.to_vec(),
+            problems: None,
         };
         let hup = hup_rx.unwrap_or_else(|| mpsc::channel(1).1);
         watcher_task = Some(tokio::spawn(watcher.run(cfg_tx, hup)));
@@ -86,6 +87,11 @@ pub(super) fn spawn(
 /// the next, never overlaps it) and hands the books, or the failure, to the
 /// loop: a failed poll is a tick too, so core learns of it and the journal
 /// records it.
+///
+/// A new interval arrives on `interval_rx` once the tick that applied it has
+/// begun (the loop sends it then), so the next poll is due one new interval
+/// after the last poll. Switching at once instead would add a poll on the
+/// old cadence while the first tick of a slower config is still in flight.
 async fn market_task(
     client: Client,
     category: mm_core::Category,
@@ -93,17 +99,25 @@ async fn market_task(
     mut interval_rx: watch::Receiver<u64>,
     tx: mpsc::Sender<MarketData>,
 ) {
-    let mut every = *interval_rx.borrow_and_update();
-    let mut interval = tokio::time::interval(Duration::from_millis(every));
+    let every = |ms: u64| Duration::from_millis(ms.max(1));
+    let mut period = every(*interval_rx.borrow_and_update());
+    let mut last_poll = tokio::time::Instant::now();
+    let mut interval = tokio::time::interval_at(last_poll, period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        interval.tick().await;
-        if interval_rx.has_changed().unwrap_or(false) {
-            every = *interval_rx.borrow_and_update();
-            interval = tokio::time::interval(Duration::from_millis(every));
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            changed = interval_rx.changed() => {
+                if changed.is_err() {
+                    return; // the loop is gone
+                }
+                period = every(*interval_rx.borrow_and_update());
+                interval = tokio::time::interval_at(last_poll + period, period);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                continue;
+            }
         }
+        last_poll = tokio::time::Instant::now();
         let data = match crate::market::fetch_books(&client, category, &symbols).await {
             Ok(books) => MarketData::Books(books),
             Err(e) => MarketData::Failed(e),

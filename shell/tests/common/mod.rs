@@ -109,6 +109,24 @@ impl Running {
         }
     }
 
+    /// Waits (bounded) until `n` stderr lines so far contain `needle`.
+    pub fn wait_count(&mut self, needle: &str, n: usize, limit: Duration) {
+        let end = Instant::now() + limit;
+        while self.seen.iter().filter(|l| l.contains(needle)).count() < n {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "fewer than {n} stderr lines with {needle:?} within {limit:?}; saw:\n{}",
+                        self.seen.join("\n")
+                    );
+                }
+            }
+        }
+    }
+
     pub fn wait(mut self, limit: Duration) -> Output {
         let end = Instant::now() + limit;
         let code = loop {
@@ -180,6 +198,10 @@ pub struct Seed {
     pub request_timeout_ms: u64,
     pub extra_async_batch: &'static str,
     pub tick_deadline_ms: u64,
+    /// `quoting.max_book_age_ms` (core's default when `None`). Keep it above
+    /// the tick interval: core pulls quotes on books older than this, on a
+    /// timer of its own.
+    pub max_book_age_ms: Option<u64>,
 }
 
 impl Default for Seed {
@@ -193,6 +215,7 @@ impl Default for Seed {
             request_timeout_ms: 2000,
             extra_async_batch: "",
             tick_deadline_ms: 5000,
+            max_book_age_ms: None,
         }
     }
 }
@@ -211,6 +234,7 @@ levels = 5
 order_qty = {{ BTCUSDT = "0.001", ETHUSDT = "0.01", SOLUSDT = "0.1", XRPUSDT = "10" }}
 tick_interval_ms = {interval}
 reprice = "{reprice}"
+{book_age}
 
 [async_batch]
 enabled = {enabled}
@@ -237,6 +261,9 @@ addr = "127.0.0.1:0"
             scope = self.scope,
             extra = self.extra_async_batch,
             deadline = self.tick_deadline_ms,
+            book_age = self
+                .max_book_age_ms
+                .map_or_else(String::new, |ms| format!("max_book_age_ms = {ms}")),
         )
     }
 }

@@ -17,6 +17,16 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
         &opts,
         mm_core::config::ExchangeConfig::default().request_timeout_ms,
     );
+    // What the simulator was given, as it was given it.
+    let settings = format!(
+        "tier {}, latency {} ms + jitter 0..={} ms, seed {}, faults {}, fills {}",
+        tier_name(cfg.tier),
+        cfg.latency_ms,
+        cfg.jitter_ms,
+        cfg.seed,
+        cfg.faults,
+        if cfg.fills { "on" } else { "off" }
+    );
     let sim = mm_sim::Sim::start(cfg, args.addr)
         .await
         .map_err(|e| format!("sim: cannot start on {}: {e}", args.addr))?;
@@ -26,6 +36,7 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
         crate::secrets::PAPER_KEY,
         sim.base_url()
     );
+    eprintln!("mm sim: {settings}");
     #[allow(clippy::print_stdout)] // the URL is the subcommand's output, for scripts
     {
         println!("{}", sim.base_url());
@@ -34,4 +45,12 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
     eprintln!("mm sim: stopping");
     sim.shutdown().await;
     Ok(())
+}
+
+fn tier_name(t: mm_sim::Tier) -> &'static str {
+    match t {
+        mm_sim::Tier::Default => "default",
+        mm_sim::Tier::Institutional => "institutional",
+        mm_sim::Tier::Unlimited => "unlimited",
+    }
 }

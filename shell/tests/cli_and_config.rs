@@ -233,3 +233,119 @@ fn paper_mode_journal_replays_to_the_same_log_bytes() {
     let partial = std::fs::read(&torn_log).unwrap();
     assert!(!partial.is_empty() && live.starts_with(&partial));
 }
+
+/// The fields of a status line (`mm: ticks N | tick p50 .. | ...`), if `l` is one.
+fn status_fields(l: &str) -> Option<Vec<(String, String)>> {
+    let rest = l.strip_prefix("mm: ticks ")?;
+    let mut out = Vec::new();
+    let (n, rest) = rest.split_once(" | tick p50 ")?;
+    out.push(("ticks".to_string(), n.to_string()));
+    let (p50, rest) = rest.split_once(" ms p95 ")?;
+    out.push(("p50".to_string(), p50.to_string()));
+    let (p95, rest) = rest.split_once(" ms | req/tick ")?;
+    out.push(("p95".to_string(), p95.to_string()));
+    let (req, rest) = rest.split_once(" | live ")?;
+    out.push(("req/tick".to_string(), req.to_string()));
+    let (live, rest) = rest.split_once(" unknown ")?;
+    out.push(("live".to_string(), live.to_string()));
+    let (unknown, rest) = rest.split_once(" | rejects ")?;
+    out.push(("unknown".to_string(), unknown.to_string()));
+    let (rejects, rest) = rest.split_once(" fallbacks ")?;
+    out.push(("rejects".to_string(), rejects.to_string()));
+    let (fallbacks, headroom) = rest.split_once(" | min headroom ")?;
+    out.push(("fallbacks".to_string(), fallbacks.to_string()));
+    out.push(("headroom".to_string(), headroom.to_string()));
+    Some(out)
+}
+
+#[test]
+fn a_long_run_prints_the_periodic_status_line_with_its_fields() {
+    let dir = tmp();
+    let mut c = mm();
+    c.current_dir(dir.path())
+        .args(["run", "--ticks", "10", "--sim-latency-ms", "1"])
+        .args(["--metrics-addr", "off", "--status-every-ms", "100"])
+        .arg("--journal")
+        .arg(p(dir.path(), "j.mmj"))
+        .arg("--log")
+        .arg(p(dir.path(), "core.log"));
+    let out = run(c, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Only lines before shutdown began: the line printed at exit does not count.
+    let before: Vec<&str> = out
+        .stderr
+        .lines()
+        .take_while(|l| !l.contains("shutting down"))
+        .collect();
+    let periodic: Vec<Vec<(String, String)>> =
+        before.iter().filter_map(|l| status_fields(l)).collect();
+    assert!(
+        periodic.len() >= 3,
+        "a 2 s run at 100 ms prints status lines while it runs:\n{}",
+        out.stderr
+    );
+    let num = |f: &[(String, String)], k: &str| -> f64 {
+        f.iter().find(|(n, _)| n == k).unwrap().1.parse().unwrap()
+    };
+    let last = periodic.last().unwrap();
+    assert!(num(last, "ticks") >= 1.0, "{last:?}");
+    assert!(num(last, "p95") >= num(last, "p50"), "{last:?}");
+    assert!(num(last, "req/tick") > 0.0, "{last:?}");
+    assert!(num(last, "live") > 0.0, "{last:?}");
+    for k in ["unknown", "rejects", "fallbacks"] {
+        assert!(num(last, k) >= 0.0, "{k}: {last:?}");
+    }
+    let headroom = &last.iter().find(|(n, _)| n == "headroom").unwrap().1;
+    assert!(
+        headroom.ends_with(')') && headroom.contains(" ("),
+        "headroom names its endpoint: {headroom}"
+    );
+    // The counts grow as the run goes on.
+    let ticks: Vec<f64> = periodic.iter().map(|f| num(f, "ticks")).collect();
+    assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "{ticks:?}");
+}
+
+#[test]
+fn default_paths_are_runs_session_journal_and_core_log() {
+    let dir = tmp();
+    let mut c = mm();
+    c.current_dir(dir.path()).args([
+        "run",
+        "--ticks",
+        "4",
+        "--sim-latency-ms",
+        "1",
+        "--metrics-addr",
+        "off",
+    ]);
+    let out = run(c, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let sid = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("mm: session ")?.split(':').next())
+        .unwrap()
+        .to_string();
+    let runs: Vec<String> = std::fs::read_dir(dir.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(runs, vec![sid.clone()], "one session directory");
+    let journal = dir.path().join("runs").join(&sid).join("journal.mmj");
+    let log = dir.path().join("runs").join(&sid).join("core.log");
+    assert!(
+        out.stderr.contains(&format!(
+            "journal runs/{sid}/journal.mmj, log runs/{sid}/core.log"
+        )),
+        "{}",
+        out.stderr
+    );
+    let live = std::fs::read(&log).unwrap();
+    assert!(!live.is_empty());
+    let out = mm_out(&["replay", journal.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.as_bytes() == &live[..],
+        "replay differs from the live log"
+    );
+}

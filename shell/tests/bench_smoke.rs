@@ -93,13 +93,14 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     }
     for name in NAMES {
         let n = stdout.lines().filter(|l| l.starts_with(name)).count();
-        let want = if name == NAMES[0] { 1 } else { 2 };
+        let want = if name == NAMES[0] { 1 } else { 3 };
         assert_eq!(
             n, want,
-            "{name:?}: {n} table lines, want {want} (seed + scale):\n{stdout}"
+            "{name:?}: {n} table lines, want {want} (seed + two scale runs):\n{stdout}"
         );
     }
     assert!(stdout.contains("scale: 50 symbols x 10 levels"), "{stdout}");
+    assert!(stdout.contains("scale: 100 symbols x 3 levels"), "{stdout}");
 
     // The JSON: the same figures.
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -111,8 +112,21 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     let modes: Vec<&str> = seed.iter().map(|r| r["mode"].as_str().unwrap()).collect();
     assert_eq!(modes, MODES);
     let scale = v["scale"].as_array().unwrap();
-    let scale_modes: Vec<&str> = scale.iter().map(|r| r["mode"].as_str().unwrap()).collect();
-    assert_eq!(scale_modes, MODES[1..]);
+    let scale_rows: Vec<(&str, u64, u64)> = scale
+        .iter()
+        .map(|r| {
+            (
+                r["mode"].as_str().unwrap(),
+                r["symbols"].as_u64().unwrap(),
+                r["levels"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(&str, u64, u64)> = [(50, 10), (100, 3)]
+        .iter()
+        .flat_map(|&(s, l)| MODES[1..].iter().map(move |m| (*m, s, l)))
+        .collect();
+    assert_eq!(scale_rows, want);
     for r in seed.iter().chain(scale) {
         let mode = &r["mode"];
         for key in [
@@ -169,11 +183,27 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     );
     assert!(req[0] > 60.0 && req[0] <= 80.0, "legacy: {req:?}");
     assert!(req[1] <= 8.0 && req[2] <= 4.0 && req[3] <= 2.0, "{req:?}");
-    // Scale: per-symbol and cross-symbol both need 100 (20 orders a symbol
-    // fill a batch exactly); amend half of that.
-    let s: Vec<f64> = scale
-        .iter()
-        .map(|r| r["order_requests_per_tick"].as_f64().unwrap())
-        .collect();
-    assert!(s[2] < s[1] && s[2] > 0.0 && s[1] <= 100.0, "scale: {s:?}");
+    // Scale 50 x 10: per-symbol and cross-symbol both need 100 (20 orders a
+    // symbol fill a batch exactly); amend half of that.
+    let req = |r: &Value| r["order_requests_per_tick"].as_f64().unwrap();
+    let rounds = |r: &Value| r["expected"]["rounds"].as_u64().unwrap();
+    let s: Vec<f64> = scale[..3].iter().map(req).collect();
+    assert!(
+        s[2] < s[1] && s[2] > 0.0 && s[1] <= 100.0,
+        "scale 50x10: {s:?}"
+    );
+    assert!(s[0] > 90.0 && s[1] > 90.0, "scale 50x10: {s:?}");
+    assert_eq!(rounds(&scale[0]), rounds(&scale[1]), "50x10: same rounds");
+    // Scale 100 x 3: a symbol's 6 orders fill a third of its own batch, so
+    // per-symbol batching sends 200 requests a tick (20 rounds of 10 in
+    // flight) where cross-symbol sends 60 (6 rounds) and amend 30 (3).
+    let s: Vec<f64> = scale[3..].iter().map(req).collect();
+    assert!(s[0] > 150.0 && s[0] <= 200.0, "scale 100x3: {s:?}");
+    assert!(s[1] > 45.0 && s[1] <= 60.0, "scale 100x3: {s:?}");
+    assert!(
+        s[2] > 0.0 && s[2] <= 30.0 && s[2] < s[1],
+        "scale 100x3: {s:?}"
+    );
+    let r: Vec<u64> = scale[3..].iter().map(rounds).collect();
+    assert_eq!(r, vec![20, 6, 3], "scale 100x3 rounds");
 }

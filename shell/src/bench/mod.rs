@@ -1,6 +1,10 @@
 //! `mm bench`: the seed scenario side by side (legacy, per-symbol batches,
-//! cross-symbol cancel+place, amend) against an in-process simulator, then a
-//! scale run (50 symbols x 10 levels a side, batch modes only).
+//! cross-symbol cancel+place, amend) against an in-process simulator, then
+//! two scale runs, batch modes only (`SCALES`): 50 symbols x 10 levels a side,
+//! where a symbol's 20 orders fill one batch exactly (per-symbol and
+//! cross-symbol batching send the same requests), and 100 x 3, where a
+//! symbol's 6 orders leave its per-symbol batch mostly empty (cross-symbol
+//! batches need 30 requests a phase, per-symbol ones 100).
 //!
 //! How a mode is measured:
 //! - A fresh simulator per session (institutional tier: 1000 units/s per
@@ -61,9 +65,8 @@ pub const ORDER_PATHS: [&str; 6] = [
 const RATE: u64 = 1000;
 /// Exchange batch limit (linear) and the config's chunk size.
 const BATCH: u64 = 20;
-/// The scale run's shape.
-const SCALE_SYMBOLS: u32 = 50;
-const SCALE_LEVELS: u32 = 10;
+/// The scale runs' shapes: (symbols, levels a side).
+pub const SCALES: [(u32, u32); 2] = [(50, 10), (100, 3)];
 /// Walk step per ticker poll (bps of mid).
 const WALK_BPS: u32 = 3;
 
@@ -112,10 +115,15 @@ async fn run_in(
         walk_bps: WALK_BPS,
         max_batch_size: base.max_batch_size,
         max_parallel_symbols: base.max_parallel_symbols,
+        scales: SCALES.to_vec(),
     };
     eprintln!(
-        "mm bench: seed scenario {} symbols x {} levels a side, L = {} ms (jitter 0..={} ms), {ticks} ticks a batch mode, {legacy_ticks} legacy; then {SCALE_SYMBOLS} x {SCALE_LEVELS}, {scale_ticks} ticks a mode",
-        args.symbols, args.levels, args.latency_ms, args.jitter_ms
+        "mm bench: seed scenario {} symbols x {} levels a side, L = {} ms (jitter 0..={} ms), {ticks} ticks a batch mode, {legacy_ticks} legacy; then {}, {scale_ticks} ticks a mode",
+        args.symbols,
+        args.levels,
+        args.latency_ms,
+        args.jitter_ms,
+        SCALES.map(|(s, l)| format!("{s} x {l}")).join(" and ")
     );
     let mut seed = Vec::new();
     for mode in Mode::ALL {
@@ -134,8 +142,10 @@ async fn run_in(
         r.speedup_vs_legacy = Some(ratio(legacy_p95, r.tick_p95_ms));
     }
     let mut scale = Vec::new();
-    for mode in Mode::BATCHED {
-        scale.push(measure(args, mode, SCALE_SYMBOLS, SCALE_LEVELS, scale_ticks, dir).await?);
+    for (symbols, levels) in SCALES {
+        for mode in Mode::BATCHED {
+            scale.push(measure(args, mode, symbols, levels, scale_ticks, dir).await?);
+        }
     }
     Ok(BenchReport {
         settings,

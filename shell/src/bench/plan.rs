@@ -122,5 +122,17 @@ mod tests {
         // 1000 orders: 50 batches a phase, 5 rounds each at 10 in flight.
         assert_eq!(Plan::of(Mode::CancelPlace, 50, 10, 10).rounds, 10);
         assert_eq!(Plan::of(Mode::PerSymbol, 50, 10, 10).requests, 100);
+        // 100 x 3: a symbol's 6 orders a phase in its own batch (100 a phase,
+        // 10 rounds each), against 30 full cross-symbol batches (3 rounds).
+        let p = |m| Plan::of(m, 100, 3, 10);
+        assert_eq!(
+            (p(Mode::PerSymbol).requests, p(Mode::PerSymbol).rounds),
+            (200, 20)
+        );
+        assert_eq!(
+            (p(Mode::CancelPlace).requests, p(Mode::CancelPlace).rounds),
+            (60, 6)
+        );
+        assert_eq!((p(Mode::Amend).requests, p(Mode::Amend).rounds), (30, 3));
     }
 }

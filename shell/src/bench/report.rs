@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Mode, Plan, SCALE_LEVELS, SCALE_SYMBOLS};
+use super::{Mode, Plan, SCALES};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchRow {
@@ -52,6 +52,8 @@ pub struct BenchSettings {
     pub walk_bps: u32,
     pub max_batch_size: u32,
     pub max_parallel_symbols: u32,
+    /// The scale runs' shapes: [symbols, levels a side].
+    pub scales: Vec<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,16 +83,22 @@ pub fn render(r: &BenchReport) -> String {
     for row in &r.seed {
         line(&mut out, row, true);
     }
-    let _ = writeln!(
-        out,
-        "\nscale: {SCALE_SYMBOLS} symbols x {SCALE_LEVELS} levels a side ({} orders), {} ticks a mode, max_parallel_symbols = {} (a phase of more batches takes several rounds)",
-        2 * SCALE_SYMBOLS * SCALE_LEVELS,
-        s.scale_ticks,
-        s.max_parallel_symbols
-    );
-    header(&mut out, false);
-    for row in &r.scale {
-        line(&mut out, row, false);
+    for (symbols, levels) in SCALES {
+        let _ = writeln!(
+            out,
+            "\nscale: {symbols} symbols x {levels} levels a side ({} orders), {} ticks a mode, max_parallel_symbols = {} (a phase of more batches takes several rounds)",
+            2 * symbols * levels,
+            s.scale_ticks,
+            s.max_parallel_symbols
+        );
+        header(&mut out, false);
+        for row in r
+            .scale
+            .iter()
+            .filter(|x| (x.symbols, x.levels) == (symbols, levels))
+        {
+            line(&mut out, row, false);
+        }
     }
     let dirty: Vec<String> = r
         .seed

@@ -101,16 +101,17 @@ pub(super) fn sim_config(
 
 #[cfg(test)]
 mod tests {
-    use super::super::SCALE_SYMBOLS;
+    use super::super::SCALES;
     use super::*;
 
     #[test]
     fn generated_instruments_are_distinct_and_valid_symbols() {
-        let rows = instruments(SCALE_SYMBOLS);
+        let most = SCALES.iter().map(|s| s.0).max().unwrap_or(0);
+        let rows = instruments(most);
         let mut names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), SCALE_SYMBOLS as usize);
+        assert_eq!(names.len(), most as usize);
         assert!(names.iter().all(|n| {
             n.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())

@@ -43,6 +43,14 @@
 //!   in doubt unless the status was 400/401/404.
 //! - Create answered 110072 ("already exists") becomes `Unknown` and is
 //!   settled by a query, which confirms its real price and status.
+//! - An order whose command may already have been applied (its batch was
+//!   answered 5xx or another unclear status, then re-sent) is never dropped
+//!   or refused on core's own word: stale at the deadline, withdrawn at
+//!   shutdown, or refused on the re-send, it becomes `Unknown` and is
+//!   queried (see `doubt`). 10006/429/403 answers are the exchange's word
+//!   that nothing was applied and raise no such doubt.
+//! - After `Shutdown` no place is ever sent again, whatever an in-flight
+//!   reply answers.
 //! - HTTP 403 (IP limit) means nothing was applied: every order of the
 //!   request goes back to its queue (cancels and amends included: they are
 //!   retried after the pause, not made unknown) and all sending pauses for

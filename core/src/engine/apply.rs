@@ -27,6 +27,10 @@
 //! Except for an order in doubt (an earlier send answered 5xx may have been
 //! applied, see `doubt`): any refusal makes it Unknown, settled by a query.
 //!
+//! After `Shutdown` nothing is re-queued: what a reply would send again is
+//! withdrawn instead (places gone, orders in doubt Unknown, amends and
+//! cancels left Live for shutdown's cancel-all).
+//!
 //! A fallback after a whole-batch failure is safe even if the batch was in
 //! fact applied: a create resent with its orderLinkId answers 110072, a cancel
 //! of a cancelled order 110001. After a 5xx the batch may have been applied,

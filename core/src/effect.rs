@@ -205,12 +205,40 @@ pub struct LogEvent {
 impl LogEvent {
     /// The exact line written to `core.log` (without the newline).
     pub fn render(&self) -> String {
+        let mut line = String::with_capacity(16 + self.text.len());
+        self.render_into(&mut line);
+        line
+    }
+
+    /// `render()` appended to `out`, without an allocation of its own (the
+    /// replay writes every line of a session this way):
+    /// `format!("{:>9} {level:<5} {}", t_ms, text)`, byte for byte.
+    pub fn render_into(&self, out: &mut String) {
         let level = match self.level {
-            Level::Info => "INFO",
-            Level::Warn => "WARN",
+            Level::Info => "INFO ",
+            Level::Warn => "WARN ",
             Level::Error => "ERROR",
         };
-        format!("{:>9} {level:<5} {}", self.t_ms, self.text)
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = self.t_ms;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let width = digits.len() - i;
+        for _ in width..9 {
+            out.push(' ');
+        }
+        out.extend(digits[i..].iter().map(|b| char::from(*b)));
+        out.push(' ');
+        out.push_str(level);
+        out.push(' ');
+        out.push_str(&self.text);
     }
 }
 
@@ -241,4 +269,32 @@ pub struct TickStats {
     pub unknown_orders: u64,
     /// Units left in each endpoint's rolling-second budget at the end of the tick.
     pub budget_headroom: BTreeMap<Endpoint, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_is_the_documented_format_byte_for_byte() {
+        for level in [Level::Info, Level::Warn, Level::Error] {
+            for t_ms in [0, 7, 123_456_789, 1_234_567_890, u64::MAX] {
+                let e = LogEvent {
+                    t_ms,
+                    level,
+                    text: "r1 > create_batch n=20".to_string(),
+                };
+                let name = match level {
+                    Level::Info => "INFO",
+                    Level::Warn => "WARN",
+                    Level::Error => "ERROR",
+                };
+                let want = format!("{:>9} {name:<5} {}", t_ms, e.text);
+                assert_eq!(e.render(), want);
+                let mut out = "x".to_string();
+                e.render_into(&mut out);
+                assert_eq!(out, format!("x{want}"));
+            }
+        }
+    }
 }

@@ -26,12 +26,16 @@ pub struct Replayed {
 /// engine refuses to start, as it would have live).
 pub fn replay(journal: &Journal) -> Result<Replayed, crate::config::ConfigError> {
     let mut effects = Vec::new();
-    replay_with(journal, |_, produced| effects.extend_from_slice(produced)).map(|(log, damage)| {
-        Replayed {
-            effects,
-            log,
-            damage,
+    // Effects are moved into the result, not copied per input.
+    let (log, damage) = drive(journal, |step| {
+        if let Step::Effect(effect) = step {
+            effects.push(effect);
         }
+    })?;
+    Ok(Replayed {
+        effects,
+        log,
+        damage,
     })
 }
 
@@ -42,6 +46,28 @@ pub fn replay_with(
     journal: &Journal,
     mut per_input: impl FnMut(usize, &[Effect]),
 ) -> Result<(String, Option<JournalError>), crate::config::ConfigError> {
+    let mut produced = Vec::new();
+    drive(journal, |step| match step {
+        Step::Effect(effect) => produced.push(effect),
+        Step::InputDone(i) => {
+            per_input(i, &produced);
+            produced.clear();
+        }
+    })
+}
+
+enum Step {
+    Effect(Effect),
+    /// Every effect of input `.0` has been handed over.
+    InputDone(usize),
+}
+
+/// The loop both share: every input handled, its effects drained to `each`
+/// (log lines rendered on the way), then `InputDone`.
+fn drive(
+    journal: &Journal,
+    mut each: impl FnMut(Step),
+) -> Result<(String, Option<JournalError>), crate::config::ConfigError> {
     let header = &journal.header;
     let mut engine = Engine::new(
         header.config.clone(),
@@ -49,18 +75,16 @@ pub fn replay_with(
         header.session_id.clone(),
     )?;
     let mut log = String::new();
-    let mut produced = Vec::new();
     for (i, input) in journal.inputs.iter().enumerate() {
         engine.handle(input.clone());
-        produced.clear();
         while let Some(effect) = engine.poll_effect() {
             if let Effect::Log(line) = &effect {
-                log.push_str(&line.render());
+                line.render_into(&mut log);
                 log.push('\n');
             }
-            produced.push(effect);
+            each(Step::Effect(effect));
         }
-        per_input(i, &produced);
+        each(Step::InputDone(i));
     }
     Ok((log, journal.damage.clone()))
 }

@@ -17,7 +17,7 @@ use crate::effect::{
 use crate::engine::Engine;
 use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
 use crate::engine::orders::{Seq, State};
-use crate::engine::quote::grid_string;
+use crate::engine::quote::{grid_string, push_digits};
 use crate::input::{RateLimitStatus, RequestId};
 use crate::time::Timestamp;
 
@@ -264,7 +264,15 @@ impl Engine {
         self.budget.spend(ep, id.0, units);
         *self.stats.requests.entry(ep).or_insert(0) += 1;
         *self.totals.requests.entry(ep).or_insert(0) += 1;
-        self.out.info(format!("r{} > {} n={n}", id.0, ep.name()));
+        // "r{id} > {endpoint} n={n}", without the fmt machinery: one per request.
+        let mut line = String::with_capacity(32);
+        line.push('r');
+        push_digits(&mut line, id.0, 1);
+        line.push_str(" > ");
+        line.push_str(ep.name());
+        line.push_str(" n=");
+        push_digits(&mut line, n, 1);
+        self.out.info(line);
         self.inflight.insert(id.0, pending);
         self.out.emit(Effect::Send(Request { id, kind }));
     }
@@ -334,27 +342,36 @@ impl Engine {
         true
     }
 
-    /// The earliest future time core must be woken at, if any.
+    /// The earliest future time core must be woken at, if any (runs after
+    /// every input: no allocation).
     pub(super) fn next_deadline(&self) -> Option<Timestamp> {
         if self.stopped {
             return None;
         }
         let now = self.out.now;
-        let mut times: Vec<Timestamp> = Vec::new();
-        times.extend(self.pause_until);
+        let mut next: Option<Timestamp> = None;
+        let mut consider = |t: Option<Timestamp>| {
+            if let Some(t) = t
+                && t > now
+                && next.is_none_or(|n| t < n)
+            {
+                next = Some(t);
+            }
+        };
+        consider(self.pause_until);
         if let Some(t) = &self.tick
             && self.bus.has(Op::Place)
         {
-            times.push(t.deadline);
+            consider(Some(t.deadline));
         }
         for ep in &self.blocked {
-            times.extend(self.budget.next_release(*ep, now));
+            consider(self.budget.next_release(*ep, now));
         }
-        times.extend(self.settle.next_wake(now));
+        consider(self.settle.next_wake(now));
+        consider(self.shutdown_wake());
         if self.shutdown.is_none() {
-            times.extend(self.fresh.expiry());
+            consider(self.fresh.expiry());
         }
-        times.extend(self.shutdown_wake());
-        times.into_iter().filter(|t| *t > now).min()
+        next
     }
 }

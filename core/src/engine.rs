@@ -18,6 +18,8 @@
 //! | `doubt`     | commands that may have been applied: never dropped on our own word |
 //! | `settle`    | open-orders queries that settle `Unknown` orders |
 //! | `shutdown`  | cancel-all, verify empty, `Stopped` |
+//! | `session_id`| the orderLinkId prefix and its length bound |
+//! | `views`     | read-only views: orders, counts, totals |
 //! | `out`       | effects and deterministic log lines |
 //!
 //! Decisions taken here beyond design.md (each is explained where it lives):
@@ -82,16 +84,16 @@ mod quote;
 mod reconcile;
 mod schedule;
 mod seqmap;
+mod session_id;
 mod settle;
 mod shutdown;
 mod tick;
 mod views;
 
-pub use self::views::{OrderState, OrderView, Totals};
+pub use self::session_id::SessionId;
+pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
 
 use std::collections::BTreeSet;
-
-use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
@@ -106,52 +108,6 @@ use self::out::Out;
 use self::settle::Settle;
 use self::shutdown::Shutdown;
 use self::tick::{Conflated, TickState};
-
-/// Names a session; prefixes every orderLinkId `{session}-{counter}`, so it
-/// is short and plain: 1 to `SessionId::MAX_LEN` characters of `[A-Za-z0-9]`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct SessionId(String);
-
-impl SessionId {
-    /// Bybit's orderLinkId limit is 36; the counter is a u64 of up to 20
-    /// digits (`u64::MAX`), so `{session}-{counter}` fits for any counter
-    /// with a session of at most 36 - 1 - 20 = 15 characters.
-    pub const MAX_LEN: usize = 15;
-
-    pub fn new(id: &str) -> Result<SessionId, ConfigError> {
-        let ok = (1..=Self::MAX_LEN).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_alphanumeric());
-        if ok {
-            Ok(SessionId(id.to_string()))
-        } else {
-            Err(ConfigError {
-                problems: vec![crate::config::ConfigProblem {
-                    key: "session_id".to_string(),
-                    message: format!(
-                        "= {id:?} must be 1 to {} characters of [A-Za-z0-9] (orderLinkIds stay within 36)",
-                        Self::MAX_LEN
-                    ),
-                }],
-            })
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Orders core tracks right now, by state class (gauges for metrics/status).
-/// `gone` is cumulative: every order that ever left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct OrderCounts {
-    pub pending_new: u64,
-    pub live: u64,
-    pub pending_amend: u64,
-    pub pending_cancel: u64,
-    pub unknown: u64,
-    pub gone: u64,
-}
 
 /// A symbol core can trade, in symbol order (its index is the `sym` used
 /// everywhere inside the engine, so index order is symbol order).

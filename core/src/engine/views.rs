@@ -62,3 +62,15 @@ pub struct Totals {
     /// Every order that left, by reason class.
     pub gone_by_reason: BTreeMap<String, u64>,
 }
+
+/// Orders core tracks right now, by state class (gauges for metrics/status).
+/// `gone` is cumulative: every order that ever left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrderCounts {
+    pub pending_new: u64,
+    pub live: u64,
+    pub pending_amend: u64,
+    pub pending_cancel: u64,
+    pub unknown: u64,
+    pub gone: u64,
+}

@@ -15,6 +15,7 @@
 
 mod driver;
 mod orders;
+mod rate;
 mod scenario;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -22,7 +23,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::config::RateLimitConfig;
 use crate::domain::{Category, Instrument, Side};
 use crate::effect::{Endpoint, Request, RequestKind};
-use crate::input::{Ack, ItemCode, Outcome, RateLimitStatus, Reply};
+use crate::input::{Ack, ItemCode, Outcome, Reply};
 use crate::time::Timestamp;
 
 pub use driver::Driver;
@@ -365,34 +366,6 @@ impl VirtualExchange {
         r.acks.push(ack);
         r.rate_limit = Some(self.status(ep, now));
         r
-    }
-
-    fn available(&mut self, ep: Endpoint, now: Timestamp) -> usize {
-        let q = self.spends.entry(ep).or_default();
-        q.retain(|(t, _)| now.since(*t) < 1000 && *t <= now);
-        let used: u64 = q.iter().map(|(_, u)| u64::from(*u)).sum();
-        (u64::from(self.limits.per_second(ep)).saturating_sub(used)) as usize
-    }
-
-    fn spend(&mut self, ep: Endpoint, now: Timestamp, units: usize) {
-        self.spends
-            .entry(ep)
-            .or_default()
-            .push_back((now, u32::try_from(units).unwrap_or(u32::MAX)));
-    }
-
-    fn status(&mut self, ep: Endpoint, now: Timestamp) -> RateLimitStatus {
-        let remaining = self.available(ep, now);
-        let reset = self
-            .spends
-            .get(&ep)
-            .and_then(|q| q.iter().map(|(t, _)| *t).min())
-            .map_or(now, |t| t.plus_ms(1000));
-        RateLimitStatus {
-            limit: self.limits.per_second(ep),
-            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
-            reset_ms: reset,
-        }
     }
 }
 

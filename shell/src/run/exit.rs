@@ -190,3 +190,70 @@ async fn count_open_orders(
     }
     Some(total)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn written(ending: Ending, s: RunSummary) -> (Result<RunSummary, RunError>, RunSummary) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let r = conclude(s, ending, Some(&path));
+        let text = std::fs::read_to_string(&path).unwrap();
+        (r, serde_json::from_str(&text).unwrap())
+    }
+
+    #[test]
+    fn every_ending_writes_the_summary_and_only_a_clean_one_succeeds() {
+        let clean = RunSummary {
+            stopped: true,
+            open_orders_exchange: Some(0),
+            ..RunSummary::default()
+        };
+        let (r, s) = written(Ending::Stopped, clean.clone());
+        assert_eq!(r.unwrap(), clean);
+        assert_eq!(s, clean);
+
+        let open = RunSummary {
+            open_orders_exchange: Some(3),
+            ..clean.clone()
+        };
+        let (r, s) = written(Ending::Stopped, open.clone());
+        assert!(matches!(r, Err(RunError::Failed { .. })), "{r:?}");
+        assert_eq!(s, open);
+
+        let broken = RunSummary {
+            ended: Ended::WriteFailed,
+            write_failure: Some("journal j.mmj: no space".to_string()),
+            ..clean.clone()
+        };
+        let (r, s) = written(Ending::Stopped, broken.clone());
+        match r {
+            Err(RunError::Failed { message, .. }) => {
+                assert!(message.contains("no space"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s, broken);
+
+        let overdue = RunSummary {
+            ended: Ended::ShutdownOverdue,
+            stopped: false,
+            ..clean.clone()
+        };
+        let (r, s) = written(Ending::ShutdownOverdue("late".to_string()), overdue.clone());
+        assert!(matches!(r, Err(RunError::Failed { ref message, .. }) if message == "late"));
+        assert_eq!(s, overdue);
+
+        let second = RunSummary {
+            ended: Ended::SecondSignal,
+            stopped: false,
+            open_orders_exchange: None,
+            ..clean
+        };
+        let (r, s) = written(Ending::SecondSignal("again".to_string()), second.clone());
+        assert!(matches!(r, Err(RunError::Interrupted(ref m)) if m == "again"));
+        assert_eq!(s, second);
+    }
+}

@@ -7,45 +7,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mm_core::effect::{Effect, Request, RequestKind};
-use mm_core::input::{Ack, ItemCode, Outcome, Reply};
-use mm_core::virtual_exchange::Scenario;
+use mm_core::effect::{Effect, Request};
+use mm_core::virtual_exchange::{Scenario, accept_all};
 use mm_core::{Engine, Input, SessionId, Timestamp};
-
-/// Every order accepted, as Bybit would say it.
-fn ok(r: &Request) -> Outcome {
-    let links: Vec<&str> = match &r.kind {
-        RequestKind::PlaceBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        RequestKind::AmendBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        _ => Vec::new(),
-    };
-    Outcome::Reply(Reply {
-        ret_code: 0,
-        ret_msg: "OK".into(),
-        acks: links
-            .iter()
-            .map(|l| Ack {
-                order_id: String::new(),
-                order_link_id: (*l).to_string(),
-            })
-            .collect(),
-        codes: links
-            .iter()
-            .map(|_| ItemCode {
-                code: 0,
-                msg: String::new(),
-            })
-            .collect(),
-        ..Reply::default()
-    })
-}
 
 struct Bench {
     engine: Engine,
@@ -90,7 +54,7 @@ impl Bench {
         let mut all = Vec::new();
         while !self.pending.is_empty() {
             for r in std::mem::take(&mut self.pending) {
-                let outcome = ok(&r);
+                let outcome = accept_all(&r);
                 all.push(r.clone());
                 self.engine.handle(Input::Response {
                     now_ms: now.plus_ms(5),
@@ -113,7 +77,7 @@ impl Bench {
         let reply_at = now.plus_ms(5);
         while !self.pending.is_empty() {
             for r in std::mem::take(&mut self.pending) {
-                let outcome = ok(&r);
+                let outcome = accept_all(&r);
                 self.engine.handle(Input::Response {
                     now_ms: reply_at,
                     request_id: r.id,
@@ -147,7 +111,7 @@ fn bench(c: &mut Criterion) {
     // exchange's work, not the engine's), for a tick's worth of requests.
     let requests = wide.sample_requests();
     c.bench_function("wide tick: reply building only (harness share)", |b| {
-        b.iter(|| requests.iter().map(ok).collect::<Vec<_>>());
+        b.iter(|| requests.iter().map(accept_all).collect::<Vec<_>>());
     });
 }
 

@@ -5,41 +5,9 @@
 //! one tick's, setup excluded.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
-use mm_core::effect::{Effect, Request, RequestKind};
-use mm_core::input::{Ack, ItemCode, Outcome, Reply};
-use mm_core::virtual_exchange::Scenario;
+use mm_core::effect::Effect;
+use mm_core::virtual_exchange::{Scenario, accept_all};
 use mm_core::{Engine, Input, SessionId, Timestamp};
-
-fn ok(r: &Request) -> Outcome {
-    let links: Vec<&str> = match &r.kind {
-        RequestKind::PlaceBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        _ => Vec::new(),
-    };
-    Outcome::Reply(Reply {
-        ret_code: 0,
-        ret_msg: "OK".into(),
-        acks: links
-            .iter()
-            .map(|l| Ack {
-                order_id: String::new(),
-                order_link_id: (*l).to_string(),
-            })
-            .collect(),
-        codes: links
-            .iter()
-            .map(|_| ItemCode {
-                code: 0,
-                msg: String::new(),
-            })
-            .collect(),
-        ..Reply::default()
-    })
-}
 
 fn main() {
     let n: u64 = std::env::args()
@@ -70,7 +38,7 @@ fn main() {
                 }
             }
             let Some(r) = pending.pop() else { break };
-            let outcome = ok(&r);
+            let outcome = accept_all(&r);
             e.handle(Input::Response {
                 now_ms: now.plus_ms(5),
                 request_id: r.id,

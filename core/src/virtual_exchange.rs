@@ -27,7 +27,7 @@ use crate::input::{Ack, ItemCode, Outcome, Reply};
 use crate::time::Timestamp;
 
 pub use driver::Driver;
-pub use scenario::Scenario;
+pub use scenario::{Scenario, accept_all};
 
 /// What to do to one request instead of answering it plainly.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,15 +10,6 @@ use mm_core::effect::{Endpoint, RequestKind};
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{Engine, Input, SessionId, Timestamp};
 
-/// The seed scenario quoted at 0 (books received at 0), every order live.
-fn started(sc: &Scenario) -> Engine {
-    let mut e = engine(sc);
-    let out = tick(&mut e, 0, sc.books(0, Timestamp(0)));
-    answer_all(&mut e, 5, sends(&out));
-    assert_eq!(e.order_counts().live, 40);
-    e
-}
-
 #[test]
 fn a_tick_without_books_keeps_the_orders_and_requotes_nothing() {
     let sc = Scenario::seed();

@@ -11,14 +11,6 @@ use mm_core::input::{Outcome, Reply};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use mm_core::{Input, RequestId, Timestamp};
 
-fn started(sc: &Scenario) -> mm_core::Engine {
-    let mut e = engine(sc);
-    let out = tick(&mut e, 0, sc.books(0, Timestamp(0)));
-    answer_all(&mut e, 5, sends(&out));
-    assert_eq!(e.order_counts().live, 40);
-    e
-}
-
 #[test]
 fn places_unsent_at_the_deadline_are_dropped_as_stale_cancels_never() {
     let sc = Scenario::seed();

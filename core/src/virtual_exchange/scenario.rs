@@ -9,7 +9,8 @@
 use crate::config::{Config, OrderQty, RateLimitConfig};
 use crate::decimal::Decimal;
 use crate::domain::{Category, Instrument, Ticks};
-use crate::input::BookTop;
+use crate::effect::{Request, RequestKind};
+use crate::input::{Ack, BookTop, ItemCode, Outcome, Reply};
 use crate::time::Timestamp;
 
 pub struct Scenario {
@@ -110,4 +111,40 @@ impl Scenario {
 /// About 3 bps of `mid`, at least one tick.
 fn drift(mid: i64) -> i64 {
     ((mid * 3 + 9_999) / 10_000).max(1)
+}
+
+/// Every order of a batch request accepted, as Bybit would say it, with no
+/// exchange behind it (benchmarks: the engine's work, not the exchange's).
+pub fn accept_all(r: &Request) -> Outcome {
+    let links: Vec<&str> = match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        RequestKind::AmendBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        RequestKind::CancelBatch { orders, .. } => {
+            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Outcome::Reply(Reply {
+        ret_code: 0,
+        ret_msg: "OK".into(),
+        acks: links
+            .iter()
+            .map(|l| Ack {
+                order_id: String::new(),
+                order_link_id: (*l).to_string(),
+            })
+            .collect(),
+        codes: links
+            .iter()
+            .map(|_| ItemCode {
+                code: 0,
+                msg: String::new(),
+            })
+            .collect(),
+        ..Reply::default()
+    })
 }

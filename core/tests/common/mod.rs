@@ -24,6 +24,16 @@ pub fn engine_with(sc: &Scenario, tweak: impl FnOnce(&mut Config)) -> Engine {
     Engine::new(config, sc.instruments.clone(), SessionId::new("t").unwrap()).unwrap()
 }
 
+/// The seed scenario quoted at 0 (books received at 0), every reply OK:
+/// 40 orders live.
+pub fn started(sc: &Scenario) -> Engine {
+    let mut e = engine(sc);
+    let out = tick(&mut e, 0, sc.books(0, Timestamp(0)));
+    answer_all(&mut e, 5, sends(&out));
+    assert_eq!(e.order_counts().live, 40);
+    e
+}
+
 pub fn handle(e: &mut Engine, input: Input) -> Vec<Effect> {
     e.handle(input);
     std::iter::from_fn(|| e.poll_effect()).collect()

@@ -201,18 +201,15 @@ impl Engine {
         let kind = match (op, batch) {
             (Op::Place, true) => RequestKind::PlaceBatch {
                 category,
-                orders: seqs
-                    .iter()
-                    .filter_map(|s| self.new_order_wire(*s))
-                    .collect(),
+                orders: wire_all(&seqs, |s| self.new_order_wire(s)),
             },
             (Op::Amend, true) => RequestKind::AmendBatch {
                 category,
-                orders: seqs.iter().filter_map(|s| self.amend_wire(*s)).collect(),
+                orders: wire_all(&seqs, |s| self.amend_wire(s)),
             },
             (Op::Cancel, true) => RequestKind::CancelBatch {
                 category,
-                orders: seqs.iter().filter_map(|s| self.cancel_wire(*s)).collect(),
+                orders: wire_all(&seqs, |s| self.cancel_wire(s)),
             },
             (Op::Place, false) => match self.new_order_wire(seqs[0]) {
                 Some(order) => RequestKind::Place { category, order },
@@ -374,4 +371,12 @@ impl Engine {
         }
         next
     }
+}
+
+/// A batch's wire orders, allocated once at its final size (`collect` on a
+/// `filter_map` cannot know it and grows the vector step by step).
+fn wire_all<T>(seqs: &[Seq], wire: impl Fn(Seq) -> Option<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(seqs.len());
+    out.extend(seqs.iter().filter_map(|s| wire(*s)));
+    out
 }

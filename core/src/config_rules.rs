@@ -137,6 +137,17 @@ fn quoting(config: &Config, p: &mut Problems) {
         1_000,
     );
     p.range("quoting.max_book_age_ms", q.max_book_age_ms, 1, 3_600_000);
+    // The last book is already one interval old when the next poll lands: at
+    // or below the interval, quotes would be pulled between every two polls.
+    if q.max_book_age_ms <= q.tick_interval_ms {
+        p.add(
+            "quoting.max_book_age_ms",
+            format!(
+                "= {} must exceed quoting.tick_interval_ms = {} (books are that old before the next poll arrives)",
+                q.max_book_age_ms, q.tick_interval_ms
+            ),
+        );
+    }
 }
 
 fn async_batch(config: &Config, p: &mut Problems) {

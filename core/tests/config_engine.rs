@@ -126,3 +126,24 @@ fn spot_batches_are_chunked_at_10() {
         assert_eq!(orders.len(), 10);
     }
 }
+
+#[test]
+fn book_age_must_exceed_the_tick_interval() {
+    let mut sc = Scenario::seed();
+    sc.config.quoting.tick_interval_ms = 2000;
+    sc.config.quoting.max_book_age_ms = 2000;
+    let err = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("config: quoting.max_book_age_ms = 2000 must exceed quoting.tick_interval_ms = 2000 (books are that old before the next poll arrives)"),
+        "{err}"
+    );
+    sc.config.quoting.max_book_age_ms = 2001;
+    assert!(Engine::new(sc.config, sc.instruments, SessionId::new("s").unwrap()).is_ok());
+}

@@ -229,6 +229,12 @@ impl Engine {
     }
 
     pub fn handle(&mut self, input: Input) {
+        self.handle_ref(&input);
+    }
+
+    /// `handle` for an input the caller keeps (replay reads a decoded
+    /// journal): the same decisions and effects, without a copy of the input.
+    pub fn handle_ref(&mut self, input: &Input) {
         debug_assert!(
             self.out.effects.is_empty(),
             "drain poll_effect() until None before the next handle()"
@@ -242,7 +248,7 @@ impl Engine {
         }
         if self.stopped {
             self.out
-                .warn(format!("{} after Stopped ignored", input_name(&input)));
+                .warn(format!("{} after Stopped ignored", input.name()));
             return;
         }
         match input {
@@ -251,9 +257,9 @@ impl Engine {
                 request_id,
                 outcome,
                 ..
-            } => self.on_response(request_id, outcome),
+            } => self.on_response(*request_id, outcome),
             Input::Wake { .. } => {}
-            Input::ConfigChanged { config, .. } => self.on_config(config),
+            Input::ConfigChanged { config, .. } => self.on_config(config.clone()),
             Input::Shutdown { .. } => self.on_shutdown(),
         }
         self.drop_stale();
@@ -333,7 +339,7 @@ impl Engine {
             .and_then(|i| u32::try_from(i).ok())
     }
 
-    fn on_response(&mut self, id: RequestId, outcome: crate::input::Outcome) {
+    fn on_response(&mut self, id: RequestId, outcome: &crate::input::Outcome) {
         self.budget.replied(id.0, self.out.now);
         let Some(pending) = self.inflight.remove(id.0) else {
             self.totals.unknown_replies += 1;
@@ -345,7 +351,7 @@ impl Engine {
         };
         if !matches!(pending, schedule::Pending::Orders(_)) {
             // Order commands handle 403 themselves (their orders re-queue).
-            self.pause_for_ip_limit(&outcome);
+            self.pause_for_ip_limit(outcome);
         }
         match pending {
             schedule::Pending::Orders(p) => self.apply_orders(id, p, outcome),
@@ -386,15 +392,5 @@ impl Engine {
                 self.out.emit(Effect::WakeAt(t));
             }
         }
-    }
-}
-
-fn input_name(input: &Input) -> &'static str {
-    match input {
-        Input::Tick { .. } => "tick",
-        Input::Response { .. } => "response",
-        Input::Wake { .. } => "wake",
-        Input::ConfigChanged { .. } => "config change",
-        Input::Shutdown { .. } => "shutdown",
     }
 }

@@ -42,6 +42,17 @@ impl Input {
             | Input::Shutdown { now_ms } => *now_ms,
         }
     }
+
+    /// The variant, as log lines name it.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Input::Tick { .. } => "tick",
+            Input::Response { .. } => "response",
+            Input::Wake { .. } => "wake",
+            Input::ConfigChanged { .. } => "config change",
+            Input::Shutdown { .. } => "shutdown",
+        }
+    }
 }
 
 /// Best bid and ask of one symbol as decimal strings straight off the wire

@@ -76,7 +76,7 @@ fn drive(
     )?;
     let mut log = String::new();
     for (i, input) in journal.inputs.iter().enumerate() {
-        engine.handle(input.clone());
+        engine.handle_ref(input);
         while let Some(effect) = engine.poll_effect() {
             if let Effect::Log(line) = &effect {
                 line.render_into(&mut log);

@@ -63,7 +63,7 @@ pub(super) fn clean(text: &str) -> String {
 }
 
 impl Engine {
-    pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
+    pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
         let ep = sent.endpoint;
         self.apply_outcome(id, sent, outcome);
         let [dropped, unknown, live] = std::mem::take(&mut self.not_resent);
@@ -76,7 +76,7 @@ impl Engine {
         }
     }
 
-    fn apply_outcome(&mut self, id: RequestId, sent: OrdersSent, outcome: Outcome) {
+    fn apply_outcome(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
         let i = crate::engine::bus::op_index(sent.op);
         self.inflight_ops[i] = self.inflight_ops[i].saturating_sub(1);
         match outcome {
@@ -86,7 +86,7 @@ impl Engine {
                     self.correct_budget(sent.endpoint, rl);
                 }
                 match r.ret_code {
-                    0 if sent.batch => self.apply_items(id, &sent, &r),
+                    0 if sent.batch => self.apply_items(id, &sent, r),
                     10006 | 429 => {
                         let why = format!("retCode {}", r.ret_code);
                         self.rate_limited(id, &sent, r.rate_limit.is_none(), &why);
@@ -113,18 +113,18 @@ impl Engine {
             }
             Outcome::Timeout => self.ambiguous(id, &sent, "timeout"),
             Outcome::Transport(e) => {
-                self.ambiguous(id, &sent, &format!("transport error: {}", clean(&e)));
+                self.ambiguous(id, &sent, &format!("transport error: {}", clean(e)));
             }
             Outcome::Malformed(e) => {
-                self.ambiguous(id, &sent, &format!("malformed reply: {}", clean(&e)));
+                self.ambiguous(id, &sent, &format!("malformed reply: {}", clean(e)));
             }
             Outcome::HttpStatus(403) => self.ip_limited(id, &sent),
             Outcome::HttpStatus(429) => self.rate_limited(id, &sent, true, "http 429"),
-            Outcome::HttpStatus(s) if sent.batch => {
+            &Outcome::HttpStatus(s) if sent.batch => {
                 let doubt = !http_not_applied(s);
                 self.fall_back(id, &sent, &format!("http {s}"), doubt);
             }
-            Outcome::HttpStatus(s) if !http_not_applied(s) => {
+            &Outcome::HttpStatus(s) if !http_not_applied(s) => {
                 self.ambiguous(id, &sent, &format!("http {s}"));
             }
             Outcome::HttpStatus(s) => {

@@ -106,7 +106,7 @@ fn backoff_ms(failures: u32) -> u64 {
 }
 
 impl Engine {
-    pub(super) fn apply_query(&mut self, id: RequestId, seq: Seq, outcome: Outcome) {
+    pub(super) fn apply_query(&mut self, id: RequestId, seq: Seq, outcome: &Outcome) {
         let now = self.out.now;
         let Some(entry) = self.settle.entries.get_mut(&seq) else {
             self.out.info(format!(
@@ -135,9 +135,9 @@ impl Engine {
                 let why = match other {
                     Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
                     Outcome::Timeout => "timeout".to_string(),
-                    Outcome::Transport(e) => format!("transport error: {}", clean(&e)),
+                    Outcome::Transport(e) => format!("transport error: {}", clean(e)),
                     Outcome::HttpStatus(s) => format!("http {s}"),
-                    Outcome::Malformed(e) => format!("malformed reply: {}", clean(&e)),
+                    Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
                 };
                 entry.failures += 1;
                 let wait = backoff_ms(entry.failures);

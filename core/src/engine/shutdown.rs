@@ -205,7 +205,7 @@ impl Engine {
         true
     }
 
-    pub(super) fn apply_cancel_all(&mut self, id: RequestId, sym: u32, outcome: Outcome) {
+    pub(super) fn apply_cancel_all(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
         let name = self.syms[sym as usize].name.clone();
         match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => {
@@ -230,16 +230,16 @@ impl Engine {
                     c.open_seen = 0;
                 });
             }
-            other => self.clear_failed(id, sym, &other, "cancel-all"),
+            other => self.clear_failed(id, sym, other, "cancel-all"),
         }
     }
 
-    pub(super) fn apply_list(&mut self, id: RequestId, sym: u32, outcome: Outcome) {
+    pub(super) fn apply_list(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
         let now = self.out.now;
         let name = self.syms[sym as usize].name.clone();
         let r = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
-            other => return self.clear_failed(id, sym, &other, "open-orders listing"),
+            other => return self.clear_failed(id, sym, other, "open-orders listing"),
         };
         let mut open = 0;
         for x in r
@@ -256,6 +256,7 @@ impl Engine {
         }
         let next = r
             .next_cursor
+            .clone()
             .filter(|c| !c.is_empty() && !r.orders.is_empty());
         let more = next.is_some();
         let seen = self.with_clear(sym, |c| {

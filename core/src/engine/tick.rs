@@ -35,11 +35,12 @@ pub(super) struct TickState {
 }
 
 pub(super) struct Conflated {
-    books: BTreeMap<String, BookTop>,
+    /// The newest tick's books, as they came.
+    books: Vec<BookTop>,
 }
 
 impl Engine {
-    pub(super) fn on_tick(&mut self, books: Vec<BookTop>) {
+    pub(super) fn on_tick(&mut self, books: &[BookTop]) {
         if self.shutdown.is_some() {
             self.out.info("tick after shutdown ignored".to_string());
             return;
@@ -48,10 +49,10 @@ impl Engine {
             let n = t.n;
             // The newest tick's books win wholesale (design.md §3.6): a
             // symbol it lacks is missing, not served from an older tick.
-            let c = self.conflated.get_or_insert_with(|| Conflated {
-                books: BTreeMap::new(),
-            });
-            c.books = books_by_symbol(books);
+            let c = self
+                .conflated
+                .get_or_insert_with(|| Conflated { books: Vec::new() });
+            c.books = books.to_vec();
             self.stats.conflated += 1;
             self.totals.conflated += 1;
             self.out
@@ -82,7 +83,7 @@ impl Engine {
         self.out.info(text);
     }
 
-    pub(super) fn start_tick(&mut self, books: &BTreeMap<String, BookTop>) {
+    pub(super) fn start_tick(&mut self, books: &BTreeMap<&str, &BookTop>) {
         let now = self.out.now;
         self.ticks_started += 1;
         let n = self.ticks_started;
@@ -143,7 +144,8 @@ impl Engine {
                     .for_symbol(name)
                     .and_then(|d| inst.qty_lots(&d));
                 match (
-                    self.fresh.judge(sym, books.get(name), inst, now, max_age),
+                    self.fresh
+                        .judge(sym, books.get(name.as_str()).copied(), inst, now, max_age),
                     lots,
                 ) {
                     (Verdict::Quote(bid, ask), Some(lots)) => {
@@ -359,19 +361,16 @@ impl Engine {
             let Some(c) = self.conflated.take() else {
                 return;
             };
-            self.start_tick(&c.books);
+            self.start_tick(&books_by_symbol(&c.books));
             self.pump();
         }
     }
 }
 
-/// Books by symbol; the map's key holds the symbol (only bid, ask and age
-/// of a book are read later).
-fn books_by_symbol(books: Vec<BookTop>) -> BTreeMap<String, BookTop> {
-    books
-        .into_iter()
-        .map(|mut b| (std::mem::take(&mut b.symbol), b))
-        .collect()
+/// Books by symbol, borrowed from the input; of two books for one symbol
+/// the later wins.
+fn books_by_symbol(books: &[BookTop]) -> BTreeMap<&str, &BookTop> {
+    books.iter().map(|b| (b.symbol.as_str(), b)).collect()
 }
 
 fn side_index(side: Side) -> usize {

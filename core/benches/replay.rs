@@ -2,15 +2,16 @@
 //! the seed scenario (4 symbols x 5 levels a side, every price moved every
 //! tick, cancel+place, fault-free, institutional tier) run on the virtual
 //! exchange, journaled in memory with the journal's own encoder, then timed
-//! as `journal::decode`, `replay::replay`, and both together (what
-//! `mm replay` does), in inputs per second.
+//! as `journal::decode`, `replay::replay`, both together (what `mm replay`
+//! does), and `replay::replay_log` (the same log, streamed), in inputs per
+//! second.
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mm_core::journal::{self, JournalHeader, encode_header, encode_input};
-use mm_core::replay::replay;
+use mm_core::replay::{replay, replay_log};
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{Engine, SessionId, Timestamp};
 
@@ -46,6 +47,12 @@ fn bench(c: &mut Criterion) {
     assert!(journal.damage.is_none());
     assert_eq!(journal.inputs.len(), n);
     assert_eq!(replay(&journal).unwrap().log, live_log);
+    assert_eq!(
+        replay_log(journal::Reader::new(&bytes).unwrap())
+            .unwrap()
+            .log,
+        live_log
+    );
     eprintln!(
         "replay bench: {n} inputs, {} journal bytes, {} log bytes",
         bytes.len(),
@@ -62,6 +69,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("decode + replay", |b| {
         b.iter(|| replay(&journal::decode(black_box(&bytes)).unwrap()).unwrap());
+    });
+    // What `mm replay` needs (the log), streamed input by input.
+    g.bench_function("decode + replay, streamed log (replay_log)", |b| {
+        b.iter(|| replay_log(journal::Reader::new(black_box(&bytes)).unwrap()).unwrap());
     });
     g.finish();
 }

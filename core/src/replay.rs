@@ -7,7 +7,7 @@
 
 use crate::effect::Effect;
 use crate::engine::Engine;
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Journal, JournalError, Reader};
 
 /// What a replay produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,52 @@ pub fn replay_with(
     })
 }
 
+/// What a streamed replay produced (`replay_log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayedLog {
+    /// The same bytes as `Replayed::log`.
+    pub log: String,
+    /// Inputs replayed: every good frame before the damage, if any.
+    pub inputs: usize,
+    /// The journal's damage, if any (replay stopped there).
+    pub damage: Option<JournalError>,
+}
+
+/// `replay(&journal::decode(bytes)?)` for a caller that needs only the log
+/// (`mm replay`): each input is decoded, handled and dropped in turn, and
+/// effects other than log lines are dropped as they come, so nothing but the
+/// log is kept (far fewer, shorter-lived allocations). Same log, same damage.
+///
+/// `Err` only when the header's config is invalid for its instruments.
+pub fn replay_log(reader: Reader<'_>) -> Result<ReplayedLog, crate::config::ConfigError> {
+    let header = reader.header();
+    let mut engine = Engine::new(
+        header.config.clone(),
+        header.instruments.clone(),
+        header.session_id.clone(),
+    )?;
+    let mut log = String::new();
+    let mut inputs = 0;
+    let mut damage = None;
+    for item in reader {
+        let input = match item {
+            Ok(input) => input,
+            Err(e) => {
+                damage = Some(e);
+                break;
+            }
+        };
+        engine.handle_ref(&input);
+        inputs += 1;
+        drain(&mut engine, &mut log, drop);
+    }
+    Ok(ReplayedLog {
+        log,
+        inputs,
+        damage,
+    })
+}
+
 enum Step {
     Effect(Effect),
     /// Every effect of input `.0` has been handed over.
@@ -77,14 +123,22 @@ fn drive(
     let mut log = String::new();
     for (i, input) in journal.inputs.iter().enumerate() {
         engine.handle_ref(input);
-        while let Some(effect) = engine.poll_effect() {
-            if let Effect::Log(line) = &effect {
-                line.render_into(&mut log);
-                log.push('\n');
-            }
-            each(Step::Effect(effect));
-        }
+        drain(&mut engine, &mut log, |effect| each(Step::Effect(effect)));
         each(Step::InputDone(i));
     }
     Ok((log, journal.damage.clone()))
 }
+
+/// Every effect of the last input to `each`, log lines rendered on the way.
+fn drain(engine: &mut Engine, log: &mut String, mut each: impl FnMut(Effect)) {
+    while let Some(effect) = engine.poll_effect() {
+        if let Effect::Log(line) = &effect {
+            line.render_into(log);
+            log.push('\n');
+        }
+        each(effect);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -18,14 +18,7 @@ fn engine_new_names_every_problem_against_the_instruments() {
     sc.config.quoting.order_qty = OrderQty::PerSymbol(qty);
     sc.config.quoting.symbols.push("DOGEUSDT".into());
     sc.instruments[2].min_qty = "1".parse().unwrap();
-    let err = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("s").unwrap(),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let err = refusal(&sc);
     for want in [
         "config: quoting.order_qty = 0.0015 for BTCUSDT is not a multiple of its qty step 0.001",
         "config: quoting.order_qty = 0.1 for SOLUSDT is below its minimum order qty 1",
@@ -45,14 +38,7 @@ fn engine_new_checks_batch_size_rate_limits_and_session() {
     sc.config.async_batch.max_batch_size = 0;
     sc.config.async_batch.max_parallel_symbols = 0;
     sc.config.rate_limits.cancel_batch = 0;
-    let err = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("s").unwrap(),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let err = refusal(&sc);
     assert!(
         err.contains("config: async_batch.max_batch_size = 0 must be between 1 and 20"),
         "{err}"
@@ -71,14 +57,7 @@ fn engine_new_checks_batch_size_rate_limits_and_session() {
         i.category = Category::Spot;
     }
     sc.config.exchange.category = Category::Spot;
-    let err = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("s").unwrap(),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let err = refusal(&sc);
     assert!(
         err.contains("config: async_batch.max_batch_size = 20 exceeds the spot batch limit of 10"),
         "{err}"
@@ -132,18 +111,23 @@ fn book_age_must_exceed_the_tick_interval() {
     let mut sc = Scenario::seed();
     sc.config.quoting.tick_interval_ms = 2000;
     sc.config.quoting.max_book_age_ms = 2000;
-    let err = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("s").unwrap(),
-    )
-    .err()
-    .unwrap()
-    .to_string();
+    let err = refusal(&sc);
     assert!(
         err.contains("config: quoting.max_book_age_ms = 2000 must exceed quoting.tick_interval_ms = 2000 (books are that old before the next poll arrives)"),
         "{err}"
     );
     sc.config.quoting.max_book_age_ms = 2001;
     assert!(Engine::new(sc.config, sc.instruments, SessionId::new("s").unwrap()).is_ok());
+}
+
+/// What `Engine::new` says when it refuses the scenario's config.
+fn refusal(sc: &Scenario) -> String {
+    Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new("s").unwrap(),
+    )
+    .err()
+    .expect("the config should be refused")
+    .to_string()
 }

@@ -4,23 +4,7 @@
 
 mod common;
 use common::*;
-use mm_bybit::Category;
 use serde_json::json;
-
-fn spot_btc() -> mm_sim::SimInstrument {
-    mm_sim::SimInstrument {
-        symbol: "BTCUSDC".into(),
-        category: Category::Spot,
-        start_price: "60000".into(),
-        tick_size: "0.1".into(),
-        qty_step: "0.0001".into(),
-        min_qty: "0.0001".into(),
-    }
-}
-
-fn by_link(category: &str, symbol: &str, link: &str) -> String {
-    json!({"category": category, "symbol": symbol, "orderLinkId": link}).to_string()
-}
 
 /// 110001 (spot 170213) is also the answer for an order that WAS open: cancelled, filled on
 /// arrival, or filled as the price walked.
@@ -44,7 +28,7 @@ async fn cancel_and_amend_of_an_ended_order_is_110001() {
             &single("linear", item("ETHUSDT", "Buy", "0.01", "2000", "lc-1")),
         )
         .await;
-    let id = r.json()["result"]["orderId"].as_str().unwrap().to_string();
+    let id = r.order_id();
     assert_eq!(
         c.post("/v5/order/cancel", &by_link("linear", "ETHUSDT", "lc-1"))
             .await
@@ -198,12 +182,7 @@ async fn batch_item_of_another_category_fails_alone() {
         )
         .await;
     assert_eq!(r.item_codes(), vec![10001]);
-    let open: Vec<String> = sim
-        .state()
-        .open_orders
-        .iter()
-        .map(|o| o.order_link_id.clone())
-        .collect();
+    let open = open_links(&sim);
     assert_eq!(open, vec!["x-1", "x-3", "x-5"]);
 }
 

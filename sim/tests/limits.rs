@@ -5,7 +5,6 @@
 mod common;
 use common::*;
 use mm_sim::{Limits, Line, SimConfig, Tier};
-use serde_json::json;
 
 /// Bybit's default table. The window is stretched to 60 s so a slow machine cannot roll it
 /// mid-test; `the_window_rolls` checks rolling with a short window.
@@ -20,32 +19,35 @@ fn default_tier() -> SimConfig {
     }
 }
 
-fn items(n: usize, prefix: &str) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            item(
-                "ETHUSDT",
-                "Buy",
-                "0.01",
-                &format!("{}", 2000 + i),
-                &format!("{prefix}-{i}"),
-            )
-        })
-        .collect()
+/// `quiet()` with these limits.
+fn quiet_with(limits: Limits) -> SimConfig {
+    SimConfig {
+        limits: Some(limits),
+        ..quiet()
+    }
+}
+
+/// The HTTP statuses of `n` public requests in a row (they count against the IP limit).
+async fn time_statuses(c: &Client, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(c.public("/v5/market/time", "").await.status);
+    }
+    statuses
 }
 
 #[tokio::test]
 async fn batch_over_budget_processes_the_leading_items_and_fails_the_tail_with_10006() {
     let (sim, c) = start(default_tier()).await;
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(3, "a")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(3, "a")))
         .await;
     assert_eq!(r.item_codes(), vec![0; 3]);
     assert_eq!(r.header("X-Bapi-Limit").as_deref(), Some("10"));
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("7"));
     // 7 units left, 8 orders: items 1-7 placed, item 8 fails with 10006 (S13's example shape).
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(8, "b")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(8, "b")))
         .await;
     assert_eq!(r.ret_code(), 0);
     assert_eq!(r.item_codes(), [vec![0; 7], vec![10006]].concat());
@@ -65,7 +67,7 @@ async fn batch_over_budget_processes_the_leading_items_and_fails_the_tail_with_1
     assert_eq!(sim.state().rate_limit_rejections, 1);
     // Nothing left: the whole request is 10006.
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(2, "c")))
         .await;
     assert_eq!(r.ret_code(), 10006);
     // The single-order endpoint has its own quota.
@@ -92,11 +94,14 @@ async fn the_window_rolls() {
     })
     .await;
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(10, "a")))
+        .post(
+            "/v5/order/create-batch",
+            &batch("linear", eth_buys(10, "a")),
+        )
         .await;
     assert_eq!(r.item_codes(), vec![0; 10]);
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(1, "b")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(1, "b")))
         .await;
     assert_eq!(r.ret_code(), 10006);
     let reset: u64 = r
@@ -109,7 +114,7 @@ async fn the_window_rolls() {
     assert!(wait <= 2020, "reset {reset} is within one window");
     tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(2, "c")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(2, "c")))
         .await;
     assert_eq!(r.item_codes(), vec![0, 0]);
 }
@@ -134,8 +139,7 @@ async fn single_endpoint_over_budget_is_10006() {
     assert_eq!(sim.state().open_orders.len(), 10);
     assert_eq!(sim.state().rate_limit_rejections, 2);
     // Cancel is another endpoint with its own budget.
-    let cancel =
-        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "r-0"}).to_string();
+    let cancel = by_link("linear", "BTCUSDT", "r-0");
     assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 0);
 }
 
@@ -144,11 +148,7 @@ async fn custom_limits_and_realtime_budget() {
     let mut limits = Limits::for_tier(Tier::Unlimited);
     limits.set("/v5/order/realtime", Line::All, 2);
     limits.uid_window_ms = 60_000;
-    let cfg = SimConfig {
-        limits: Some(limits),
-        ..quiet()
-    };
-    let (_sim, c) = start(cfg).await;
+    let (_sim, c) = start(quiet_with(limits)).await;
     let q = "category=linear&symbol=BTCUSDT";
     let codes: Vec<i64> = {
         let mut v = Vec::new();
@@ -173,16 +173,11 @@ async fn ip_limit_answers_http_403() {
     let mut limits = Limits::for_tier(Tier::Unlimited);
     limits.ip_max_requests = 5;
     limits.ip_window_ms = 60_000;
-    let (sim, c) = start(SimConfig {
-        limits: Some(limits),
-        ..quiet()
-    })
-    .await;
-    let mut statuses = Vec::new();
-    for _ in 0..7 {
-        statuses.push(c.public("/v5/market/time", "").await.status);
-    }
-    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 403, 403]);
+    let (sim, c) = start(quiet_with(limits)).await;
+    assert_eq!(
+        time_statuses(&c, 7).await,
+        vec![200, 200, 200, 200, 200, 403, 403]
+    );
     assert_eq!(sim.state().ip_limit_rejections, 2);
     // The inspection surface is not limited.
     let st = c
@@ -199,14 +194,13 @@ async fn ip_limit_answers_http_403() {
 #[tokio::test]
 async fn option_batches_cost_one_unit_per_request() {
     let mut cfg = default_tier();
-    cfg.instruments = vec![mm_sim::SimInstrument {
-        symbol: "BTC-27MAR26-70000-P".into(),
-        category: mm_bybit::Category::Option,
-        start_price: "1000".into(),
-        tick_size: "5".into(),
-        qty_step: "0.01".into(),
-        min_qty: "0.01".into(),
-    }];
+    cfg.instruments = vec![inst(
+        "BTC-27MAR26-70000-P",
+        mm_bybit::Category::Option,
+        "1000",
+        "5",
+        "0.01",
+    )];
     let (_sim, c) = start(cfg).await;
     let opt = |i: usize| {
         item(
@@ -257,7 +251,7 @@ async fn rate_headers_on_error_replies() {
         .await;
     assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
     // Batches: over-size, empty, unparsable; each is one refused request (one unit).
-    let over = batch("linear", items(21, "o"));
+    let over = batch("linear", eth_buys(21, "o"));
     let r = c.post("/v5/order/create-batch", &over).await;
     assert_eq!(status(&r), (10001, s("10"), s("9"), true), "{}", r.text);
     let r = c
@@ -302,16 +296,8 @@ async fn default_tier_ip_breach_bans_for_ten_minutes() {
     // Same ban, smaller window so the test is quick.
     limits.ip_max_requests = 3;
     limits.ip_window_ms = 200;
-    let (sim, c) = start(SimConfig {
-        limits: Some(limits),
-        ..quiet()
-    })
-    .await;
-    let mut statuses = Vec::new();
-    for _ in 0..4 {
-        statuses.push(c.public("/v5/market/time", "").await.status);
-    }
-    assert_eq!(statuses, vec![200, 200, 200, 403]);
+    let (sim, c) = start(quiet_with(limits)).await;
+    assert_eq!(time_statuses(&c, 4).await, vec![200, 200, 200, 403]);
     let banned_at = now_ms();
     let until = sim.state().ip_banned_until_ms;
     let ban = until.saturating_sub(banned_at);
@@ -331,46 +317,29 @@ async fn default_tier_ip_breach_bans_for_ten_minutes() {
 #[tokio::test]
 async fn spot_batches_cost_one_unit_per_order() {
     let mut cfg = default_tier();
-    cfg.instruments.push(mm_sim::SimInstrument {
-        symbol: "BTCUSDC".into(),
-        category: mm_bybit::Category::Spot,
-        start_price: "60000".into(),
-        tick_size: "0.1".into(),
-        qty_step: "0.0001".into(),
-        min_qty: "0.0001".into(),
-    });
+    cfg.instruments.push(spot_btc());
     let (_sim, c) = start(cfg).await;
-    let spot = |n: usize, p: &str| {
-        (0..n)
-            .map(|i| {
-                item(
-                    "BTCUSDC",
-                    "Buy",
-                    "0.001",
-                    &format!("{}", 50000 + i),
-                    &format!("{p}-{i}"),
-                )
-            })
-            .collect()
-    };
     let r = c
-        .post("/v5/order/create-batch", &batch("spot", spot(10, "s1")))
+        .post(
+            "/v5/order/create-batch",
+            &batch("spot", spot_buys(10, "s1")),
+        )
         .await;
     assert_eq!(r.item_codes(), vec![0; 10], "{}", r.text);
     assert_eq!(r.header("X-Bapi-Limit").as_deref(), Some("20"));
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("10"));
     let r = c
-        .post("/v5/order/create-batch", &batch("spot", spot(4, "s2")))
+        .post("/v5/order/create-batch", &batch("spot", spot_buys(4, "s2")))
         .await;
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("6"));
     let r = c
-        .post("/v5/order/create-batch", &batch("spot", spot(8, "s3")))
+        .post("/v5/order/create-batch", &batch("spot", spot_buys(8, "s3")))
         .await;
     assert_eq!(r.item_codes(), [vec![0; 6], vec![10006; 2]].concat());
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("0"));
     // The derivatives line is untouched.
     let r = c
-        .post("/v5/order/create-batch", &batch("linear", items(1, "l")))
+        .post("/v5/order/create-batch", &batch("linear", eth_buys(1, "l")))
         .await;
     assert_eq!(r.header("X-Bapi-Limit-Status").as_deref(), Some("9"));
 }

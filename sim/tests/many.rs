@@ -6,20 +6,6 @@ use common::*;
 use mm_bybit::{OpenOrdersResult, Response};
 use serde_json::json;
 
-fn buys(symbol: &str, n: usize, prefix: &str) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            item(
-                symbol,
-                "Buy",
-                "0.01",
-                &format!("{}", 2000 + i),
-                &format!("{prefix}-{i}"),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn realtime_paginates_newest_first() {
     let (_sim, c) = start(quiet()).await;
@@ -94,7 +80,7 @@ async fn realtime_paginates_newest_first() {
 #[tokio::test]
 async fn cancel_all_by_symbol() {
     let (sim, c) = start(quiet()).await;
-    let mut items = buys("ETHUSDT", 5, "ca-e");
+    let mut items = eth_buys(5, "ca-e");
     items.push(item("BTCUSDT", "Buy", "0.001", "50000", "ca-b"));
     assert_eq!(
         c.post("/v5/order/create-batch", &batch("linear", items))

@@ -6,36 +6,15 @@ use common::*;
 use mm_bybit::{BatchCreateItem, ListResult, Response};
 use serde_json::json;
 
-fn buys(symbol: &str, n: usize, prefix: &str) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            item(
-                symbol,
-                "Buy",
-                "0.01",
-                &format!("{}", 2000 + i),
-                &format!("{prefix}-{i}"),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn batch_size_limits_per_category() {
     let mut cfg = quiet();
-    cfg.instruments.push(mm_sim::SimInstrument {
-        symbol: "BTCUSDC".into(),
-        category: mm_bybit::Category::Spot,
-        start_price: "60000".into(),
-        tick_size: "0.1".into(),
-        qty_step: "0.0001".into(),
-        min_qty: "0.0001".into(),
-    });
+    cfg.instruments.push(spot_btc());
     let (sim, c) = start(cfg).await;
     let r = c
         .post(
             "/v5/order/create-batch",
-            &batch("linear", buys("ETHUSDT", 21, "l21")),
+            &batch("linear", eth_buys(21, "l21")),
         )
         .await;
     assert_eq!(r.ret_code(), 10001, "{}", r.text);
@@ -46,31 +25,24 @@ async fn batch_size_limits_per_category() {
     let r = c
         .post(
             "/v5/order/create-batch",
-            &batch("linear", buys("ETHUSDT", 20, "l20")),
+            &batch("linear", eth_buys(20, "l20")),
         )
         .await;
     assert_eq!(r.ret_code(), 0);
     assert_eq!(r.item_codes(), vec![0; 20]);
 
-    let spot = |n: usize, p: &str| {
-        (0..n)
-            .map(|i| {
-                item(
-                    "BTCUSDC",
-                    "Buy",
-                    "0.001",
-                    &format!("{}", 50000 + i),
-                    &format!("{p}-{i}"),
-                )
-            })
-            .collect()
-    };
     let r = c
-        .post("/v5/order/create-batch", &batch("spot", spot(11, "s11")))
+        .post(
+            "/v5/order/create-batch",
+            &batch("spot", spot_buys(11, "s11")),
+        )
         .await;
     assert_eq!(r.ret_code(), 10001, "{}", r.text);
     let r = c
-        .post("/v5/order/create-batch", &batch("spot", spot(10, "s10")))
+        .post(
+            "/v5/order/create-batch",
+            &batch("spot", spot_buys(10, "s10")),
+        )
         .await;
     assert_eq!(r.item_codes(), vec![0; 10], "{}", r.text);
     assert_eq!(sim.state().open_orders.len(), 30);
@@ -107,12 +79,7 @@ async fn partial_batch_failure_is_per_item_and_aligned() {
     assert_eq!(list[1].order_link_id, "p-offgrid");
     assert_eq!(list[3].symbol, "NOPEUSDT");
     assert_eq!(list[4].category, "linear");
-    let open: Vec<_> = sim
-        .state()
-        .open_orders
-        .iter()
-        .map(|o| o.order_link_id.clone())
-        .collect();
+    let open = open_links(&sim);
     assert_eq!(open, vec!["p-ok-1", "p-ok-2"]);
     assert_eq!(sim.state().open_orders[1].price, "3100.00");
 }
@@ -123,8 +90,7 @@ async fn order_link_id_is_unique_forever() {
     let body = single("linear", item("BTCUSDT", "Buy", "0.001", "50000", "dup-1"));
     assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 0);
     assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 110072);
-    let cancel =
-        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "dup-1"}).to_string();
+    let cancel = by_link("linear", "BTCUSDT", "dup-1");
     assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 0);
     // Still a duplicate after the order ended.
     assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 110072);
@@ -158,8 +124,7 @@ async fn order_link_id_is_unique_forever() {
 #[tokio::test]
 async fn cancel_or_amend_of_an_order_not_open_is_110001() {
     let (_sim, c) = start(quiet()).await;
-    let cancel =
-        json!({"category": "linear", "symbol": "BTCUSDT", "orderLinkId": "never"}).to_string();
+    let cancel = by_link("linear", "BTCUSDT", "never");
     assert_eq!(c.post("/v5/order/cancel", &cancel).await.ret_code(), 110001);
     let by_id = json!({"category": "linear", "symbol": "BTCUSDT", "orderId": "nope"}).to_string();
     assert_eq!(c.post("/v5/order/cancel", &by_id).await.ret_code(), 110001);
@@ -190,10 +155,7 @@ async fn amend_changes_price_and_qty_in_place() {
             &single("linear", item("ETHUSDT", "Buy", "0.01", "2900", "am-1")),
         )
         .await;
-    let id = placed.json()["result"]["orderId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = placed.order_id();
     let r = c.post("/v5/order/amend-batch", &batch("linear", vec![
         json!({"symbol": "ETHUSDT", "orderLinkId": "am-1", "price": "2901.5", "qty": "0.02"}),
     ])).await;

@@ -85,12 +85,7 @@ async fn walk_fills_best_price_first_then_queue_position() {
         "{a}"
     );
     assert_eq!(sim.state().fills, 3);
-    let open: Vec<String> = sim
-        .state()
-        .open_orders
-        .iter()
-        .map(|o| o.order_link_id.clone())
-        .collect();
+    let open = open_links(&sim);
     assert_eq!(open, vec!["F", "A"]);
 }
 
@@ -125,9 +120,8 @@ async fn partly_filled_order_amend_and_cancel() {
         c.post("/v5/order/amend", &cut.to_string()).await.ret_code(),
         10001
     );
-    let cancel = json!({"category": "linear", "symbol": "ETHUSDT", "orderLinkId": "big"});
     assert_eq!(
-        c.post("/v5/order/cancel", &cancel.to_string())
+        c.post("/v5/order/cancel", &by_link("linear", "ETHUSDT", "big"))
             .await
             .ret_code(),
         0

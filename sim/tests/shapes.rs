@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::*;
 use mm_bybit::Category;
-use mm_sim::{SimConfig, SimInstrument};
+use mm_sim::SimConfig;
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bybit/tests/fixtures");
@@ -87,21 +87,6 @@ impl Checker {
     }
 }
 
-fn inst(symbol: &str, category: Category, start: &str, tick: &str, step: &str) -> SimInstrument {
-    SimInstrument {
-        symbol: symbol.into(),
-        category,
-        start_price: start.into(),
-        tick_size: tick.into(),
-        qty_step: step.into(),
-        min_qty: step.into(),
-    }
-}
-
-fn order_id(r: &Reply) -> String {
-    r.json()["result"]["orderId"].as_str().unwrap().to_string()
-}
-
 fn is_numeric_id(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
@@ -175,7 +160,7 @@ async fn every_reply_with_an_example_has_its_shape() {
         )
         .await;
     k.check("create-order-0.json", &r);
-    assert!(is_numeric_id(&order_id(&r)));
+    assert!(is_numeric_id(&r.order_id()));
     let r = c
         .post(
             "/v5/order/cancel-batch",
@@ -194,7 +179,7 @@ async fn every_reply_with_an_example_has_its_shape() {
     // Linear: amend, realtime, cancel, cancel-all.
     let lin = |link: &str, px: &str| single("linear", item("ETHUSDT", "Buy", "0.10", px, link));
     let r = c.post("/v5/order/create", &lin("ln-1", "1600")).await;
-    let id = order_id(&r);
+    let id = r.order_id();
     assert!(!is_numeric_id(&id), "linear ids are UUID-shaped");
     let amend = json!({"category": "linear", "symbol": "ETHUSDT", "orderId": id, "price": "1601"});
     k.check(
@@ -206,10 +191,10 @@ async fn every_reply_with_an_example_has_its_shape() {
         &c.get("/v5/order/realtime", "category=linear&symbol=ETHUSDT")
             .await,
     );
-    let cancel = json!({"category": "linear", "symbol": "ETHUSDT", "orderLinkId": "ln-1"});
     k.check(
         "cancel-order-0.json",
-        &c.post("/v5/order/cancel", &cancel.to_string()).await,
+        &c.post("/v5/order/cancel", &by_link("linear", "ETHUSDT", "ln-1"))
+            .await,
     );
     c.post("/v5/order/create", &lin("ln-2", "1500")).await;
     c.post("/v5/order/create", &lin("ln-3", "1400")).await;

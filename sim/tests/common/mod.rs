@@ -3,9 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mm_bybit::headers;
-use mm_sim::{Sim, SimConfig, SimHandle};
-use serde_json::Value;
+use mm_bybit::{Category, headers};
+use mm_sim::{Sim, SimConfig, SimHandle, SimInstrument};
+use serde_json::{Value, json};
 
 pub const KEY: &str = "paper-key";
 pub const SECRET: &str = "paper-secret";
@@ -30,6 +30,13 @@ impl Reply {
             .iter()
             .map(|i| i["code"].as_i64().unwrap())
             .collect()
+    }
+    /// The `orderId` of a single-order reply.
+    pub fn order_id(&self) -> String {
+        self.json()["result"]["orderId"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
@@ -169,6 +176,37 @@ pub fn item(symbol: &str, side: &str, qty: &str, price: &str, link: &str) -> Val
     })
 }
 
+/// `n` buys of `symbol`, `qty` each, at the whole prices `from`, `from + 1`, ..., linked
+/// `prefix-0`, `prefix-1`, ...
+pub fn buys(symbol: &str, qty: &str, from: usize, n: usize, prefix: &str) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            item(
+                symbol,
+                "Buy",
+                qty,
+                &format!("{}", from + i),
+                &format!("{prefix}-{i}"),
+            )
+        })
+        .collect()
+}
+
+/// `n` ETHUSDT buys of 0.01 from 2000 up.
+pub fn eth_buys(n: usize, prefix: &str) -> Vec<Value> {
+    buys("ETHUSDT", "0.01", 2000, n, prefix)
+}
+
+/// `n` BTCUSDC (spot, see `spot_btc`) buys of 0.001 from 50000 up.
+pub fn spot_buys(n: usize, prefix: &str) -> Vec<Value> {
+    buys("BTCUSDC", "0.001", 50000, n, prefix)
+}
+
+/// A cancel body naming one order by its orderLinkId.
+pub fn by_link(category: &str, symbol: &str, link: &str) -> String {
+    json!({"category": category, "symbol": symbol, "orderLinkId": link}).to_string()
+}
+
 pub fn batch(category: &str, items: Vec<Value>) -> String {
     serde_json::json!({ "category": category, "request": items }).to_string()
 }
@@ -185,4 +223,36 @@ pub fn quiet() -> SimConfig {
         walk_bps: 0,
         ..SimConfig::default()
     }
+}
+
+/// An instrument whose min qty is its qty step.
+pub fn inst(
+    symbol: &str,
+    category: Category,
+    start: &str,
+    tick: &str,
+    step: &str,
+) -> SimInstrument {
+    SimInstrument {
+        symbol: symbol.into(),
+        category,
+        start_price: start.into(),
+        tick_size: tick.into(),
+        qty_step: step.into(),
+        min_qty: step.into(),
+    }
+}
+
+/// The spot instrument the tests add beside the default linear ones.
+pub fn spot_btc() -> SimInstrument {
+    inst("BTCUSDC", Category::Spot, "60000", "0.1", "0.0001")
+}
+
+/// The orderLinkIds of the simulator's open orders, in its order.
+pub fn open_links(sim: &SimHandle) -> Vec<String> {
+    sim.state()
+        .open_orders
+        .iter()
+        .map(|o| o.order_link_id.clone())
+        .collect()
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
@@ -82,24 +82,15 @@ fn fault_mix_at_default_tier_loses_no_order_and_metrics_show_it() {
         .arg("--summary-json")
         .arg(&summary);
     let mut running = Running::spawn(cmd);
-    let line = running.wait_line("metrics on http://", Duration::from_secs(60));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap()
-        .to_string();
+    let addr = running.wait_metrics_addr();
     let mut max = BTreeMap::new();
     let mut scrapes = 0;
-    let end = Instant::now() + Duration::from_secs(300);
-    while running.child.try_wait().unwrap().is_none() && Instant::now() < end {
-        if let Some(body) = try_http_get(&addr, "/metrics") {
-            assert!(body.starts_with("HTTP/1."), "{body}");
-            samples(&body, &mut max);
-            scrapes += 1;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (every, limit) = (Duration::from_millis(100), Duration::from_secs(300));
+    running.scrape_until_exit(&addr, every, limit, |body| {
+        assert!(body.starts_with("HTTP/1."), "{body}");
+        samples(&body, &mut max);
+        scrapes += 1;
+    });
     let out = running.wait(Duration::from_secs(60));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);

@@ -5,33 +5,41 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
 
-#[test]
-fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
-    let dir = tmp();
-    let cfg = p(dir.path(), "mm.toml");
-    let log = p(dir.path(), "core.log");
-    let summary = p(dir.path(), "summary.json");
+/// `mm run` for `ticks` ticks on `dir/mm.toml` (the default seed, written here), logging to
+/// `dir/core.log`, against the embedded simulator (1 ms, unlimited tier), re-reading the
+/// config every `reload_poll_ms`. Returns the command, the config path and the log path.
+fn reloading_run(dir: &Path, ticks: &str, reload_poll_ms: &str) -> (Command, PathBuf, PathBuf) {
+    let cfg = p(dir, "mm.toml");
+    let log = p(dir, "core.log");
     write(&cfg, &Seed::default().toml());
     let mut cmd = mm();
-    cmd.current_dir(dir.path())
+    cmd.current_dir(dir)
+        .args(["run", "--ticks", ticks, "--sim-latency-ms", "1"])
         .args([
-            "run",
-            "--ticks",
-            "15",
-            "--sim-latency-ms",
-            "1",
             "--sim-tier",
             "unlimited",
+            "--reload-poll-ms",
+            reload_poll_ms,
         ])
-        .args(["--sim-fills", "off", "--reload-poll-ms", "50"])
         .arg("--config")
         .arg(&cfg)
         .arg("--log")
-        .arg(&log)
+        .arg(&log);
+    (cmd, cfg, log)
+}
+
+#[test]
+fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
+    let dir = tmp();
+    let summary = p(dir.path(), "summary.json");
+    let (mut cmd, cfg, log) = reloading_run(dir.path(), "15", "50");
+    cmd.args(["--sim-fills", "off"])
         .arg("--summary-json")
         .arg(&summary);
     let mut running = Running::spawn(cmd);
@@ -123,26 +131,8 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
 #[test]
 fn sighup_reloads_without_waiting_for_the_poll() {
     let dir = tmp();
-    let cfg = p(dir.path(), "mm.toml");
-    let log = p(dir.path(), "core.log");
-    write(&cfg, &Seed::default().toml());
-    let mut cmd = mm();
-    cmd.current_dir(dir.path())
-        .args([
-            "run",
-            "--ticks",
-            "12",
-            "--sim-latency-ms",
-            "1",
-            "--sim-tier",
-            "unlimited",
-        ])
-        // Polling effectively off: only SIGHUP can pick the change up.
-        .args(["--reload-poll-ms", "3600000"])
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--log")
-        .arg(&log);
+    // Polling effectively off: only SIGHUP can pick the change up.
+    let (cmd, cfg, log) = reloading_run(dir.path(), "12", "3600000");
     let running = Running::spawn(cmd);
     let limit = Duration::from_secs(60);
     wait_file_contains(&log, "tick 3 done", limit);
@@ -154,12 +144,7 @@ fn sighup_reloads_without_waiting_for_the_poll() {
         }
         .toml(),
     );
-    let ok = std::process::Command::new("kill")
-        .args(["-HUP", &running.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    signal(running.child.id(), "-HUP");
     let out = running.wait(Duration::from_secs(120));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = std::fs::read_to_string(&log).unwrap();
@@ -173,17 +158,7 @@ fn sighup_reloads_without_waiting_for_the_poll() {
 #[test]
 fn every_sighup_on_a_still_invalid_file_reports_its_problems_again() {
     let dir = tmp();
-    let cfg = p(dir.path(), "mm.toml");
-    let log = p(dir.path(), "core.log");
-    write(&cfg, &Seed::default().toml());
-    let mut cmd = mm();
-    cmd.current_dir(dir.path())
-        .args(["run", "--ticks", "40", "--sim-latency-ms", "1"])
-        .args(["--sim-tier", "unlimited", "--reload-poll-ms", "3600000"])
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--log")
-        .arg(&log);
+    let (cmd, cfg, log) = reloading_run(dir.path(), "40", "3600000");
     let mut running = Running::spawn(cmd);
     let limit = Duration::from_secs(60);
     wait_file_contains(&log, "tick 2 done", limit);
@@ -195,16 +170,8 @@ fn every_sighup_on_a_still_invalid_file_reports_its_problems_again() {
         }
         .toml(),
     );
-    let hup = |pid: u32| {
-        let ok = std::process::Command::new("kill")
-            .args(["-HUP", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    };
     for n in 1..=3 {
-        hup(running.child.id());
+        signal(running.child.id(), "-HUP");
         running.wait_count("config reload refused", n, limit);
         running.wait_count("async_batch.max_batch_size", n, limit);
     }

@@ -6,7 +6,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::proxy::{self, Verdict};
 use common::*;
@@ -54,25 +54,16 @@ fn a_failed_tickers_poll_reaches_core_as_a_tick_without_books() {
         .arg("--summary-json")
         .arg(&summary);
     let mut running = Running::spawn(cmd);
-    let line = running.wait_line("metrics on http://", Duration::from_secs(60));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap()
-        .to_string();
+    let addr = running.wait_metrics_addr();
     let mut metric = 0.0f64;
-    let end = Instant::now() + Duration::from_secs(120);
-    while running.child.try_wait().unwrap().is_none() && Instant::now() < end {
-        if let Some(body) = try_http_get(&addr, "/metrics") {
-            for l in body.lines() {
-                if let Some(v) = l.strip_prefix("mm_market_data_failures_total ") {
-                    metric = metric.max(v.trim().parse().unwrap());
-                }
+    let (every, limit) = (Duration::from_millis(50), Duration::from_secs(120));
+    running.scrape_until_exit(&addr, every, limit, |body| {
+        for l in body.lines() {
+            if let Some(v) = l.strip_prefix("mm_market_data_failures_total ") {
+                metric = metric.max(v.trim().parse().unwrap());
             }
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
     let out = running.wait(Duration::from_secs(60));
     rt.block_on(sim.shutdown());
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::proxy::{self, Seen, Verdict};
 use common::*;
@@ -85,21 +85,10 @@ addr = "127.0.0.1:0"
         .arg("--summary-json")
         .arg(&summary);
     let mut running = Running::spawn(cmd);
-    let line = running.wait_line("metrics on http://", Duration::from_secs(60));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap()
-        .to_string();
+    let addr = running.wait_metrics_addr();
     let mut metrics = Vec::new();
-    let end = Instant::now() + Duration::from_secs(120);
-    while running.child.try_wait().unwrap().is_none() && Instant::now() < end {
-        if let Some(body) = try_http_get(&addr, "/metrics") {
-            metrics.push(body);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (every, limit) = (Duration::from_millis(100), Duration::from_secs(120));
+    running.scrape_until_exit(&addr, every, limit, |body| metrics.push(body));
     let out = running.wait(Duration::from_secs(60));
     Session {
         out,

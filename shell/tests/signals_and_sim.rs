@@ -9,15 +9,6 @@ use std::time::Duration;
 
 use common::*;
 
-fn signal(pid: u32, sig: &str) {
-    let ok = std::process::Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} {pid}");
-}
-
 #[test]
 fn sigterm_shuts_down_cleanly_with_nothing_open() {
     let dir = tmp();
@@ -108,13 +99,7 @@ fn run_against_a_standalone_mm_sim() {
         "off",
     ]);
     let mut sim = Running::spawn(sim_cmd);
-    let line = sim.wait_line("simulator at http://", Duration::from_secs(30));
-    let url = line
-        .split("simulator at ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .unwrap()
-        .to_string();
+    let url = sim.wait_sim_url();
 
     let dir = tmp();
     let cfg = p(dir.path(), "mm.toml");

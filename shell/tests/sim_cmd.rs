@@ -25,13 +25,7 @@ fn start(args: &[&str]) -> Sim {
     c.args(["sim", "--addr", "127.0.0.1:0", "--latency-ms", "1"])
         .args(args);
     let mut running = Running::spawn(c);
-    let line = running.wait_line("simulator at http://", Duration::from_secs(30));
-    let url = line
-        .split("simulator at ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .unwrap()
-        .to_string();
+    let url = running.wait_sim_url();
     let settings = running.wait_line("mm sim: tier ", Duration::from_secs(30));
     Sim {
         running,
@@ -41,12 +35,7 @@ fn start(args: &[&str]) -> Sim {
 }
 
 fn stop(sim: Sim) {
-    let ok = std::process::Command::new("kill")
-        .args(["-INT", &sim.running.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    signal(sim.running.child.id(), "-INT");
     let out = sim.running.wait(Duration::from_secs(30));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }

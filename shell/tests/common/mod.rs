@@ -109,6 +109,45 @@ impl Running {
         }
     }
 
+    /// The `host:port` of `mm run`'s metrics endpoint, from its `metrics on http://...` line
+    /// (waits up to 60 s).
+    pub fn wait_metrics_addr(&mut self) -> String {
+        let line = self.wait_line("metrics on http://", Duration::from_secs(60));
+        line.split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap()
+            .to_string()
+    }
+
+    /// The base URL `mm sim` serves, from its `simulator at http://...` line (waits up to 30 s).
+    pub fn wait_sim_url(&mut self) -> String {
+        let line = self.wait_line("simulator at http://", Duration::from_secs(30));
+        line.split("simulator at ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap()
+            .to_string()
+    }
+
+    /// GETs `/metrics` at `addr` every `every` until mm exits or `limit` has passed, handing
+    /// each body that came back to `each` (a scrape that fails, as mm stops, is skipped).
+    pub fn scrape_until_exit(
+        &mut self,
+        addr: &str,
+        every: Duration,
+        limit: Duration,
+        mut each: impl FnMut(String),
+    ) {
+        let end = Instant::now() + limit;
+        while self.child.try_wait().unwrap().is_none() && Instant::now() < end {
+            if let Some(body) = try_http_get(addr, "/metrics") {
+                each(body);
+            }
+            std::thread::sleep(every);
+        }
+    }
+
     /// Waits (bounded) until `n` stderr lines so far contain `needle`.
     pub fn wait_count(&mut self, needle: &str, n: usize, limit: Duration) {
         let end = Instant::now() + limit;
@@ -165,6 +204,16 @@ impl Running {
             stderr: self.seen.join("\n"),
         }
     }
+}
+
+/// Sends `sig` (`-INT`, `-TERM`, `-HUP`) to process `pid` with kill(1).
+pub fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
 }
 
 pub fn read_summary(path: &Path) -> RunSummary {

@@ -14,16 +14,14 @@ use common::*;
 #[test]
 fn a_failed_tickers_poll_reaches_core_as_a_tick_without_books() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let sim = rt
-        .block_on(mm_sim::Sim::start(
-            mm_sim::SimConfig {
-                latency_ms: 1,
-                fills: false,
-                ..mm_sim::SimConfig::default()
-            },
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+    let sim = start_sim(
+        &rt,
+        mm_sim::SimConfig {
+            latency_ms: 1,
+            fills: false,
+            ..mm_sim::SimConfig::default()
+        },
+    );
     // Every third tickers poll answers 503.
     let proxy = proxy::start(
         &rt,

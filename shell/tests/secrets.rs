@@ -19,16 +19,15 @@ const SECRET: &str = "s3cretTESTv8Wb1Yc6Hd0Jf5Kg";
 
 /// A simulator whose only account is `(KEY, secret)`.
 fn sim(rt: &tokio::runtime::Runtime, secret: &str) -> mm_sim::SimHandle {
-    rt.block_on(mm_sim::Sim::start(
+    start_sim(
+        rt,
         mm_sim::SimConfig {
             latency_ms: 1,
             fills: false,
             accounts: vec![(KEY.to_string(), secret.to_string())],
             ..mm_sim::SimConfig::default()
         },
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .unwrap()
+    )
 }
 
 /// What a `mm run` against Bybit at `base_url` wrote, and its /metrics scrapes.

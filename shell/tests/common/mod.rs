@@ -206,6 +206,12 @@ impl Running {
     }
 }
 
+/// The simulator, started in `rt` on a free loopback port.
+pub fn start_sim(rt: &tokio::runtime::Runtime, cfg: mm_sim::SimConfig) -> mm_sim::SimHandle {
+    rt.block_on(mm_sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap()))
+        .unwrap()
+}
+
 /// Sends `sig` (`-INT`, `-TERM`, `-HUP`) to process `pid` with kill(1).
 pub fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill")

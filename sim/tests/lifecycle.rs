@@ -10,11 +10,7 @@ use serde_json::json;
 /// arrival, or filled as the price walked.
 #[tokio::test]
 async fn cancel_and_amend_of_an_ended_order_is_110001() {
-    let mut cfg = mm_sim::SimConfig {
-        tier: mm_sim::Tier::Unlimited,
-        walk_bps: 20,
-        ..mm_sim::SimConfig::default()
-    };
+    let mut cfg = walking();
     cfg.instruments.push(spot_btc());
     let (sim, c) = start(cfg).await;
     let amend = |link: &str, px: &str| {
@@ -74,9 +70,7 @@ async fn cancel_and_amend_of_an_ended_order_is_110001() {
     assert_eq!(r.item_codes(), vec![110001]);
     // Filled as the price walked: a buy one tick under the bid.
     let bid = sim.state().prices["ETHUSDT"].bid.clone();
-    let (i, f) = bid.split_once('.').unwrap();
-    let under = i.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap() - 1;
-    let px = format!("{}.{:02}", under / 100, under % 100);
+    let px = price(cents(&bid) - 1);
     let r = c
         .post(
             "/v5/order/create",
@@ -84,12 +78,8 @@ async fn cancel_and_amend_of_an_ended_order_is_110001() {
         )
         .await;
     assert_eq!(r.ret_code(), 0);
-    for _ in 0..200 {
-        c.ticker("ETHUSDT").await;
-        if sim.state().fills == 2 {
-            break;
-        }
-    }
+    c.walk_until("ETHUSDT", async || sim.state().fills == 2)
+        .await;
     assert_eq!(sim.state().fills, 2, "the walk crossed lc-3");
     assert_eq!(
         c.post("/v5/order/amend", &amend("lc-3", &px))
@@ -182,8 +172,7 @@ async fn batch_item_of_another_category_fails_alone() {
         )
         .await;
     assert_eq!(r.item_codes(), vec![10001]);
-    let open = open_links(&sim);
-    assert_eq!(open, vec!["x-1", "x-3", "x-5"]);
+    assert_eq!(open_links(&sim), vec!["x-1", "x-3", "x-5"]);
 }
 
 /// An amend that would make a resting post-only order cross is acked, then the order is
@@ -209,13 +198,7 @@ async fn post_only_amend_that_would_cross_cancels_the_order() {
         (sim.state().post_only_rejections, sim.state().fills),
         (1, 0)
     );
-    let closed = c
-        .get(
-            "/v5/order/realtime",
-            "category=linear&symbol=BTCUSDT&orderLinkId=pa-1&openOnly=1",
-        )
-        .await;
-    let o = &closed.json()["result"]["list"][0];
+    let o = c.order("BTCUSDT", "pa-1", "&openOnly=1").await;
     assert_eq!(o["orderStatus"], "Cancelled");
     assert_eq!(o["rejectReason"], "EC_PostOnlyWillTakeLiquidity");
     assert_eq!(

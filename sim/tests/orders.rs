@@ -79,8 +79,7 @@ async fn partial_batch_failure_is_per_item_and_aligned() {
     assert_eq!(list[1].order_link_id, "p-offgrid");
     assert_eq!(list[3].symbol, "NOPEUSDT");
     assert_eq!(list[4].category, "linear");
-    let open = open_links(&sim);
-    assert_eq!(open, vec!["p-ok-1", "p-ok-2"]);
+    assert_eq!(open_links(&sim), vec!["p-ok-1", "p-ok-2"]);
     assert_eq!(sim.state().open_orders[1].price, "3100.00");
 }
 
@@ -195,13 +194,7 @@ async fn post_only_that_would_cross_is_acked_then_cancelled() {
         .await;
     assert_eq!(open.json()["result"]["list"].as_array().unwrap().len(), 0);
     // ...but among recent closed orders, with Bybit's reason.
-    let closed = c
-        .get(
-            "/v5/order/realtime",
-            "category=linear&symbol=BTCUSDT&orderLinkId=po-cross&openOnly=1",
-        )
-        .await;
-    let o = &closed.json()["result"]["list"][0];
+    let o = c.order("BTCUSDT", "po-cross", "&openOnly=1").await;
     assert_eq!(o["orderStatus"], "Cancelled");
     assert_eq!(o["rejectReason"], "EC_PostOnlyWillTakeLiquidity");
     assert_eq!(o["cumExecQty"], "0.000");
@@ -209,29 +202,18 @@ async fn post_only_that_would_cross_is_acked_then_cancelled() {
 
 #[tokio::test]
 async fn resting_orders_fill_as_the_price_walks() {
-    let cfg = mm_sim::SimConfig {
-        tier: mm_sim::Tier::Unlimited,
-        walk_bps: 20,
-        ..Default::default()
-    };
-    let (sim, c) = start(cfg).await;
+    let (sim, c) = start(walking()).await;
     let (bid, ask) = c.ticker("ETHUSDT").await;
-    let grid = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64; // test-side only
-    let fmt = |t: i64| format!("{}.{:02}", t / 100, t % 100);
     // One tick inside each side: passive now, crossed after a few 20 bps steps.
-    let buy = item("ETHUSDT", "Buy", "0.01", &fmt(grid(&bid) - 1), "f-buy");
-    let sell = item("ETHUSDT", "Sell", "0.01", &fmt(grid(&ask) + 1), "f-sell");
+    let buy = item("ETHUSDT", "Buy", "0.01", &price(cents(&bid) - 1), "f-buy");
+    let sell = item("ETHUSDT", "Sell", "0.01", &price(cents(&ask) + 1), "f-sell");
     let r = c
         .post("/v5/order/create-batch", &batch("linear", vec![buy, sell]))
         .await;
     assert_eq!(r.item_codes(), vec![0, 0], "{}", r.text);
     assert_eq!(sim.state().open_orders.len(), 2);
-    for _ in 0..200 {
-        c.ticker("ETHUSDT").await;
-        if sim.state().open_orders.len() < 2 {
-            break;
-        }
-    }
+    c.walk_until("ETHUSDT", async || sim.state().open_orders.len() < 2)
+        .await;
     let st = sim.state();
     assert!(
         st.fills >= 1,

@@ -5,32 +5,12 @@
 
 mod common;
 use common::*;
-use serde_json::{Value, json};
-
-/// Cents of an ETHUSDT price (tick 0.01); test-side arithmetic only.
-fn cents(s: &str) -> i64 {
-    let (i, f) = s.split_once('.').unwrap();
-    i.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
-}
-
-fn price(c: i64) -> String {
-    format!("{}.{:02}", c / 100, c % 100)
-}
-
-async fn order(c: &Client, link: &str, query: &str) -> Value {
-    let q = format!("category=linear&symbol=ETHUSDT&orderLinkId={link}{query}");
-    let r = c.get("/v5/order/realtime", &q).await;
-    r.json()["result"]["list"][0].clone()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn walk_fills_best_price_first_then_queue_position() {
-    let cfg = mm_sim::SimConfig {
-        tier: mm_sim::Tier::Unlimited,
-        walk_bps: 20, // ~6.00 a step at 3000: one down step crosses every order below
-        ..mm_sim::SimConfig::default()
-    };
-    let (sim, c) = start(cfg).await;
+    // ~6.00 a step at 3000: one down step crosses every order below.
+    let (sim, c) = start(walking()).await;
     // The touch size is 100 lots (1.00 ETH): what the market trades per step.
     let bid0 = cents(&sim.state().prices["ETHUSDT"].bid);
     let p = bid0 - 101;
@@ -55,61 +35,49 @@ async fn walk_fills_best_price_first_then_queue_position() {
         .await;
     assert_eq!(r.item_codes(), vec![0; 3], "{}", r.text);
     // Queue now: C (better price), then at p: B, D, F, A. Walk until the first fill.
-    for _ in 0..200 {
-        c.ticker("ETHUSDT").await;
-        if sim.state().fills > 0 {
-            break;
-        }
-    }
+    c.walk_until("ETHUSDT", async || sim.state().fills > 0)
+        .await;
     assert!(
         cents(&sim.state().prices["ETHUSDT"].ask) <= p,
         "the crossing step crossed every order"
     );
     // 1.00 traded: C 0.30, B 0.20, D 0.30, then F 0.20 of its 0.30; A nothing.
     for link in ["C", "B", "D"] {
-        let o = order(&c, link, "&openOnly=1").await;
+        let o = c.order("ETHUSDT", link, "&openOnly=1").await;
         assert_eq!(o["orderStatus"], "Filled", "{link}: {o}");
         assert_eq!(o["leavesQty"], "0.00", "{link}");
     }
-    let f = order(&c, "F", "").await;
+    let f = c.order("ETHUSDT", "F", "").await;
     assert_eq!(
         (&f["orderStatus"], &f["cumExecQty"], &f["leavesQty"]),
         (&json!("PartiallyFilled"), &json!("0.20"), &json!("0.10")),
         "{f}"
     );
     assert_eq!(f["avgPrice"], price(p));
-    let a = order(&c, "A", "").await;
+    let a = c.order("ETHUSDT", "A", "").await;
     assert_eq!(
         (&a["orderStatus"], &a["cumExecQty"], &a["qty"]),
         (&json!("New"), &json!("0.00"), &json!("0.40")),
         "{a}"
     );
     assert_eq!(sim.state().fills, 3);
-    let open = open_links(&sim);
-    assert_eq!(open, vec!["F", "A"]);
+    assert_eq!(open_links(&sim), vec!["F", "A"]);
 }
 
 /// A partly filled order is still open: it can be cancelled (derivatives: Cancelled with its
 /// fill kept), and an amend may not cut its qty to what already filled.
 #[tokio::test]
 async fn partly_filled_order_amend_and_cancel() {
-    let cfg = mm_sim::SimConfig {
-        tier: mm_sim::Tier::Unlimited,
-        walk_bps: 20,
-        ..mm_sim::SimConfig::default()
-    };
-    let (sim, c) = start(cfg).await;
+    let (sim, c) = start(walking()).await;
     let bid0 = cents(&sim.state().prices["ETHUSDT"].bid);
     let big = item("ETHUSDT", "Buy", "1.50", &price(bid0 - 100), "big");
     let r = c.post("/v5/order/create", &single("linear", big)).await;
     assert_eq!(r.ret_code(), 0, "{}", r.text);
-    for _ in 0..200 {
-        c.ticker("ETHUSDT").await;
-        if order(&c, "big", "").await["orderStatus"] == "PartiallyFilled" {
-            break;
-        }
-    }
-    let o = order(&c, "big", "").await;
+    c.walk_until("ETHUSDT", async || {
+        c.order("ETHUSDT", "big", "").await["orderStatus"] == "PartiallyFilled"
+    })
+    .await;
+    let o = c.order("ETHUSDT", "big", "").await;
     assert_eq!(
         (&o["cumExecQty"], &o["leavesQty"]),
         (&json!("1.00"), &json!("0.50"))
@@ -126,7 +94,7 @@ async fn partly_filled_order_amend_and_cancel() {
             .ret_code(),
         0
     );
-    let o = order(&c, "big", "&openOnly=1").await;
+    let o = c.order("ETHUSDT", "big", "&openOnly=1").await;
     assert_eq!(
         (&o["orderStatus"], &o["cumExecQty"], &o["leavesQty"]),
         (&json!("Cancelled"), &json!("1.00"), &json!("0.00")),

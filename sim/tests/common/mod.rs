@@ -152,6 +152,24 @@ impl Client {
         Self::finish(r).await.unwrap()
     }
 
+    /// The first order realtime lists for `symbol` and orderLinkId `link`; `extra` is appended
+    /// to the query (`&openOnly=1` asks for recently ended orders).
+    pub async fn order(&self, symbol: &str, link: &str, extra: &str) -> Value {
+        let q = format!("category=linear&symbol={symbol}&orderLinkId={link}{extra}");
+        let r = self.get("/v5/order/realtime", &q).await;
+        r.json()["result"]["list"][0].clone()
+    }
+
+    /// Walks the price (each ticker poll is one step) until `done`, for at most 200 steps.
+    pub async fn walk_until(&self, symbol: &str, mut done: impl AsyncFnMut() -> bool) {
+        for _ in 0..200 {
+            self.ticker(symbol).await;
+            if done().await {
+                break;
+            }
+        }
+    }
+
     /// Best bid/ask of a symbol, one walk step later.
     pub async fn ticker(&self, symbol: &str) -> (String, String) {
         let r = self
@@ -214,6 +232,25 @@ pub fn batch(category: &str, items: Vec<Value>) -> String {
 pub fn single(category: &str, mut item: Value) -> String {
     item["category"] = Value::from(category);
     item.to_string()
+}
+
+/// `quiet()`, but the price walks 20 bps a step (about 6.00 at ETHUSDT's 3000).
+pub fn walking() -> SimConfig {
+    SimConfig {
+        walk_bps: 20,
+        ..quiet()
+    }
+}
+
+/// Cents of a price with two decimals (ETHUSDT's tick 0.01); test-side arithmetic only.
+pub fn cents(s: &str) -> i64 {
+    let (i, f) = s.split_once('.').unwrap();
+    i.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
+}
+
+/// The two-decimal price of `c` cents.
+pub fn price(c: i64) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
 }
 
 /// A config with no limits, latency or faults, and a still market (walk 0) unless changed.

@@ -8,12 +8,8 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::Child;
-use std::time::{Duration, Instant};
 
+use common::metrics;
 use serde_json::Value;
 
 const DASHBOARD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ops/grafana/mm-batch.json");
@@ -241,40 +237,6 @@ fn dashboard_is_valid_grafana_json() {
     }
 }
 
-/// Kills (and reaps) `mm` on every path out.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.wait();
-    }
-}
-
-fn start_mm(dir: &Path) -> (Guard, SocketAddr) {
-    let mut child = common::mm_run_with_metrics(dir, 2).spawn().unwrap();
-    let err = child.stderr.take().unwrap();
-    let guard = Guard(child);
-    let addr = common::metrics_addr(err);
-    (guard, addr)
-}
-
-fn scrape(addr: SocketAddr) -> String {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    assert!(
-        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
-        "{head}"
-    );
-    body.to_string()
-}
-
 /// Exported sample names -> the label names seen on them.
 fn exported(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -301,25 +263,9 @@ fn exported(text: &str) -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn every_dashboard_metric_is_exported_by_mm() {
     let dir = tempfile::tempdir().unwrap();
-    let (_mm, addr) = start_mm(dir.path());
+    let (_mm, addr) = metrics::start_mm(dir.path(), 2);
     // Wait (bounded) for a few ticks, so per-request and per-tick series exist.
-    let end = Instant::now() + Duration::from_secs(60);
-    let text = loop {
-        let text = scrape(addr);
-        let ticks = text
-            .lines()
-            .find_map(|l| l.strip_prefix("mm_tick_duration_ms_count "))
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
-        if ticks >= 3.0 {
-            break text;
-        }
-        assert!(
-            Instant::now() < end,
-            "mm did not tick 3 times in 60 s:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let text = metrics::wait_ticks(addr, 3.0);
     let names = exported(&text);
     // Labels Prometheus adds itself, and the histogram bucket label.
     let implicit = ["job", "instance", "le"];

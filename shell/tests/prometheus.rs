@@ -15,25 +15,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Kills (and reaps) its child when dropped, whatever the path out.
-struct Guard {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        eprintln!("[{}] pid {} stopped", self.name, self.child.id());
-    }
-}
+use common::metrics::{self, Guard, wait_ticks};
 
 /// A tool from Debian's prometheus package, or `None` (test skipped) when
 /// it is missing outside CI. Missing in CI: panic.
@@ -58,16 +44,6 @@ fn tool(name: &str, test: &str) -> Option<PathBuf> {
     found
 }
 
-/// `mm run` in paper mode with metrics on a free loopback port; returns the
-/// guard and the bound metrics address (from its stderr line).
-fn start_mm(dir: &Path) -> (Guard, SocketAddr) {
-    let mut child = common::mm_run_with_metrics(dir, 3).spawn().unwrap();
-    let err = child.stderr.take().unwrap();
-    let guard = Guard { name: "mm", child };
-    let addr = common::metrics_addr(err);
-    (guard, addr)
-}
-
 /// HTTP/1.0 GET on loopback: (status, body).
 fn http_get(addr: SocketAddr, target: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
@@ -86,34 +62,6 @@ fn http_get(addr: SocketAddr, target: &str) -> std::io::Result<(u16, String)> {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     Ok((status, body.to_string()))
-}
-
-fn scrape(addr: SocketAddr) -> String {
-    let (status, body) = http_get(addr, "/metrics").unwrap();
-    assert_eq!(status, 200, "GET /metrics: {body}");
-    body
-}
-
-/// The value of an unlabelled sample (`name value`), if present.
-fn sample(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-}
-
-/// Waits (bounded) until mm has completed `n` ticks; returns the last scrape.
-fn wait_ticks(addr: SocketAddr, n: f64) -> String {
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = scrape(addr);
-        if sample(&text, "mm_tick_duration_ms_count").is_some_and(|c| c >= n) {
-            return text;
-        }
-        assert!(
-            Instant::now() < end,
-            "mm did not complete {n} ticks in 60 s; last scrape:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// The seed keeps its metric names (design.md §8): the two histograms end in
@@ -144,7 +92,7 @@ fn promtool_check_metrics_on_a_running_mm() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_mm, addr) = start_mm(dir.path());
+    let (_mm, addr) = metrics::start_mm(dir.path(), 3);
     let text = wait_ticks(addr, 3.0);
     let mut child = Command::new(&promtool)
         .args(["check", "metrics"])
@@ -278,7 +226,7 @@ fn prometheus_scrapes_mm_and_answers_the_seed_queries() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_mm, mm_addr) = start_mm(dir.path());
+    let (_mm, mm_addr) = metrics::start_mm(dir.path(), 3);
     let port = free_port();
     let prom: SocketAddr = ([127, 0, 0, 1], port).into();
     let config = dir.path().join("prometheus.yml");

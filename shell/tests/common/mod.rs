@@ -2,12 +2,12 @@
 //! write configs, read summaries. Everything stays on 127.0.0.1.
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
+pub mod metrics;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -373,53 +373,5 @@ pub fn wait_file_contains(path: &Path, needle: &str, limit: Duration) {
             path.display()
         );
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// `mm run` in paper mode for 1500 ticks with metrics on a free loopback
-/// port, stderr piped (read the bound address with `metrics_addr`).
-pub fn mm_run_with_metrics(dir: &Path, sim_latency_ms: u64) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_mm"));
-    c.args(["run", "--metrics-addr", "127.0.0.1:0", "--ticks", "1500"])
-        .arg("--journal")
-        .arg(dir.join("journal.mmj"))
-        .arg("--log")
-        .arg(dir.join("core.log"))
-        .args(["--status-every-ms", "1000", "--sim-latency-ms"])
-        .arg(sim_latency_ms.to_string())
-        .current_dir(dir)
-        .env_remove("BYBIT_API_KEY")
-        .env_remove("BYBIT_API_SECRET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    c
-}
-
-/// The metrics address `mm run` prints on stderr (`metrics on http://...`);
-/// panics if none comes within 60 s. Keeps reading stderr afterwards.
-pub fn metrics_addr(err: ChildStderr) -> SocketAddr {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keeps draining to EOF so mm never blocks on a full pipe.
-        for line in BufReader::new(err).lines() {
-            let Ok(line) = line else { return };
-            let _ = tx.send(line);
-        }
-    });
-    let end = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
-            panic!(
-                "mm printed no metrics address in 60 s:\n{}",
-                seen.join("\n")
-            )
-        });
-        if let Some(rest) = line.split("metrics on http://").nth(1) {
-            return rest.trim_end_matches("/metrics").trim().parse().unwrap();
-        }
-        seen.push(line);
     }
 }

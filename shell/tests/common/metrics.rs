@@ -91,6 +91,13 @@ pub fn mm_run_with_metrics(dir: &Path, sim_latency_ms: u64) -> Command {
     c
 }
 
+/// The `host:port` in `mm run`'s `metrics on http://HOST:PORT/metrics` line, if `line` is it.
+pub fn metrics_host(line: &str) -> Option<&str> {
+    line.split("metrics on http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+}
+
 /// The metrics address `mm run` prints on stderr (`metrics on http://...`);
 /// panics if none comes within 60 s. Keeps reading stderr afterwards.
 pub fn metrics_addr(err: ChildStderr) -> SocketAddr {
@@ -112,8 +119,8 @@ pub fn metrics_addr(err: ChildStderr) -> SocketAddr {
                 seen.join("\n")
             )
         });
-        if let Some(rest) = line.split("metrics on http://").nth(1) {
-            return rest.trim_end_matches("/metrics").trim().parse().unwrap();
+        if let Some(host) = metrics_host(&line) {
+            return host.parse().unwrap();
         }
         seen.push(line);
     }

@@ -113,11 +113,7 @@ impl Running {
     /// (waits up to 60 s).
     pub fn wait_metrics_addr(&mut self) -> String {
         let line = self.wait_line("metrics on http://", Duration::from_secs(60));
-        line.split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap()
-            .to_string()
+        metrics::metrics_host(&line).unwrap().to_string()
     }
 
     /// The base URL `mm sim` serves, from its `simulator at http://...` line (waits up to 30 s).

@@ -10,7 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mm_core::journal::{self, JournalHeader, encode_header, encode_input};
+use mm_core::journal::{self, JournalHeader};
 use mm_core::replay::{replay, replay_log};
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{Engine, SessionId, Timestamp};
@@ -28,14 +28,11 @@ fn record() -> (Vec<u8>, usize, String) {
     d.keep_inputs = true;
     d.run_ticks(TICKS, 200, |k, now| sc.books(k, now));
     d.run_idle(10_000);
-    let mut bytes = encode_header(&JournalHeader {
+    let bytes = d.journal(&JournalHeader {
         session_id: session,
         config: sc.config.clone(),
         instruments: sc.instruments.clone(),
     });
-    for input in &d.inputs {
-        bytes.extend_from_slice(&encode_input(input));
-    }
     (bytes, d.inputs.len(), d.log)
 }
 

@@ -4,7 +4,7 @@
 
 use super::{replay, replay_log};
 use crate::input::Input;
-use crate::journal::{self, JournalHeader, Reader, encode_header, encode_input};
+use crate::journal::{self, JournalHeader, Reader};
 use crate::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use crate::{Engine, SessionId, Timestamp};
 
@@ -33,15 +33,11 @@ fn journal_bytes() -> Vec<u8> {
     d.run_ticks(20, 200, |k, now| sc.books(k, now));
     d.feed(Input::Shutdown { now_ms: d.now });
     d.run_idle(30_000);
-    let mut bytes = encode_header(&JournalHeader {
+    d.journal(&JournalHeader {
         session_id: session,
         config: sc.config.clone(),
         instruments: sc.instruments.clone(),
-    });
-    for input in &d.inputs {
-        bytes.extend_from_slice(&encode_input(input));
-    }
-    bytes
+    })
 }
 
 fn assert_same(bytes: &[u8]) {

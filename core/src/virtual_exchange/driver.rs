@@ -182,6 +182,16 @@ impl Driver {
     }
 
     /// Requests sent and not yet answered.
+    /// The kept inputs (`keep_inputs`) as a journal under `header`, encoded
+    /// as the shell writes it.
+    pub fn journal(&self, header: &crate::journal::JournalHeader) -> Vec<u8> {
+        let mut bytes = crate::journal::encode_header(header);
+        for input in &self.inputs {
+            bytes.extend_from_slice(&crate::journal::encode_input(input));
+        }
+        bytes
+    }
+
     pub fn in_flight(&self) -> usize {
         self.replies.len()
     }

@@ -40,7 +40,7 @@ pub struct RunArgs {
     /// Stop (cancel everything, then exit) after this many completed ticks.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub ticks: Option<u64>,
-    /// Fixed session id, 1-16 of [A-Za-z0-9] (simulator only; default: from the start time).
+    /// Fixed session id, 1-15 of [A-Za-z0-9] (simulator only; default: from the start time).
     #[arg(long, value_name = "ID")]
     pub session_id: Option<String>,
     /// Session journal [default: runs/<session-id>/journal.mmj].

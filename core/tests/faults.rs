@@ -39,18 +39,9 @@ fn faults() -> Vec<Fault> {
 }
 
 fn run(tweak: impl FnOnce(&mut Config), first: u64, every: u64, ticks: u64) -> Driver {
-    let mut sc = Scenario::seed();
     // The books stay fresh while everything settles (a minute without ticks
-    // below): the live orders are what is compared with the exchange.
-    sc.config.quoting.max_book_age_ms = 3_600_000;
-    tweak(&mut sc.config);
-    let engine = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("flt").unwrap(),
-    )
-    .unwrap();
-    let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
+    // below).
+    let (sc, engine, mut vx) = common::settling_seed("flt", tweak);
     for (i, f) in faults().into_iter().cycle().take(40).enumerate() {
         vx.script_orders(first + every * i as u64, f);
     }

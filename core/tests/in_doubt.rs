@@ -8,7 +8,7 @@ mod common;
 use mm_core::config::Config;
 use mm_core::effect::{Effect, Endpoint};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
-use mm_core::{Engine, Input, SessionId, Timestamp};
+use mm_core::{Input, Timestamp};
 
 /// The seed scenario on the virtual exchange, faults scripted by
 /// `script(exchange)`, every effect kept.
@@ -16,18 +16,7 @@ fn driver(
     tweak: impl FnOnce(&mut Config),
     script: impl FnOnce(&mut VirtualExchange),
 ) -> (Scenario, Driver) {
-    let mut sc = Scenario::seed();
-    // Books stay fresh while orders settle (the recv window is 5 s): the
-    // live orders are what is compared with the exchange.
-    sc.config.quoting.max_book_age_ms = 3_600_000;
-    tweak(&mut sc.config);
-    let engine = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("dbt").unwrap(),
-    )
-    .unwrap();
-    let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
+    let (sc, engine, mut vx) = common::settling_seed("dbt", tweak);
     script(&mut vx);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
     d.keep_effects = true;

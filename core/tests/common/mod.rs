@@ -6,7 +6,7 @@ use mm_core::effect::{Effect, Request, RequestKind};
 use mm_core::input::{Ack, ItemCode, Outcome, Reply};
 use std::collections::BTreeMap;
 
-use mm_core::virtual_exchange::{Driver, Scenario};
+use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{BookTop, Engine, Input, SessionId, TickStats, Timestamp};
 
 pub fn engine(sc: &Scenario) -> Engine {
@@ -22,6 +22,26 @@ pub fn engine_with(sc: &Scenario, tweak: impl FnOnce(&mut Config)) -> Engine {
     let mut config = sc.config.clone();
     tweak(&mut config);
     Engine::new(config, sc.instruments.clone(), SessionId::new("t").unwrap()).unwrap()
+}
+
+/// The seed scenario with books that stay fresh while orders settle (the
+/// live orders are what is compared with the exchange), `tweak`ed, with its
+/// engine (session `session`) and a virtual exchange at its rate limits.
+pub fn settling_seed(
+    session: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> (Scenario, Engine, VirtualExchange) {
+    let mut sc = Scenario::seed();
+    sc.config.quoting.max_book_age_ms = 3_600_000;
+    tweak(&mut sc.config);
+    let engine = Engine::new(
+        sc.config.clone(),
+        sc.instruments.clone(),
+        SessionId::new(session).unwrap(),
+    )
+    .unwrap();
+    let vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
+    (sc, engine, vx)
 }
 
 /// The seed scenario quoted at 0 (books received at 0), every reply OK:

@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use mm_core::config::{Config, Reprice};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
-use mm_core::{Engine, OrderState, SessionId, Timestamp};
+use mm_core::{Engine, SessionId, Timestamp};
 
 fn faults() -> Vec<Fault> {
     vec![
@@ -58,39 +56,7 @@ fn run(tweak: impl FnOnce(&mut Config), first: u64, every: u64, ticks: u64) -> D
 
 fn assert_reconciled(d: &Driver) {
     assert!(d.exchange.stats.faults_applied >= 20, "faults actually hit");
-    let counts = d.engine.order_counts();
-    let totals = d.engine.totals();
-    assert_eq!(counts.unknown, 0, "{counts:?}");
-    assert_eq!(
-        counts.pending_new + counts.pending_amend + counts.pending_cancel,
-        0,
-        "{counts:?}"
-    );
-    assert_eq!(
-        counts.live + counts.gone,
-        totals.orders_created,
-        "every order is live or gone with a reason: {counts:?}"
-    );
-    assert_eq!(
-        totals.gone_by_reason.values().sum::<u64>(),
-        counts.gone,
-        "{:?}",
-        totals.gone_by_reason
-    );
-    let ours: BTreeMap<String, (String, String)> = d
-        .engine
-        .orders()
-        .into_iter()
-        .inspect(|o| assert_eq!(o.state, OrderState::Live))
-        .map(|o| (o.order_link_id, (o.price, o.qty)))
-        .collect();
-    let theirs: BTreeMap<String, (String, String)> = d
-        .exchange
-        .open_orders()
-        .values()
-        .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
-        .collect();
-    assert_eq!(ours, theirs);
+    let ours = common::assert_settled(d);
     assert_eq!(d.exchange.stats.rate_limited, 0, "we never overspend");
     assert!(!ours.is_empty());
 }

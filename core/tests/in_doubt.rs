@@ -32,28 +32,6 @@ fn feed_tick(d: &mut Driver, sc: &Scenario, k: u64) {
     });
 }
 
-/// Nothing unknown or pending, every order live or gone with a reason, and
-/// core's live orders are exactly the exchange's open orders.
-fn assert_settled(d: &Driver) {
-    let counts = d.engine.order_counts();
-    assert_eq!(counts.unknown, 0, "{counts:?}");
-    assert_eq!(
-        counts.pending_new + counts.pending_amend + counts.pending_cancel,
-        0,
-        "{counts:?}"
-    );
-    assert_eq!(
-        counts.live + counts.gone,
-        d.engine.totals().orders_created,
-        "{counts:?}"
-    );
-    let (ours, theirs) = common::resting(d);
-    assert_eq!(
-        ours, theirs,
-        "core's live orders are the exchange's open orders"
-    );
-}
-
 #[test]
 fn fallback_places_dropped_at_the_deadline_are_settled_not_lost() {
     // Tick 0 places 40 orders in two batches. Both are answered HTTP 503
@@ -90,7 +68,7 @@ fn fallback_places_dropped_at_the_deadline_are_settled_not_lost() {
         .filter(|r| r.kind.endpoint() == Endpoint::Create)
         .count();
     assert_eq!(creates, 0);
-    assert_settled(&d);
+    common::assert_settled(&d);
 
     // Trading goes on from the settled state, and stays reconciled.
     for k in 1..6 {
@@ -99,7 +77,7 @@ fn fallback_places_dropped_at_the_deadline_are_settled_not_lost() {
         d.run_until(next);
     }
     d.run_idle(30_000);
-    assert_settled(&d);
+    common::assert_settled(&d);
     assert_eq!(d.engine.order_counts().live, 40);
 }
 
@@ -114,7 +92,7 @@ fn never_sent_places_are_still_dropped_as_stale() {
     assert!(t.stale_drops > 0, "{t:?}");
     assert_eq!(t.unknowns, 0);
     assert!(d.log.contains("dropped as stale"));
-    assert_settled(&d);
+    common::assert_settled(&d);
     assert!(
         d.effects
             .iter()
@@ -147,7 +125,7 @@ fn a_refused_resend_of_an_applied_amend_is_settled_at_the_exchanges_price() {
         "a refusal in doubt is no reject"
     );
     assert_eq!(d.engine.order_counts().live, 40);
-    assert_settled(&d);
+    common::assert_settled(&d);
 }
 
 #[test]

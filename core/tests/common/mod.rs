@@ -7,7 +7,7 @@ use mm_core::input::{Ack, ItemCode, Outcome, Reply};
 use std::collections::BTreeMap;
 
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
-use mm_core::{BookTop, Engine, Input, SessionId, TickStats, Timestamp};
+use mm_core::{BookTop, Engine, Input, OrderState, SessionId, TickStats, Timestamp};
 
 pub fn engine(sc: &Scenario) -> Engine {
     Engine::new(
@@ -210,4 +210,38 @@ pub fn resting(d: &Driver) -> (Resting, Resting) {
         .map(|o| (o.order_link_id.clone(), (o.price.clone(), o.qty.clone())))
         .collect();
     (ours, theirs)
+}
+
+/// Everything settled: nothing unknown or pending, every order core created
+/// live or gone with a counted reason, and core's live orders exactly the
+/// exchange's open orders (returned).
+pub fn assert_settled(d: &Driver) -> Resting {
+    let counts = d.engine.order_counts();
+    let totals = d.engine.totals();
+    assert_eq!(counts.unknown, 0, "{counts:?}");
+    assert_eq!(
+        counts.pending_new + counts.pending_amend + counts.pending_cancel,
+        0,
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.live + counts.gone,
+        totals.orders_created,
+        "every order is live or gone with a reason: {counts:?}"
+    );
+    assert_eq!(
+        totals.gone_by_reason.values().sum::<u64>(),
+        counts.gone,
+        "{:?}",
+        totals.gone_by_reason
+    );
+    for o in d.engine.orders() {
+        assert_eq!(o.state, OrderState::Live, "{}", o.order_link_id);
+    }
+    let (ours, theirs) = resting(d);
+    assert_eq!(
+        ours, theirs,
+        "core's live orders are the exchange's open orders"
+    );
+    ours
 }

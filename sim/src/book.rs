@@ -28,6 +28,12 @@ impl Book {
         };
     }
 
+    /// Resting orders on both sides.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.bids.len() + self.asks.len()
+    }
+
     /// Ids of the orders an external market at `bid`/`ask` crosses, in priority order: bids
     /// priced at or above `ask`, then asks priced at or below `bid`.
     pub(crate) fn crossed(&self, bid: u64, ask: u64) -> (Vec<String>, Vec<String>) {

@@ -2,24 +2,36 @@
 //! orderLinkId bookkeeping, and what create does (amend/cancel: `modify.rs`, many orders at
 //! once: `sweep.rs`). Pure: time comes in as `now` (ms).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use mm_bybit::request::order_link_id_problem;
 use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce, retcode};
 
 use crate::book::Book;
 use crate::config::SimConfig;
+use crate::links::SpentLinks;
 use crate::market::Market;
 use crate::order::{FRESH, Order, order_id};
 pub(crate) use crate::reject::{Reject, params};
 use crate::reject::{duplicate, forced as forced_reject, not_exists};
 
 /// Bybit keeps up to 500 recent closed orders per account per category (S8).
-const CLOSED_KEPT: usize = 500;
+pub(crate) const CLOSED_KEPT: usize = 500;
 /// Active orders per symbol per account (S4).
 const MAX_OPEN_PER_SYMBOL: usize = 500;
 /// Cancel-all cancels at most this many per call on linear/inverse (S7).
 pub(crate) const CANCEL_ALL_CAP: usize = 500;
+
+/// Entry counts of the engine's per-order state (see `Exchange::retained`).
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retained {
+    pub(crate) open: usize,
+    pub(crate) open_by_link: usize,
+    pub(crate) book_entries: usize,
+    pub(crate) closed: usize,
+    pub(crate) spent_links: usize,
+}
 
 /// A created order's ids and creation time.
 #[derive(Debug, Clone)]
@@ -39,7 +51,8 @@ pub(crate) struct Exchange {
     books: BTreeMap<String, Book>,
     open_by_link: BTreeMap<(usize, String), String>,
     pub(crate) closed: BTreeMap<(usize, Category), VecDeque<Order>>,
-    used_links: BTreeSet<(usize, String)>,
+    /// orderLinkIds spent recently (open orders' ids are also in `open_by_link`).
+    spent_links: SpentLinks,
     next_seq: u64,
     /// Queue ranks: a new order, a price amend or a qty increase takes the next one.
     next_rank: u64,
@@ -65,7 +78,7 @@ impl Exchange {
             books: BTreeMap::new(),
             open_by_link: BTreeMap::new(),
             closed: BTreeMap::new(),
-            used_links: BTreeSet::new(),
+            spent_links: SpentLinks::default(),
             next_seq: 0,
             next_rank: 0,
             cancel_all_calls: 0,
@@ -104,7 +117,9 @@ impl Exchange {
             if let Some(why) = order_link_id_problem(&link) {
                 return Err(params(why));
             }
-            if self.used_links.contains(&(account, link.clone())) {
+            if self.open_by_link.contains_key(&(account, link.clone()))
+                || self.spent_links.contains(account, &link)
+            {
                 return Err(duplicate(category));
             }
         }
@@ -150,7 +165,7 @@ impl Exchange {
         }
         if !link.is_empty() {
             // A reject by the matching engine still spends the id (stricter reading).
-            self.used_links.insert((account, link.clone()));
+            self.spent_links.spend(account, &link);
         }
         if let Some(code) = forced {
             return Err(forced_reject(code));
@@ -286,6 +301,18 @@ impl Exchange {
 
     pub(crate) fn book(&self, symbol: &str) -> Option<&Book> {
         self.books.get(symbol)
+    }
+
+    /// What the engine holds, to show it stays bounded over a long session.
+    #[cfg(test)]
+    pub(crate) fn retained(&self) -> Retained {
+        Retained {
+            open: self.open.len(),
+            open_by_link: self.open_by_link.len(),
+            book_entries: self.books.values().map(Book::len).sum(),
+            closed: self.closed.values().map(VecDeque::len).sum(),
+            spent_links: self.spent_links.len(),
+        }
     }
 
     pub(crate) fn push_closed(&mut self, o: Order) {

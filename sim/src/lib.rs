@@ -31,6 +31,7 @@ mod dispatch;
 mod engine;
 mod faults;
 mod handler;
+mod links;
 mod market;
 mod market_wire;
 mod marketdata;
@@ -40,6 +41,8 @@ mod ratelimit;
 mod realtime;
 mod reject;
 mod reply;
+#[cfg(test)]
+mod retention;
 mod rng;
 mod server;
 mod state;

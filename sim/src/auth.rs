@@ -1,13 +1,15 @@
-//! Private-endpoint authentication, as Bybit v5 checks it (S12): key, timestamp window,
+//! Private-endpoint authentication, as Bybit v5 checks it: key, timestamp window,
 //! signature over `timestamp + key + recvWindow + payload`.
 
 use axum::http::{HeaderMap, StatusCode};
 use mm_bybit::{headers, retcode};
 
 /// Why a request was refused: an HTTP status (missing headers) or a retCode.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum AuthError {
+    #[error("HTTP {0}: {1}")]
     Http(StatusCode, &'static str),
+    #[error("retCode {0}: {1}")]
     Code(i64, String),
 }
 

@@ -8,10 +8,12 @@ use mm_bybit::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::dispatch::{Ctx, charge, count_forced, forced, refuse};
-use crate::engine::{Exchange, Reject, params};
+use crate::engine::Exchange;
+use crate::reject::{Reject, params};
 use crate::reply::{Reply, fail, ok, parse_json, too_many};
-use crate::server::Inner;
+use crate::request::{Ctx, charge, count_forced, forced, refuse};
+use crate::shared::Inner;
+use crate::state::Counters;
 
 pub(crate) fn batch<T, R>(
     cx: &Ctx<'_>,
@@ -37,7 +39,7 @@ where
         );
         return refuse(cx, inner, body, &params(msg));
     }
-    crate::state::Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), n as u64);
+    Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), n as u64);
     let per_order = cat.batch_costs_per_order();
     let want = if per_order {
         u32::try_from(n).unwrap_or(u32::MAX)

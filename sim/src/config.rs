@@ -84,6 +84,24 @@ impl SimConfig {
     }
 }
 
+/// A config the simulator cannot run with; the message names the instrument and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A field of an instrument is not valid (grid, start price, minimum qty).
+    #[error("instrument {symbol}: {what} {value:?}")]
+    Instrument {
+        /// The instrument's symbol.
+        symbol: String,
+        /// What is wrong with the field.
+        what: &'static str,
+        /// The value as configured.
+        value: String,
+    },
+    /// The same symbol twice in `instruments`.
+    #[error("instrument {0}: listed twice")]
+    Duplicate(String),
+}
+
 /// One tradable instrument. Decimal strings, as Bybit writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimInstrument {
@@ -104,7 +122,7 @@ pub struct SimInstrument {
 /// A named rate-limit table (see the crate README for the numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
-    /// Bybit's default UTA limits (S13).
+    /// Bybit's default UTA limits.
     Default,
     /// A market-maker tier: 1000/s per order endpoint.
     Institutional,
@@ -112,17 +130,28 @@ pub enum Tier {
     Unlimited,
 }
 
-impl FromStr for Tier {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+/// A tier name that is not one of the three.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tier: unknown {0:?} (expected default, institutional or unlimited)")]
+pub struct TierError(pub String);
+
+impl Tier {
+    /// Parses a tier name (`default`, `institutional`, `unlimited`).
+    pub fn parse(s: &str) -> Result<Self, TierError> {
         match s {
             "default" => Ok(Tier::Default),
             "institutional" => Ok(Tier::Institutional),
             "unlimited" => Ok(Tier::Unlimited),
-            other => Err(format!(
-                "tier: unknown {other:?} (expected default, institutional or unlimited)"
-            )),
+            other => Err(TierError(other.to_string())),
         }
+    }
+}
+
+/// The error as its message, for command-line value parsers; [`Tier::parse`] gives it typed.
+impl FromStr for Tier {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).map_err(|e| e.to_string())
     }
 }
 
@@ -180,7 +209,7 @@ impl Limits {
         };
         match tier {
             Tier::Default => {
-                // Bybit default UTA 2.0 table (S13): derivatives, spot, option.
+                // Bybit default UTA 2.0 table: derivatives, spot, option.
                 let rows: [(&str, u32, u32, u32); 7] = [
                     (paths::CREATE, 10, 20, 10),
                     (paths::AMEND, 10, 10, 10),
@@ -236,6 +265,7 @@ mod tests {
     fn tiers_parse_and_have_documented_numbers() {
         assert_eq!("default".parse::<Tier>(), Ok(Tier::Default));
         assert!("gold".parse::<Tier>().unwrap_err().contains("gold"));
+        assert_eq!(Tier::parse("gold"), Err(TierError("gold".into())));
         let d = Limits::for_tier(Tier::Default);
         assert_eq!(
             d.uid_limit(paths::CREATE_BATCH, Category::Linear),

@@ -8,18 +8,18 @@ use mm_bybit::request::order_link_id_problem;
 use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce, retcode};
 
 use crate::book::Book;
-use crate::config::SimConfig;
+use crate::config::{ConfigError, SimConfig};
 use crate::links::SpentLinks;
 use crate::market::Market;
 use crate::order::{FRESH, Order, order_id};
 pub(crate) use crate::reject::{Reject, params};
 use crate::reject::{duplicate, forced as forced_reject, not_exists};
 
-/// Bybit keeps up to 500 recent closed orders per account per category (S8).
+/// Bybit keeps up to 500 recent closed orders per account per category.
 pub(crate) const CLOSED_KEPT: usize = 500;
-/// Active orders per symbol per account (S4).
+/// Active orders per symbol per account.
 const MAX_OPEN_PER_SYMBOL: usize = 500;
-/// Cancel-all cancels at most this many per call on linear/inverse (S7).
+/// Cancel-all cancels at most this many per call on linear/inverse.
 pub(crate) const CANCEL_ALL_CAP: usize = 500;
 
 /// Entry counts of the engine's per-order state (see `Exchange::retained`).
@@ -62,12 +62,12 @@ pub(crate) struct Exchange {
 }
 
 impl Exchange {
-    pub(crate) fn new(cfg: &SimConfig) -> Result<Self, String> {
+    pub(crate) fn new(cfg: &SimConfig) -> Result<Self, ConfigError> {
         let mut markets = BTreeMap::new();
         for inst in &cfg.instruments {
             let m = Market::new(inst, cfg.seed, cfg.walk_bps, cfg.spread_bps)?;
             if markets.insert(inst.symbol.clone(), m).is_some() {
-                return Err(format!("instrument {}: listed twice", inst.symbol));
+                return Err(ConfigError::Duplicate(inst.symbol.clone()));
             }
         }
         Ok(Self {

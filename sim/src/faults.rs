@@ -109,10 +109,37 @@ impl FaultSpec {
     }
 }
 
-impl FromStr for FaultSpec {
-    type Err = String;
+/// Why a fault spec does not parse; the message names the part at fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FaultSpecError {
+    /// A part without `=`.
+    #[error("faults: {0:?} is not key=probability")]
+    NotKeyValue(String),
+    /// The same key twice.
+    #[error("faults: {0} given twice")]
+    Repeated(String),
+    /// A key that is not a fault.
+    #[error(
+        "faults: unknown key {0:?} (expected 5xx, timeout_applied, timeout_lost, reject, \
+         malformed, drop)"
+    )]
+    UnknownKey(String),
+    /// A value that is not a number in [0, 1].
+    #[error("faults: {key}={value:?} is not a probability in [0, 1]")]
+    BadProbability {
+        /// The key.
+        key: String,
+        /// The value as written.
+        value: String,
+    },
+    /// The per-request probabilities add up to more than 1.
+    #[error("faults: per-request probabilities sum to {0}, more than 1")]
+    SumOverOne(f64),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FaultSpec {
+    /// Parses the grammar in the module docs.
+    pub fn parse(s: &str) -> Result<Self, FaultSpecError> {
         let mut spec = FaultSpec::default();
         let s = s.trim();
         if s.is_empty() || s == "none" {
@@ -122,33 +149,41 @@ impl FromStr for FaultSpec {
         for part in s.split(',').map(str::trim) {
             let (key, value) = part
                 .split_once('=')
-                .ok_or_else(|| format!("faults: {part:?} is not key=probability"))?;
+                .ok_or_else(|| FaultSpecError::NotKeyValue(part.to_string()))?;
             let (key, value) = (key.trim(), value.trim());
             if seen.contains(&key) {
-                return Err(format!("faults: {key} given twice"));
+                return Err(FaultSpecError::Repeated(key.to_string()));
             }
             seen.push(key);
-            let slot = spec.slot(key).ok_or_else(|| {
-                format!(
-                    "faults: unknown key {key:?} (expected 5xx, timeout_applied, \
-                     timeout_lost, reject, malformed, drop)"
-                )
-            })?;
+            let slot = spec
+                .slot(key)
+                .ok_or_else(|| FaultSpecError::UnknownKey(key.to_string()))?;
             let p: f64 = value
                 .parse()
                 .ok()
                 .filter(|p: &f64| (0.0..=1.0).contains(p))
-                .ok_or_else(|| format!("faults: {key}={value:?} is not a probability in [0, 1]"))?;
+                .ok_or_else(|| FaultSpecError::BadProbability {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                })?;
             *slot = p;
         }
         let total =
             spec.http_5xx + spec.timeout_applied + spec.timeout_lost + spec.malformed + spec.drop;
         if total > 1.0 + 1e-9 {
-            return Err(format!(
-                "faults: per-request probabilities sum to {total}, more than 1"
-            ));
+            return Err(FaultSpecError::SumOverOne(total));
         }
         Ok(spec)
+    }
+}
+
+/// The error as its message, for command-line value parsers; [`FaultSpec::parse`] gives it
+/// typed.
+impl FromStr for FaultSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).map_err(|e| e.to_string())
     }
 }
 
@@ -206,6 +241,10 @@ mod tests {
         assert!(e.contains("twice"), "{e}");
         let e = "drop=0.6,5xx=0.6".parse::<FaultSpec>().unwrap_err();
         assert!(e.contains("sum"), "{e}");
+        assert_eq!(
+            FaultSpec::parse("drop=0.1,jitter=1"),
+            Err(FaultSpecError::UnknownKey("jitter".into()))
+        );
     }
 
     #[test]

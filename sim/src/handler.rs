@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use mm_bybit::headers;
 
 use crate::conn::Conn;
-use crate::dispatch::{self, Endpoint};
+use crate::dispatch;
+use crate::endpoint::Endpoint;
 use crate::faults::Fault;
 use crate::reply::Reply;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{self, Counters};
 
 pub(crate) async fn handle(

@@ -8,6 +8,27 @@
 //! post-only cancellation on arrival, orderLinkId uniqueness, and seeded latency and faults.
 //! What it models and what it does not, and every guess it makes: `sim/README.md`.
 //!
+//! # Layers
+//!
+//! Modules form a DAG (`tests/layers.rs` checks it): each imports only from the layers below.
+//!
+//! 1. Foundations, importing nothing of ours but each other downwards: `rng`, `decimal`,
+//!    `reject` (retCode + message), `links`, `book`, `state` (the inspection JSON), `endpoint`,
+//!    `auth`, `conn`, `faults`, `config`, `ratelimit`.
+//! 2. The market and matching, pure (time comes in as `now`): `market`, `market_wire`,
+//!    `order`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify` (amend,
+//!    cancel), `realtime` (the order query) and `sweep` (cancel-all, walk-step fills).
+//! 3. Shared state and the reply envelope: `shared` (config, clock, and under one lock the
+//!    exchange, limiters and counters), `reply`.
+//! 4. One request under the lock, no I/O: `request` (context, rate charge, refusal, injected
+//!    rejects, the single-order flow), `batch`, `marketdata`, and `dispatch` on top.
+//! 5. HTTP: `handler` (IP limit, fault decision, latency, dropped connections).
+//! 6. `server`: `Sim::start` and `SimHandle`.
+//!
+//! Errors that cross a module boundary are types (`thiserror`): [`ConfigError`],
+//! [`FaultSpecError`], [`TierError`], and inside the crate a reject (retCode + message) and
+//! an authentication error.
+//!
 //! Determinism: every random decision is a function of the seed and a request counter, so the
 //! same seed and the same request sequence give the same price path, fault decisions, order ids
 //! and replies (apart from server timestamps).
@@ -28,6 +49,7 @@ mod config;
 mod conn;
 mod decimal;
 mod dispatch;
+mod endpoint;
 mod engine;
 mod faults;
 mod handler;
@@ -41,14 +63,16 @@ mod ratelimit;
 mod realtime;
 mod reject;
 mod reply;
+mod request;
 #[cfg(test)]
 mod retention;
 mod rng;
 mod server;
+mod shared;
 mod state;
 mod sweep;
 
-pub use config::{Limits, Line, SimConfig, SimInstrument, Tier};
-pub use faults::FaultSpec;
+pub use config::{ConfigError, Limits, Line, SimConfig, SimInstrument, Tier, TierError};
+pub use faults::{FaultSpec, FaultSpecError};
 pub use server::{Sim, SimHandle};
 pub use state::{SimOrder, SimPrice, SimState};

@@ -3,7 +3,7 @@
 
 use mm_bybit::Category;
 
-use crate::config::SimInstrument;
+use crate::config::{ConfigError, SimInstrument};
 use crate::decimal::Grid;
 use crate::rng::{SplitMix64, hash, str_hash, stream};
 
@@ -35,8 +35,12 @@ impl Market {
         seed: u64,
         walk_bps: u32,
         spread_bps: u32,
-    ) -> Result<Self, String> {
-        let what = |field: &str, v: &str| format!("instrument {}: {field} {v:?}", inst.symbol);
+    ) -> Result<Self, ConfigError> {
+        let what = |what: &'static str, v: &str| ConfigError::Instrument {
+            symbol: inst.symbol.clone(),
+            what,
+            value: v.to_string(),
+        };
         let price = Grid::new(&inst.tick_size)
             .ok_or_else(|| what("tick_size is not a positive decimal", &inst.tick_size))?;
         let qty = Grid::new(&inst.qty_step)
@@ -203,6 +207,7 @@ mod tests {
         assert!(
             Market::new(&bad, 1, 5, 1)
                 .expect_err("off-grid start price")
+                .to_string()
                 .contains("start_price")
         );
     }

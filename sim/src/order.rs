@@ -72,7 +72,7 @@ impl Order {
         self.updated_ms = now;
     }
 
-    /// Cancelled; a partly filled spot order ends `PartiallyFilledCanceled` (S17: spot only).
+    /// Cancelled; a partly filled spot order ends `PartiallyFilledCanceled` (spot only).
     pub(crate) fn cancel(&mut self, cancel_type: &'static str, now: u64) {
         self.status = if self.cum_exec > 0 && self.category == Category::Spot {
             OrderStatus::PartiallyFilledCanceled

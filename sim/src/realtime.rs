@@ -80,7 +80,7 @@ impl Exchange {
         })
     }
 
-    /// Lookup priority (S8): orderId > orderLinkId > symbol > baseCoin > settleCoin.
+    /// Lookup priority: orderId > orderLinkId > symbol > baseCoin > settleCoin.
     fn matches(&self, o: &Order, q: &OpenOrdersQuery) -> bool {
         let m = self.markets.get(&o.symbol);
         if let Some(id) = &q.order_id {

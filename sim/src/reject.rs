@@ -3,7 +3,8 @@
 use mm_bybit::{Category, retcode};
 
 /// A per-request or per-item failure: a retCode and its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("retCode {code}: {msg}")]
 pub(crate) struct Reject {
     pub(crate) code: i64,
     pub(crate) msg: String,

@@ -5,7 +5,7 @@ use mm_bybit::{RateLimitStatus, Response, RetExtInfo, retcode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::engine::{Reject, params};
+use crate::reject::{Reject, params};
 
 /// A reply ready to send.
 #[derive(Debug)]

@@ -1,0 +1,65 @@
+//! The REST endpoints served, by method and path.
+
+use axum::http::Method;
+use mm_bybit::paths;
+
+/// The endpoints served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Create,
+    Amend,
+    Cancel,
+    CreateBatch,
+    AmendBatch,
+    CancelBatch,
+    CancelAll,
+    OpenOrders,
+    Tickers,
+    Instruments,
+    Time,
+}
+
+impl Endpoint {
+    pub(crate) fn route(method: &Method, path: &str) -> Option<Self> {
+        let post = *method == Method::POST;
+        let get = *method == Method::GET;
+        Some(match path {
+            paths::CREATE if post => Self::Create,
+            paths::AMEND if post => Self::Amend,
+            paths::CANCEL if post => Self::Cancel,
+            paths::CREATE_BATCH if post => Self::CreateBatch,
+            paths::AMEND_BATCH if post => Self::AmendBatch,
+            paths::CANCEL_BATCH if post => Self::CancelBatch,
+            paths::CANCEL_ALL if post => Self::CancelAll,
+            paths::OPEN_ORDERS if get => Self::OpenOrders,
+            paths::TICKERS if get => Self::Tickers,
+            paths::INSTRUMENTS if get => Self::Instruments,
+            paths::TIME if get => Self::Time,
+            _ => return None,
+        })
+    }
+
+    /// Order-entry endpoints are the ones faults apply to by default.
+    pub(crate) fn order_entry(self) -> bool {
+        !matches!(
+            self,
+            Self::OpenOrders | Self::Tickers | Self::Instruments | Self::Time
+        )
+    }
+
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Create => paths::CREATE,
+            Self::Amend => paths::AMEND,
+            Self::Cancel => paths::CANCEL,
+            Self::CreateBatch => paths::CREATE_BATCH,
+            Self::AmendBatch => paths::AMEND_BATCH,
+            Self::CancelBatch => paths::CANCEL_BATCH,
+            Self::CancelAll => paths::CANCEL_ALL,
+            Self::OpenOrders => paths::OPEN_ORDERS,
+            Self::Tickers => paths::TICKERS,
+            Self::Instruments => paths::INSTRUMENTS,
+            Self::Time => paths::TIME,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! One authenticated request's context and the steps every private endpoint shares: the rate
+//! charge (with Bybit's headers), the refusal of a request that never reaches the engine, the
+//! seeded injected rejects, and the single-order flow. Batches build on it (`batch.rs`).
+
+use mm_bybit::{Category, OrderAck, RateLimitStatus, RetExtInfo};
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::Endpoint;
+use crate::engine::Exchange;
+use crate::reject::{Reject, params};
+use crate::reply::{Reply, fail, ok, parse_json, too_many};
+use crate::shared::{Inner, Shared};
+use crate::state::Counters;
+
+/// Per-request context for the private endpoints.
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) ep: Endpoint,
+    pub(crate) account: usize,
+    /// The fault sequence number if this request is fault-eligible (for per-item rejects).
+    pub(crate) fault_seq: Option<u64>,
+    pub(crate) now: u64,
+}
+
+/// Spends rate-limit units for this request; `(granted, status)`. Unlimited endpoints grant
+/// everything and report no status (no headers).
+pub(crate) fn charge(
+    cx: &Ctx<'_>,
+    inner: &mut Inner,
+    cat: Category,
+    want: u32,
+    partial: bool,
+) -> (u32, Option<RateLimitStatus>) {
+    let path = cx.ep.path();
+    match cx.shared.limits.uid_limit(path, cat) {
+        None => (want, None),
+        Some((line, limit)) => {
+            let (granted, st) = inner.uid.take(
+                (cx.account, path, line),
+                cx.shared.limits.uid_window_ms,
+                limit,
+                want,
+                partial,
+                cx.now,
+            );
+            if granted == 0 {
+                inner.counters.rate_limit_rejections += 1;
+            }
+            (granted, Some(st))
+        }
+    }
+}
+
+/// The reply to an authenticated request refused before it reached the engine (body does not
+/// parse, category missing, batch size outside the limit). It still counts against the UID
+/// limit, one unit like any refused request, and carries the headers; with nothing left it
+/// is 10006 instead (the limiter comes first). The line is the body's `category` if it has a
+/// valid one, else derivatives (UNCONFIRMED: which counter Bybit charges then is unknown).
+pub(crate) fn refuse(cx: &Ctx<'_>, inner: &mut Inner, body: &str, why: &Reject) -> Reply {
+    let cat = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("category")?.as_str().and_then(Category::parse))
+        .unwrap_or(Category::Linear);
+    let (granted, rate) = charge(cx, inner, cat, 1, false);
+    let reply = if granted == 0 {
+        fail(&too_many(), cx.now)
+    } else {
+        fail(why, cx.now)
+    };
+    Reply { rate, ..reply }
+}
+
+/// The injected reject for item `index` (cancels are never rejected this way).
+pub(crate) fn forced(cx: &Ctx<'_>, index: usize) -> Option<i64> {
+    let seq = cx.fault_seq?;
+    let amend = matches!(cx.ep, Endpoint::Amend | Endpoint::AmendBatch);
+    if matches!(cx.ep, Endpoint::Cancel | Endpoint::CancelBatch) {
+        return None;
+    }
+    cx.shared
+        .cfg
+        .faults
+        .reject(cx.shared.cfg.seed, seq, index, amend)
+}
+
+/// Counts an injected reject once it actually decided the outcome (an item that failed
+/// validation first was not rejected by the fault).
+pub(crate) fn count_forced(inner: &mut Inner, forced: Option<i64>, err: Option<&Reject>) {
+    if forced.is_some() && err.map(|e| e.code) == forced {
+        Counters::bump(&mut inner.counters.faults_injected, "reject", 1);
+    }
+}
+
+pub(crate) fn single<T: DeserializeOwned>(
+    cx: &Ctx<'_>,
+    inner: &mut Inner,
+    body: &str,
+    category_of: impl Fn(&T) -> Option<Category>,
+    exec: impl FnOnce(&mut Exchange, Category, &T, Option<i64>) -> Result<OrderAck, Reject>,
+) -> Reply {
+    let req: T = match parse_json(body) {
+        Ok(r) => r,
+        Err(r) => return refuse(cx, inner, body, &r),
+    };
+    let Some(cat) = category_of(&req) else {
+        return refuse(cx, inner, body, &params("category is required"));
+    };
+    Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), 1);
+    let (granted, rate) = charge(cx, inner, cat, 1, false);
+    let reply = if granted == 0 {
+        fail(&too_many(), cx.now)
+    } else {
+        let f = forced(cx, 0);
+        let res = exec(&mut inner.ex, cat, &req, f);
+        count_forced(inner, f, res.as_ref().err());
+        match res {
+            Ok(ack) => ok(ack, RetExtInfo::default(), cx.now),
+            Err(r) => fail(&r, cx.now),
+        }
+    };
+    Reply { rate, ..reply }
+}

@@ -1,0 +1,132 @@
+//! The state every request handler shares: the config, the clock, and under one lock the
+//! exchange, the rate limiters, the counters and the request sequence numbers.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::{ConfigError, Limits, SimConfig};
+use crate::engine::Exchange;
+use crate::ratelimit::{IpLimiter, UidLimiter};
+use crate::rng::{hash, stream};
+use crate::state::{Counters, SimPrice, SimState};
+
+/// Wall-clock milliseconds that never go backwards (wall time at start + monotonic elapsed),
+/// so rate windows are not disturbed by clock steps.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    start_wall_ms: u64,
+    start: Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Self {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Self {
+            start_wall_ms: wall,
+            start: Instant::now(),
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        let elapsed = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.start_wall_ms.saturating_add(elapsed)
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) cfg: SimConfig,
+    pub(crate) limits: Limits,
+    pub(crate) clock: Clock,
+    inner: Mutex<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) ex: Exchange,
+    pub(crate) uid: UidLimiter,
+    pub(crate) ip: IpLimiter,
+    pub(crate) counters: Counters,
+    /// Every request's arrival number (seeds its latency jitter).
+    pub(crate) arrivals: u64,
+    /// Fault-eligible requests' number (seeds fault decisions).
+    pub(crate) fault_seq: u64,
+}
+
+impl Shared {
+    /// Validates the config by building the exchange from it.
+    pub(crate) fn new(cfg: SimConfig) -> Result<Self, ConfigError> {
+        let ex = Exchange::new(&cfg)?;
+        Ok(Self {
+            limits: cfg.effective_limits(),
+            cfg,
+            clock: Clock::new(),
+            inner: Mutex::new(Inner {
+                ex,
+                uid: UidLimiter::default(),
+                ip: IpLimiter::default(),
+                counters: Counters::default(),
+                arrivals: 0,
+                fault_seq: 0,
+            }),
+        })
+    }
+
+    /// The lock is only ever held for synchronous work; a panic while holding it leaves state
+    /// that is still consistent enough to inspect, so poisoning is ignored.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The reply delay for the `arrival`-th request to `path`.
+    pub(crate) fn delay(&self, path: &str, arrival: u64) -> Duration {
+        let base = self
+            .cfg
+            .latency_overrides
+            .get(path)
+            .copied()
+            .unwrap_or(self.cfg.latency_ms);
+        let jitter = match self.cfg.jitter_ms {
+            0 => 0,
+            j => hash(&[self.cfg.seed, stream::JITTER, arrival]) % (j + 1),
+        };
+        Duration::from_millis(base + jitter)
+    }
+
+    pub(crate) fn state(&self) -> SimState {
+        let inner = self.lock();
+        let c = &inner.counters;
+        SimState {
+            open_orders: inner.ex.snapshot(),
+            requests_by_path: c.requests_by_path.clone(),
+            orders_by_path: c.orders_by_path.clone(),
+            rate_limit_rejections: c.rate_limit_rejections,
+            ip_limit_rejections: c.ip_limit_rejections,
+            ip_banned_until_ms: inner.ip.banned_until(self.clock.now_ms()),
+            faults_injected: c.faults_injected.clone(),
+            fills: inner.ex.fills,
+            post_only_rejections: inner.ex.post_only_rejections,
+            auth_failures: c.auth_failures,
+            prices: inner
+                .ex
+                .markets
+                .values()
+                .map(|m| {
+                    let p = SimPrice {
+                        bid: m.price.format(m.bid()),
+                        ask: m.price.format(m.ask()),
+                        mid: m.price.format(m.mid()),
+                    };
+                    (m.symbol.clone(), p)
+                })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn reset_counters(&self) {
+        let mut inner = self.lock();
+        inner.counters = Counters::default();
+        inner.ex.fills = 0;
+        inner.ex.post_only_rejections = 0;
+    }
+}

@@ -11,6 +11,10 @@ use crate::decimal::Decimal;
 use crate::domain::Instrument;
 use crate::effect::Endpoint;
 
+pub use crate::config_session::{
+    JournalConfig, MAX_ROTATE_MB, Orphans, RecoveryConfig, ShutdownCancel, ShutdownConfig,
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -19,6 +23,9 @@ pub struct Config {
     pub async_batch: AsyncBatchConfig,
     pub rate_limits: RateLimitConfig,
     pub metrics: MetricsConfig,
+    pub recovery: RecoveryConfig,
+    pub shutdown: ShutdownConfig,
+    pub journal: JournalConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +153,19 @@ impl Default for QuotingConfig {
             levels: 5,
             spread_bps: 10,
             step_bps: 5,
-            order_qty: OrderQty::PerSymbol(BTreeMap::new()),
+            // The default symbols' sizes, so a file that sets only
+            // `[exchange]` runs as the README documents.
+            order_qty: OrderQty::PerSymbol(
+                [
+                    ("BTCUSDT", "0.001"),
+                    ("ETHUSDT", "0.01"),
+                    ("SOLUSDT", "0.1"),
+                    ("XRPUSDT", "1"),
+                ]
+                .into_iter()
+                .filter_map(|(s, q)| Some((s.to_string(), q.parse().ok()?)))
+                .collect(),
+            ),
             tick_interval_ms: 200,
             reprice_tolerance_bps: 1,
             reprice: Reprice::CancelPlace,

@@ -15,6 +15,12 @@ pub(crate) fn check(
     quoting(config, &mut p);
     async_batch(config, &mut p);
     rate_limits(config, &mut p);
+    p.range(
+        "journal.rotate_mb",
+        config.journal.rotate_mb,
+        0,
+        crate::config::MAX_ROTATE_MB,
+    );
     if let Some(instruments) = instruments {
         against_instruments(config, instruments, &mut p);
     }

@@ -1,8 +1,10 @@
 //! Everything that leaves the engine. The shell executes `Send`, sleeps until
 //! `WakeAt`, appends `Log` lines to the session log, records `TickDone` in its
 //! metrics, and exits after `Stopped`. It decides nothing on its own.
+//! `Fatal` (always followed by `Stopped`) says why the session ends early.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +19,69 @@ pub enum Effect {
     WakeAt(Timestamp),
     Log(LogEvent),
     TickDone(TickStats),
-    /// Shutdown finished: every order core knew of is confirmed gone.
+    /// The session cannot go on (the exchange refuses our credentials, or
+    /// orders of an earlier session are open and `recovery.orphans =
+    /// "refuse"`). Core sends nothing more, ever; `Stopped` follows at once.
+    Fatal(Fatal),
+    /// Shutdown finished: every order core knew of is confirmed gone (after
+    /// `Fatal`: the session ended early, orders may be open).
     Stopped,
+}
+
+/// Why a session ended early. `Display` names the problem for the operator
+/// (never a key: reply texts are scrubbed by the shell before core sees them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fatal {
+    /// The exchange refused our credentials: retCode 10003 (invalid key),
+    /// 10004 (signature), 10005 (permission), 33004 (key expired), or
+    /// HTTP 401 (`code` = 401).
+    Auth { code: i64, msg: String },
+    /// Open orders of an earlier session (our orderLinkId form, another
+    /// session id) found at start-up with `recovery.orphans = "refuse"`.
+    OrphansRefused { order_link_ids: Vec<String> },
+}
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fatal::Auth { code, msg } => {
+                let what = match code {
+                    10003 => "the API key is invalid",
+                    10004 => "the request signature was refused (wrong API secret?)",
+                    10005 => "the API key lacks a permission this needs",
+                    33004 => "the API key has expired",
+                    401 => "HTTP 401 Unauthorized",
+                    _ => "authentication failed",
+                };
+                let code = if *code == 401 {
+                    "http 401".to_string()
+                } else {
+                    format!("retCode {code}")
+                };
+                write!(
+                    f,
+                    "the exchange refused our credentials ({code}: {what}; {msg}): check BYBIT_API_KEY / BYBIT_API_SECRET, the key's permissions, expiry and IP whitelist; nothing more was sent"
+                )
+            }
+            Fatal::OrphansRefused { order_link_ids } => {
+                const SHOWN: usize = 10;
+                let mut list = order_link_ids
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if order_link_ids.len() > SHOWN {
+                    list.push_str(&format!(" and {} more", order_link_ids.len() - SHOWN));
+                }
+                write!(
+                    f,
+                    "{} open orders of an earlier session found at start-up and recovery.orphans = \"refuse\": {list}; cancel them, or set recovery.orphans = \"cancel\"",
+                    order_link_ids.len()
+                )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

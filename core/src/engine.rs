@@ -39,10 +39,13 @@
 //! - A rate-limited reply (10006/429) without `X-Bapi-Limit-*` headers backs
 //!   the endpoint off for a whole window before the re-queued orders go.
 //! - A single-order request answered HTTP 5xx, 408 or any status other than
-//!   400/401/404 (refused before any order logic) and 403/429 is `Unknown`
+//!   400/404 (refused before any order logic) and 403/429 is `Unknown`
 //!   (settled by a query); a batch answered any non-403/429 status falls back
 //!   to single requests (idempotent thanks to the orderLinkId), its orders
-//!   in doubt unless the status was 400/401/404.
+//!   in doubt unless the status was 400/404.
+//! - Authentication failures (HTTP 401, retCode 10003/10004/10005/33004,
+//!   top-level or per order) are fatal: `Fatal`, `Stopped`, nothing more
+//!   sent (see `fatal`).
 //! - Create answered 110072 ("already exists") becomes `Unknown` and is
 //!   settled by a query, which confirms its real price and status.
 //! - An order whose command may already have been applied (its batch was
@@ -77,6 +80,7 @@ mod apply;
 mod budget;
 mod bus;
 mod doubt;
+mod fatal;
 mod freshness;
 mod orders;
 mod out;
@@ -92,7 +96,6 @@ mod views;
 
 pub use self::session_id::SessionId;
 pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
-
 use std::collections::BTreeSet;
 
 use crate::config::{Config, ConfigError};
@@ -262,6 +265,10 @@ impl Engine {
             Input::ConfigChanged { config, .. } => self.on_config(config.clone()),
             Input::Shutdown { .. } => self.on_shutdown(),
         }
+        if self.stopped {
+            self.wake = None;
+            return;
+        }
         self.drop_stale();
         self.shutdown_progress();
         self.pump();
@@ -284,26 +291,6 @@ impl Engine {
 
     pub fn order_counts(&self) -> OrderCounts {
         self.orders.counts()
-    }
-
-    /// Every tracked (not gone) order, in creation order.
-    pub fn orders(&self) -> Vec<OrderView> {
-        self.orders
-            .iter()
-            .map(|(seq, o)| {
-                let inst = self.inst(o.sym);
-                OrderView {
-                    order_link_id: self.link(seq.n),
-                    order_id: o.order_id.clone(),
-                    symbol: self.syms[o.sym as usize].name.clone(),
-                    side: o.side,
-                    level: o.level,
-                    price: inst.price_string(o.price),
-                    qty: inst.qty_string(o.qty),
-                    state: o.state.class(),
-                }
-            })
-            .collect()
     }
 
     /// Cumulative counters since the session began.
@@ -349,6 +336,9 @@ impl Engine {
             ));
             return;
         };
+        if let Some((code, msg)) = fatal::auth_failure(outcome) {
+            return self.fatal(crate::effect::Fatal::Auth { code, msg });
+        }
         if !matches!(pending, schedule::Pending::Orders(_)) {
             // Order commands handle 403 themselves (their orders re-queue).
             self.pause_for_ip_limit(outcome);

@@ -31,6 +31,7 @@
 pub mod config;
 mod config_parse;
 mod config_rules;
+mod config_session;
 pub mod decimal;
 pub mod domain;
 pub mod effect;
@@ -44,7 +45,7 @@ pub mod virtual_exchange;
 pub use config::{Config, ConfigError};
 pub use decimal::Decimal;
 pub use domain::{Category, Instrument, Lots, Side, Ticks};
-pub use effect::{Effect, Endpoint, LogEvent, Op, Request, RequestKind, TickStats};
+pub use effect::{Effect, Endpoint, Fatal, LogEvent, Op, Request, RequestKind, TickStats};
 pub use engine::{Engine, OrderCounts, OrderState, OrderView, SessionId, Totals};
 pub use input::{BookTop, Input, Outcome, Reply, RequestId};
 pub use time::Timestamp;

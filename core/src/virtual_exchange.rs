@@ -89,6 +89,8 @@ pub struct VirtualExchange {
     /// Extra reply delay by order command ordinal (see `delay_orders`).
     order_delays: BTreeMap<u64, u64>,
     last_delay_ms: u64,
+    /// Every request answered with this retCode (a revoked or wrong key).
+    refuse_credentials: Option<i64>,
     pub stats: ExchangeStats,
 }
 
@@ -113,6 +115,7 @@ impl VirtualExchange {
             order_requests: 0,
             order_delays: BTreeMap::new(),
             last_delay_ms: 0,
+            refuse_credentials: None,
             stats: ExchangeStats::default(),
         }
     }
@@ -139,6 +142,12 @@ impl VirtualExchange {
     /// The extra delay of the reply to the request just handled.
     pub fn last_delay_ms(&self) -> u64 {
         self.last_delay_ms
+    }
+
+    /// Answers every request from now on with `code` (10003 invalid key,
+    /// 10004 bad signature, ...), applying nothing: a revoked key.
+    pub fn refuse_credentials(&mut self, code: i64) {
+        self.refuse_credentials = Some(code);
     }
 
     /// Open orders, by orderLinkId.
@@ -175,6 +184,9 @@ impl VirtualExchange {
         }
         if fault.is_some() {
             self.stats.faults_applied += 1;
+        }
+        if let Some(code) = self.refuse_credentials {
+            return Outcome::Reply(top(code, message(code)));
         }
         match &fault {
             Some(Fault::TimeoutNotApplied) => return Outcome::Timeout,
@@ -380,6 +392,7 @@ fn top(code: i64, msg: &str) -> Reply {
 fn message(code: i64) -> &'static str {
     match code {
         10001 => "params error",
+        10003 => "API key is invalid.",
         10006 => "Too many visits!",
         110_001 => "order not exists or too late to cancel",
         110_072 => "OrderLinkedID is duplicate",

@@ -331,7 +331,6 @@ fn single_requests_answered_an_unclear_http_status_are_unknown() {
         (407, true),
         (409, true),
         (400, false),
-        (401, false),
         (404, false),
     ] {
         let mut e = engine_with(&sc, legacy);

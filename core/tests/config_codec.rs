@@ -1,7 +1,7 @@
 //! The config survives every road it travels: TOML file, journal frame.
 #![allow(clippy::unwrap_used)]
 
-use mm_core::config::{Config, OrderQty};
+use mm_core::config::{Config, OrderQty, Orphans, ShutdownCancel};
 use mm_core::{Input, Timestamp};
 
 fn sample() -> Config {
@@ -136,7 +136,7 @@ fn unknown_sections_and_syntax_errors_are_named() {
         got,
         vec![
             "config: metrics.addr = 5 is not valid: invalid type: integer `5`, expected a string",
-            "config: quotng is not a known key (allowed here: async_batch, exchange, metrics, quoting, rate_limits)",
+            "config: quotng is not a known key (allowed here: async_batch, exchange, journal, metrics, quoting, rate_limits, recovery, shutdown)",
         ]
     );
     // A syntax error stops the reading: one problem, where it is.
@@ -146,5 +146,75 @@ fn unknown_sections_and_syntax_errors_are_named() {
     assert!(
         text.starts_with("config: (TOML line 3, column 14) is not valid TOML:"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_file_with_only_an_exchange_section_runs_on_the_defaults() {
+    let config = Config::from_toml_str(
+        "[exchange]\nkind = \"bybit\"\nbase_url = \"https://api-testnet.bybit.com\"\n",
+    )
+    .unwrap();
+    let want = Config {
+        exchange: config.exchange.clone(),
+        ..Config::default()
+    };
+    assert_eq!(config, want);
+    for (symbol, qty) in [
+        ("BTCUSDT", "0.001"),
+        ("ETHUSDT", "0.01"),
+        ("SOLUSDT", "0.1"),
+        ("XRPUSDT", "1"),
+    ] {
+        assert_eq!(
+            config.quoting.order_qty.for_symbol(symbol),
+            Some(qty.parse().unwrap()),
+            "{symbol}"
+        );
+    }
+    assert!(Config::default().validate().is_ok());
+}
+
+#[test]
+fn recovery_shutdown_and_journal_keys_parse_with_their_defaults() {
+    let d = Config::default();
+    assert_eq!(d.recovery.orphans, Orphans::Cancel);
+    assert_eq!(d.shutdown.cancel, ShutdownCancel::Ours);
+    assert_eq!(d.journal.rotate_mb, 0);
+    let c = Config::from_toml_str(
+        "[recovery]\norphans = \"refuse\"\n[shutdown]\ncancel = \"symbol\"\n[journal]\nrotate_mb = 64\n",
+    )
+    .unwrap();
+    assert_eq!(c.recovery.orphans, Orphans::Refuse);
+    assert_eq!(c.shutdown.cancel, ShutdownCancel::Symbol);
+    assert_eq!(c.journal.rotate_mb, 64);
+    assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+}
+
+#[test]
+fn recovery_shutdown_and_journal_problems_are_named() {
+    let err = Config::from_toml_str(
+        "[recovery]\norphans = \"ignore\"\n[shutdown]\ncancel = \"all\"\nlater = 1\n[journal]\nrotate_mb = 2000000\n",
+    )
+    .unwrap_err();
+    let got: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "config: recovery.orphans = \"ignore\" is not valid: unknown variant `ignore`, expected `cancel` or `refuse`",
+            "config: shutdown.cancel = \"all\" is not valid: unknown variant `all`, expected `ours` or `symbol`",
+            "config: shutdown.later is not a known key (allowed here: cancel)",
+            "config: journal.rotate_mb = 2000000 must be between 0 and 1048576",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>(),
+        "{got:#?}"
+    );
+    let err = Config::from_toml_str("[journal]\nrotate_mb = -1\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("journal.rotate_mb = -1 is not valid"),
+        "{err}"
     );
 }

@@ -166,6 +166,7 @@ impl Transcript {
                 self.effect_line(format!("log {level} {}", oneline(&event.text)));
             }
             Effect::TickDone(stats) => self.effect_line(tick_done(stats, t0)),
+            Effect::Fatal(f) => self.effect_line(format!("fatal {}", oneline(&f.to_string()))),
             Effect::Stopped => self.effect_line("stopped".to_string()),
         }
     }

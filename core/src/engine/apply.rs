@@ -10,7 +10,8 @@
 //! | Timeout, Transport, Malformed              | all Unknown                    | Unknown |
 //! | HTTP 403 (IP limit)                        | all re-queued, sending paused 10 s | same |
 //! | HTTP 429                                   | all re-queued (budget backs off) | same |
-//! | HTTP 400, 401, 404 (not applied)           | fallback to singles            | rejected for good |
+//! | HTTP 400, 404 (not applied)                | fallback to singles            | rejected for good |
+//! | HTTP 401, retCode 10003/10004/10005/33004 (top-level or any item) | fatal (see `fatal`) | same |
 //! | other HTTP status (5xx, 408, a proxy's 4xx) | fallback to singles, orders in doubt | Unknown |
 //!
 //! Per order (item code, or a single request's retCode):

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Side;
 use crate::effect::{Endpoint, Op};
+use crate::engine::Engine;
 
 /// The state class of a tracked (not gone) order, as `Engine::orders` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -61,6 +62,14 @@ pub struct Totals {
     pub unknowns: u64,
     /// Every order that left, by reason class.
     pub gone_by_reason: BTreeMap<String, u64>,
+    /// Start-up recovery: open orders of an earlier session (our
+    /// orderLinkId form, another session id) found, and those cancelled and
+    /// confirmed gone.
+    pub orphans_found: u64,
+    pub orphans_cancelled: u64,
+    /// Start-up recovery: open orders that are not of our form (another
+    /// strategy's): left alone, counted.
+    pub foreign_orders: u64,
 }
 
 /// Orders core tracks right now, by state class (gauges for metrics/status).
@@ -73,4 +82,26 @@ pub struct OrderCounts {
     pub pending_cancel: u64,
     pub unknown: u64,
     pub gone: u64,
+}
+
+impl Engine {
+    /// Every tracked (not gone) order, in creation order.
+    pub fn orders(&self) -> Vec<OrderView> {
+        self.orders
+            .iter()
+            .map(|(seq, o)| {
+                let inst = self.inst(o.sym);
+                OrderView {
+                    order_link_id: self.link(seq.n),
+                    order_id: o.order_id.clone(),
+                    symbol: self.syms[o.sym as usize].name.clone(),
+                    side: o.side,
+                    level: o.level,
+                    price: inst.price_string(o.price),
+                    qty: inst.qty_string(o.qty),
+                    state: o.state.class(),
+                }
+            })
+            .collect()
+    }
 }

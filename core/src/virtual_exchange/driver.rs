@@ -31,6 +31,8 @@ pub struct Driver {
     /// Largest number of requests in flight at once.
     pub max_in_flight: usize,
     pub stopped: bool,
+    /// The `Fatal` effect, if the engine emitted one.
+    pub fatal: Option<crate::effect::Fatal>,
     /// Every input fed, in order (a journal of the run).
     pub inputs: Vec<Input>,
     pub keep_inputs: bool,
@@ -59,6 +61,7 @@ impl Driver {
             keep_requests: false,
             max_in_flight: 0,
             stopped: false,
+            fatal: None,
             inputs: Vec::new(),
             keep_inputs: false,
             effects: Vec::new(),
@@ -96,6 +99,7 @@ impl Driver {
                 }
                 Effect::TickDone(stats) => self.ticks_done.push(stats),
                 Effect::Stopped => self.stopped = true,
+                Effect::Fatal(f) => self.fatal = Some(f),
                 Effect::WakeAt(_) => {}
             }
         }

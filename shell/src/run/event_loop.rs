@@ -262,6 +262,8 @@ impl Session {
                     ticked = true;
                 }
                 Effect::WakeAt(_) => {} // read back through poll_timeout()
+                // Core emits Stopped right after Fatal.
+                Effect::Fatal(_) => {}
                 Effect::Stopped => self.stopped = true,
             }
         }

@@ -1,0 +1,49 @@
+//! Fatal endings: the exchange refuses our credentials (or start-up
+//! recovery refuses to quote beside an earlier session's orders). Nothing
+//! more is sent, ever: retrying a refused key only storms the exchange (and
+//! hits the IP limit), falling back to single requests multiplies that, and
+//! a cancel-all signed with the same key would be refused too. `Fatal`, then
+//! `Stopped` at once; later inputs are logged and ignored.
+
+use crate::effect::{Effect, Fatal};
+use crate::engine::Engine;
+use crate::engine::apply::clean;
+use crate::input::Outcome;
+
+/// Bybit's authentication failures: 10003 invalid key, 10004 signature
+/// error, 10005 permission denied, 33004 key expired.
+pub(super) fn is_auth_code(code: i64) -> bool {
+    matches!(code, 10003 | 10004 | 10005 | 33004)
+}
+
+/// The authentication failure an outcome carries, top-level or in any
+/// item of a batch reply, as (code, message); HTTP 401 is code 401.
+pub(super) fn auth_failure(outcome: &Outcome) -> Option<(i64, String)> {
+    match outcome {
+        Outcome::HttpStatus(401) => Some((401, "HTTP 401".to_string())),
+        Outcome::Reply(r) if is_auth_code(r.ret_code) => Some((r.ret_code, clean(&r.ret_msg))),
+        Outcome::Reply(r) => r
+            .codes
+            .iter()
+            .find(|c| is_auth_code(c.code))
+            .map(|c| (c.code, clean(&c.msg))),
+        _ => None,
+    }
+}
+
+impl Engine {
+    /// Ends the session: `Fatal`, `Stopped`, and nothing sent ever again.
+    pub(super) fn fatal(&mut self, fatal: Fatal) {
+        let open = self.orders.len();
+        self.out.error(format!("fatal: {fatal}"));
+        if open > 0 {
+            self.out.error(format!(
+                "fatal: {open} orders of ours may still be open: nothing more can be sent with these credentials"
+            ));
+        }
+        self.out.emit(Effect::Fatal(fatal));
+        self.out.info("stopped (fatal)".to_string());
+        self.out.emit(Effect::Stopped);
+        self.stopped = true;
+    }
+}

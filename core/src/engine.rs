@@ -64,7 +64,8 @@
 //!   decided was answered or dropped stale, so the queues are empty at each
 //!   tick start and a config change never meets half-sent commands.
 //! - Places wait for every cancel and amend in flight or queued (not only
-//!   those of their own symbol): simple, and never double-quotes a level.
+//!   those of their own symbol), and for room on their side: never more
+//!   than `levels` orders of ours that may rest per side (see `levels`).
 //! - Thinning at a binding rate budget is fair across symbols: when an
 //!   endpoint's units cannot carry an operation's whole queue, they go to the
 //!   commands in (level, symbol, side) order: level 0 bid and ask of every
@@ -82,6 +83,7 @@ mod bus;
 mod doubt;
 mod fatal;
 mod freshness;
+mod levels;
 mod orders;
 mod out;
 mod quote;
@@ -159,6 +161,10 @@ pub struct Engine {
     settle: Settle,
     shutdown: Option<Shutdown>,
     stopped: bool,
+    /// Per (symbol, side): our orders that may rest (see `levels`).
+    sides: levels::SideCounts,
+    /// This tick said that places wait for room (logged once a tick).
+    held_logged: bool,
     /// Symbols core ever sent an order for (shutdown clears them all).
     /// Indexed by sym.
     traded: Vec<bool>,
@@ -222,6 +228,8 @@ impl Engine {
             settle: Settle::default(),
             shutdown: None,
             stopped: false,
+            sides: levels::SideCounts::default(),
+            held_logged: false,
             traded: Vec::new(),
             by_side: Vec::new(),
             scratch: reconcile::Scratch::default(),

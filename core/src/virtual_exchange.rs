@@ -155,6 +155,22 @@ impl VirtualExchange {
         &self.open
     }
 
+    /// The most open orders of `session` (orderLinkId `{session}-...`) on
+    /// any one (symbol, side).
+    pub fn most_per_side(&self, session: &str) -> usize {
+        let mut per: BTreeMap<(&str, Side), usize> = BTreeMap::new();
+        for o in self.open.values() {
+            let ours = o
+                .order_link_id
+                .strip_prefix(session)
+                .is_some_and(|rest| rest.starts_with('-'));
+            if ours {
+                *per.entry((o.symbol.as_str(), o.side)).or_insert(0) += 1;
+            }
+        }
+        per.values().copied().max().unwrap_or(0)
+    }
+
     /// Cancels an order behind the client's back (a fill, an admin cancel).
     pub fn close(&mut self, link: &str, status: &str) -> bool {
         let Some(mut o) = self.open.remove(link) else {

@@ -194,6 +194,7 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     let mut d = Driver::new(engine, vx, Timestamp(1_000), s.latency);
     d.keep_effects = true;
     d.keep_inputs = true;
+    d.watch_sides = true;
     let ticks = s.moves.len();
     let mut k = 0;
     d.run_ticks(ticks as u64, 200, |_, now| {
@@ -263,6 +264,14 @@ fn check(s: &Setup, sc: &Scenario, d: &Driver) -> Result<(), TestCaseError> {
         d.max_in_flight
     );
     prop_assert_eq!(d.exchange.stats.rate_limited, 0, "budget overspent");
+    // Never more than `levels` of our orders on one side of the book, at
+    // any moment, whatever the faults.
+    prop_assert!(
+        d.max_side_orders <= s.levels as usize,
+        "{} orders rested on one side, levels = {}",
+        d.max_side_orders,
+        s.levels
+    );
     let category_of: BTreeMap<&str, Category> = sc
         .instruments
         .iter()

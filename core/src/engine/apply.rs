@@ -306,6 +306,11 @@ impl Engine {
             }
             return;
         }
+        if op == Op::Place {
+            // Not applied (rate limited, IP limit, refused as a whole) unless
+            // an earlier send is in doubt: it rests nowhere until re-sent.
+            self.unmark_placed(seq);
+        }
         if let Some(o) = self.orders.get(seq) {
             let key = Key {
                 sym: o.sym,

@@ -149,6 +149,12 @@ impl Queue {
     }
 }
 
+/// A command taken out of its queue for a while (see `park`).
+pub(super) struct Parked {
+    single: bool,
+    key: Packed,
+}
+
 #[derive(Default)]
 pub(super) struct Bus {
     batch: [Queue; 3],
@@ -278,6 +284,36 @@ impl Bus {
             });
         }
         keys
+    }
+
+    /// Takes the queued commands of `op` that `keep` refuses out of the
+    /// queues (visited in queue order), to be put back by `unpark`.
+    pub(super) fn park(&mut self, op: Op, mut keep: impl FnMut(&Key) -> bool) -> Vec<Parked> {
+        let i = op_index(op);
+        let mut parked = Vec::new();
+        for (single, q) in [(false, &mut self.batch[i]), (true, &mut self.single[i])] {
+            q.sort();
+            q.items.retain(|p| {
+                if keep(&unpack(*p)) {
+                    true
+                } else {
+                    parked.push(Parked { single, key: *p });
+                    false
+                }
+            });
+        }
+        parked
+    }
+
+    pub(super) fn unpark(&mut self, op: Op, parked: Vec<Parked>) {
+        let i = op_index(op);
+        for p in parked {
+            if p.single {
+                self.single[i].push(p.key);
+            } else {
+                self.batch[i].push(p.key);
+            }
+        }
     }
 
     /// Removes every queued command of `op` (stale drop, shutdown).

@@ -87,6 +87,9 @@ pub(super) struct Order {
     /// judgement: it becomes `Unknown` and a query asks the exchange.
     /// Cleared when a new command is decided for the order.
     pub(super) in_doubt: bool,
+    /// A create for it may have reached the exchange: it counts against its
+    /// side's `levels` (see `levels`) until it is gone.
+    pub(super) placed: bool,
 }
 
 /// Gone orders remembered for inspection; older ones only live on as counters.
@@ -217,6 +220,7 @@ impl Engine {
                 state: State::PendingNew,
                 create_sent_at: self.out.now,
                 in_doubt: false,
+                placed: false,
             },
         )
     }
@@ -269,8 +273,11 @@ impl Engine {
     /// `detail` (when non-empty) is logged with it.
     pub(super) fn gone(&mut self, seq: Seq, class: &'static str, detail: &str) {
         self.settle.forget(seq);
-        if self.orders.remove(seq, class).is_none() {
+        let Some(order) = self.orders.remove(seq, class) else {
             return;
+        };
+        if order.placed {
+            self.sides.remove(order.sym, order.side);
         }
         // get_mut first: no allocation for a reason already counted.
         match self.totals.gone_by_reason.get_mut(class) {

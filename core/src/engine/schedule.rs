@@ -2,7 +2,8 @@
 //!
 //! Priority: shutdown requests, cancels, amends, settle queries, then places
 //! (places only once every cancel and amend of the tick has been answered,
-//! unless `place_with_cancel`, and never after `Shutdown`). Requests in flight never exceed
+//! unless `place_with_cancel`, only while their side has room for another
+//! order (see `levels`), and never after `Shutdown`). Requests in flight never exceed
 //! `max_parallel_symbols` (1 in legacy mode), every kind counted. A send the
 //! rate budget cannot carry is held back (a batch shrinks to what fits when
 //! the endpoint has some headroom) and core wakes when units free up.
@@ -62,7 +63,13 @@ impl Engine {
             self.out
                 .info("IP-limit pause over: sending resumes".to_string());
         }
+        let parked = if self.shutdown.is_none() && self.places_open() {
+            self.park_places()
+        } else {
+            Vec::new()
+        };
         while self.inflight.len() < self.max_inflight() && self.send_one() {}
+        self.unpark_places(parked);
     }
 
     fn send_one(&mut self) -> bool {
@@ -225,6 +232,9 @@ impl Engine {
             },
         };
         for s in &seqs {
+            if op == Op::Place {
+                self.mark_placed(*s);
+            }
             if let Some(o) = self.orders.get_mut(*s) {
                 if op == Op::Place {
                     o.create_sent_at = now;

@@ -94,6 +94,7 @@ impl Engine {
             deadline: now.plus_ms(self.config.async_batch.tick_deadline_ms),
         });
         self.totals.ticks += 1;
+        self.held_logged = false;
         self.stats.tick = n;
         self.stats.started_ms = now;
 

@@ -39,6 +39,11 @@ pub struct Driver {
     /// Every effect, in order (only when `keep_effects`).
     pub effects: Vec<Effect>,
     pub keep_effects: bool,
+    /// Most open orders of this engine's session on one (symbol, side) at
+    /// any moment (only when `watch_sides`): checked after every request
+    /// the exchange handled, the only moments its book changes.
+    pub max_side_orders: usize,
+    pub watch_sides: bool,
 }
 
 impl Driver {
@@ -66,6 +71,8 @@ impl Driver {
             keep_inputs: false,
             effects: Vec::new(),
             keep_effects: false,
+            max_side_orders: 0,
+            watch_sides: false,
         }
     }
 
@@ -82,6 +89,10 @@ impl Driver {
             match effect {
                 Effect::Send(request) => {
                     let outcome = self.exchange.handle(self.now, &request);
+                    if self.watch_sides {
+                        let most = self.exchange.most_per_side(self.engine.session().as_str());
+                        self.max_side_orders = self.max_side_orders.max(most);
+                    }
                     let due = self
                         .now
                         .plus_ms(self.latency_ms + self.exchange.last_delay_ms());

@@ -1,4 +1,4 @@
-//! mm-bybit: the Bybit v5 REST wire, shared by the trading client (mm-shell) and the simulator
+//! mm-bybit: the Bybit v5 wire (REST, and WebSocket in [`ws`]), shared by the trading client (mm-shell) and the simulator
 //! (mm-sim) so the two cannot drift.
 //!
 //! Pure: serde types for requests and replies, request signing, endpoint paths, header names and
@@ -20,6 +20,7 @@ pub mod request;
 pub mod response;
 pub mod retcode;
 pub mod sign;
+pub mod ws;
 
 pub use enums::{Category, OrderStatus, OrderType, Side, TimeInForce};
 pub use headers::RateLimitStatus;

@@ -35,8 +35,7 @@ pub fn sign_raw(
     recv_window: &str,
     payload: &str,
 ) -> String {
-    let mac = mac_of(secret, &[timestamp, api_key, recv_window, payload]);
-    to_lower_hex(&mac.finalize().into_bytes())
+    hmac_hex(secret, &[timestamp, api_key, recv_window, payload])
 }
 
 /// Checks a signature in constant time (for the simulator). Only lowercase hex is accepted,
@@ -69,12 +68,25 @@ pub fn verify_raw(
     payload: &str,
     signature: &str,
 ) -> bool {
+    hmac_verify(
+        secret,
+        &[timestamp, api_key, recv_window, payload],
+        signature,
+    )
+}
+
+/// Lowercase-hex HMAC-SHA256 of the concatenated `parts`: the one signing primitive behind REST
+/// requests and WebSocket auth.
+pub(crate) fn hmac_hex(secret: &str, parts: &[&str]) -> String {
+    to_lower_hex(&mac_of(secret, parts).finalize().into_bytes())
+}
+
+/// Constant-time check of a lowercase-hex signature over the concatenated `parts`.
+pub(crate) fn hmac_verify(secret: &str, parts: &[&str], signature: &str) -> bool {
     let Some(expected) = from_lower_hex(signature) else {
         return false;
     };
-    mac_of(secret, &[timestamp, api_key, recv_window, payload])
-        .verify_slice(&expected)
-        .is_ok()
+    mac_of(secret, parts).verify_slice(&expected).is_ok()
 }
 
 fn mac_of(secret: &str, parts: &[&str]) -> HmacSha256 {

@@ -1,6 +1,9 @@
 //! Every documented response example (copied from shared/bybit-examples so a clean clone of the
 //! crate still tests) parses with the matching type, with the values we rely on checked.
 
+mod common;
+
+use common::json_files;
 use mm_bybit::{
     BatchCreateItem, BatchItem, CancelAllResult, Category, InstrumentsResult, ListResult,
     OpenOrdersResult, OrderAck, OrderStatus, Response, ServerTime, Side, TickersResult,
@@ -180,21 +183,6 @@ fn parse_example(name: &str, json: &str) -> Result<(), String> {
         "time" => typed::<ServerTime>(json),
         other => Err(format!("no wire type for endpoint {other:?}: add one here")),
     }
-}
-
-fn json_files(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| {
-            e.expect("dir entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
-    names
 }
 
 /// Every copied fixture parses with its endpoint's type (the list is the folder, not a

@@ -1,5 +1,5 @@
-//! mm-bybit: the Bybit v5 wire (REST, and WebSocket in [`ws`]), shared by the trading client (mm-shell) and the simulator
-//! (mm-sim) so the two cannot drift.
+//! mm-bybit: the Bybit v5 wire (REST, and WebSocket in [`ws`]), shared by the trading client
+//! (mm-shell) and the simulator (mm-sim) so the two cannot drift.
 //!
 //! Pure: serde types for requests and replies, request signing, endpoint paths, header names and
 //! retCodes. No I/O, no clock, no async; callers pass timestamps in.
@@ -7,7 +7,8 @@
 //! Wire conventions: field names are Bybit's camelCase; numbers (prices, quantities, times) are
 //! decimal strings; a batch reply has `result.list[i]` and `retExtInfo.list[i]` aligned by index,
 //! and a top-level `retCode` 0 only means the batch was accepted: judge every item.
-//! Facts and sources: `shared/bybit-v5.md` in the repository.
+//!
+//! The WebSocket streams (public, private, order entry) are in [`ws`].
 
 pub mod enums;
 pub mod headers;

@@ -95,6 +95,20 @@ pub const SPOT_ORDER_NOT_EXISTS: i64 = 170213;
 pub const SPOT_DUPLICATE_CLIENT_ID: i64 = 170141;
 /// Spot: too many requests in this time frame.
 pub const SPOT_TOO_MANY_REQUESTS: i64 = 170222;
+/// Trade stream: service restarting; reconnect.
+pub const SERVICE_RESTARTING: i64 = 10019;
+/// Trade stream: more than 3000 requests a second from this IP.
+pub const IP_RATE_LIMIT: i64 = 10403;
+/// Trade stream: unknown op or category.
+pub const BAD_OP: i64 = 10404;
+/// Trade stream: system protection, too many requests.
+pub const SYSTEM_PROTECTION: i64 = 10429;
+/// Trade stream: `auth` sent on an already authenticated connection.
+pub const REPEAT_AUTH: i64 = 20001;
+/// Trade stream: requests too frequent on this connection.
+pub const CONNECTION_TOO_FREQUENT: i64 = 20003;
+/// Trade stream: `reqId` already used on this connection.
+pub const DUPLICATE_REQ_ID: i64 = 20006;
 
 /// What a retCode means (our paraphrase of the docs, for logs), `None` for codes this crate
 /// does not know.
@@ -146,6 +160,13 @@ pub fn meaning(code: i64) -> Option<&'static str> {
         SPOT_LIMIT_MAKER_INVALID_PRICE => "spot: LIMIT-MAKER order rejected, invalid price",
         SPOT_TOO_MANY_REQUESTS => "spot: too many requests in this time frame",
         SPOT_TOO_MANY_ORDERS => "spot: max 500 conditional + TP/SL + active orders",
+        SERVICE_RESTARTING => "trade service restarting, reconnect",
+        IP_RATE_LIMIT => "trade stream: IP over 3000 requests/s",
+        BAD_OP => "trade stream: unknown op or category",
+        SYSTEM_PROTECTION => "trade stream: system protection",
+        REPEAT_AUTH => "trade stream: already authenticated",
+        CONNECTION_TOO_FREQUENT => "trade stream: requests too frequent on this connection",
+        DUPLICATE_REQ_ID => "trade stream: duplicate reqId",
         _ => return None,
     })
 }
@@ -167,7 +188,7 @@ pub fn is_duplicate_link_id(code: i64) -> bool {
 mod tests {
     use super::*;
 
-    /// Every code of bybit-v5.md section 5's table has a constant and a meaning.
+    /// Every documented code we act on has a constant and a meaning.
     #[test]
     fn section_5_codes_are_known() {
         let table = [
@@ -178,6 +199,12 @@ mod tests {
         ];
         for code in table {
             assert!(meaning(code).is_some(), "retCode {code} has no meaning");
+        }
+        for code in [10019, 10403, 10404, 10429, 20001, 20003, 20006] {
+            assert!(
+                meaning(code).is_some(),
+                "trade-stream retCode {code} has no meaning"
+            );
         }
         assert_eq!(meaning(123_456), None);
     }

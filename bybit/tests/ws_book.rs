@@ -1,5 +1,8 @@
 //! The local order book: apply rules, ordering and trimming, and gap detection.
 
+mod common;
+
+use common::ws_example;
 use mm_bybit::ws::{Applied, Book, BookGap, OrderbookData, PushType, StreamMessage};
 
 const SNAP: PushType = PushType::Snapshot;
@@ -258,8 +261,7 @@ fn another_symbols_message_leaves_the_book_alone() {
 
 #[test]
 fn documented_delta_applies_to_its_predecessor() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ws");
-    let json = std::fs::read_to_string(dir.join("orderbook_delta_linear.json")).expect("readable");
+    let json = ws_example("orderbook_delta_linear.json");
     let Ok(StreamMessage::Orderbook(delta)) = StreamMessage::parse(&json) else {
         panic!("parses");
     };
@@ -290,8 +292,7 @@ fn documented_delta_applies_to_its_predecessor() {
         ]
     );
     // And the documented snapshot seeds a book whose next delta must be u + 1.
-    let json =
-        std::fs::read_to_string(dir.join("orderbook_snapshot_linear.json")).expect("readable");
+    let json = ws_example("orderbook_snapshot_linear.json");
     let Ok(StreamMessage::Orderbook(snap)) = StreamMessage::parse(&json) else {
         panic!("parses");
     };

@@ -4,16 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::json_files;
+use common::{json_files, ws_fixtures as fixtures};
 
+use mm_bybit::ws::trade::{TradeCall, TradeMessage};
 use mm_bybit::ws::{ClientRequest, StreamMessage};
 use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ws")
-}
 
 /// `ours` is a part of `theirs`: every key of every object in `ours` is in `theirs` with the
 /// same value (arrays element by element).
@@ -37,6 +34,14 @@ fn within(ours: &Value, theirs: &Value, path: &str) -> Result<(), String> {
 /// The variant each example must parse as, named by its file.
 fn expected_variant(stem: &str) -> Option<&'static str> {
     let table = [
+        ("trade_auth_request", "TradeAuth"),
+        ("trade_ping_request", "TradePing"),
+        ("trade_order_create_request", "TradeCreate"),
+        ("trade_create_batch_request", "TradeCreateBatch"),
+        ("trade_auth_reply", "AuthReply"),
+        ("trade_pong", "PongReply"),
+        ("trade_order_create_response", "OrderReply"),
+        ("trade_create_batch_response", "CreateBatchReply"),
         ("auth_reply", "Reply"),
         ("subscribe_reply", "Reply"),
         ("pong_", "Reply"),
@@ -79,49 +84,85 @@ fn request_variant(r: &ClientRequest) -> &'static str {
     }
 }
 
+fn trade_call_variant(c: &TradeCall) -> &'static str {
+    match c {
+        TradeCall::Auth(_) => "TradeAuth",
+        TradeCall::Ping(_) => "TradePing",
+        TradeCall::Create(_) => "TradeCreate",
+        TradeCall::Amend(_) => "TradeAmend",
+        TradeCall::Cancel(_) => "TradeCancel",
+        TradeCall::CreateBatch(_) => "TradeCreateBatch",
+        TradeCall::AmendBatch(_) => "TradeAmendBatch",
+        TradeCall::CancelBatch(_) => "TradeCancelBatch",
+    }
+}
+
+fn trade_message_variant(m: &TradeMessage) -> &'static str {
+    match m {
+        TradeMessage::Auth(_) => "AuthReply",
+        TradeMessage::Pong(_) => "PongReply",
+        TradeMessage::Order(_) => "OrderReply",
+        TradeMessage::CreateBatch(_) => "CreateBatchReply",
+        TradeMessage::Batch(_) => "BatchReply",
+        TradeMessage::Legacy(_) => "LegacyReply",
+    }
+}
+
+/// Parses `json` with `parse`, checks it round-trips, and returns its variant and JSON form.
+fn parsed<T: PartialEq + serde::Serialize, E: std::fmt::Display>(
+    json: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+    variant: fn(&T) -> &'static str,
+) -> Result<(&'static str, Value), String> {
+    let m = parse(json).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&m).map_err(|e| e.to_string())?;
+    if parse(&text).map_err(|e| e.to_string())? != m {
+        return Err("does not round-trip".into());
+    }
+    Ok((
+        variant(&m),
+        serde_json::to_value(&m).map_err(|e| e.to_string())?,
+    ))
+}
+
 /// Parses one example with the type its name calls for and checks it against itself.
 fn check_example(name: &str, json: &str) -> Result<(), String> {
     let stem = name.trim_end_matches(".json");
     let want = expected_variant(stem)
         .ok_or_else(|| format!("no wire type for {name:?}: add one to expected_variant"))?;
     let theirs: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let (got, ours) = if stem.contains("_request") {
-        let r = ClientRequest::parse(json).map_err(|e| e.to_string())?;
-        let back = ClientRequest::parse(&r.to_json()).map_err(|e| e.to_string())?;
-        if back != r {
-            return Err("does not round-trip".into());
+    let (got, ours) = match (stem.starts_with("trade_"), stem.contains("_request")) {
+        (true, true) => parsed(json, TradeCall::parse, trade_call_variant)?,
+        (true, false) => {
+            let (got, ours) = parsed(json, TradeMessage::parse, trade_message_variant)?;
+            if ours.get("retCode").and_then(Value::as_i64) != Some(0) {
+                return Err("documented reply is not a success".into());
+            }
+            (got, ours)
         }
-        (request_variant(&r), serde_json::to_value(&r))
-    } else {
-        let m = StreamMessage::parse(json).map_err(|e| e.to_string())?;
-        let back = StreamMessage::parse(&m.to_json()).map_err(|e| e.to_string())?;
-        if back != m {
-            return Err("does not round-trip".into());
+        (false, true) => parsed(json, ClientRequest::parse, request_variant)?,
+        (false, false) => {
+            if let StreamMessage::Reply(r) =
+                StreamMessage::parse(json).map_err(|e| e.to_string())?
+                && !r.is_success()
+            {
+                return Err("documented reply is not a success".into());
+            }
+            parsed(json, StreamMessage::parse, variant_of)?
         }
-        if let StreamMessage::Reply(r) = &m
-            && !r.is_success()
-        {
-            return Err("documented reply is not a success".into());
-        }
-        (variant_of(&m), serde_json::to_value(&m))
     };
     if got != want {
         return Err(format!("parsed as {got}, expected {want}"));
     }
-    within(&ours.map_err(|e| e.to_string())?, &theirs, "")
-}
-
-/// Order entry (`trade_*`) examples belong to the trade stream, tested with its types.
-fn is_trade_stream(name: &str) -> bool {
-    name.starts_with("trade_")
+    within(&ours, &theirs, "")
 }
 
 /// Every copied example is covered (the list is the folder, not a hand-written one).
 #[test]
 fn every_ws_fixture_parses_and_stays_within_the_example() {
     let names = json_files(&fixtures());
-    assert!(names.len() >= 25, "{names:?}");
-    for name in names.iter().filter(|n| !is_trade_stream(n)) {
+    assert!(names.len() >= 33, "{names:?}");
+    for name in &names {
         let json = std::fs::read_to_string(fixtures().join(name)).expect("readable");
         check_example(name, &json).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
@@ -139,7 +180,7 @@ fn ws_fixtures_match_the_shared_examples() {
     }
     let names = json_files(&shared);
     assert!(!names.is_empty(), "{} is empty", shared.display());
-    for name in names.iter().filter(|n| !is_trade_stream(n)) {
+    for name in &names {
         let original = std::fs::read(shared.join(name)).expect("readable");
         let copy = std::fs::read(fixtures().join(name))
             .unwrap_or_else(|e| panic!("{name}: no copy in bybit/tests/fixtures/ws ({e})"));

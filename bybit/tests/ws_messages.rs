@@ -1,26 +1,17 @@
 //! The values a market maker reads from each documented stream example, the op-reply
 //! constructors against Bybit's documented shapes, and ticker merging.
 
+mod common;
+
+use common::{ws_example, ws_value};
 use mm_bybit::ws::{
     ClientRequest, ExecType, OpReply, OpRequest, PositionSide, PushType, StreamMessage, Topic,
     WsError,
 };
 use mm_bybit::{Category, OrderStatus, Side};
-use serde_json::Value;
-
-fn example(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ws")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn parse(name: &str) -> StreamMessage {
-    StreamMessage::parse(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn value(name: &str) -> Value {
-    serde_json::from_str(&example(name)).expect("valid JSON")
+    StreamMessage::parse(&ws_example(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
@@ -210,7 +201,7 @@ fn wallet_values() {
 #[test]
 fn requests_parse_and_build_the_documented_shapes() {
     let Ok(ClientRequest::Subscribe(s)) =
-        ClientRequest::parse(&example("subscribe_request_multi.json"))
+        ClientRequest::parse(&ws_example("subscribe_request_multi.json"))
     else {
         panic!("subscribe parses");
     };
@@ -227,7 +218,7 @@ fn requests_parse_and_build_the_documented_shapes() {
     let built = OpRequest::subscribe(Some("test".into()), s.args.clone());
     assert_eq!(
         serde_json::to_value(&built).expect("json"),
-        value("subscribe_request_multi.json")
+        ws_value("subscribe_request_multi.json")
     );
     let built = OpRequest::unsubscribe(
         Some("customised_id".into()),
@@ -235,13 +226,13 @@ fn requests_parse_and_build_the_documented_shapes() {
     );
     assert_eq!(
         serde_json::to_value(&built).expect("json"),
-        value("unsubscribe_request.json")
+        ws_value("unsubscribe_request.json")
     );
     assert_eq!(
         serde_json::to_string(&OpRequest::ping(None)).expect("json"),
         r#"{"op":"ping"}"#
     );
-    let Ok(ClientRequest::Auth(a)) = ClientRequest::parse(&example("auth_request_private.json"))
+    let Ok(ClientRequest::Auth(a)) = ClientRequest::parse(&ws_example("auth_request_private.json"))
     else {
         panic!("auth parses");
     };
@@ -264,7 +255,7 @@ fn requests_parse_and_build_the_documented_shapes() {
 #[test]
 fn reply_constructors_give_the_documented_shapes() {
     let json = |r: &OpReply| serde_json::to_value(r).expect("json");
-    let spot_conn = value("pong_public_spot.json")["conn_id"]
+    let spot_conn = ws_value("pong_public_spot.json")["conn_id"]
         .as_str()
         .expect("documented")
         .to_owned();
@@ -338,7 +329,7 @@ fn reply_constructors_give_the_documented_shapes() {
         ),
     ];
     for (reply, name) in &cases {
-        assert_eq!(json(reply), value(name), "{name}");
+        assert_eq!(json(reply), ws_value(name), "{name}");
         assert!(reply.is_success(), "{name}");
     }
     for name in [
@@ -347,7 +338,7 @@ fn reply_constructors_give_the_documented_shapes() {
         "pong_public_option.json",
         "pong_private.json",
     ] {
-        let Ok(StreamMessage::Reply(r)) = StreamMessage::parse(&example(name)) else {
+        let Ok(StreamMessage::Reply(r)) = StreamMessage::parse(&ws_example(name)) else {
             panic!("{name}");
         };
         assert!(r.is_pong(), "{name}");

@@ -11,6 +11,7 @@
 //! - [`ticker`], [`public_trade`]: the other public topics.
 //! - [`order`], [`execution`], [`position`], [`wallet`]: the private topics.
 //! - [`message`]: classifies one received text frame of a public or private stream.
+//! - [`trade`]: order entry over the trade stream.
 //!
 //! Two reply dialects exist: the public and private streams answer ops with
 //! `success`/`ret_msg`/`conn_id` (option streams with `data.successTopics` and
@@ -32,6 +33,7 @@ pub mod position;
 pub mod public_trade;
 pub mod ticker;
 pub mod topic;
+pub mod trade;
 pub mod wallet;
 
 pub use auth::{AuthRequest, auth_signature, verify_auth_signature};

@@ -12,16 +12,57 @@
 //! change there is warned about and the running values are kept in the
 //! config handed to core, so the journal records what is really in force.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mm_core::{Config, Instrument};
 use tokio::sync::mpsc;
 
+/// The largest config file read. A real one is a few KiB; without a bound,
+/// `mm check-config /dev/zero` would read until memory ran out.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Why a config file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Missing, unreadable, or not UTF-8.
+    Unreadable(String),
+    /// Over `MAX_CONFIG_BYTES`: refused without reading the rest.
+    TooBig(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Unreadable(m) | ReadError::TooBig(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Reads `path` as UTF-8, refusing anything over `MAX_CONFIG_BYTES` (at most
+/// one byte past the limit is read, so an endless file answers at once).
+pub fn read_bounded(path: &Path) -> Result<String, ReadError> {
+    let cannot =
+        |e: std::io::Error| ReadError::Unreadable(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ReadError::TooBig(format!(
+            "{} is larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the limit for a config file; refused",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| ReadError::Unreadable(format!("{} is not UTF-8 text: {e}", path.display())))
+}
+
 /// Reads and parses `path` (every problem listed in the error).
 pub fn load(path: &Path) -> Result<(Config, String), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("config: cannot read {}: {e}", path.display()))?;
+    let text = read_bounded(path).map_err(|e| format!("config: {e}"))?;
     let config = Config::from_toml_str(&text)
         .map_err(|e| format!("config {} is invalid:\n{e}", path.display()))?;
     Ok((config, text))
@@ -45,6 +86,8 @@ pub struct Watcher {
     /// that is still invalid reports them again (a poll does not, or an
     /// invalid file would repeat every `poll`).
     pub problems: Option<String>,
+    /// The last look refused the file as too big, without reading it.
+    pub too_big: bool,
 }
 
 /// What one look at the file found.
@@ -97,16 +140,27 @@ impl Watcher {
     /// One look at the file. `forced` (SIGHUP) re-judges unchanged text, so
     /// a file that is still invalid is refused again, with its problems.
     pub fn judge(&mut self, forced: bool) -> Verdict {
-        let text = match std::fs::read_to_string(&self.path) {
+        let text = match read_bounded(&self.path) {
             Ok(t) => t,
-            Err(e) => {
+            Err(ReadError::TooBig(problem)) => {
+                // Said once per change, like an invalid file, and on every SIGHUP.
+                let repeat = self.too_big && !forced;
+                self.too_big = true;
+                return if repeat {
+                    Verdict::Keep
+                } else {
+                    Verdict::Refused(problem)
+                };
+            }
+            Err(ReadError::Unreadable(e)) => {
                 if forced {
-                    tracing::warn!("config reload: cannot read {}: {e}", self.path.display());
+                    tracing::warn!("config reload: {e}");
                 }
                 return Verdict::Keep;
             }
         };
-        if text == self.last_text {
+        // After a too-big file, whatever is there now is judged afresh.
+        if text == self.last_text && !std::mem::take(&mut self.too_big) {
             if !forced {
                 return Verdict::Keep;
             }
@@ -179,6 +233,7 @@ mod tests {
                 min_qty: "0.001".parse().unwrap(),
             }],
             problems: None,
+            too_big: false,
         }
     }
 
@@ -202,5 +257,39 @@ mod tests {
         std::fs::write(&w.path, quoting(4)).unwrap();
         assert!(matches!(w.judge(true), Verdict::Apply(c) if c.quoting.levels == 4));
         assert_eq!(w.judge(true), Verdict::Keep);
+    }
+
+    #[test]
+    fn a_file_over_one_mib_is_refused_at_load_and_at_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = watcher(dir.path(), &quoting(3));
+        // Valid TOML padded with a comment past the limit: refused for its size alone.
+        let padding = "#".repeat(usize::try_from(MAX_CONFIG_BYTES).unwrap());
+        std::fs::write(&w.path, format!("{}{padding}\n", quoting(4))).unwrap();
+        let e = load(&w.path).unwrap_err();
+        assert!(e.contains("larger than 1 MiB"), "{e}");
+        let refused = w.judge(false);
+        assert!(
+            matches!(&refused, Verdict::Refused(p) if p.contains("larger than 1 MiB")),
+            "{refused:?}"
+        );
+        assert_eq!(w.judge(false), Verdict::Keep, "a poll says it once");
+        assert_eq!(w.judge(true), refused, "every SIGHUP says it again");
+        // Back to the running text: nothing to apply, nothing refused.
+        std::fs::write(&w.path, quoting(3)).unwrap();
+        assert_eq!(w.judge(true), Verdict::Keep);
+        // Exactly at the limit is read (and judged as TOML).
+        let at_limit = usize::try_from(MAX_CONFIG_BYTES).unwrap() - quoting(5).len() - 1;
+        std::fs::write(&w.path, format!("{}{}\n", quoting(5), "#".repeat(at_limit))).unwrap();
+        assert!(matches!(w.judge(false), Verdict::Apply(c) if c.quoting.levels == 5));
+    }
+
+    #[test]
+    fn an_endless_file_is_refused_after_reading_one_byte_past_the_limit() {
+        let e = read_bounded(Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            matches!(&e, ReadError::TooBig(m) if m.contains("/dev/zero")),
+            "{e:?}"
+        );
     }
 }

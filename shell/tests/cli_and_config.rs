@@ -89,6 +89,26 @@ fn missing_or_bad_config_is_refused_naming_the_problem() {
 }
 
 #[test]
+fn a_config_over_one_mib_is_refused_without_reading_it_all() {
+    // /dev/zero never ends: before the size limit, check-config read it for
+    // gigabytes. The 20 s bound only guards against that hang.
+    for args in [
+        &["check-config", "/dev/zero"][..],
+        &["run", "--config", "/dev/zero"][..],
+    ] {
+        let mut c = mm();
+        c.args(args);
+        let out = run(c, Duration::from_secs(20));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("/dev/zero") && out.stderr.contains("larger than 1 MiB"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn bybit_without_credentials_refuses_naming_the_variable() {
     let dir = tmp();
     let cfg = p(dir.path(), "bybit.toml");

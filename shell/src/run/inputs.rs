@@ -69,6 +69,7 @@ pub(super) fn spawn(
             running: config.clone(),
             instruments: instruments.to_vec(),
             problems: None,
+            too_big: false,
         };
         let hup = hup_rx.unwrap_or_else(|| mpsc::channel(1).1);
         watcher_task = Some(tokio::spawn(watcher.run(cfg_tx, hup)));

@@ -18,6 +18,7 @@
 //! | `signals`         | SIGINT / SIGTERM / SIGHUP |
 //! | `metrics`         | Prometheus registry and the /metrics server |
 //! | `status`          | per-tick statistics and the status line |
+//! | `histogram`       | tick durations in fixed memory (log-linear buckets) |
 //! | `summary`         | `--summary-json` |
 //! | `paper`           | the built-in paper-mode config and simulator setup |
 //! | `*_cmd`, `bench`  | the other subcommands |
@@ -33,6 +34,7 @@ pub mod check_config_cmd;
 pub mod cli;
 pub mod client;
 pub mod config_file;
+pub mod histogram;
 pub mod journal_writer;
 pub mod market;
 pub mod metrics;

@@ -4,10 +4,14 @@ use std::collections::BTreeMap;
 
 use mm_core::{Endpoint, OrderCounts, TickStats, Totals};
 
+use crate::histogram::Histogram;
+
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub ticks: u64,
-    pub tick_ms: Vec<u64>,
+    /// Tick durations (ms): fixed memory, percentiles within
+    /// `histogram::MAX_RELATIVE_ERROR` (exact below 64 ms).
+    pub tick_ms: Histogram,
     /// Requests of every endpoint sent during ticks (as `TickDone` counts them).
     pub requests_in_ticks: u64,
     /// Requests per tick, by endpoint, summed over ticks.
@@ -21,7 +25,7 @@ pub struct Stats {
 impl Stats {
     pub fn on_tick(&mut self, t: &TickStats) {
         self.ticks += 1;
-        self.tick_ms.push(t.duration_ms);
+        self.tick_ms.record(t.duration_ms);
         self.requests_in_ticks += t.requests.values().sum::<u64>();
         for (e, n) in &t.requests {
             *self.requests_by_endpoint.entry(*e).or_default() += n;
@@ -29,18 +33,10 @@ impl Stats {
         self.headroom.clone_from(&t.budget_headroom);
     }
 
-    /// Nearest-rank percentile of tick durations (0 with no ticks).
+    /// Nearest-rank percentile of tick durations (0 with no ticks): one
+    /// pass over the histogram's fixed buckets, however many ticks ran.
     pub fn percentile(&self, p: u32) -> u64 {
-        if self.tick_ms.is_empty() {
-            return 0;
-        }
-        let mut v = self.tick_ms.clone();
-        v.sort_unstable();
-        let n = v.len();
-        let rank = (usize::try_from(p).unwrap_or(100) * n)
-            .div_ceil(100)
-            .clamp(1, n);
-        v[rank - 1]
+        self.tick_ms.percentile(p)
     }
 
     pub fn requests_per_tick(&self) -> f64 {
@@ -96,5 +92,22 @@ mod tests {
         assert_eq!(s.percentile(95), 95);
         assert_eq!(s.percentile(99), 99);
         assert_eq!(Stats::default().percentile(50), 0);
+    }
+
+    #[test]
+    fn a_million_ticks_hold_no_more_memory_than_one() {
+        let mut s = Stats::default();
+        let held = s.tick_ms.clone();
+        for d in 0..1_000_000u64 {
+            s.on_tick(&TickStats {
+                duration_ms: d % 2000,
+                ..TickStats::default()
+            });
+        }
+        assert_eq!(s.tick_ms.buckets(), held.buckets());
+        assert_eq!(s.tick_ms.len(), 1_000_000);
+        // p50 of 0..2000 repeated is 999; within 1/32 above it.
+        let p50 = s.percentile(50);
+        assert!((999..=999 + 999 / 32).contains(&p50), "{p50}");
     }
 }

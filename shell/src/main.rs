@@ -1,6 +1,8 @@
-//! `mm`: see `mm --help`. Exit codes: 0 ok, 1 a session that did not end
-//! cleanly or a failed command, 2 bad input (CLI, config, credentials),
-//! 130 a second signal.
+//! `mm`: see `mm --help`. Exit codes of `mm run`: 0 clean (every order of
+//! ours confirmed gone; also a signal during start-up, before any order),
+//! 1 a session that did not end cleanly (orders may be open, a write
+//! failure, shutdown overdue, a second signal, the exchange's view unknown)
+//! or a failed command, 2 bad input (CLI, config, credentials, files).
 
 use clap::Parser;
 use mm_shell::cli::{Cli, Command, RunArgs};

@@ -19,6 +19,7 @@
 //!
 //! | module       | job |
 //! |--------------|-----|
+//! | `paths`      | the session's files, checked before anything is sent |
 //! | `startup`    | config, venue, credentials, server time, instruments, session files, metrics server |
 //! | `inputs`     | the tasks feeding the loop (market data, config reload, signals) |
 //! | `event_loop` | the loop: effects out, one input in |
@@ -28,6 +29,7 @@
 mod event_loop;
 mod exit;
 mod inputs;
+mod paths;
 mod send;
 mod startup;
 
@@ -105,14 +107,18 @@ pub enum RunError {
     /// A second signal: exited at once.
     #[error("{0}")]
     Interrupted(String),
+    /// SIGINT / SIGTERM during start-up: stopped before sending any order
+    /// (nothing of this session can be open, so it is not a failure).
+    #[error("{0}")]
+    StoppedInStartup(String),
 }
 
 impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
+            RunError::StoppedInStartup(_) => 0,
             RunError::Startup(_) => 2,
-            RunError::Failed { .. } => 1,
-            RunError::Interrupted(_) => 130,
+            RunError::Failed { .. } | RunError::Interrupted(_) => 1,
         }
     }
 }
@@ -123,6 +129,25 @@ fn startup(e: impl Into<String>) -> RunError {
 
 /// Runs one session to its end; the library entry point (`mm run`, bench).
 pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
+    // Listening from the first moment: a signal during start-up stops it
+    // before any order, instead of killing the process (the default action).
+    let mut signals = if opts.signals {
+        Some(inputs::Signals::listen().map_err(startup)?)
+    } else {
+        None
+    };
+    let started = match signals.as_mut() {
+        Some(sig) => tokio::select! {
+            biased;
+            Some(name) = sig.stop.recv() => {
+                return Err(RunError::StoppedInStartup(format!(
+                    "{name} during start-up: stopped before sending any order"
+                )));
+            }
+            started = startup::start(&opts) => started?,
+        },
+        None => startup::start(&opts).await?,
+    };
     let Started {
         venue,
         client,
@@ -136,8 +161,8 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         journal,
         log,
         metrics,
-    } = startup::start(&opts).await?;
-    let inputs = inputs::spawn(&opts, &client, &config, config_text, &instruments)?;
+    } = started;
+    let inputs = inputs::spawn(&opts, &client, &config, config_text, &instruments, signals);
 
     let mut session = Session::new(
         engine,

@@ -73,11 +73,9 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Writes it to `path`, whose directory must exist (start-up checked it).
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let text = serde_json::to_string_pretty(self).map_err(|e| format!("summary: {e}"))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("summary {}: {e}", dir.display()))?;
-        }
         std::fs::write(path, text + "\n").map_err(|e| format!("summary {}: {e}", path.display()))
     }
 }

@@ -8,7 +8,7 @@ use mm_core::{BookTop, Config, Instrument};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::{RunError, RunOptions, startup};
+use super::RunOptions;
 use crate::client::Client;
 use crate::config_file::Watcher;
 
@@ -32,6 +32,21 @@ pub(super) struct Inputs {
     pub(super) watcher_task: Option<JoinHandle<()>>,
 }
 
+/// SIGINT / SIGTERM and SIGHUP, listened to from the start of `mm run`.
+pub(super) struct Signals {
+    pub(super) stop: mpsc::Receiver<&'static str>,
+    pub(super) hup: mpsc::Receiver<()>,
+}
+
+impl Signals {
+    pub(super) fn listen() -> Result<Signals, String> {
+        Ok(Signals {
+            stop: crate::signals::stop_signals()?,
+            hup: crate::signals::hangups()?,
+        })
+    }
+}
+
 /// Spawns the input tasks. `config_text` is the config file's text as loaded:
 /// without it (a config given in-process) there is nothing to watch.
 pub(super) fn spawn(
@@ -40,7 +55,8 @@ pub(super) fn spawn(
     config: &Config,
     config_text: Option<String>,
     instruments: &[Instrument],
-) -> Result<Inputs, RunError> {
+    signals: Option<Signals>,
+) -> Inputs {
     let (tick_tx, tick_rx) = mpsc::channel(2);
     let (interval_tx, interval_rx) = watch::channel(config.quoting.tick_interval_ms);
     let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
@@ -53,13 +69,9 @@ pub(super) fn spawn(
     ));
     let (cfg_tx, cfg_rx) = mpsc::channel(4);
     let mut watcher_task = None;
-    let (sig_rx, hup_rx) = if opts.signals {
-        (
-            Some(crate::signals::stop_signals().map_err(startup)?),
-            Some(crate::signals::hangups().map_err(startup)?),
-        )
-    } else {
-        (None, None)
+    let (sig_rx, hup_rx) = match signals {
+        Some(s) => (Some(s.stop), Some(s.hup)),
+        None => (None, None),
     };
     if let (Some(path), Some(text)) = (&opts.config_path, config_text) {
         let watcher = Watcher {
@@ -74,14 +86,14 @@ pub(super) fn spawn(
         let hup = hup_rx.unwrap_or_else(|| mpsc::channel(1).1);
         watcher_task = Some(tokio::spawn(watcher.run(cfg_tx, hup)));
     }
-    Ok(Inputs {
+    Inputs {
         tick_rx,
         cfg_rx,
         sig_rx,
         interval_tx,
         ticker,
         watcher_task,
-    })
+    }
 }
 
 /// Polls market data every tick interval (sequentially: a slow poll delays

@@ -41,6 +41,7 @@ pub(super) struct Started {
 }
 
 pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
+    super::paths::check(opts).map_err(startup)?;
     let paper = opts.config.is_none() && opts.config_path.is_none();
     let (config, config_text) = match (&opts.config, &opts.config_path) {
         (Some(c), _) => (c.clone(), None),

@@ -2,6 +2,7 @@
 //! write configs, read summaries. Everything stays on 127.0.0.1.
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
+pub mod book;
 pub mod metrics;
 pub mod proxy;
 

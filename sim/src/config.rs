@@ -39,6 +39,14 @@ pub struct SimConfig {
     pub limits: Option<Limits>,
     /// Also inject faults on market data and `/v5/order/realtime`.
     pub faults_everywhere: bool,
+    /// Walk every market one step every this many ms, besides each ticker poll (0 = only on
+    /// polls): the market moves, and resting orders fill, between a client's polls.
+    pub walk_interval_ms: u64,
+    /// A WebSocket connection from which nothing arrives for this long is closed (Bybit: 10
+    /// minutes without a ping).
+    pub ws_idle_ms: u64,
+    /// How long a `ws_delay` fault holds a stream message.
+    pub ws_delay_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -71,6 +79,9 @@ impl Default for SimConfig {
             latency_overrides: BTreeMap::new(),
             limits: None,
             faults_everywhere: false,
+            walk_interval_ms: 0,
+            ws_idle_ms: 600_000,
+            ws_delay_ms: 200,
         }
     }
 }

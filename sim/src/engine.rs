@@ -9,9 +9,11 @@ use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce, 
 
 use crate::book::Book;
 use crate::config::{ConfigError, SimConfig};
+use crate::events::{Event, Fill};
 use crate::links::SpentLinks;
 use crate::market::Market;
 use crate::order::{FRESH, Order, order_id};
+use crate::position::Position;
 pub(crate) use crate::reject::{Reject, params};
 use crate::reject::{duplicate, forced as forced_reject, not_exists};
 
@@ -31,6 +33,9 @@ pub(crate) struct Retained {
     pub(crate) book_entries: usize,
     pub(crate) closed: usize,
     pub(crate) spent_links: usize,
+    pub(crate) executions: usize,
+    pub(crate) positions: usize,
+    pub(crate) outbox: usize,
 }
 
 /// A created order's ids and creation time.
@@ -59,6 +64,15 @@ pub(crate) struct Exchange {
     pub(crate) cancel_all_calls: u64,
     pub(crate) fills: u64,
     pub(crate) post_only_rejections: u64,
+    /// Positions by (account, symbol): bounded by accounts x instruments.
+    pub(crate) positions: BTreeMap<(usize, String), Position>,
+    /// The latest executions per account per category (`fills::FILLS_KEPT`).
+    pub(crate) executions: BTreeMap<(usize, Category), VecDeque<Fill>>,
+    pub(crate) next_exec: u64,
+    /// Cross sequence: +1 per fill and per market step.
+    pub(crate) cross_seq: u64,
+    /// Stream events not yet published (drained after every operation).
+    pub(crate) outbox: Vec<Event>,
 }
 
 impl Exchange {
@@ -84,6 +98,11 @@ impl Exchange {
             cancel_all_calls: 0,
             fills: 0,
             post_only_rejections: 0,
+            positions: BTreeMap::new(),
+            executions: BTreeMap::new(),
+            next_exec: 0,
+            cross_seq: 0,
+            outbox: Vec::new(),
         })
     }
 
@@ -220,14 +239,14 @@ impl Exchange {
             }
             (OrderType::Market, _) | (_, TimeInForce::Ioc | TimeInForce::Fok) => {
                 if crosses && self.fills_enabled {
-                    o.execute(o.leaves(), at, now);
+                    self.fill(o, o.leaves(), at, now, false);
                     self.fills += 1;
                 } else {
                     o.cancel("UNKNOWN", now);
                 }
             }
             _ if crosses && self.fills_enabled => {
-                o.execute(o.leaves(), at, now);
+                self.fill(o, o.leaves(), at, now, false);
                 self.fills += 1;
             }
             _ => {}
@@ -277,6 +296,7 @@ impl Exchange {
             self.push_closed(o);
             return;
         }
+        self.emit_order(&o);
         self.books.entry(o.symbol.clone()).or_default().insert(
             o.side,
             o.price,
@@ -312,10 +332,15 @@ impl Exchange {
             book_entries: self.books.values().map(Book::len).sum(),
             closed: self.closed.values().map(VecDeque::len).sum(),
             spent_links: self.spent_links.len(),
+            executions: self.executions.values().map(VecDeque::len).sum(),
+            positions: self.positions.len(),
+            outbox: self.outbox.len(),
         }
     }
 
+    /// Keeps an ended order in the closed history (and tells the streams).
     pub(crate) fn push_closed(&mut self, o: Order) {
+        self.emit_order(&o);
         let q = self.closed.entry((o.account, o.category)).or_default();
         q.push_back(o);
         if q.len() > CLOSED_KEPT {

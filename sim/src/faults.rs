@@ -5,8 +5,10 @@
 //! `5xx` HTTP 500/502/503, not applied; `timeout_applied` applied, reply held then connection
 //! dropped; `timeout_lost` not applied, held then dropped; `malformed` applied, HTTP 200 with a
 //! truncated body; `drop` not applied, connection dropped at once; `reject` per order item
-//! (create/amend): a final reject code (110007 / 110003). The per-request probabilities must sum
-//! to at most 1.
+//! (create/amend): a final reject code (110007 / 110003). Per stream push: `ws_drop` the
+//! connection is closed, `ws_delay` held `ws_delay_ms`, `ws_dup` sent twice, `ws_skip` an order
+//! book delta is never sent. The per-request probabilities must sum to at most 1, and so must
+//! the per-push ones.
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,6 +30,35 @@ pub struct FaultSpec {
     pub malformed: f64,
     /// `drop`: not applied, connection dropped without a reply.
     pub drop: f64,
+    /// `ws_drop`: per stream push, the WebSocket connection is closed instead (no close frame).
+    pub ws_drop: f64,
+    /// `ws_delay`: per stream push, held `ws_delay_ms` before it is sent.
+    pub ws_delay: f64,
+    /// `ws_dup`: per stream push, sent twice.
+    pub ws_dup: f64,
+    /// `ws_skip`: per order book delta, never sent (the next delta's `u` jumps by two).
+    pub ws_skip: f64,
+}
+
+/// What happens to one stream push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamFault {
+    Drop,
+    Delay,
+    Duplicate,
+    Skip,
+}
+
+impl StreamFault {
+    /// The counter name in `SimState::faults_injected` (the spec key).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StreamFault::Drop => "ws_drop",
+            StreamFault::Delay => "ws_delay",
+            StreamFault::Duplicate => "ws_dup",
+            StreamFault::Skip => "ws_skip",
+        }
+    }
 }
 
 /// What happens to one request.
@@ -83,6 +114,28 @@ impl FaultSpec {
         None
     }
 
+    /// The fault (if any) for push `n` of stream connection `conn`.
+    pub(crate) fn decide_stream(&self, seed: u64, conn: u64, n: u64) -> Option<StreamFault> {
+        let table = [
+            (self.ws_drop, StreamFault::Drop),
+            (self.ws_delay, StreamFault::Delay),
+            (self.ws_dup, StreamFault::Duplicate),
+            (self.ws_skip, StreamFault::Skip),
+        ];
+        if table.iter().all(|(p, _)| *p <= 0.0) {
+            return None;
+        }
+        let u = unit(hash(&[seed, stream::WS_FAULT, conn, n]));
+        let mut acc = 0.0;
+        for (p, fault) in table {
+            acc += p;
+            if u < acc {
+                return Some(fault);
+            }
+        }
+        None
+    }
+
     /// The reject code (if any) for item `index` of the `seq`-th fault-eligible request.
     pub(crate) fn reject(&self, seed: u64, seq: u64, index: usize, amend: bool) -> Option<i64> {
         if self.reject <= 0.0 {
@@ -104,6 +157,10 @@ impl FaultSpec {
             "reject" => &mut self.reject,
             "malformed" => &mut self.malformed,
             "drop" => &mut self.drop,
+            "ws_drop" => &mut self.ws_drop,
+            "ws_delay" => &mut self.ws_delay,
+            "ws_dup" => &mut self.ws_dup,
+            "ws_skip" => &mut self.ws_skip,
             _ => return None,
         })
     }
@@ -121,7 +178,7 @@ pub enum FaultSpecError {
     /// A key that is not a fault.
     #[error(
         "faults: unknown key {0:?} (expected 5xx, timeout_applied, timeout_lost, reject, \
-         malformed, drop)"
+         malformed, drop, ws_drop, ws_delay, ws_dup, ws_skip)"
     )]
     UnknownKey(String),
     /// A value that is not a number in [0, 1].
@@ -132,7 +189,7 @@ pub enum FaultSpecError {
         /// The value as written.
         value: String,
     },
-    /// The per-request probabilities add up to more than 1.
+    /// The per-request (or the per-push) probabilities add up to more than 1.
     #[error("faults: per-request probabilities sum to {0}, more than 1")]
     SumOverOne(f64),
 }
@@ -170,8 +227,11 @@ impl FaultSpec {
         }
         let total =
             spec.http_5xx + spec.timeout_applied + spec.timeout_lost + spec.malformed + spec.drop;
-        if total > 1.0 + 1e-9 {
-            return Err(FaultSpecError::SumOverOne(total));
+        let stream = spec.ws_drop + spec.ws_delay + spec.ws_dup + spec.ws_skip;
+        for total in [total, stream] {
+            if total > 1.0 + 1e-9 {
+                return Err(FaultSpecError::SumOverOne(total));
+            }
         }
         Ok(spec)
     }
@@ -196,6 +256,10 @@ impl fmt::Display for FaultSpec {
             ("reject", self.reject),
             ("malformed", self.malformed),
             ("drop", self.drop),
+            ("ws_drop", self.ws_drop),
+            ("ws_delay", self.ws_delay),
+            ("ws_dup", self.ws_dup),
+            ("ws_skip", self.ws_skip),
         ]
         .iter()
         .filter(|(_, p)| *p > 0.0)

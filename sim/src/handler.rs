@@ -106,7 +106,9 @@ pub(crate) async fn handle(
                 fault_seq,
                 now,
             };
-            dispatch::process(&shared, &mut inner, &req)
+            let reply = dispatch::process(&shared, &mut inner, &req);
+            shared.publish(&mut inner);
+            reply
         }
     });
     let reply = match task.await {

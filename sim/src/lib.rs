@@ -1,4 +1,5 @@
-//! mm-sim: a Bybit v5 REST exchange on loopback, for tests, paper trading and benchmarks.
+//! mm-sim: a Bybit v5 exchange (REST and WebSocket streams) on loopback, for tests, paper
+//! trading and benchmarks.
 //!
 //! It speaks the same wire as Bybit (the types come from mm-bybit): signed private endpoints,
 //! batch endpoints with per-item results, per-UID per-endpoint rate limits with Bybit's
@@ -14,16 +15,25 @@
 //!
 //! 1. Foundations, importing nothing of ours but each other downwards: `rng`, `decimal`,
 //!    `reject` (retCode + message), `links`, `book`, `state` (the inspection JSON), `endpoint`,
-//!    `auth`, `conn`, `faults`, `config`, `ratelimit`.
+//!    `auth`, `conn`, `faults`, `config`, `ratelimit`, `events` (what the engine tells the
+//!    streams).
 //! 2. The market and matching, pure (time comes in as `now`): `market`, `market_wire`,
-//!    `order`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify` (amend,
-//!    cancel), `realtime` (the order query) and `sweep` (cancel-all, walk-step fills).
-//! 3. Shared state and the reply envelope: `shared` (config, clock, and under one lock the
-//!    exchange, limiters and counters), `reply`.
+//!    `order`, `position`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify`
+//!    (amend, cancel), `realtime` (the order query), `sweep` (cancel-all, walk steps) and
+//!    `fills` (executions, positions, and the events of every change).
+//! 3. Shared state and the reply envelope: `shared` (config, clock, the stream bus, and under
+//!    one lock the exchange, limiters and counters), `reply`; the stream message shapes
+//!    `stream_wire` and the public book's levels `stream_book`.
 //! 4. One request under the lock, no I/O: `request` (context, rate charge, refusal, injected
 //!    rejects, the single-order flow), `batch`, `marketdata`, and `dispatch` on top.
-//! 5. HTTP: `handler` (IP limit, fault decision, latency, dropped connections).
-//! 6. `server`: `Sim::start` and `SimHandle`.
+//! 5. Connections: `handler` (HTTP: IP limit, fault decision, latency, dropped connections),
+//!    `ws_session` (a WebSocket's loop, idle cut and stream faults) with its channels
+//!    `ws_public` and `ws_private`.
+//! 6. `server`: `Sim::start` (routes, the timed walk) and `SimHandle`.
+//!
+//! Streams: every operation's events (order changes, fills, positions, market steps) are
+//! drained from the engine onto a broadcast bus under the same lock, so each connection sees
+//! them in the order they happened; a connection filters what it subscribed to.
 //!
 //! Errors that cross a module boundary are types (`thiserror`): [`ConfigError`],
 //! [`FaultSpecError`], [`TierError`], and inside the crate a reject (retCode + message) and
@@ -51,7 +61,9 @@ mod decimal;
 mod dispatch;
 mod endpoint;
 mod engine;
+mod events;
 mod faults;
+mod fills;
 mod handler;
 mod links;
 mod market;
@@ -59,6 +71,7 @@ mod market_wire;
 mod marketdata;
 mod modify;
 mod order;
+mod position;
 mod ratelimit;
 mod realtime;
 mod reject;
@@ -70,7 +83,12 @@ mod rng;
 mod server;
 mod shared;
 mod state;
+mod stream_book;
+mod stream_wire;
 mod sweep;
+mod ws_private;
+mod ws_public;
+mod ws_session;
 
 pub use config::{ConfigError, Limits, Line, SimConfig, SimInstrument, Tier, TierError};
 pub use faults::{FaultSpec, FaultSpecError};

@@ -26,6 +26,8 @@ pub(crate) struct Market {
     walk_bps: u32,
     spread_bps: u32,
     rng: SplitMix64,
+    /// Book update id: +1 per step (what the orderbook stream's `u` carries).
+    pub(crate) u: u64,
 }
 
 impl Market {
@@ -78,6 +80,7 @@ impl Market {
             walk_bps,
             spread_bps,
             rng: SplitMix64::new(hash(&[seed, stream::WALK, str_hash(&inst.symbol)])),
+            u: 1,
         })
     }
 

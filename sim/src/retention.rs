@@ -9,6 +9,7 @@ use mm_bybit::{
 
 use crate::config::SimConfig;
 use crate::engine::{CLOSED_KEPT, Exchange, Retained};
+use crate::fills::FILLS_KEPT;
 use crate::links::SPENT_KEPT;
 
 fn place(ex: &mut Exchange, link: &str, side: Side, price: &str, now: u64) -> String {
@@ -70,6 +71,8 @@ fn churn(ex: &mut Exchange, from: usize, rounds: usize) {
                 }
             }
         }
+        // What `shared` does after every operation.
+        ex.take_events();
     }
 }
 
@@ -90,11 +93,15 @@ fn per_order_state_stays_bounded() {
         book_entries,
         closed,
         spent_links,
+        executions,
+        positions,
+        outbox,
     } = after_60k;
     assert!(open <= 10, "open {open}");
     assert_eq!((open_by_link, book_entries), (open, open));
     assert_eq!(closed, CLOSED_KEPT, "one account, one category");
     assert_eq!(spent_links, SPENT_KEPT);
+    assert_eq!((executions, positions, outbox), (FILLS_KEPT, 1, 0));
 }
 
 #[test]

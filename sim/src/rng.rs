@@ -36,6 +36,8 @@ pub(crate) mod stream {
     pub(crate) const CANCEL_ALL: u64 = 5;
     pub(crate) const ORDER_ID: u64 = 6;
     pub(crate) const STATUS_5XX: u64 = 7;
+    pub(crate) const EXEC_ID: u64 = 8;
+    pub(crate) const WS_FAULT: u64 = 9;
 }
 
 /// A SplitMix64 generator (one per symbol walk).

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -29,6 +30,8 @@ impl Sim {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let app = Router::new()
+            .route("/v5/public/{category}", get(crate::ws_public::upgrade))
+            .route("/v5/private", get(crate::ws_private::upgrade))
             .fallback(crate::handler::handle)
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -45,11 +48,25 @@ impl Sim {
                 tracing::error!("sim: server stopped: {e}");
             }
         });
+        let walk = (shared.cfg.walk_interval_ms > 0).then(|| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let every = Duration::from_millis(shared.cfg.walk_interval_ms);
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    shared.walk_all();
+                }
+            })
+        });
         Ok(SimHandle {
             addr: local,
             shared,
             stop: Some(tx),
             task: Some(task),
+            walk,
         })
     }
 }
@@ -60,6 +77,8 @@ pub struct SimHandle {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The timed price walk, if configured.
+    walk: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -86,6 +105,7 @@ impl SimHandle {
     /// Stops accepting, lets in-flight replies finish (at most 2 s, so a held timeout fault
     /// cannot stall it), then stops.
     pub async fn shutdown(mut self) {
+        self.stop_streams();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -101,8 +121,19 @@ impl SimHandle {
     }
 }
 
+impl SimHandle {
+    /// Stops the timed walk and closes every stream connection.
+    fn stop_streams(&mut self) {
+        if let Some(walk) = self.walk.take() {
+            walk.abort();
+        }
+        self.shared.stopping.send_replace(true);
+    }
+}
+
 impl Drop for SimHandle {
     fn drop(&mut self) {
+        self.stop_streams();
         if let Some(task) = self.task.take() {
             task.abort();
         }

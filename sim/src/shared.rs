@@ -1,11 +1,14 @@
 //! The state every request handler shares: the config, the clock, and under one lock the
 //! exchange, the rate limiters, the counters and the request sequence numbers.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{broadcast, watch};
 
 use crate::config::{ConfigError, Limits, SimConfig};
 use crate::engine::Exchange;
+use crate::events::Event;
 use crate::ratelimit::{IpLimiter, UidLimiter};
 use crate::rng::{hash, stream};
 use crate::state::{Counters, SimPrice, SimState};
@@ -40,7 +43,14 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     pub(crate) clock: Clock,
     inner: Mutex<Inner>,
+    /// The engine's events, for every stream connection (each filters its own).
+    pub(crate) bus: broadcast::Sender<Arc<Event>>,
+    /// Flips to true when the simulator stops: stream connections close.
+    pub(crate) stopping: watch::Sender<bool>,
 }
+
+/// Events a slow stream connection may fall behind by before it must resynchronise.
+const BUS_CAPACITY: usize = 8192;
 
 pub(crate) struct Inner {
     pub(crate) ex: Exchange,
@@ -51,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) arrivals: u64,
     /// Fault-eligible requests' number (seeds fault decisions).
     pub(crate) fault_seq: u64,
+    /// Stream connections accepted (seeds their ids and fault decisions).
+    pub(crate) stream_conns: u64,
 }
 
 impl Shared {
@@ -68,7 +80,10 @@ impl Shared {
                 counters: Counters::default(),
                 arrivals: 0,
                 fault_seq: 0,
+                stream_conns: 0,
             }),
+            bus: broadcast::channel(BUS_CAPACITY).0,
+            stopping: watch::Sender::new(false),
         })
     }
 
@@ -76,6 +91,26 @@ impl Shared {
     /// that is still consistent enough to inspect, so poisoning is ignored.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends the engine's new events to the stream connections. Called under the lock after
+    /// every operation, so events go out in the order they happened; with no connection they
+    /// are dropped.
+    pub(crate) fn publish(&self, inner: &mut Inner) {
+        for ev in inner.ex.take_events() {
+            let _ = self.bus.send(Arc::new(ev));
+        }
+    }
+
+    /// One walk step of every market (the timed walk), fills included.
+    pub(crate) fn walk_all(&self) {
+        let now = self.clock.now_ms();
+        let mut inner = self.lock();
+        let symbols: Vec<String> = inner.ex.markets.keys().cloned().collect();
+        for s in &symbols {
+            inner.ex.step_market(s, now);
+        }
+        self.publish(&mut inner);
     }
 
     /// The reply delay for the `arrival`-th request to `path`.
@@ -107,6 +142,7 @@ impl Shared {
             fills: inner.ex.fills,
             post_only_rejections: inner.ex.post_only_rejections,
             auth_failures: c.auth_failures,
+            stream_connections: c.stream_connections,
             prices: inner
                 .ex
                 .markets

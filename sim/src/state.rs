@@ -35,6 +35,9 @@ pub struct SimState {
     pub auth_failures: u64,
     /// Current simulated best prices per symbol.
     pub prices: BTreeMap<String, SimPrice>,
+    /// WebSocket connections accepted (public and private).
+    #[serde(default)]
+    pub stream_connections: u64,
 }
 
 /// An open order as the simulator sees it.
@@ -79,6 +82,7 @@ pub(crate) struct Counters {
     pub(crate) ip_limit_rejections: u64,
     pub(crate) faults_injected: BTreeMap<String, u64>,
     pub(crate) auth_failures: u64,
+    pub(crate) stream_connections: u64,
 }
 
 impl Counters {

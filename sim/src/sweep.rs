@@ -78,6 +78,7 @@ impl Exchange {
             return;
         };
         m.step();
+        self.emit_market(symbol, now);
         if !self.fills_enabled {
             return;
         }
@@ -98,7 +99,7 @@ impl Exchange {
                 let q = left.min(o.leaves());
                 left -= q;
                 let at = o.price; // a resting order fills at its own (maker) price
-                o.execute(q, at, now);
+                self.fill(&mut o, q, at, now, true);
                 if !o.status.is_open() {
                     self.fills += 1;
                 }

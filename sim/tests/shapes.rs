@@ -6,65 +6,13 @@
 mod common;
 use std::collections::BTreeSet;
 
+use common::shape::differences;
 use common::*;
 use mm_bybit::Category;
 use mm_sim::SimConfig;
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bybit/tests/fixtures");
-
-/// Objects whose keys are data (coin names), not field names: only their type is compared.
-const DATA_KEYED: [&str; 1] = ["cumFeeDetail"];
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn compare(path: &str, want: &Value, got: &Value, errs: &mut Vec<String>) {
-    if kind(want) != kind(got) {
-        errs.push(format!(
-            "{path}: {} in the example, {} here",
-            kind(want),
-            kind(got)
-        ));
-        return;
-    }
-    match (want, got) {
-        (Value::Object(w), Value::Object(g)) => {
-            if DATA_KEYED.iter().any(|k| path.ends_with(k)) {
-                return;
-            }
-            for k in w.keys().filter(|k| !g.contains_key(*k)) {
-                errs.push(format!("{path}.{k}: missing"));
-            }
-            for k in g.keys().filter(|k| !w.contains_key(*k)) {
-                errs.push(format!("{path}.{k}: not in the example"));
-            }
-            for (k, wv) in w {
-                if let Some(gv) = g.get(k) {
-                    compare(&format!("{path}.{k}"), wv, gv, errs);
-                }
-            }
-        }
-        (Value::Array(w), Value::Array(g)) => {
-            let Some(first) = w.first() else { return };
-            if g.is_empty() {
-                errs.push(format!("{path}: empty here, nothing to compare"));
-            }
-            for (i, gv) in g.iter().enumerate() {
-                compare(&format!("{path}[{i}]"), first, gv, errs);
-            }
-        }
-        _ => {}
-    }
-}
 
 struct Checker {
     covered: BTreeSet<String>,
@@ -75,8 +23,7 @@ impl Checker {
         assert_eq!(reply.ret_code(), 0, "{example}: {}", reply.text);
         let text = std::fs::read_to_string(format!("{FIXTURES}/{example}")).unwrap();
         let want: Value = serde_json::from_str(&text).unwrap();
-        let mut errs = Vec::new();
-        compare("$", &want, &reply.json(), &mut errs);
+        let errs = differences(&want, &reply.json());
         assert!(
             errs.is_empty(),
             "{example}: the reply's shape differs:\n  {}\nreply: {}",
@@ -272,9 +219,7 @@ fn the_shape_check_finds_differences() {
     let errors = |edit: &dyn Fn(&mut Value)| {
         let mut got = want.clone();
         edit(&mut got);
-        let mut errs = Vec::new();
-        compare("$", &want, &got, &mut errs);
-        errs
+        differences(&want, &got)
     };
     assert!(errors(&|_| {}).is_empty());
     let e = errors(&|v| {

@@ -1,6 +1,8 @@
 //! Test client: signs like a real Bybit client, talks only to the loopback simulator.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod shape;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mm_bybit::{Category, headers};

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use mm_bybit::{Category, paths};
 
+use crate::endpoint::{EXECUTIONS, POSITIONS};
 use crate::faults::FaultSpec;
 
 /// Everything a simulator run depends on. Same config + same request sequence = same replies
@@ -236,6 +237,8 @@ impl Limits {
                     l.set(path, Line::Option, o);
                 }
                 l.set(paths::OPEN_ORDERS, Line::All, 50);
+                l.set(POSITIONS, Line::All, 50);
+                l.set(EXECUTIONS, Line::All, 50);
                 l.ip_ban_ms = 600_000;
             }
             Tier::Institutional => {
@@ -245,6 +248,8 @@ impl Limits {
                     }
                 }
                 l.set(paths::OPEN_ORDERS, Line::All, 1000);
+                l.set(POSITIONS, Line::All, 1000);
+                l.set(EXECUTIONS, Line::All, 1000);
             }
             Tier::Unlimited => l.ip_max_requests = 0,
         }
@@ -258,7 +263,7 @@ impl Limits {
 
     /// The limit for a request to `path` in `category`, `None` = unlimited.
     pub fn uid_limit(&self, path: &str, category: Category) -> Option<(Line, u32)> {
-        let line = if path == paths::OPEN_ORDERS {
+        let line = if [paths::OPEN_ORDERS, POSITIONS, EXECUTIONS].contains(&path) {
             Line::All
         } else {
             Line::of(category)

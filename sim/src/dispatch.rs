@@ -52,11 +52,11 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
         Endpoint::Instruments => return instruments(&inner.ex, query, now),
         _ => {}
     }
-    let payload = if ep == Endpoint::OpenOrders {
-        query
-    } else {
-        body
-    };
+    let get = matches!(
+        ep,
+        Endpoint::OpenOrders | Endpoint::Positions | Endpoint::Executions
+    );
+    let payload = if get { query } else { body };
     let account = match authenticate(&shared.cfg.accounts, headers, payload, now) {
         Ok(a) => a,
         Err(e) => {
@@ -94,6 +94,23 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
                     .map_err(params)
                     .and_then(|q| inner.ex.realtime(account, &q))
                 {
+                    Ok(r) => ok(r, RetExtInfo::default(), now),
+                    Err(r) => fail(&r, now),
+                }
+            };
+            Reply { rate, ..reply }
+        }
+        Endpoint::Positions | Endpoint::Executions => {
+            let (granted, rate) = charge(&cx, inner, Category::Linear, 1, false);
+            let reply = if granted == 0 {
+                fail(&too_many(), now)
+            } else {
+                let listed = if ep == Endpoint::Positions {
+                    inner.ex.position_list(account, query, now)
+                } else {
+                    inner.ex.execution_list(account, query)
+                };
+                match listed {
                     Ok(r) => ok(r, RetExtInfo::default(), now),
                     Err(r) => fail(&r, now),
                 }

@@ -3,6 +3,11 @@
 use axum::http::Method;
 use mm_bybit::paths;
 
+/// `GET /v5/position/list`.
+pub(crate) const POSITIONS: &str = "/v5/position/list";
+/// `GET /v5/execution/list`.
+pub(crate) const EXECUTIONS: &str = "/v5/execution/list";
+
 /// The endpoints served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {
@@ -14,6 +19,8 @@ pub(crate) enum Endpoint {
     CancelBatch,
     CancelAll,
     OpenOrders,
+    Positions,
+    Executions,
     Tickers,
     Instruments,
     Time,
@@ -32,6 +39,8 @@ impl Endpoint {
             paths::CANCEL_BATCH if post => Self::CancelBatch,
             paths::CANCEL_ALL if post => Self::CancelAll,
             paths::OPEN_ORDERS if get => Self::OpenOrders,
+            POSITIONS if get => Self::Positions,
+            EXECUTIONS if get => Self::Executions,
             paths::TICKERS if get => Self::Tickers,
             paths::INSTRUMENTS if get => Self::Instruments,
             paths::TIME if get => Self::Time,
@@ -43,7 +52,12 @@ impl Endpoint {
     pub(crate) fn order_entry(self) -> bool {
         !matches!(
             self,
-            Self::OpenOrders | Self::Tickers | Self::Instruments | Self::Time
+            Self::OpenOrders
+                | Self::Positions
+                | Self::Executions
+                | Self::Tickers
+                | Self::Instruments
+                | Self::Time
         )
     }
 
@@ -57,6 +71,8 @@ impl Endpoint {
             Self::CancelBatch => paths::CANCEL_BATCH,
             Self::CancelAll => paths::CANCEL_ALL,
             Self::OpenOrders => paths::OPEN_ORDERS,
+            Self::Positions => POSITIONS,
+            Self::Executions => EXECUTIONS,
             Self::Tickers => paths::TICKERS,
             Self::Instruments => paths::INSTRUMENTS,
             Self::Time => paths::TIME,

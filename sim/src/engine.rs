@@ -73,6 +73,8 @@ pub(crate) struct Exchange {
     pub(crate) cross_seq: u64,
     /// Stream events not yet published (drained after every operation).
     pub(crate) outbox: Vec<Event>,
+    /// Whether any stream connection listens: without one no event is built.
+    pub(crate) listening: bool,
 }
 
 impl Exchange {
@@ -103,6 +105,7 @@ impl Exchange {
             next_exec: 0,
             cross_seq: 0,
             outbox: Vec::new(),
+            listening: false,
         })
     }
 

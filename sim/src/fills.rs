@@ -35,7 +35,7 @@ impl Exchange {
             .entry((o.account, o.symbol.clone()))
             .or_insert_with(|| Position::new(now));
         let closed = pos.apply(o.side, qty, at, seq, now);
-        let position = Box::new(pos.view(m));
+        let position = pos.view(m);
         let n = self.next_exec;
         self.next_exec += 1;
         let h = hash(&[self.seed, stream::EXEC_ID, n]);
@@ -88,23 +88,28 @@ impl Exchange {
             extra_fees: Vec::new(),
             fee_currency: m.quote_coin.clone(),
         };
+        if self.listening {
+            self.outbox.push(Event::Execution {
+                account: o.account,
+                fill: Box::new(fill.clone()),
+            });
+            self.outbox.push(Event::Position {
+                account: o.account,
+                position: Box::new(position),
+            });
+        }
         let kept = self.executions.entry((o.account, o.category)).or_default();
-        kept.push_back(fill.clone());
+        kept.push_back(fill);
         if kept.len() > FILLS_KEPT {
             kept.pop_front();
         }
-        self.outbox.push(Event::Execution {
-            account: o.account,
-            fill: Box::new(fill),
-        });
-        self.outbox.push(Event::Position {
-            account: o.account,
-            position,
-        });
     }
 
     /// The order event for `o`'s current state.
     pub(crate) fn emit_order(&mut self, o: &Order) {
+        if !self.listening {
+            return;
+        }
         if let Some(m) = self.markets.get(&o.symbol) {
             self.outbox.push(Event::Order {
                 account: o.account,
@@ -121,6 +126,9 @@ impl Exchange {
             return;
         };
         m.u += 1;
+        if !self.listening {
+            return;
+        }
         if let Some(mv) = self.current_move(symbol, now) {
             self.outbox.push(Event::Market(Box::new(mv)));
         }

@@ -19,8 +19,9 @@
 //!    streams).
 //! 2. The market and matching, pure (time comes in as `now`): `market`, `market_wire`,
 //!    `order`, `position`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify`
-//!    (amend, cancel), `realtime` (the order query), `sweep` (cancel-all, walk steps) and
-//!    `fills` (executions, positions, and the events of every change).
+//!    (amend, cancel), `realtime` (the order query), `lists` (positions and executions),
+//!    `sweep` (cancel-all, walk steps) and `fills` (executions, positions, and the events of
+//!    every change).
 //! 3. Shared state and the reply envelope: `shared` (config, clock, the stream bus, and under
 //!    one lock the exchange, limiters and counters), `reply`; the stream message shapes
 //!    `stream_wire` and the public book's levels `stream_book`.
@@ -66,6 +67,7 @@ mod faults;
 mod fills;
 mod handler;
 mod links;
+mod lists;
 mod market;
 mod market_wire;
 mod marketdata;

@@ -99,7 +99,8 @@ impl Position {
                 s if s > 0 => "Buy",
                 _ => "Sell",
             },
-            size: m.qty.format(abs),
+            // Flat is "0", as in Bybit's example.
+            size: if abs == 0 { zero() } else { m.qty.format(abs) },
             entry_price: if abs == 0 {
                 zero()
             } else {

@@ -79,6 +79,7 @@ fn churn(ex: &mut Exchange, from: usize, rounds: usize) {
 #[test]
 fn per_order_state_stays_bounded() {
     let mut ex = Exchange::new(&SimConfig::default()).expect("valid config");
+    ex.listening = true;
     // 3 000 rounds = 30 000 orders: well past both bounds.
     churn(&mut ex, 0, 3_000);
     let after_30k = ex.retained();

@@ -90,7 +90,10 @@ impl Shared {
     /// The lock is only ever held for synchronous work; a panic while holding it leaves state
     /// that is still consistent enough to inspect, so poisoning is ignored.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        // Events are built only while a stream connection can receive them.
+        inner.ex.listening = self.bus.receiver_count() > 0;
+        inner
     }
 
     /// Sends the engine's new events to the stream connections. Called under the lock after

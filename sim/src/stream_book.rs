@@ -65,6 +65,7 @@ mod tests {
 
     fn moves() -> Vec<MarketMove> {
         let mut ex = Exchange::new(&SimConfig::default()).expect("valid");
+        ex.listening = true;
         (0..2)
             .map(|i| {
                 ex.step_market("BTCUSDT", i);

@@ -17,7 +17,11 @@
 //! | `apply`     | replies to order commands: accepted / rejected / ambiguous |
 //! | `doubt`     | commands that may have been applied: never dropped on our own word |
 //! | `settle`    | open-orders queries that settle `Unknown` orders |
-//! | `shutdown`  | cancel-all, verify empty, `Stopped` |
+//! | `recovery`  | before the first quote: list open orders, cancel an earlier session's |
+//! | `levels`    | at most `levels` orders of ours that may rest per side |
+//! | `shutdown`  | cancel ours (or cancel-all), verify, `Stopped` (`shutdown_ours`) |
+//! | `fatal`     | credentials refused: `Fatal`, `Stopped`, nothing more sent |
+//! | `reply`     | each reply to the module that sent its request |
 //! | `session_id`| the orderLinkId prefix and its length bound |
 //! | `views`     | read-only views: orders, counts, totals |
 //! | `out`       | effects and deterministic log lines |
@@ -88,11 +92,14 @@ mod orders;
 mod out;
 mod quote;
 mod reconcile;
+mod recovery;
+mod reply;
 mod schedule;
 mod seqmap;
 mod session_id;
 mod settle;
 mod shutdown;
+mod shutdown_ours;
 mod tick;
 mod views;
 
@@ -103,7 +110,7 @@ use std::collections::BTreeSet;
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
 use crate::effect::{Effect, Endpoint, TickStats};
-use crate::input::{Input, RequestId};
+use crate::input::Input;
 use crate::time::Timestamp;
 
 use self::budget::Budget;
@@ -161,6 +168,10 @@ pub struct Engine {
     settle: Settle,
     shutdown: Option<Shutdown>,
     stopped: bool,
+    /// A reply has shown the exchange takes our credentials; until then one
+    /// request at a time, so a refused key costs one request (see `fatal`).
+    credentials_ok: bool,
+    recovery: recovery::Recovery,
     /// Per (symbol, side): our orders that may rest (see `levels`).
     sides: levels::SideCounts,
     /// This tick said that places wait for room (logged once a tick).
@@ -228,6 +239,8 @@ impl Engine {
             settle: Settle::default(),
             shutdown: None,
             stopped: false,
+            credentials_ok: false,
+            recovery: recovery::Recovery::default(),
             sides: levels::SideCounts::default(),
             held_logged: false,
             traded: Vec::new(),
@@ -261,6 +274,9 @@ impl Engine {
             self.out
                 .warn(format!("{} after Stopped ignored", input.name()));
             return;
+        }
+        if !matches!(input, Input::Shutdown { .. }) {
+            self.start_recovery();
         }
         match input {
             Input::Tick { books, .. } => self.on_tick(books),
@@ -332,31 +348,6 @@ impl Engine {
             .binary_search_by(|s| s.name.as_str().cmp(name))
             .ok()
             .and_then(|i| u32::try_from(i).ok())
-    }
-
-    fn on_response(&mut self, id: RequestId, outcome: &crate::input::Outcome) {
-        self.budget.replied(id.0, self.out.now);
-        let Some(pending) = self.inflight.remove(id.0) else {
-            self.totals.unknown_replies += 1;
-            self.out.warn(format!(
-                "reply for r{} which is not in flight: ignored",
-                id.0
-            ));
-            return;
-        };
-        if let Some((code, msg)) = fatal::auth_failure(outcome) {
-            return self.fatal(crate::effect::Fatal::Auth { code, msg });
-        }
-        if !matches!(pending, schedule::Pending::Orders(_)) {
-            // Order commands handle 403 themselves (their orders re-queue).
-            self.pause_for_ip_limit(outcome);
-        }
-        match pending {
-            schedule::Pending::Orders(p) => self.apply_orders(id, p, outcome),
-            schedule::Pending::Query(seq) => self.apply_query(id, seq, outcome),
-            schedule::Pending::CancelAll(sym) => self.apply_cancel_all(id, sym, outcome),
-            schedule::Pending::List(sym) => self.apply_list(id, sym, outcome),
-        }
     }
 
     fn on_config(&mut self, config: Config) {

@@ -171,6 +171,23 @@ impl VirtualExchange {
         per.values().copied().max().unwrap_or(0)
     }
 
+    /// An order that rests before the session starts (left by a crashed
+    /// session, or another strategy's), or that lands behind the client's
+    /// back; false if the exchange would refuse it (see `create`).
+    pub fn add_resting(
+        &mut self,
+        symbol: &str,
+        side: Side,
+        price: &str,
+        qty: &str,
+        link: &str,
+    ) -> bool {
+        let Some(category) = self.instruments.get(symbol).map(|i| i.category) else {
+            return false;
+        };
+        self.create(category, symbol, side, price, qty, link).0 == 0
+    }
+
     /// Cancels an order behind the client's back (a fill, an admin cancel).
     pub fn close(&mut self, link: &str, status: &str) -> bool {
         let Some(mut o) = self.open.remove(link) else {

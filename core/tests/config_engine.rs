@@ -2,6 +2,8 @@
 //! the value and the rule, every problem at once.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use mm_core::config::OrderQty;
 use mm_core::domain::Category;
 use mm_core::virtual_exchange::Scenario;
@@ -80,12 +82,14 @@ fn spot_batches_are_chunked_at_10() {
     }
     sc.config.exchange.category = Category::Spot;
     sc.config.async_batch.max_batch_size = 10;
-    let mut e = Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("s").unwrap(),
-    )
-    .unwrap();
+    let mut e = common::recovered(
+        Engine::new(
+            sc.config.clone(),
+            sc.instruments.clone(),
+            SessionId::new("s").unwrap(),
+        )
+        .unwrap(),
+    );
     e.handle(mm_core::Input::Tick {
         now_ms: mm_core::Timestamp(0),
         books: sc.books(0, mm_core::Timestamp(0)),

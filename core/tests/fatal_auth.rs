@@ -23,11 +23,11 @@ fn run_refused(code: i64) -> Driver {
 }
 
 #[test]
-fn a_refused_key_sends_one_round_of_requests_then_fatal_and_stopped() {
+fn a_refused_key_sends_exactly_one_request_then_fatal_and_stopped() {
     for code in [10003, 10004, 10005, 33004] {
         let d = run_refused(code);
-        // The first tick's two place batches, sent before any answer.
-        assert_eq!(d.exchange.stats.requests, 2, "code {code}: {}", d.log);
+        // Until a reply shows the key is taken, one request at a time.
+        assert_eq!(d.exchange.stats.requests, 1, "code {code}: {}", d.log);
         assert!(d.stopped);
         let Some(Fatal::Auth { code: got, .. }) = &d.fatal else {
             panic!("no Fatal::Auth for {code}: {}", d.log);

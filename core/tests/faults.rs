@@ -118,7 +118,8 @@ fn ip_limit_pauses_everything_then_recovers() {
     )
     .unwrap();
     let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
-    vx.script(3, Fault::Http(403));
+    // Request 3 after the 4 recovery listings: tick 2's first cancel batch.
+    vx.script(4 + 3, Fault::Http(403));
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
     d.run_ticks(100, 200, |k, now| sc.books(k, now));
     d.run_idle(30_000);

@@ -19,6 +19,7 @@ fn driver(
     let (sc, engine, mut vx) = common::settling_seed("dbt", tweak);
     script(&mut vx);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::recover(&mut d);
     d.keep_effects = true;
     d.keep_requests = true;
     (sc, d)

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use mm_core::config::Config;
+use mm_core::config::{Config, ShutdownCancel};
 use mm_core::effect::{Effect, Endpoint, RequestKind};
 use mm_core::input::{Outcome, Reply};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
@@ -323,7 +323,7 @@ fn garbage_inputs_are_logged_never_panic() {
 #[test]
 fn shutdown_cancels_all_verifies_empty_then_stops() {
     let sc = Scenario::seed();
-    let engine = engine(&sc);
+    let engine = engine_with(&sc, |c| c.shutdown.cancel = ShutdownCancel::Symbol);
     let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
     // The first cancel-all (request 40 + ...) is lost once; shutdown retries.
     vx.script(2 + 4 * 9 + 1, Fault::TimeoutNotApplied);
@@ -346,7 +346,7 @@ fn shutdown_cancels_all_verifies_empty_then_stops() {
     assert_eq!(d.exchange.stats.faults_applied, 1);
     assert!(
         d.log
-            .contains("r39 shutdown: cancel-all for BTCUSDT failed (timeout): retry in 200 ms"),
+            .contains("r43 shutdown: cancel-all for BTCUSDT failed (timeout): retry in 200 ms"),
         "{}",
         d.log
     );
@@ -403,7 +403,7 @@ fn shutdown_cancels_all_verifies_empty_then_stops() {
 #[test]
 fn shutdown_cancels_again_what_is_still_open() {
     let sc = Scenario::seed();
-    let engine = engine(&sc);
+    let engine = engine_with(&sc, |c| c.shutdown.cancel = ShutdownCancel::Symbol);
     let mut vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
     // The first cancel-all for a symbol is "applied" as a no-op: the listing
     // still finds its orders and core cancels again.

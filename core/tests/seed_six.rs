@@ -146,7 +146,8 @@ fn stats_count_what_was_sent() {
     assert_eq!(t.duration_ms, 10);
     assert_eq!(t.live_orders, 40);
     let totals = e.totals();
-    assert_eq!(totals.requests.values().sum::<u64>(), 6);
+    // 4 recovery listings, 2 place batches, 2 cancel batches, 2 place batches.
+    assert_eq!(totals.requests.values().sum::<u64>(), 10);
 }
 
 /// One batch carries orders of several symbols, each with its own symbol.

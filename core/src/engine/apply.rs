@@ -63,6 +63,17 @@ pub(super) fn clean(text: &str) -> String {
         .collect()
 }
 
+/// A failed outcome in a log line.
+pub(super) fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
+        Outcome::Timeout => "timeout".to_string(),
+        Outcome::Transport(e) => format!("transport error: {}", clean(e)),
+        Outcome::HttpStatus(s) => format!("http {s}"),
+        Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
+    }
+}
+
 impl Engine {
     pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
         let ep = sent.endpoint;

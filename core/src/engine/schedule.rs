@@ -29,6 +29,12 @@ pub(super) enum Pending {
     Query(Seq),
     /// Shutdown: cancel-all for a symbol.
     CancelAll(u32),
+    /// Shutdown (`cancel = "ours"`): a cancel-batch of our orders of a symbol.
+    CancelOurs(u32),
+    /// Start-up recovery: one page of a symbol's open orders.
+    RecoveryList(u32),
+    /// Start-up recovery: a cancel-batch of a symbol's orphans.
+    RecoveryCancel(u32),
     /// Shutdown: one page of a symbol's open orders.
     List(u32),
 }
@@ -42,7 +48,7 @@ pub(super) struct OrdersSent {
 
 impl Engine {
     pub(super) fn max_inflight(&self) -> usize {
-        if self.config.async_batch.enabled {
+        if self.config.async_batch.enabled && self.credentials_ok {
             self.config.async_batch.max_parallel_symbols.max(1) as usize
         } else {
             1
@@ -74,6 +80,7 @@ impl Engine {
 
     fn send_one(&mut self) -> bool {
         self.send_shutdown_request()
+            || self.send_recovery_request()
             || self.send_orders(Op::Cancel)
             || self.send_orders(Op::Amend)
             || self.send_query()
@@ -182,7 +189,7 @@ impl Engine {
     }
 
     /// Orders per batch for `category`.
-    fn chunk(&self, category: Category) -> usize {
+    pub(super) fn chunk(&self, category: Category) -> usize {
         (self.config.async_batch.max_batch_size as usize)
             .min(category.batch_limit())
             .max(1)
@@ -376,6 +383,7 @@ impl Engine {
         }
         consider(self.settle.next_wake(now));
         consider(self.shutdown_wake());
+        consider(self.recovery_wake());
         if self.shutdown.is_none() {
             consider(self.fresh.expiry());
         }

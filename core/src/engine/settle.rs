@@ -132,13 +132,7 @@ impl Engine {
         let reply = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
             other => {
-                let why = match other {
-                    Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
-                    Outcome::Timeout => "timeout".to_string(),
-                    Outcome::Transport(e) => format!("transport error: {}", clean(e)),
-                    Outcome::HttpStatus(s) => format!("http {s}"),
-                    Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
-                };
+                let why = crate::engine::apply::describe(other);
                 entry.failures += 1;
                 let wait = backoff_ms(entry.failures);
                 entry.due = now.plus_ms(wait);

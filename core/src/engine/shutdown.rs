@@ -6,9 +6,13 @@
 //!    queued command that an earlier send may have applied makes its order
 //!    Unknown instead (see `doubt`): the queries and the listing settle it.
 //! 2. Drain: wait until every order command in flight has been answered.
-//! 3. Per symbol (configured or ever traded): cancel-all, then list open
-//!    orders page by page. Anything still open: cancel-all again (at most
-//!    `MAX_ROUNDS`, with back-off). Nothing open: every order of the symbol
+//! 3. Per symbol (configured or ever traded): with `shutdown.cancel =
+//!    "ours"` (the default) a cancel-batch of our tracked orders by
+//!    orderLinkId (see `shutdown_ours`), with `"symbol"` a cancel-all; then
+//!    list open orders page by page. Anything of ours still open (with
+//!    "symbol": anything at all) is cancelled again, by id or cancel-all (at
+//!    most `MAX_ROUNDS`, with back-off); other strategies' orders are left
+//!    alone with "ours". Nothing open: every order of the symbol
 //!    is gone, unless a create may still land (recv window), then list again
 //!    when it can no longer.
 //! 4. When every symbol is clear and nothing is in flight: `Stopped`. A
@@ -19,7 +23,7 @@ use std::collections::BTreeMap;
 
 use crate::effect::{Effect, Endpoint, Op, RequestKind};
 use crate::engine::Engine;
-use crate::engine::apply::clean;
+use crate::engine::apply::describe;
 use crate::engine::doubt::Withdrawn;
 use crate::engine::orders::{Ambiguous, State};
 use crate::engine::schedule::Pending;
@@ -32,25 +36,30 @@ const MAX_FAILURES: u32 = 8;
 const PAGE: u32 = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
+pub(super) enum Step {
     CancelAll,
+    CancelOurs,
     List,
     Done,
 }
 
-struct Clear {
-    step: Step,
-    not_before: Timestamp,
-    in_flight: bool,
+pub(super) struct Clear {
+    pub(super) step: Step,
+    pub(super) not_before: Timestamp,
+    pub(super) in_flight: bool,
     cursor: Option<String>,
     open_seen: u64,
     rounds: u32,
     failures: u32,
+    /// `"ours"`: orderLinkIds still to be sent a cancel this round, and
+    /// ours the listing in progress found open.
+    pub(super) queue: Vec<String>,
+    found: Vec<String>,
 }
 
 pub(super) struct Shutdown {
     draining: bool,
-    syms: BTreeMap<u32, Clear>,
+    pub(super) syms: BTreeMap<u32, Clear>,
 }
 
 fn backoff_ms(n: u32) -> u64 {
@@ -63,6 +72,7 @@ impl Engine {
             self.out.info("shutdown already in progress".to_string());
             return;
         }
+        self.abandon_recovery();
         self.conflated = None;
         self.pending_config = None;
         let (mut dropped, mut withdrawn, mut unknown) = (0u64, 0u64, 0u64);
@@ -96,13 +106,15 @@ impl Engine {
             .chain(held)
         {
             syms.entry(sym).or_insert(Clear {
-                step: Step::CancelAll,
+                step: self.first_cancel_step(),
                 not_before: self.out.now,
                 in_flight: false,
                 cursor: None,
                 open_seen: 0,
                 rounds: 0,
                 failures: 0,
+                queue: Vec::new(),
+                found: Vec::new(),
             });
         }
         self.out.info(format!(
@@ -128,8 +140,14 @@ impl Engine {
                 return;
             }
             sd.draining = false;
-            self.out
-                .info("shutdown: commands in flight answered; cancel-all per symbol".to_string());
+            let how = match self.first_cancel_step() {
+                Step::CancelOurs => "our orders by orderLinkId",
+                _ => "cancel-all per symbol",
+            };
+            self.out.info(format!(
+                "shutdown: commands in flight answered; cancelling {how}"
+            ));
+            self.fill_ours_queues();
         }
         let Some(sd) = &self.shutdown else {
             return;
@@ -172,6 +190,9 @@ impl Engine {
         else {
             return false;
         };
+        if c.step == Step::CancelOurs {
+            return self.send_cancel_ours(sym);
+        }
         let inst = self.inst(sym);
         let (ep, kind, pending) = match c.step {
             Step::CancelAll => (
@@ -241,12 +262,20 @@ impl Engine {
             Outcome::Reply(r) if r.ret_code == 0 => r,
             other => return self.clear_failed(id, sym, other, "open-orders listing"),
         };
+        let ours_only = self.first_cancel_step() == Step::CancelOurs;
         let mut open = 0;
+        let mut found = Vec::new();
         for x in r
             .orders
             .iter()
             .filter(|x| is_open(&x.status) && x.symbol == name)
         {
+            if ours_only {
+                if !self.is_our_link(&x.order_link_id) {
+                    continue;
+                }
+                found.push(x.order_link_id.clone());
+            }
             open += 1;
             if let Some(seq) = self.seq_of(&x.order_link_id)
                 && self.orders.get(seq).is_some()
@@ -261,6 +290,7 @@ impl Engine {
         let more = next.is_some();
         let seen = self.with_clear(sym, |c| {
             c.in_flight = false;
+            c.found.append(&mut found);
             c.open_seen += open;
             c.cursor = next;
             c.open_seen
@@ -268,7 +298,12 @@ impl Engine {
         if more {
             return;
         }
-        self.with_clear(sym, |c| c.open_seen = 0);
+        self.with_clear(sym, |c| {
+            c.open_seen = 0;
+            if seen == 0 {
+                c.found.clear();
+            }
+        });
         if seen > 0 {
             let rounds = self.with_clear(sym, |c| {
                 c.rounds += 1;
@@ -280,11 +315,19 @@ impl Engine {
                 ));
                 self.with_clear(sym, |c| c.step = Step::Done);
             } else {
+                let again = if ours_only {
+                    "cancel them by id"
+                } else {
+                    "cancel-all"
+                };
+                let step = self.first_cancel_step();
                 self.out.warn(format!(
-                    "shutdown: {name} still has {seen} open orders: cancel-all again"
+                    "shutdown: {name} still has {seen} open orders{}: {again} again",
+                    if ours_only { " of ours" } else { "" }
                 ));
                 self.with_clear(sym, |c| {
-                    c.step = Step::CancelAll;
+                    c.step = step;
+                    c.queue = std::mem::take(&mut c.found);
                     c.not_before = now.plus_ms(backoff_ms(rounds));
                 });
             }
@@ -324,13 +367,7 @@ impl Engine {
     fn clear_failed(&mut self, id: RequestId, sym: u32, outcome: &Outcome, what: &str) {
         let now = self.out.now;
         let name = self.syms[sym as usize].name.clone();
-        let why = match outcome {
-            Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
-            Outcome::Timeout => "timeout".to_string(),
-            Outcome::Transport(e) => format!("transport error: {}", clean(e)),
-            Outcome::HttpStatus(s) => format!("http {s}"),
-            Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
-        };
+        let why = describe(outcome);
         let failures = self.with_clear(sym, |c| {
             c.in_flight = false;
             c.failures += 1;

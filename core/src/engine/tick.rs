@@ -45,6 +45,16 @@ impl Engine {
             self.out.info("tick after shutdown ignored".to_string());
             return;
         }
+        if !self.recovery.is_done() {
+            // Newest books win, as for a conflated tick; it starts when
+            // recovery is over (see `recovery`).
+            self.conflated = Some(Conflated {
+                books: books.to_vec(),
+            });
+            self.out
+                .info("tick arrived during start-up recovery: held until it is over".to_string());
+            return;
+        }
         if let Some(t) = &self.tick {
             let n = t.n;
             // The newest tick's books win wholesale (design.md §3.6): a
@@ -60,6 +70,13 @@ impl Engine {
             return;
         }
         self.start_tick(&books_by_symbol(books));
+    }
+
+    /// Starts the tick held during recovery, if one came.
+    pub(super) fn start_held_tick(&mut self) {
+        if let Some(c) = self.conflated.take() {
+            self.start_tick(&books_by_symbol(&c.books));
+        }
     }
 
     fn apply_pending_config(&mut self, n: u64) {

@@ -10,18 +10,45 @@ use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{BookTop, Engine, Input, OrderState, SessionId, TickStats, Timestamp};
 
 pub fn engine(sc: &Scenario) -> Engine {
-    Engine::new(
-        sc.config.clone(),
-        sc.instruments.clone(),
-        SessionId::new("t").unwrap(),
-    )
-    .unwrap()
+    engine_with(sc, |_| {})
 }
 
+/// The engine past start-up recovery at 0 (an empty account: every listing
+/// answered with no order), ready to quote.
 pub fn engine_with(sc: &Scenario, tweak: impl FnOnce(&mut Config)) -> Engine {
     let mut config = sc.config.clone();
     tweak(&mut config);
-    Engine::new(config, sc.instruments.clone(), SessionId::new("t").unwrap()).unwrap()
+    let e = Engine::new(config, sc.instruments.clone(), SessionId::new("t").unwrap()).unwrap();
+    recovered(e)
+}
+
+/// Runs the driven engine's start-up recovery (a wake at its clock) to its
+/// end, before any tick.
+pub fn recover(d: &mut Driver) {
+    let now = d.now;
+    d.feed(Input::Wake { now_ms: now });
+    d.run_idle(10_000);
+    assert!(d.log.contains("recovery done"), "{}", d.log);
+}
+
+/// Runs start-up recovery on an empty account at time 0.
+pub fn recovered(mut e: Engine) -> Engine {
+    let out = handle(
+        &mut e,
+        Input::Wake {
+            now_ms: Timestamp(0),
+        },
+    );
+    let listings = sends(&out);
+    assert!(
+        listings
+            .iter()
+            .all(|r| matches!(r.kind, RequestKind::OpenOrders { .. })),
+        "{listings:?}"
+    );
+    let out = answer_all(&mut e, 0, listings);
+    assert!(logs(&out).contains("recovery done"), "{}", logs(&out));
+    e
 }
 
 /// The seed scenario with books that stay fresh while orders settle (the

@@ -1,9 +1,12 @@
 //! Reconcile one side of one symbol: desired ladder vs tracked orders.
 //!
-//! 1. A level holding a busy order (pending new/amend/cancel, unknown) is
-//!    frozen for this tick: nothing of that level is touched, and nothing is
-//!    placed there, so a level is never double-quoted and no order gets two
-//!    commands in one tick.
+//! 1. A level holding a busy order (pending new/amend/cancel, or unknown
+//!    with its query unanswered) is frozen for this tick: nothing is placed
+//!    there and no order gets two commands in one tick; its live orders are
+//!    kept if within tolerance of the level's target, else cancelled (a
+//!    frozen level never rests a stale price). An unknown order whose query
+//!    has answered (a create not found yet) freezes nothing: it is left
+//!    alone, still counted against its side (see `levels`).
 //! 2. Keep: each open level takes the nearest idle Live order (same qty,
 //!    within `reprice_tolerance_bps`) at any level of the side; a kept order
 //!    is re-labelled to the level it now serves. Matching across levels is
@@ -33,6 +36,8 @@ pub(super) struct SidePlan<'a> {
     pub(super) qty: Lots,
     pub(super) tol_bps: u32,
     pub(super) amend: bool,
+    /// Whether an unknown order's query is unanswered (see `settle`).
+    pub(super) asking: &'a dyn Fn(Seq) -> bool,
 }
 
 /// Buffers reused from side to side and tick to tick: a wide tick
@@ -74,14 +79,28 @@ pub(super) fn reconcile_side(
     out.clear();
     for &seq in seqs {
         let Some(o) = orders.get(seq) else { continue };
-        if o.state != State::Live {
+        let busy = match o.state {
+            State::Live => false,
+            State::Unknown(_) => (plan.asking)(seq),
+            _ => true,
+        };
+        if busy {
             frozen.push(o.level);
         }
     }
     for &seq in seqs {
         let Some(o) = orders.get(seq) else { continue };
-        if o.state == State::Live && !frozen.contains(&o.level) {
+        if o.state != State::Live {
+            continue;
+        }
+        if !frozen.contains(&o.level) {
             idle.push((seq, o.price, o.qty));
+            continue;
+        }
+        let target = plan.desired.get(o.level as usize).copied().flatten();
+        let fits = target.is_some_and(|p| o.qty == plan.qty && within(o.price, p, plan.tol_bps));
+        if !fits {
+            out.push(Action::Cancel(seq));
         }
     }
     open.extend(plan.desired.iter().enumerate().filter_map(|(l, p)| {

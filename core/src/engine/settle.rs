@@ -5,15 +5,22 @@
 //! | found, open (New, PartiallyFilled, Untriggered, Created) | Live, exchange's price/qty | same |
 //! | found, closed (Filled, Cancelled, Rejected, ...) | Gone(closed: status reason) | same |
 //! | not found, recv window + margin passed since the create was sent | Gone(never_created) | Gone(not_open) |
-//! | not found, recv window + margin not yet passed | re-query when it has | Gone(not_open) |
+//! | not found, recv window + margin not yet passed | re-query on the back-off (never later than when it has passed) | Gone(not_open) |
 //! | query failed (any other outcome) | retry with back-off       | same |
+//!
+//! The back-off is short (200 ms doubling, capped at `MAX_BACKOFF_MS`): an
+//! unknown order is asked about at once and again soon, so a create that
+//! lands late is seen (and repriced or pulled) within a tick or two.
 //!
 //! The recv-window wait: a create we sent may still be sitting in a queue
 //! somewhere; the exchange refuses any request older than its recv window,
 //! so once that (plus `LATE_LANDING_MARGIN_MS`) has passed since we sent it,
 //! "not found" is final.
-//! Unknown orders freeze their level in reconcile, so an order is always
-//! settled before its level is quoted again.
+//! An unknown order freezes its level in reconcile only while its query is
+//! unanswered (`awaiting`); between queries its level is reconciled, the
+//! unknown order itself untouched and still counted against its side's
+//! `levels` (see `levels`), so nothing is placed beside it that could
+//! double-quote the side, and no live order of that level rests stale.
 
 use std::collections::BTreeMap;
 
@@ -68,6 +75,13 @@ impl Settle {
             .min()
     }
 
+    /// Whether `seq`'s query is in flight or due: its level stays frozen.
+    pub(super) fn awaiting(&self, seq: Seq, now: Timestamp) -> bool {
+        self.entries
+            .get(&seq)
+            .is_some_and(|e| e.in_flight || e.due <= now)
+    }
+
     pub(super) fn mark_sent(&mut self, seq: Seq) {
         if let Some(e) = self.entries.get_mut(&seq) {
             e.in_flight = true;
@@ -101,8 +115,12 @@ impl Engine {
     }
 }
 
-fn backoff_ms(failures: u32) -> u64 {
-    (250u64 << failures.min(5)).min(5_000)
+/// The longest wait between two queries of one unknown order.
+const MAX_BACKOFF_MS: u64 = 1_600;
+
+/// 200, 400, 800, 1600, 1600... ms after the `n`-th answer (1-based).
+fn backoff_ms(n: u32) -> u64 {
+    (100u64 << n.clamp(1, 5)).min(MAX_BACKOFF_MS)
 }
 
 impl Engine {
@@ -162,11 +180,15 @@ impl Engine {
                             "settled: not found after the recv window",
                         );
                     } else if let Some(e) = self.settle.entries.get_mut(&seq) {
-                        e.due = final_at;
-                        self.out.info(format!(
-                            "{link} not found yet: query again in {} ms, when its recv window has passed",
-                            final_at.since(now)
-                        ));
+                        // Asked again soon: it may land any moment until then.
+                        e.failures += 1;
+                        e.due = now.plus_ms(backoff_ms(e.failures)).min(final_at);
+                        if e.failures == 1 {
+                            self.out.info(format!(
+                                "{link} not found yet: asking again every {MAX_BACKOFF_MS} ms at most until its recv window has passed in {} ms",
+                                final_at.since(now)
+                            ));
+                        }
                     }
                 }
                 Ambiguous::Amend | Ambiguous::Cancel => {

@@ -197,12 +197,15 @@ impl Engine {
                 if seqs.is_empty() && desired.is_empty() {
                     continue;
                 }
+                let settle = &self.settle;
+                let asking = |seq: Seq| settle.awaiting(seq, now);
                 let plan = SidePlan {
                     side,
                     desired,
                     qty,
                     tol_bps: tol,
                     amend,
+                    asking: &asking,
                 };
                 reconcile_side(&mut self.orders, seqs, &plan, &mut scratch);
                 for action in &scratch.actions {

@@ -343,6 +343,12 @@ impl Engine {
         &self.instruments[self.syms[sym as usize].instrument]
     }
 
+    /// The configured symbols' indices, in config order.
+    fn configured_syms(&self) -> Vec<u32> {
+        let names = &self.config.quoting.symbols;
+        names.iter().filter_map(|s| self.sym_index(s)).collect()
+    }
+
     fn sym_index(&self, name: &str) -> Option<u32> {
         self.syms
             .binary_search_by(|s| s.name.as_str().cmp(name))

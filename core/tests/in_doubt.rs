@@ -10,19 +10,11 @@ use mm_core::effect::{Effect, Endpoint};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use mm_core::{Input, Timestamp};
 
-/// The seed scenario on the virtual exchange, faults scripted by
-/// `script(exchange)`, every effect kept.
 fn driver(
     tweak: impl FnOnce(&mut Config),
     script: impl FnOnce(&mut VirtualExchange),
 ) -> (Scenario, Driver) {
-    let (sc, engine, mut vx) = common::settling_seed("dbt", tweak);
-    script(&mut vx);
-    let mut d = Driver::new(engine, vx, Timestamp(0), 10);
-    common::recover(&mut d);
-    d.keep_effects = true;
-    d.keep_requests = true;
-    (sc, d)
+    common::scripted_seed("dbt", tweak, script)
 }
 
 fn feed_tick(d: &mut Driver, sc: &Scenario, k: u64) {

@@ -4,7 +4,6 @@
 
 mod common;
 
-use mm_core::Timestamp;
 use mm_core::config::Config;
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 
@@ -12,9 +11,7 @@ fn driver(
     tweak: impl FnOnce(&mut Config),
     script: impl FnOnce(&mut VirtualExchange),
 ) -> (Scenario, Driver) {
-    let (sc, engine, mut vx) = common::settling_seed("lvl", tweak);
-    script(&mut vx);
-    let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    let (sc, mut d) = common::scripted_seed("lvl", tweak, script);
     d.watch_sides = true;
     (sc, d)
 }

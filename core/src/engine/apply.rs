@@ -55,24 +55,7 @@ pub(super) enum Fate {
     Unknown,
 }
 
-/// Outside text in a log line: one line, bounded, so the log stays readable.
-pub(super) fn clean(text: &str) -> String {
-    text.chars()
-        .take(120)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// A failed outcome in a log line.
-pub(super) fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
-        Outcome::Timeout => "timeout".to_string(),
-        Outcome::Transport(e) => format!("transport error: {}", clean(e)),
-        Outcome::HttpStatus(s) => format!("http {s}"),
-        Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
-    }
-}
+pub(super) use crate::engine::out::{clean, describe};
 
 impl Engine {
     pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::effect::{Effect, Level, LogEvent};
+use crate::input::Outcome;
 use crate::time::Timestamp;
 
 pub(super) struct Out {
@@ -58,5 +59,24 @@ impl Out {
 
     pub(super) fn error(&mut self, text: String) {
         self.log(Level::Error, text);
+    }
+}
+
+/// Outside text in a log line: one line, bounded, so the log stays readable.
+pub(super) fn clean(text: &str) -> String {
+    text.chars()
+        .take(120)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A failed outcome in a log line.
+pub(super) fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Reply(r) => format!("retCode {} {}", r.ret_code, clean(&r.ret_msg)),
+        Outcome::Timeout => "timeout".to_string(),
+        Outcome::Transport(e) => format!("transport error: {}", clean(e)),
+        Outcome::HttpStatus(s) => format!("http {s}"),
+        Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
     }
 }

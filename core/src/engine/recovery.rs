@@ -66,12 +66,6 @@ pub(super) struct Recovery {
     refused: BTreeSet<String>,
 }
 
-impl Recovery {
-    pub(super) fn is_done(&self) -> bool {
-        self.done
-    }
-}
-
 /// Whether `link` has our form `<session>-<counter>`.
 pub(super) fn has_our_form(link: &str) -> bool {
     let Some((session, counter)) = link.split_once('-') else {
@@ -96,13 +90,7 @@ impl Engine {
         }
         self.recovery.started = true;
         let now = self.out.now;
-        let syms: Vec<u32> = self
-            .config
-            .quoting
-            .symbols
-            .iter()
-            .filter_map(|s| self.sym_index(s))
-            .collect();
+        let syms = self.configured_syms();
         for sym in syms {
             self.recovery.syms.insert(
                 sym,
@@ -125,6 +113,27 @@ impl Engine {
             self.config.recovery.orphans.name()
         ));
         self.finish_recovery();
+    }
+
+    /// A tick while recovery runs is held (newest books win, as for a
+    /// conflated tick) and starts when it is over. True when held.
+    pub(super) fn hold_during_recovery(&mut self, books: &[crate::input::BookTop]) -> bool {
+        if self.recovery.done {
+            return false;
+        }
+        self.conflated = Some(crate::engine::tick::Conflated {
+            books: books.to_vec(),
+        });
+        self.out
+            .info("tick arrived during start-up recovery: held until it is over".to_string());
+        true
+    }
+
+    /// Starts the tick held during recovery, if one came.
+    fn start_held_tick(&mut self) {
+        if let Some(c) = self.conflated.take() {
+            self.start_tick(&crate::engine::tick::books_by_symbol(&c.books));
+        }
     }
 
     /// Shutdown before recovery ended: it is abandoned (replies ignored).

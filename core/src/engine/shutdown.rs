@@ -86,13 +86,7 @@ impl Engine {
             }
         }
         let mut syms: BTreeMap<u32, Clear> = BTreeMap::new();
-        let configured: Vec<u32> = self
-            .config
-            .quoting
-            .symbols
-            .iter()
-            .filter_map(|s| self.sym_index(s))
-            .collect();
+        let configured = self.configured_syms();
         let held = self.orders.iter().map(|(_, o)| o.sym);
         for sym in configured
             .into_iter()

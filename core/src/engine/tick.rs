@@ -36,7 +36,7 @@ pub(super) struct TickState {
 
 pub(super) struct Conflated {
     /// The newest tick's books, as they came.
-    books: Vec<BookTop>,
+    pub(super) books: Vec<BookTop>,
 }
 
 impl Engine {
@@ -45,14 +45,7 @@ impl Engine {
             self.out.info("tick after shutdown ignored".to_string());
             return;
         }
-        if !self.recovery.is_done() {
-            // Newest books win, as for a conflated tick; it starts when
-            // recovery is over (see `recovery`).
-            self.conflated = Some(Conflated {
-                books: books.to_vec(),
-            });
-            self.out
-                .info("tick arrived during start-up recovery: held until it is over".to_string());
+        if self.hold_during_recovery(books) {
             return;
         }
         if let Some(t) = &self.tick {
@@ -70,13 +63,6 @@ impl Engine {
             return;
         }
         self.start_tick(&books_by_symbol(books));
-    }
-
-    /// Starts the tick held during recovery, if one came.
-    pub(super) fn start_held_tick(&mut self) {
-        if let Some(c) = self.conflated.take() {
-            self.start_tick(&books_by_symbol(&c.books));
-        }
     }
 
     fn apply_pending_config(&mut self, n: u64) {
@@ -390,7 +376,7 @@ impl Engine {
 
 /// Books by symbol, borrowed from the input; of two books for one symbol
 /// the later wins.
-fn books_by_symbol(books: &[BookTop]) -> BTreeMap<&str, &BookTop> {
+pub(super) fn books_by_symbol(books: &[BookTop]) -> BTreeMap<&str, &BookTop> {
     books.iter().map(|b| (b.symbol.as_str(), b)).collect()
 }
 

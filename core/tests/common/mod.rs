@@ -22,6 +22,22 @@ pub fn engine_with(sc: &Scenario, tweak: impl FnOnce(&mut Config)) -> Engine {
     recovered(e)
 }
 
+/// `settling_seed` on a driver (latency 10 ms) past recovery, faults
+/// scripted by `script(exchange)`, every effect and request kept.
+pub fn scripted_seed(
+    session: &str,
+    tweak: impl FnOnce(&mut Config),
+    script: impl FnOnce(&mut VirtualExchange),
+) -> (Scenario, Driver) {
+    let (sc, engine, mut vx) = settling_seed(session, tweak);
+    script(&mut vx);
+    let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    recover(&mut d);
+    d.keep_effects = true;
+    d.keep_requests = true;
+    (sc, d)
+}
+
 /// Runs the driven engine's start-up recovery (a wake at its clock) to its
 /// end, before any tick.
 pub fn recover(d: &mut Driver) {

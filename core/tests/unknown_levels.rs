@@ -91,3 +91,66 @@ fn a_timed_out_create_leaves_no_live_order_resting_stale() {
         Some(&20)
     );
 }
+
+#[test]
+fn a_live_order_on_a_level_frozen_by_an_unanswered_query_is_pulled_when_stale() {
+    use common::{links, ok, respond, sends, started, tick};
+    use mm_core::Input;
+    use mm_core::input::{Ack, ItemCode, Outcome, Reply};
+    let sc = Scenario::seed();
+    let mut e = started(&sc);
+    // Tick 2 cancels all 40; the first cancel (BTCUSDT bid, level 0) is
+    // refused, so that order X stays live.
+    let out = tick(&mut e, 200, sc.books(1, Timestamp(200)));
+    let cancels = sends(&out);
+    let x = links(&cancels[0])[0].clone();
+    let refused_first = |r: &mm_core::effect::Request| {
+        let ls = links(r);
+        Outcome::Reply(Reply {
+            ret_code: 0,
+            ret_msg: "OK".into(),
+            acks: ls
+                .iter()
+                .map(|l| Ack {
+                    order_id: String::new(),
+                    order_link_id: l.clone(),
+                })
+                .collect(),
+            codes: (0..ls.len())
+                .map(|i| ItemCode {
+                    code: if i == 0 { 10001 } else { 0 },
+                    msg: String::new(),
+                })
+                .collect(),
+            ..Reply::default()
+        })
+    };
+    respond(&mut e, 205, &cancels[0], refused_first(&cancels[0]));
+    let places = sends(&respond(&mut e, 205, &cancels[1], ok(&cancels[1])));
+    assert_eq!(places.len(), 2, "{places:?}");
+    // The first place batch (X's level among them) times out: its creates
+    // are unknown and their queries go out, left unanswered.
+    let queries = sends(&respond(&mut e, 210, &places[0], Outcome::Timeout));
+    assert!(!queries.is_empty());
+    respond(&mut e, 210, &places[1], ok(&places[1]));
+    common::handle(
+        &mut e,
+        Input::Wake {
+            now_ms: Timestamp(400),
+        },
+    );
+    // Tick 3, prices two steps on: X's level is frozen (its new order's
+    // query is unanswered), and X, off its target, is pulled.
+    let out = tick(&mut e, 401, sc.books(3, Timestamp(401)));
+    let state = e
+        .orders()
+        .into_iter()
+        .find(|o| o.order_link_id == x)
+        .map(|o| o.state);
+    assert_eq!(
+        state,
+        Some(mm_core::OrderState::PendingCancel),
+        "{x} not pulled\n{}",
+        common::logs(&out)
+    );
+}

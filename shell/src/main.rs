@@ -2,7 +2,8 @@
 //! ours confirmed gone; also a signal during start-up, before any order),
 //! 1 a session that did not end cleanly (orders may be open, a write
 //! failure, shutdown overdue, a second signal, the exchange's view unknown)
-//! or a failed command, 2 bad input (CLI, config, credentials, files).
+//! or a failed command, 2 bad input (CLI, config, credentials, files),
+//! 3 the exchange refused us for good (credentials, orphans refused).
 
 use clap::Parser;
 use mm_shell::cli::{Cli, Command, RunArgs};

@@ -107,6 +107,13 @@ pub enum RunError {
     /// A second signal: exited at once.
     #[error("{0}")]
     Interrupted(String),
+    /// The exchange refused us for good (credentials, orphans refused):
+    /// core stopped sending at once.
+    #[error("{message}")]
+    Fatal {
+        message: String,
+        summary: Option<Box<RunSummary>>,
+    },
     /// SIGINT / SIGTERM during start-up: stopped before sending any order
     /// (nothing of this session can be open, so it is not a failure).
     #[error("{0}")]
@@ -119,6 +126,7 @@ impl RunError {
             RunError::StoppedInStartup(_) => 0,
             RunError::Startup(_) => 2,
             RunError::Failed { .. } | RunError::Interrupted(_) => 1,
+            RunError::Fatal { .. } => 3,
         }
     }
 }
@@ -185,8 +193,15 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     }
 
     // The exchange's view at exit, and the summary, on every ending.
-    let (exchange_open, sim_state) =
-        exit::exchange_view(&venue, &client, &config, &instruments, &ending).await;
+    let (exchange_open, sim_state) = exit::exchange_view(
+        &venue,
+        &client,
+        &config,
+        &instruments,
+        &sid,
+        exit::ask_exchange(&session, &ending),
+    )
+    .await;
     let summary = exit::summary(
         &session,
         &ending,

@@ -26,6 +26,12 @@ pub enum Ended {
     /// A second SIGINT/SIGTERM: exited before shutdown finished (the
     /// exchange was not asked what is open; the embedded simulator was).
     SecondSignal,
+    /// The exchange refused our credentials: core stopped sending at once
+    /// (`fatal` says why). Exit code 3.
+    AuthFailed,
+    /// Orders of an earlier session were open at start-up and
+    /// `recovery.orphans = "refuse"`: nothing was placed. Exit code 3.
+    OrphansRefused,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +42,9 @@ pub struct RunSummary {
     /// The journal or log write that failed, if one did (the journal then
     /// replays only the inputs before it).
     pub write_failure: Option<String>,
+    /// Why core ended the session early (`ended` = `auth_failed` or
+    /// `orphans_refused`), as the operator was told.
+    pub fatal: Option<String>,
     /// Completed ticks (`TickDone` count before shutdown began).
     pub ticks: u64,
     /// Ticks core started (a tick may be cut short by shutdown).
@@ -56,9 +65,20 @@ pub struct RunSummary {
     pub requeued: u64,
     /// Orders that ever became unknown (ambiguous outcome).
     pub unknown_orders: u64,
+    /// Start-up recovery: open orders of an earlier session of this bot
+    /// (our orderLinkId form, another session id) found, and cancelled and
+    /// confirmed gone before the first place.
+    pub orphans_found: u64,
+    pub orphans_cancelled: u64,
+    /// Start-up recovery: open orders not of our form (another strategy's),
+    /// left alone.
+    pub foreign_orders: u64,
     /// Orders core still tracks at exit.
     pub open_orders_core: u64,
-    /// Open orders the exchange lists at exit (`None`: could not be read).
+    /// Orders of this session (orderLinkId `<session>-<n>`) the exchange
+    /// lists at exit (`None`: could not be read, so the session is not clean).
+    /// Other orders on the account are not counted: `shutdown.cancel =
+    /// "ours"` leaves them open on purpose.
     pub open_orders_exchange: Option<u64>,
     /// Simulator only: its 10006 answers.
     pub rate_limit_rejections: Option<u64>,

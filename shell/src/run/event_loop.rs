@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use mm_core::{Config, Effect, Engine, Input, Timestamp};
+use mm_core::{Config, Effect, Engine, Fatal, Input, Timestamp};
 use tokio::sync::{mpsc, watch};
 
 use super::inputs::MarketData;
@@ -32,6 +32,8 @@ pub(super) struct Session {
     pub(super) pending_interval: Option<u64>,
     /// The first journal or log write that failed: the session shuts down.
     pub(super) write_failure: Option<String>,
+    /// Why core ended the session early (it sends nothing more; `Stopped` follows).
+    pub(super) fatal: Option<Fatal>,
 }
 
 /// How the loop ended.
@@ -77,6 +79,7 @@ impl Session {
             interval_tx,
             pending_interval: None,
             write_failure: None,
+            fatal: None,
         }
     }
 
@@ -262,8 +265,12 @@ impl Session {
                     ticked = true;
                 }
                 Effect::WakeAt(_) => {} // read back through poll_timeout()
-                // Core emits Stopped right after Fatal.
-                Effect::Fatal(_) => {}
+                // Core sends nothing more and emits Stopped right after:
+                // the loop ends there, without waiting for any cancel.
+                Effect::Fatal(fatal) => {
+                    tracing::error!("{fatal}");
+                    self.fatal.get_or_insert(fatal);
+                }
                 Effect::Stopped => self.stopped = true,
             }
         }

@@ -14,33 +14,56 @@ use super::startup::Venue;
 use crate::client::Client;
 use crate::summary::{Ended, RunSummary};
 
-/// Open orders as the exchange lists them, and the simulator's counters when
-/// the venue is a simulator that answers `/sim/state`. After a second signal
-/// only the embedded simulator is asked (in-process, instant): the user
-/// wants out now, not after more network calls.
+/// Whether the exchange itself is asked what is open at exit. Not after a
+/// second signal (the user wants out now, not after more network calls),
+/// nor after the exchange refused our credentials (it would refuse again).
+/// The embedded simulator is always asked (in-process, instant).
+pub(super) fn ask_exchange(session: &Session, ending: &Ending) -> bool {
+    !matches!(ending, Ending::SecondSignal(_))
+        && !matches!(session.fatal, Some(mm_core::Fatal::Auth { .. }))
+}
+
+/// Orders of this session (orderLinkId `<sid>-<n>`) open as the exchange
+/// lists them, and the simulator's counters when the venue is a simulator
+/// that answers `/sim/state`. Other orders on the account are not ours to
+/// count: `shutdown.cancel = "ours"` leaves them open on purpose.
 pub(super) async fn exchange_view(
     venue: &Venue,
     client: &Client,
     config: &Config,
     instruments: &[mm_core::Instrument],
-    ending: &Ending,
+    sid: &str,
+    ask: bool,
 ) -> (Option<u64>, Option<mm_sim::SimState>) {
-    if matches!(ending, Ending::SecondSignal(_)) && !matches!(venue, Venue::Embedded(_)) {
+    let prefix = format!("{sid}-");
+    let ours = |s: &mm_sim::SimState| {
+        s.open_orders
+            .iter()
+            .filter(|o| o.order_link_id.starts_with(&prefix))
+            .count() as u64
+    };
+    if !ask && !matches!(venue, Venue::Embedded(_)) {
         return (None, None);
     }
     match venue {
         Venue::Embedded(sim) => {
             let s = sim.state();
-            (Some(s.open_orders.len() as u64), Some(s))
+            (Some(ours(&s)), Some(s))
         }
         Venue::ExternalSim => match fetch_sim_state(client).await {
-            Ok(s) => (Some(s.open_orders.len() as u64), Some(s)),
+            Ok(s) => (Some(ours(&s)), Some(s)),
             Err(e) => {
                 tracing::warn!("simulator state: {e}");
-                (count_open_orders(client, config, instruments).await, None)
+                (
+                    count_open_orders(client, config, instruments, &prefix).await,
+                    None,
+                )
             }
         },
-        Venue::Bybit => (count_open_orders(client, config, instruments).await, None),
+        Venue::Bybit => (
+            count_open_orders(client, config, instruments, &prefix).await,
+            None,
+        ),
     }
 }
 
@@ -56,13 +79,16 @@ pub(super) fn summary(
     let t = session.engine.totals();
     RunSummary {
         session_id: sid.to_string(),
-        ended: match ending {
-            Ending::Stopped if session.write_failure.is_some() => Ended::WriteFailed,
-            Ending::Stopped => Ended::Stopped,
-            Ending::ShutdownOverdue(_) => Ended::ShutdownOverdue,
-            Ending::SecondSignal(_) => Ended::SecondSignal,
+        ended: match (ending, &session.fatal) {
+            (_, Some(mm_core::Fatal::Auth { .. })) => Ended::AuthFailed,
+            (_, Some(mm_core::Fatal::OrphansRefused { .. })) => Ended::OrphansRefused,
+            (Ending::Stopped, None) if session.write_failure.is_some() => Ended::WriteFailed,
+            (Ending::Stopped, None) => Ended::Stopped,
+            (Ending::ShutdownOverdue(_), None) => Ended::ShutdownOverdue,
+            (Ending::SecondSignal(_), None) => Ended::SecondSignal,
         },
         write_failure: session.write_failure.clone(),
+        fatal: session.fatal.as_ref().map(ToString::to_string),
         ticks: session.stats.ticks,
         ticks_started: t.ticks,
         requests_per_tick: session.stats.requests_per_tick(),
@@ -88,6 +114,9 @@ pub(super) fn summary(
         market_data_failures: session.stats.market_data_failures,
         requeued: t.requeued,
         unknown_orders: t.unknowns,
+        orphans_found: t.orphans_found,
+        orphans_cancelled: t.orphans_cancelled,
+        foreign_orders: t.foreign_orders,
         open_orders_core: session.engine.orders().len() as u64,
         open_orders_exchange: exchange_open,
         rate_limit_rejections: sim.map(|s| s.rate_limit_rejections),
@@ -100,7 +129,8 @@ pub(super) fn summary(
 }
 
 /// Writes `--summary-json` (if asked), then the verdict: only a session
-/// that stopped, wrote everything and left nothing open succeeds.
+/// that stopped, wrote everything, and that the exchange confirms left
+/// nothing of ours open succeeds. A fatal refusal is exit 3 whatever else.
 pub(super) fn conclude(
     summary: RunSummary,
     ending: Ending,
@@ -111,9 +141,21 @@ pub(super) fn conclude(
         message,
         summary: Some(Box::new(summary)),
     };
-    let clean = ending == Ending::Stopped && summary.write_failure.is_none();
+    let clean =
+        ending == Ending::Stopped && summary.write_failure.is_none() && summary.fatal.is_none();
     if !clean && let Err(e) = &written {
         eprintln!("mm: {e}");
+    }
+    if let Some(fatal) = &summary.fatal {
+        let message = format!(
+            "the session ended early: {fatal}. Core tracks {} orders; the exchange lists {} of ours",
+            summary.open_orders_core,
+            exchange_count(&summary)
+        );
+        return Err(RunError::Fatal {
+            message,
+            summary: Some(Box::new(summary)),
+        });
     }
     match ending {
         Ending::SecondSignal(message) => return Err(RunError::Interrupted(message)),
@@ -131,10 +173,14 @@ pub(super) fn conclude(
     written.map_err(|e| failed(e, summary.clone()))?;
     if summary.open_orders_core > 0 || summary.open_orders_exchange.is_some_and(|n| n > 0) {
         let message = format!(
-            "shutdown finished with orders possibly open: core tracks {}, the exchange lists {}",
+            "shutdown finished with orders possibly open: core tracks {}, the exchange lists {} of ours",
             summary.open_orders_core,
             exchange_count(&summary)
         );
+        return Err(failed(message, summary));
+    }
+    if summary.open_orders_exchange.is_none() {
+        let message = "shutdown finished, but the exchange's open orders could not be listed at exit: whether any of ours is still open is unknown; check the exchange".to_string();
         return Err(failed(message, summary));
     }
     Ok(summary)
@@ -152,12 +198,14 @@ async fn fetch_sim_state(client: &Client) -> Result<mm_sim::SimState, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("/sim/state does not parse: {e}"))
 }
 
-/// Open orders of every symbol core could trade, by the exchange's
-/// open-orders query (every page); `None` if any query fails.
+/// Open orders whose orderLinkId starts with `prefix`, over every symbol
+/// core could trade, by the exchange's open-orders query (every page);
+/// `None` if any query fails.
 async fn count_open_orders(
     client: &Client,
     config: &Config,
     instruments: &[mm_core::Instrument],
+    prefix: &str,
 ) -> Option<u64> {
     let mut total = 0u64;
     for symbol in instruments.iter().map(|i| &i.symbol) {
@@ -172,7 +220,11 @@ async fn count_open_orders(
             };
             match client.execute(&kind).await {
                 Outcome::Reply(r) if r.ret_code == 0 => {
-                    total += r.orders.len() as u64;
+                    total += r
+                        .orders
+                        .iter()
+                        .filter(|o| o.order_link_id.starts_with(prefix))
+                        .count() as u64;
                     match r.next_cursor {
                         Some(c) if !c.is_empty() && !r.orders.is_empty() => cursor = Some(c),
                         _ => break,
@@ -255,5 +307,37 @@ mod tests {
         let (r, s) = written(Ending::SecondSignal("again".to_string()), second.clone());
         assert!(matches!(r, Err(RunError::Interrupted(ref m)) if m == "again"));
         assert_eq!(s, second);
+    }
+
+    #[test]
+    fn an_unknown_exchange_view_is_never_clean() {
+        let unknown = RunSummary {
+            stopped: true,
+            open_orders_exchange: None,
+            ..RunSummary::default()
+        };
+        let (r, s) = written(Ending::Stopped, unknown.clone());
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("could not be listed"), "{e}");
+        assert_eq!(s, unknown);
+    }
+
+    #[test]
+    fn a_fatal_ending_writes_the_summary_and_exits_3() {
+        let fatal = RunSummary {
+            ended: Ended::AuthFailed,
+            fatal: Some("the exchange refused our credentials (retCode 10003)".to_string()),
+            stopped: true,
+            open_orders_exchange: None,
+            ..RunSummary::default()
+        };
+        let (r, s) = written(Ending::Stopped, fatal.clone());
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("retCode 10003"), "{e}");
+        assert_eq!(s, fatal);
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(text.contains("\"ended\":\"auth_failed\""), "{text}");
     }
 }

@@ -57,12 +57,11 @@ fn exchange(config: &Config, p: &mut Problems) {
                 "exchange.base_url",
                 "is required when exchange.kind = \"bybit\"",
             ),
-            Some(url) if !(url.starts_with("https://") || is_loopback_http(url)) => p.add(
-                "exchange.base_url",
-                format!("= {url:?} must be https:// (plain http only to a loopback address)"),
-            ),
-            Some(_) => {}
+            Some(url) => base_url(url, p),
         }
+    } else if let Some(url) = ex.base_url.as_deref() {
+        // The simulator too: plain http only to loopback.
+        base_url(url, p);
     }
     p.range("exchange.recv_window_ms", ex.recv_window_ms, 100, 60_000);
     p.range(
@@ -80,10 +79,37 @@ fn exchange(config: &Config, p: &mut Problems) {
     }
 }
 
-fn is_loopback_http(url: &str) -> bool {
-    ["http://127.", "http://localhost:", "http://[::1]:"]
-        .iter()
-        .any(|prefix| url.starts_with(prefix))
+/// `exchange.base_url`: https, or plain http to a loopback host (an IP in
+/// 127.0.0.0/8 or ::1, or `localhost`), judged on the parsed URL's host
+/// itself, never on a prefix of the text (`http://127.0.0.1:1@evil:80` is
+/// a host `evil`); userinfo is refused in any URL (it would go to the host
+/// in the clear, and hides where a URL points).
+fn base_url(text: &str, p: &mut Problems) {
+    let key = "exchange.base_url";
+    let parsed = match url::Url::parse(text) {
+        Ok(u) => u,
+        Err(e) => return p.add(key, format!("= {text:?} is not a valid URL ({e})")),
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return p.add(
+            key,
+            format!("= {text:?} must not carry a user or password (user@host)"),
+        );
+    }
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => {}
+        "http" if loopback => {}
+        _ => p.add(
+            key,
+            format!("= {text:?} must be https:// (plain http only to a loopback address: 127.0.0.0/8, ::1 or localhost)"),
+        ),
+    }
 }
 
 fn quoting(config: &Config, p: &mut Problems) {

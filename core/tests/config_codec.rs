@@ -218,3 +218,54 @@ fn recovery_shutdown_and_journal_problems_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn plain_http_only_to_a_loopback_host_judged_on_the_parsed_url() {
+    let check = |kind: &str, url: &str| {
+        Config::from_toml_str(&format!(
+            "[exchange]\nkind = \"{kind}\"\nbase_url = \"{url}\"\n"
+        ))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    for kind in ["bybit", "sim"] {
+        for ok in [
+            "https://api.bybit.com",
+            "https://api-testnet.bybit.com",
+            "http://127.0.0.1:18121",
+            "http://127.5.6.7:80",
+            "http://localhost/",
+            "http://localhost:8080",
+            "http://LOCALHOST:8080",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check(kind, ok), Ok(()), "{kind} {ok}");
+        }
+        for bad in [
+            "http://127.0.0.1:1@localhost.attacker.example:18121",
+            "http://127.0.0.1:1@evil.example:18121",
+            "http://127.attacker.example",
+            "http://localhost.attacker.example:80",
+            "http://10.0.0.1:8080",
+            "http://[::2]:8080",
+            "https://user:pass@api.bybit.com",
+            "https://user@api.bybit.com",
+            "http://user@127.0.0.1:8080",
+            "ftp://127.0.0.1",
+            "not a url",
+        ] {
+            let err = check(kind, bad).expect_err(bad);
+            assert!(
+                err.contains("config: exchange.base_url"),
+                "{kind} {bad}: {err}"
+            );
+        }
+    }
+    let err = check("bybit", "https://user:pass@api.bybit.com").unwrap_err();
+    assert!(err.contains("must not carry a user or password"), "{err}");
+    let err = check("bybit", "http://127.attacker.example").unwrap_err();
+    assert!(
+        err.contains("plain http only to a loopback address"),
+        "{err}"
+    );
+}

@@ -7,7 +7,7 @@
 
 use crate::effect::Effect;
 use crate::engine::Engine;
-use crate::journal::{Journal, JournalError, Reader};
+use crate::journal::{Journal, JournalError, JournalHeader, Reader, SessionEnd};
 
 /// What a replay produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,41 +67,79 @@ pub struct ReplayedLog {
     pub inputs: usize,
     /// The journal's damage, if any (replay stopped there).
     pub damage: Option<JournalError>,
+    /// The end-of-session frame; `None` with no damage: unfinished.
+    pub end: Option<SessionEnd>,
 }
 
 /// `replay(&journal::decode(bytes)?)` for a caller that needs only the log
-/// (`mm replay`): each input is decoded, handled and dropped in turn, and
-/// effects other than log lines are dropped as they come, so nothing but the
-/// log is kept (far fewer, shorter-lived allocations). Same log, same damage.
+/// of one segment: see `LogReplay`. Same log, same damage.
 ///
 /// `Err` only when the header's config is invalid for its instruments.
-pub fn replay_log(reader: Reader<'_>) -> Result<ReplayedLog, crate::config::ConfigError> {
-    let header = reader.header();
-    let mut engine = Engine::new(
-        header.config.clone(),
-        header.instruments.clone(),
-        header.session_id.clone(),
-    )?;
-    let mut log = String::new();
-    let mut inputs = 0;
-    let mut damage = None;
-    for item in reader {
-        let input = match item {
-            Ok(input) => input,
-            Err(e) => {
-                damage = Some(e);
-                break;
-            }
-        };
-        engine.handle_ref(&input);
-        inputs += 1;
-        drain(&mut engine, &mut log, drop);
-    }
+pub fn replay_log(mut reader: Reader<'_>) -> Result<ReplayedLog, crate::config::ConfigError> {
+    let mut replay = LogReplay::new(reader.header())?;
+    let damage = replay.feed(&mut reader);
     Ok(ReplayedLog {
-        log,
-        inputs,
+        log: replay.log,
+        inputs: replay.inputs,
         damage,
+        end: reader.end().cloned(),
     })
+}
+
+/// A replay for a caller that needs only the log (`mm replay`), fed one
+/// segment at a time: each input is decoded, handled by reference and
+/// dropped in turn, and effects other than log lines are dropped as they
+/// come, so nothing but the log is kept (far fewer, shorter-lived
+/// allocations), and a segment's bytes can go before the next is read.
+pub struct LogReplay {
+    engine: Engine,
+    log: String,
+    inputs: usize,
+}
+
+impl LogReplay {
+    /// `Err` when the header's config is invalid for its instruments (the
+    /// engine refuses to start, as it would have live).
+    pub fn new(header: &JournalHeader) -> Result<LogReplay, crate::config::ConfigError> {
+        let engine = Engine::new(
+            header.config.clone(),
+            header.instruments.clone(),
+            header.session_id.clone(),
+        )?;
+        Ok(LogReplay {
+            engine,
+            log: String::new(),
+            inputs: 0,
+        })
+    }
+
+    /// Replays every input `reader` yields; the damage that stopped it, if any.
+    pub fn feed(&mut self, reader: &mut Reader<'_>) -> Option<JournalError> {
+        for item in reader {
+            let input = match item {
+                Ok(input) => input,
+                Err(e) => return Some(e),
+            };
+            self.engine.handle_ref(&input);
+            self.inputs += 1;
+            drain(&mut self.engine, &mut self.log, drop);
+        }
+        None
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> &str {
+        &self.log
+    }
+
+    /// Inputs replayed so far.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    pub fn into_log(self) -> String {
+        self.log
+    }
 }
 
 enum Step {

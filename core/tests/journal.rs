@@ -5,8 +5,8 @@
 use mm_core::config::Config;
 use mm_core::input::{Ack, ExchangeOrder, ItemCode, Outcome, RateLimitStatus, Reply};
 use mm_core::journal::{
-    FORMAT_VERSION, FRAME_HEAD_LEN, Journal, JournalHeader, MAGIC, MAX_FRAME_LEN, PREAMBLE_LEN,
-    Reader, decode, encode_header, encode_input,
+    Encoder, FORMAT_VERSION, FRAME_HEAD_LEN, Journal, JournalHeader, MAGIC, MAX_FRAME_LEN,
+    PREAMBLE_LEN, Reader, SessionEnd, decode,
 };
 use mm_core::replay::replay;
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
@@ -116,15 +116,40 @@ fn every_input() -> Vec<Input> {
     inputs
 }
 
-/// The bytes of a journal and the offset where each input frame starts
-/// (plus the end, so `bounds[i]..bounds[i + 1]` is frame i + 1).
+/// The header alone: magic, version, header frame.
+fn encode_header(header: &JournalHeader) -> Vec<u8> {
+    Encoder::new(header).1
+}
+
+fn stopped() -> SessionEnd {
+    SessionEnd {
+        ended: "stopped".to_string(),
+    }
+}
+
+/// The bytes of an unfinished journal (no end frame) and the offset where
+/// each input frame starts (plus the end, so `bounds[i]..bounds[i + 1]` is
+/// frame i + 1).
 fn journal_bytes(header: &JournalHeader, inputs: &[Input]) -> (Vec<u8>, Vec<usize>) {
-    let mut bytes = encode_header(header);
+    let (mut enc, mut bytes) = Encoder::new(header);
     let mut bounds = vec![bytes.len()];
     for input in inputs {
-        bytes.extend_from_slice(&encode_input(input));
+        bytes.extend_from_slice(&enc.input(input));
         bounds.push(bytes.len());
     }
+    (bytes, bounds)
+}
+
+/// `journal_bytes` with the end-of-session frame as its last frame.
+fn finished_bytes(header: &JournalHeader, inputs: &[Input]) -> (Vec<u8>, Vec<usize>) {
+    let (mut enc, mut bytes) = Encoder::new(header);
+    let mut bounds = vec![bytes.len()];
+    for input in inputs {
+        bytes.extend_from_slice(&enc.input(input));
+        bounds.push(bytes.len());
+    }
+    bytes.extend_from_slice(&enc.end(&stopped()));
+    bounds.push(bytes.len());
     (bytes, bounds)
 }
 
@@ -132,11 +157,13 @@ fn journal_bytes(header: &JournalHeader, inputs: &[Input]) -> (Vec<u8>, Vec<usiz
 fn every_input_kind_round_trips() {
     let header = header();
     let inputs = every_input();
-    let (bytes, _) = journal_bytes(&header, &inputs);
+    let (bytes, _) = finished_bytes(&header, &inputs);
     let journal = decode(&bytes).unwrap();
     assert_eq!(journal.header, header);
     assert_eq!(journal.inputs, inputs);
     assert_eq!(journal.damage, None);
+    assert_eq!(journal.end, Some(stopped()));
+    assert!(journal.is_finished());
     // The ConfigChanged's config came back whole, through its TOML text.
     let Some(Input::ConfigChanged { config, .. }) = journal.inputs.get(inputs.len() - 2) else {
         panic!("ConfigChanged is not where it was written");
@@ -148,24 +175,49 @@ fn every_input_kind_round_trips() {
 #[test]
 fn layout_is_as_documented() {
     let header = header();
-    let bytes = encode_header(&header);
+    let (mut enc, bytes) = Encoder::new(&header);
     assert_eq!(&bytes[..4], b"MMJ1");
     assert_eq!(bytes[4..6], FORMAT_VERSION.to_le_bytes());
+    assert_eq!(FORMAT_VERSION, 2);
     let len = u32::from_le_bytes(bytes[6..10].try_into().unwrap()) as usize;
     let crc = u32::from_le_bytes(bytes[10..14].try_into().unwrap());
     assert_eq!(bytes.len(), PREAMBLE_LEN + FRAME_HEAD_LEN + len);
     assert_eq!(crc, crc32fast::hash(&bytes[14..]));
-    let frame = encode_input(&Input::Wake {
+    // Segment 0's header: session id, segment 0, first seq 0, origin 0,
+    // then the setup (present).
+    let sid = postcard::to_stdvec(&header.session_id).unwrap();
+    assert_eq!(&bytes[14..14 + sid.len()], &sid[..]);
+    assert_eq!(&bytes[14 + sid.len()..14 + sid.len() + 4], &[0, 0, 0, 1]);
+
+    // A record: varint seq, then 0 and the input (1 and the end frame).
+    let wake = Input::Wake {
         now_ms: Timestamp(5),
-    });
-    let len = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
-    assert_eq!(frame.len(), FRAME_HEAD_LEN + len);
-    assert_eq!(
-        postcard::from_bytes::<Input>(&frame[FRAME_HEAD_LEN..]).unwrap(),
-        Input::Wake {
-            now_ms: Timestamp(5)
-        }
-    );
+    };
+    for seq in 0..200u64 {
+        let frame = enc.input(&wake);
+        let len = u32::from_le_bytes(frame[..4].try_into().unwrap()) as usize;
+        assert_eq!(frame.len(), FRAME_HEAD_LEN + len);
+        let mut want = postcard::to_stdvec(&seq).unwrap();
+        want.push(0);
+        want.extend_from_slice(&postcard::to_stdvec(&wake).unwrap());
+        assert_eq!(&frame[FRAME_HEAD_LEN..], &want[..], "seq {seq}");
+    }
+    let frame = enc.end(&stopped());
+    let mut want = postcard::to_stdvec(&200u64).unwrap();
+    want.push(1);
+    want.extend_from_slice(&postcard::to_stdvec(&stopped()).unwrap());
+    assert_eq!(&frame[FRAME_HEAD_LEN..], &want[..]);
+
+    // A later segment's header: segment 1, its first seq, segment 0's
+    // header CRC as origin, no setup.
+    let next = enc.next_segment();
+    let mut want = sid.clone();
+    want.push(1);
+    want.extend_from_slice(&postcard::to_stdvec(&201u64).unwrap());
+    want.extend_from_slice(&postcard::to_stdvec(&crc).unwrap());
+    want.push(0);
+    assert_eq!(&next[..6], &bytes[..6]);
+    assert_eq!(&next[14..], &want[..]);
 }
 
 #[test]
@@ -179,7 +231,7 @@ fn header_only_journal_has_no_inputs_and_no_damage() {
 fn truncation_at_every_offset_keeps_the_good_prefix_and_names_the_cut() {
     let header = header();
     let inputs = every_input();
-    let (bytes, bounds) = journal_bytes(&header, &inputs);
+    let (bytes, bounds) = finished_bytes(&header, &inputs);
     for cut in 0..=bytes.len() {
         let result = decode(&bytes[..cut]);
         if cut < bounds[0] {
@@ -192,7 +244,14 @@ fn truncation_at_every_offset_keeps_the_good_prefix_and_names_the_cut() {
         let journal = result.unwrap_or_else(|e| panic!("cut {cut}: {e}"));
         // Frames wholly before the cut decode, the rest do not.
         let whole = bounds.iter().filter(|&&b| b <= cut).count() - 1;
-        assert_eq!(journal.inputs, inputs[..whole], "cut {cut}");
+        assert_eq!(
+            journal.inputs,
+            inputs[..whole.min(inputs.len())],
+            "cut {cut}"
+        );
+        // Only the whole journal is finished; any cut, even at a frame
+        // boundary, is unfinished (or damaged, within a frame).
+        assert_eq!(journal.end.is_some(), cut == bytes.len(), "cut {cut}");
         if bounds.contains(&cut) {
             assert_eq!(journal.damage, None, "cut {cut} is on a frame boundary");
         } else {
@@ -208,7 +267,7 @@ fn truncation_at_every_offset_keeps_the_good_prefix_and_names_the_cut() {
 fn every_flipped_bit_is_caught_at_its_frame() {
     let header = header();
     let inputs = every_input();
-    let (bytes, bounds) = journal_bytes(&header, &inputs);
+    let (bytes, bounds) = finished_bytes(&header, &inputs);
     for pos in 0..bytes.len() {
         for bit in 0..8 {
             let mut bad = bytes.clone();
@@ -221,7 +280,11 @@ fn every_flipped_bit_is_caught_at_its_frame() {
             }
             let frame = bounds.iter().filter(|&&b| b <= pos).count();
             let journal = result.unwrap_or_else(|e| panic!("byte {pos} bit {bit}: {e}"));
-            assert_eq!(journal.inputs, inputs[..frame - 1], "byte {pos} bit {bit}");
+            assert_eq!(
+                journal.inputs,
+                inputs[..(frame - 1).min(inputs.len())],
+                "byte {pos} bit {bit}"
+            );
             let damage = journal.damage.expect("a flipped bit is damage");
             assert_eq!(damage.frame, frame as u64, "byte {pos} bit {bit}: {damage}");
             assert_eq!(
@@ -267,7 +330,15 @@ fn wrong_version_is_named() {
     assert_eq!(
         err.to_string(),
         "journal: frame 0 at byte offset 4: format version 7 is not supported \
-         (this build reads version 1)"
+         (this build reads version 2)"
+    );
+    // A journal of format 1 (before sequence numbers and end frames).
+    bytes[4..6].copy_from_slice(&1u16.to_le_bytes());
+    let err = decode(&bytes).unwrap_err();
+    assert!(
+        err.reason
+            .contains("format version 1 is not supported (this build reads version 2)"),
+        "{err}"
     );
     let err = decode(&MAGIC).unwrap_err();
     assert_eq!(
@@ -318,11 +389,15 @@ fn checksummed_garbage_is_a_decode_error() {
         "{damage}"
     );
 
-    // A whole input followed by bytes the frame should not hold.
-    let mut payload = postcard::to_stdvec(&Input::Wake {
-        now_ms: Timestamp(3),
-    })
-    .unwrap();
+    // A whole record (seq 0, an input) followed by bytes the frame should
+    // not hold.
+    let mut payload = vec![0, 0];
+    payload.extend_from_slice(
+        &postcard::to_stdvec(&Input::Wake {
+            now_ms: Timestamp(3),
+        })
+        .unwrap(),
+    );
     payload.extend_from_slice(&[0, 0]);
     let (mut bytes, _) = journal_bytes(&header, &[]);
     bytes.extend_from_slice(&raw_frame(payload.len() as u32, &payload));
@@ -351,10 +426,10 @@ fn damaged_header_frame_is_an_error_with_offset() {
 
 #[test]
 fn invalid_session_id_in_header_is_refused() {
-    // The derive does not validate: build a header whose id is too long by
-    // editing the postcard bytes of a valid one (id length prefix + text).
-    let header = header();
-    let mut payload = postcard::to_stdvec(&header).unwrap();
+    // The derive does not validate: build a header whose id is invalid by
+    // editing the bytes of a valid one (id length prefix + text).
+    let bytes = encode_header(&header());
+    let mut payload = bytes[PREAMBLE_LEN + FRAME_HEAD_LEN..].to_vec();
     assert_eq!(&payload[1..8], b"jtest01");
     payload[1..8].copy_from_slice(b"jt-st01");
     let mut bytes = MAGIC.to_vec();
@@ -485,6 +560,7 @@ fn replay_refuses_an_invalid_config() {
         header,
         inputs: vec![],
         damage: None,
+        end: None,
     };
     let err = replay(&journal).unwrap_err().to_string();
     assert!(err.contains("async_batch.max_batch_size"), "{err}");

@@ -25,6 +25,7 @@ pub enum Command {
     /// Run the Bybit v5 simulator standalone until Ctrl-C.
     Sim(SimArgs),
     /// Run a session journal through core and write its log.
+    #[command(after_help = crate::replay_cmd::EXIT_CODES)]
     Replay(ReplayArgs),
     /// Validate a config file; exits non-zero listing every problem.
     CheckConfig(CheckConfigArgs),
@@ -110,8 +111,10 @@ pub struct SimArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ReplayArgs {
-    /// The journal (.mmj) to replay.
-    pub journal: PathBuf,
+    /// The journal (.mmj): its first segment (later ones, JOURNAL.1,
+    /// JOURNAL.2..., are found by name), or every segment in order.
+    #[arg(value_name = "JOURNAL", required = true)]
+    pub journal: Vec<PathBuf>,
     /// Write the log here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,

@@ -39,7 +39,7 @@ async fn dispatch(command: Command) -> i32 {
     match command {
         Command::Run(args) => run(args).await,
         Command::Sim(args) => report(mm_shell::sim_cmd::run(&args).await),
-        Command::Replay(args) => report(mm_shell::replay_cmd::run(&args)),
+        Command::Replay(args) => mm_shell::replay_cmd::run(&args),
         Command::CheckConfig(args) => match mm_shell::check_config_cmd::run(&args).await {
             Ok(msg) => {
                 println!("{msg}");

@@ -211,10 +211,24 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         &journal_path,
         &log_path,
     );
+    // Every ending that gets here is orderly: the journal says so (unless
+    // a write to it failed: nothing goes after a gap).
+    if let Err(e) = session.journal.finish(&ended_name(summary.ended)) {
+        eprintln!("mm: ERROR: {e}");
+    }
     if let Venue::Embedded(sim) = venue {
         sim.shutdown().await;
     }
     exit::conclude(summary, ending, opts.summary_json.as_deref())
+}
+
+/// The summary's name for how a session ended (`stopped`, ...), for the
+/// journal's end-of-session frame.
+fn ended_name(ended: crate::summary::Ended) -> String {
+    serde_json::to_value(ended)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Base 36 of the start time in ms: short, sortable, a valid `SessionId`.

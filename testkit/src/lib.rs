@@ -131,14 +131,14 @@ pub fn transcript_bytes(bytes: &[u8]) -> String {
     }
 }
 
-/// A whole journal as the shell writes it: header, then one frame per input.
+/// A whole journal as the shell writes it: header, one frame per input,
+/// and the end-of-session frame of a session that stopped.
 pub fn encode_journal(
     header: &mm_core::journal::JournalHeader,
     inputs: &[mm_core::Input],
 ) -> Vec<u8> {
-    let mut bytes = mm_core::journal::encode_header(header);
-    for input in inputs {
-        bytes.extend_from_slice(&mm_core::journal::encode_input(input));
-    }
-    bytes
+    let end = mm_core::journal::SessionEnd {
+        ended: "stopped".to_string(),
+    };
+    mm_core::journal::encode(header, inputs, Some(&end))
 }

@@ -9,18 +9,21 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use mm_core::journal::{
-    JournalError, JournalHeader, MAGIC, PREAMBLE_LEN, Reader, decode, encode_header,
+    Encoder, FORMAT_VERSION, JournalError, JournalHeader, MAGIC, PREAMBLE_LEN, Reader, decode,
 };
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use mm_core::{Engine, Input, SessionId, Timestamp};
 use proptest::prelude::*;
 
 /// A journal's bytes, the offset each frame starts at (frame 0 = header,
-/// then inputs; the last entry is the end), and its inputs.
+/// then inputs and the end-of-session frame; the last entry is the end of
+/// the bytes), and its inputs.
 struct Known {
     name: String,
     /// From `snapshots/sessions/` (not recorded here).
     recorded: bool,
+    /// Ends with its end-of-session frame.
+    finished: bool,
     bytes: Vec<u8>,
     bounds: Vec<usize>,
     inputs: Vec<Input>,
@@ -39,10 +42,16 @@ impl Known {
             inputs.push(item.unwrap_or_else(|e| panic!("{name} is damaged: {e}")));
             bounds.push(reader.offset() as usize);
         }
+        // The end-of-session frame yields no input: its bound comes last.
+        let finished = reader.end().is_some();
+        if finished {
+            bounds.push(reader.offset() as usize);
+        }
         assert_eq!(*bounds.last().unwrap(), bytes.len());
         Known {
             name,
             recorded,
+            finished,
             bytes,
             bounds,
             inputs,
@@ -147,7 +156,12 @@ fn check_truncation(j: &Known, cut: usize) -> Result<(), TestCaseError> {
     }
     let got = result.map_err(|e| TestCaseError::fail(format!("{}: cut {cut}: {e}", j.name)))?;
     let whole = j.bounds[1..].iter().filter(|&&b| b <= cut).count() - 1;
-    prop_assert!(got.inputs == j.inputs[..whole], "{}: cut {}", j.name, cut);
+    let inputs = &j.inputs[..whole.min(j.inputs.len())];
+    prop_assert!(got.inputs == inputs, "{}: cut {}", j.name, cut);
+    // Only the whole journal is finished: a cut at a frame boundary is
+    // unfinished, within a frame damaged.
+    let whole_journal = j.finished && cut == j.bytes.len();
+    prop_assert_eq!(got.end.is_some(), whole_journal, "{}: cut {}", j.name, cut);
     if j.bounds.contains(&cut) {
         prop_assert!(
             got.damage.is_none(),
@@ -204,7 +218,7 @@ fn check_flip(j: &Known, pos: usize, bit: u8) -> Result<(), TestCaseError> {
         .ok_or_else(|| TestCaseError::fail(format!("{}: flip at {pos} unnoticed", j.name)))?;
     prop_assert_eq!(d.frame, frame as u64, "{}: byte {}: {}", j.name, pos, d);
     prop_assert_eq!(d.offset, j.bounds[frame] as u64, "{}: byte {}", j.name, pos);
-    prop_assert!(got.inputs == j.inputs[..frame - 1]);
+    prop_assert!(got.inputs == j.inputs[..(frame - 1).min(j.inputs.len())]);
     Ok(())
 }
 
@@ -270,6 +284,7 @@ fn truncation_at_every_offset_of_an_in_memory_journal() {
         !j.recorded && j.inputs.len() > 20,
         "the in-memory journal is too small"
     );
+    assert!(j.finished, "the in-memory journal has its end frame");
     for cut in 0..=j.bytes.len() {
         check_truncation(j, cut).unwrap();
     }
@@ -310,7 +325,7 @@ proptest! {
         tail in proptest::collection::vec(any::<u8>(), 0..2048),
     ) {
         let sc = Scenario::seed();
-        let mut bytes = encode_header(&JournalHeader {
+        let (_, mut bytes) = Encoder::new(&JournalHeader {
             session_id: SessionId::new("rnd").unwrap(),
             config: sc.config,
             instruments: sc.instruments,
@@ -324,7 +339,7 @@ proptest! {
         tail in proptest::collection::vec(any::<u8>(), 0..512),
     ) {
         let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&1u16.to_le_bytes());
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         bytes.extend_from_slice(&tail);
         decodes_sanely(&bytes)?;
     }

@@ -199,12 +199,14 @@ impl Driver {
     /// Requests sent and not yet answered.
     /// The kept inputs (`keep_inputs`) as a journal under `header`, encoded
     /// as the shell writes it.
+    /// The journal ends with an end-of-session frame (`stopped` once the
+    /// engine stopped, else `driven`).
     pub fn journal(&self, header: &crate::journal::JournalHeader) -> Vec<u8> {
-        let mut bytes = crate::journal::encode_header(header);
-        for input in &self.inputs {
-            bytes.extend_from_slice(&crate::journal::encode_input(input));
-        }
-        bytes
+        let ended = if self.stopped { "stopped" } else { "driven" };
+        let end = crate::journal::SessionEnd {
+            ended: ended.to_string(),
+        };
+        crate::journal::encode(header, &self.inputs, Some(&end))
     }
 
     pub fn in_flight(&self) -> usize {

@@ -118,6 +118,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             config: config.clone(),
             instruments: instruments.clone(),
         },
+        0,
     )
     .map_err(startup)?;
     let log = LogWriter::create(&log_path).map_err(startup)?;

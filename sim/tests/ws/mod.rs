@@ -57,6 +57,18 @@ impl Ws {
         }
     }
 
+    /// The next text frame as sent (panics after 5 s or on a close).
+    pub async fn next_text(&mut self) -> String {
+        loop {
+            let got = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await;
+            match got {
+                Ok(Some(Ok(Message::Text(t)))) => return t.as_str().to_string(),
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
     /// The next JSON message (panics after 5 s or on a close).
     pub async fn next(&mut self) -> Value {
         match self.next_within(5000).await {

@@ -248,3 +248,53 @@ fn rotated_segments_replay_to_the_live_log_and_a_missing_one_is_refused() {
     let (code, err, _) = replay(&[all[0], all[1], all[2]], &log);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `journal.rotate_mb = 1` in a live run: the journal is split into
+/// segments past 1 MiB each, which replay to the live log byte for byte.
+#[test]
+fn journal_rotate_mb_splits_a_live_journal_that_replays_to_its_log() {
+    let dir = tmp();
+    let cfg = p(dir.path(), "mm.toml");
+    let mut text = Seed {
+        tick_interval_ms: 20,
+        max_book_age_ms: Some(1000),
+        ..Seed::default()
+    }
+    .toml();
+    text.push_str("\n[journal]\nrotate_mb = 1\n");
+    write(&cfg, &text);
+    let (journal, log) = (p(dir.path(), "journal.mmj"), p(dir.path(), "core.log"));
+    let mut c = mm();
+    c.current_dir(dir.path())
+        .args([
+            "run",
+            "--ticks",
+            "300",
+            "--sim-latency-ms",
+            "1",
+            "--metrics-addr",
+            "off",
+        ])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--log")
+        .arg(&log);
+    let out = run(c, Duration::from_secs(180));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let first = std::fs::metadata(&journal).unwrap().len();
+    let second = mm_shell::journal_writer::segment_path(&journal, 1);
+    assert!(second.exists(), "no segment 1 (segment 0 is {first} bytes)");
+    assert!(
+        first >= 1024 * 1024 && first < 1024 * 1024 + 64 * 1024,
+        "{first}"
+    );
+    let replayed = p(dir.path(), "replayed.log");
+    let (code, err, got) = replay(&[&journal], &replayed);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        got == std::fs::read(&log).unwrap(),
+        "replay differs from the live log"
+    );
+}

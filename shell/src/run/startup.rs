@@ -118,7 +118,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             config: config.clone(),
             instruments: instruments.clone(),
         },
-        0,
+        config.journal.rotate_mb.saturating_mul(1024 * 1024),
     )
     .map_err(startup)?;
     let log = LogWriter::create(&log_path).map_err(startup)?;

@@ -287,7 +287,7 @@ fn journal_rotate_mb_splits_a_live_journal_that_replays_to_its_log() {
     let second = mm_shell::journal_writer::segment_path(&journal, 1);
     assert!(second.exists(), "no segment 1 (segment 0 is {first} bytes)");
     assert!(
-        first >= 1024 * 1024 && first < 1024 * 1024 + 64 * 1024,
+        (1024 * 1024..1024 * 1024 + 64 * 1024).contains(&first),
         "{first}"
     );
     let replayed = p(dir.path(), "replayed.log");

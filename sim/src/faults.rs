@@ -84,6 +84,18 @@ impl Fault {
     }
 }
 
+/// The entry whose slice of [0, 1) holds `u`, slices laid end to end in table order.
+fn pick<T, const N: usize>(u: f64, table: [(f64, T); N]) -> Option<T> {
+    let mut acc = 0.0;
+    for (p, fault) in table {
+        acc += p;
+        if u < acc {
+            return Some(fault);
+        }
+    }
+    None
+}
+
 impl FaultSpec {
     /// True when no fault can happen.
     pub fn is_none(&self) -> bool {
@@ -104,14 +116,7 @@ impl FaultSpec {
             (self.malformed, Fault::Malformed),
             (self.drop, Fault::Drop),
         ];
-        let mut acc = 0.0;
-        for (p, fault) in table {
-            acc += p;
-            if u < acc {
-                return Some(fault);
-            }
-        }
-        None
+        pick(u, table)
     }
 
     /// The fault (if any) for push `n` of stream connection `conn`.
@@ -126,14 +131,7 @@ impl FaultSpec {
             return None;
         }
         let u = unit(hash(&[seed, stream::WS_FAULT, conn, n]));
-        let mut acc = 0.0;
-        for (p, fault) in table {
-            acc += p;
-            if u < acc {
-                return Some(fault);
-            }
-        }
-        None
+        pick(u, table)
     }
 
     /// The reject code (if any) for item `index` of the `seq`-th fault-eligible request.

@@ -77,15 +77,7 @@ async fn private_pushes_parse_after_the_clients_auth() {
         .await;
     assert_eq!(ws.next_reply().await["success"], true);
     ws.subscribe(&["order", "execution", "position"]).await;
-    let (_, ask) = c.ticker("ETHUSDT").await;
-    let mut gtc = item("ETHUSDT", "Buy", "0.05", &ask, "wire-1");
-    gtc["timeInForce"] = json!("GTC");
-    assert_eq!(
-        c.post("/v5/order/create", &single("linear", gtc))
-            .await
-            .ret_code(),
-        0
-    );
+    c.buy_at_ask("ETHUSDT", "0.05", "wire-1").await;
     let mut kinds = Vec::new();
     for _ in 0..3 {
         let text = ws.next_text().await;

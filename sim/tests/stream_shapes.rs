@@ -99,15 +99,7 @@ async fn every_stream_message_with_an_example_has_its_shape() {
     k.check("subscribe_reply_private.json", &private.next_reply().await);
     private.send(json!({"req_id": "test", "op": "ping"})).await;
     k.check("pong_private.json", &private.next_reply().await);
-    let (_, ask) = c.ticker("ETHUSDT").await;
-    let mut gtc = item("ETHUSDT", "Buy", "0.05", &ask, "shape-1");
-    gtc["timeInForce"] = json!("GTC");
-    assert_eq!(
-        c.post("/v5/order/create", &single("linear", gtc))
-            .await
-            .ret_code(),
-        0
-    );
+    c.buy_at_ask("ETHUSDT", "0.05", "shape-1").await;
     let pushed = private.pushes(3).await;
     k.check("order_option.json", &pushed["order"]);
     k.check("execution_linear.json", &pushed["execution"]);

@@ -218,15 +218,7 @@ async fn every_order_change_and_fill_is_pushed() {
     let o = ws.next_on("order").await;
     assert_eq!(o["data"][0]["orderStatus"], "Cancelled");
     // A crossing GTC buy fills at once: the order, its execution, the position.
-    let (_, ask) = c.ticker("ETHUSDT").await;
-    let mut gtc = item("ETHUSDT", "Buy", "0.05", &ask, "take-1");
-    gtc["timeInForce"] = json!("GTC");
-    assert_eq!(
-        c.post("/v5/order/create", &single("linear", gtc))
-            .await
-            .ret_code(),
-        0
-    );
+    let ask = c.buy_at_ask("ETHUSDT", "0.05", "take-1").await;
     let mut seen = BTreeMap::new();
     while seen.len() < 3 {
         let m = ws.next().await;

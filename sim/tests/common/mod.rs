@@ -172,6 +172,16 @@ impl Client {
         }
     }
 
+    /// A GTC buy of `qty` at the ask (one walk step later), which fills at once; the ask.
+    pub async fn buy_at_ask(&self, symbol: &str, qty: &str, link: &str) -> String {
+        let (_, ask) = self.ticker(symbol).await;
+        let mut gtc = item(symbol, "Buy", qty, &ask, link);
+        gtc["timeInForce"] = json!("GTC");
+        let r = self.post("/v5/order/create", &single("linear", gtc)).await;
+        assert_eq!(r.ret_code(), 0, "{}", r.text);
+        ask
+    }
+
     /// Best bid/ask of a symbol, one walk step later.
     pub async fn ticker(&self, symbol: &str) -> (String, String) {
         let r = self

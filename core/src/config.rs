@@ -293,15 +293,21 @@ impl RateLimitConfig {
 pub struct MetricsConfig {
     /// Loopback by default: metrics are not for the internet.
     pub addr: String,
+    /// Serve metrics on a non-loopback address (they are unauthenticated):
+    /// an explicit opt-in, said in the log at start-up.
+    pub allow_non_loopback: bool,
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
         MetricsConfig {
             addr: "127.0.0.1:9898".to_string(),
+            allow_non_loopback: false,
         }
     }
 }
+
+pub use crate::config_hosts::metrics_addr_problem;
 
 /// One problem with a config: the key, the value and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -70,12 +70,10 @@ fn exchange(config: &Config, p: &mut Problems) {
         1,
         60_000,
     );
-    let addr = &config.metrics.addr;
-    let port_ok = addr
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-    if !port_ok {
-        p.add("metrics.addr", format!("= {addr:?} must be host:port"));
+    let m = &config.metrics;
+    if let Some(problem) = crate::config_hosts::metrics_addr_problem(&m.addr, m.allow_non_loopback)
+    {
+        p.add("metrics.addr", problem);
     }
 }
 
@@ -91,10 +89,8 @@ fn base_url(text: &str, p: &mut Problems) {
         Err(e) => return p.add(key, format!("= {text:?} is not a valid URL ({e})")),
     };
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return p.add(
-            key,
-            format!("= {text:?} must not carry a user or password (user@host)"),
-        );
+        // Not echoed: what is before the '@' may be a secret.
+        return p.add(key, "must not carry a user or password (user@host)");
     }
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

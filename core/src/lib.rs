@@ -29,6 +29,7 @@
 //!    `Result` is only for the caller's own mistakes (config, journal).
 
 pub mod config;
+mod config_hosts;
 mod config_parse;
 mod config_rules;
 mod config_session;

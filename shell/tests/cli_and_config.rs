@@ -108,6 +108,79 @@ fn a_config_over_one_mib_is_refused_without_reading_it_all() {
     }
 }
 
+/// `mm check-config` on a bybit config with this base URL and [metrics] text.
+fn check_bybit(dir: &std::path::Path, base_url: &str, metrics: &str) -> Output {
+    let cfg = p(dir, "hosts.toml");
+    write(
+        &cfg,
+        &format!(
+            "[exchange]\nkind = \"bybit\"\nbase_url = \"{base_url}\"\n[quoting]\nsymbols = [\"BTCUSDT\"]\norder_qty = \"0.001\"\n[metrics]\n{metrics}\n"
+        ),
+    );
+    mm_out(&["check-config", cfg.to_str().unwrap()])
+}
+
+#[test]
+fn plain_http_only_to_a_host_that_is_itself_loopback() {
+    let dir = tmp();
+    let m = "addr = \"127.0.0.1:0\"";
+    for ok in [
+        "http://localhost/",
+        "http://[::1]:8080",
+        "http://127.0.0.1:18121",
+        "https://api.bybit.com",
+    ] {
+        let out = check_bybit(dir.path(), ok, m);
+        assert_eq!(out.code, 0, "{ok}: {}", out.stderr);
+    }
+    for (bad, why) in [
+        ("http://127.0.0.1:1@localhost:18121", "user or password"),
+        ("http://127.attacker.example", "127.attacker.example"),
+        ("https://user:pw@api.bybit.com", "user or password"),
+    ] {
+        let out = check_bybit(dir.path(), bad, m);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("exchange.base_url") && out.stderr.contains(why),
+            "{bad}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("pw@"),
+            "the password is echoed: {}",
+            out.stderr
+        );
+    }
+    // The same rule for a simulator's base URL.
+    let sim = p(dir.path(), "sim.toml");
+    write(
+        &sim,
+        "[exchange]\nkind = \"sim\"\nbase_url = \"http://127.attacker.example\"\n",
+    );
+    let out = mm_out(&["run", "--config", sim.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("exchange.base_url"), "{}", out.stderr);
+}
+
+#[test]
+fn metrics_on_a_non_loopback_address_need_the_opt_in() {
+    let dir = tmp();
+    let url = "https://api.bybit.com";
+    let out = check_bybit(dir.path(), url, "addr = \"0.0.0.0:9898\"");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("metrics.addr") && out.stderr.contains("allow_non_loopback = true"),
+        "{}",
+        out.stderr
+    );
+    let opted = "addr = \"0.0.0.0:9898\"\nallow_non_loopback = true";
+    assert_eq!(check_bybit(dir.path(), url, opted).code, 0);
+    // A command-line override meets the same rule.
+    let out = mm_out(&["run", "--metrics-addr", "0.0.0.0:0", "--ticks", "1"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("allow_non_loopback"), "{}", out.stderr);
+}
+
 #[test]
 fn bybit_without_credentials_refuses_naming_the_variable() {
     let dir = tmp();

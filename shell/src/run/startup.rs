@@ -52,6 +52,15 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         (None, None) => (crate::paper::config(opts.sim.tier), None),
     };
 
+    // The config's metrics address was judged with the config; an override
+    // on the command line meets the same rule, before anything is opened.
+    if let Some(addr) = opts.metrics_addr.as_deref().filter(|a| *a != "off")
+        && let Some(problem) =
+            mm_core::config::metrics_addr_problem(addr, config.metrics.allow_non_loopback)
+    {
+        return Err(startup(format!("--metrics-addr {problem}")));
+    }
+
     // Exchange and credentials.
     let ex = &config.exchange;
     let (venue, base_url, creds) = match (ex.kind, &ex.base_url) {
@@ -135,6 +144,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         .clone()
         .unwrap_or_else(|| config.metrics.addr.clone());
     if addr != "off" {
+        let allow = config.metrics.allow_non_loopback;
         let bound = match crate::metrics::serve(metrics.clone(), &addr).await {
             Ok(b) => b,
             Err(e) if paper && opts.metrics_addr.is_none() => {
@@ -145,6 +155,17 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             }
             Err(e) => return Err(startup(e)),
         };
+        if !bound.ip().is_loopback() {
+            if !allow {
+                // `localhost` resolved off loopback: refuse what the rule meant.
+                return Err(startup(format!(
+                    "metrics: {addr} bound {bound}, not a loopback address; set metrics.allow_non_loopback = true to mean it"
+                )));
+            }
+            tracing::warn!(
+                "metrics served on {bound}, a non-loopback address (metrics.allow_non_loopback = true): anyone who can reach it can read them"
+            );
+        }
         eprintln!("mm: metrics on http://{bound}/metrics");
     }
 

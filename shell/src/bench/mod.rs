@@ -18,7 +18,8 @@
 //!   that simulator via `exchange.base_url`.
 //! - Order requests per tick come from the simulator's own counts (create,
 //!   amend, cancel and their batch endpoints): a session of N ticks minus a
-//!   session of 1 tick (the first tick only places; shutdown uses cancel-all
+//!   session of 1 tick (the first tick only places; bench sessions shut down
+//!   with `shutdown.cancel = "symbol"`: cancel-all
 //!   and realtime, which are not order paths), divided by N - 1.
 //! - Tick P50/P95/P99 are core's `TickDone` durations (nearest rank, every
 //!   completed tick).

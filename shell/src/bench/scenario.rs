@@ -2,7 +2,7 @@
 //! mm config and the simulator config a bench session runs with.
 
 use mm_core::Config;
-use mm_core::config::OrderQty;
+use mm_core::config::{OrderQty, ShutdownCancel};
 
 use super::WALK_BPS;
 use crate::cli::BenchArgs;
@@ -61,6 +61,10 @@ pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
     );
     c.rate_limits = crate::paper::rate_limits(mm_sim::Tier::Institutional);
     c.exchange.request_timeout_ms = (2000 + 10 * latency_ms).min(60_000);
+    // Shutdown by cancel-all keeps shutdown off the order endpoints, so the
+    // N-tick minus 1-tick subtraction counts ticks only ("ours" cancels by id
+    // through cancel-batch, whose count differs with the last tick's state).
+    c.shutdown.cancel = ShutdownCancel::Symbol;
     c
 }
 

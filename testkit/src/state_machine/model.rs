@@ -117,8 +117,11 @@ impl Model {
 /// `r7 query for sm-3 failed (timeout): retry in 500 ms` and
 /// `sm-3 not found yet: query again in 4800 ms, when ...`: (link, wait).
 fn query_retry(text: &str) -> Option<(String, u64)> {
-    if let Some((link, rest)) = text.split_once(" not found yet: query again in ") {
-        let ms = rest.split_once(" ms")?.0.parse().ok()?;
+    // Core re-asks on a short back-off it logs once; the model holds it to
+    // the bound it states: asked again no later than the recv window's end.
+    if let Some((link, rest)) = text.split_once(" not found yet: asking again every ") {
+        let (_, until) = rest.rsplit_once(" has passed in ")?;
+        let ms = until.strip_suffix(" ms")?.parse().ok()?;
         return Some((link.to_string(), ms));
     }
     let (_, rest) = text.split_once(" query for ")?;
@@ -151,7 +154,7 @@ mod tests {
         );
         assert_eq!(
             query_retry(
-                "sm-12 not found yet: query again in 4800 ms, when its recv window has passed"
+                "sm-12 not found yet: asking again every 1600 ms at most until its recv window has passed in 4800 ms"
             ),
             Some(("sm-12".to_string(), 4800))
         );

@@ -17,11 +17,7 @@ const LEVELS: usize = 5;
 
 #[test]
 fn at_most_levels_orders_per_side_at_every_sample_through_a_fault_mix() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::one_worker_runtime();
     // Paper mode's simulator (its market walks past the tolerance every
     // poll, so every tick cancels and replaces every order), standalone.
     let sim = start_sim(

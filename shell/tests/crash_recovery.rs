@@ -33,11 +33,7 @@ impl World {
     /// A simulator whose market stands still and never fills: a ladder,
     /// once placed, rests as it is.
     fn new() -> World {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = common::one_worker_runtime();
         let sim = start_sim(
             &rt,
             mm_sim::SimConfig {

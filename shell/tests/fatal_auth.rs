@@ -16,11 +16,7 @@ const SECRET: &str = "s3cretFATALv8Wb1Yc6Hd0";
 /// `mm run` against a simulator whose one account is (KEY, SECRET), with
 /// the given credentials: (exit, stderr, summary, simulator state at exit).
 fn run_with(key: &str, secret: &str) -> (Output, RunSummary, mm_sim::SimState) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::one_worker_runtime();
     let sim = start_sim(
         &rt,
         mm_sim::SimConfig {

@@ -12,11 +12,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
+    common::one_worker_runtime()
 }
 
 fn sim(rt: &tokio::runtime::Runtime, latency_ms: u64) -> mm_sim::SimHandle {

@@ -204,6 +204,15 @@ impl Running {
 }
 
 /// The simulator, started in `rt` on a free loopback port.
+/// A one-worker tokio runtime for tests that host a simulator beside `mm`.
+pub fn one_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub fn start_sim(rt: &tokio::runtime::Runtime, cfg: mm_sim::SimConfig) -> mm_sim::SimHandle {
     rt.block_on(mm_sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap()))
         .unwrap()

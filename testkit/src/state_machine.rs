@@ -8,9 +8,9 @@
 //!   core holds Live with nothing in flight for it rests at the exchange at
 //!   the price and size core believes;
 //! - an Unknown order is being reconciled: an open-orders query naming it is
-//!   in flight, or core will wake no later than that query is due, or the
-//!   query is due and core is held (every in-flight slot busy, the
-//!   open-orders budget exhausted, an IP-limit pause);
+//!   in flight, or core will wake no later than that query is due, or every
+//!   in-flight slot is busy (the reply frees one), or the query is due and
+//!   core is held (the open-orders budget exhausted, an IP-limit pause);
 //! - each request respects the config IN FORCE when it was sent (config
 //!   changes apply at the tick boundary core logs): fewer than its in-flight
 //!   bound already in flight (1 when `enabled = false`), batches only when
@@ -124,7 +124,8 @@ struct InFlight {
     id: RequestId,
     outcome: Outcome,
     links: Vec<String>,
-    /// A cancel-all: every order of this symbol may be gone already.
+    /// A cancel-all, or a listing of the symbol: every order of this symbol
+    /// may be gone already, and the reply says which.
     clears: Option<String>,
     /// An open-orders query for this one order.
     query_for: Option<String>,
@@ -213,6 +214,10 @@ impl Machine {
                 order_link_id: Some(l),
                 ..
             } => (None, Some(l.clone())),
+            // A listing of the whole symbol (recovery, or shutdown verifying
+            // a cancel that timed out): its answer decides every order of
+            // the symbol, so each is in flight until it comes.
+            RequestKind::OpenOrders { symbol, .. } => (Some(symbol.clone()), None),
             _ => (None, None),
         };
         self.model.on_send(r);

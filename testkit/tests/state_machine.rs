@@ -17,12 +17,6 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    // Ignored at the end of the issue-9 session: with core's new unknown-order
-    // back-off, a random case leaves an order Unknown while core asks for no
-    // wake (model: "query due at 7000, core wakes at None"). Whether core
-    // forgets the query or the model misreads the back-off is not yet known;
-    // it is the first thing the next session settles (see issue notes).
-    #[ignore = "open defect: unknown order without a query wake under the new back-off"]
     #[test]
     fn engine_against_model(case in case()) {
         let first = run(&case)?;
@@ -163,5 +157,71 @@ fn limits_follow_the_config_in_force() {
     assert!(
         applied[1].contains("max_batch_size=2 max_parallel=2"),
         "{applied:?}"
+    );
+}
+
+/// Two creates time out and go unknown, then legacy mode leaves one slot:
+/// one query is in flight while the other, due, waits for the slot (core
+/// asks for no wake: the reply frees the slot). The model once demanded a
+/// wake here; both orders must still settle.
+#[test]
+fn a_due_query_waits_for_the_one_slot() {
+    let t = |on: bool| Tweak {
+        place_with_cancel: on,
+        ..tweak(on, on, if on { 20 } else { 1 }, if on { 2 } else { 1 })
+    };
+    let still = || Action::Tick {
+        gap_ms: 0,
+        moves: vec![0],
+        spoil: None,
+    };
+    let case = Case {
+        symbols: 1,
+        levels: 1,
+        rate: 31,
+        start: t(true),
+        faults: vec![(1, 1)],
+        actions: vec![
+            still(),
+            Action::Deliver(0),
+            still(),
+            Action::Deliver(0),
+            Action::Deliver(0),
+            Action::Deliver(0),
+            Action::Config(t(false)),
+        ],
+    };
+    let a = run(&case).unwrap();
+    assert_eq!(a.totals.unknowns, 2, "{:?}", a.totals);
+    assert!(a.gone.values().all(|r| !r.is_empty()));
+}
+
+/// Shutdown's cancel by id times out after the exchange applied it: core
+/// lists the symbol to learn what is left, and the order it still holds
+/// live meanwhile is not one it has lost track of; the listing settles it.
+#[test]
+fn a_shutdown_cancel_that_times_out_is_verified_by_a_listing() {
+    let still = || Action::Tick {
+        gap_ms: 0,
+        moves: vec![0],
+        spoil: None,
+    };
+    let case = Case {
+        symbols: 1,
+        levels: 1,
+        rate: 100,
+        start: tweak(true, false, 20, 2),
+        // Order request 1 places the ladder; 2 pulls it when the book goes
+        // stale while the case settles, and is lost in a timeout; 3 is
+        // shutdown's cancel-batch, applied but timed out.
+        faults: vec![(2, 1), (3, 0)],
+        actions: vec![still(), Action::DeliverAll],
+    };
+    let a = run(&case).unwrap();
+    assert!(
+        a.transcript
+            .contains("cancel-batch S0000USDT: timeout; verifying"),
+        "{}",
+        a.transcript
     );
 }

@@ -206,6 +206,8 @@ impl Machine {
         }
         let wake = self.engine.poll_timeout();
         let bound = Limits::of(&self.model.in_force).in_flight;
+        // Every slot busy: a reply is coming, and core sends the query then.
+        let slots_full = self.in_flight.len() >= bound;
         for (l, t) in &self.model.due {
             if self
                 .in_flight
@@ -215,15 +217,17 @@ impl Machine {
                 continue;
             }
             if *t > now {
+                // The model's due time is the latest core may ask (the
+                // back-off may bring it earlier): a query core already
+                // holds as due waits for a slot like any other.
                 prop_assert!(
-                    wake.is_some_and(|w| w <= *t),
+                    wake.is_some_and(|w| w <= *t) || slots_full,
                     "{} is unknown, its query is due at {:?}, core wakes at {:?}",
                     l,
                     t,
                     wake
                 );
             } else {
-                let slots_full = self.in_flight.len() >= bound;
                 let held = (self.model.queries_deferred || self.model.ip_paused) && wake.is_some();
                 prop_assert!(
                     slots_full || held,

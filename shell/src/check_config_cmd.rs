@@ -12,7 +12,7 @@ pub async fn run(args: &CheckConfigArgs) -> Result<String, String> {
         ExchangeKind::Sim => {
             let sim = mm_sim::Sim::start(
                 crate::paper::sim_config(
-                    &crate::run::SimOptions::default(),
+                    &crate::paper::SimOptions::default(),
                     config.exchange.request_timeout_ms,
                 ),
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),

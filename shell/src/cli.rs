@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "mm-batch: a batching Bybit v5 market maker (core + shell)",
     long_about = "mm-batch: a batching Bybit v5 market maker.\n\nAPI credentials come only from \
-                  the environment (BYBIT_API_KEY, BYBIT_API_SECRET), never from flags or files."
+                  the environment (BYBIT_API_KEY, BYBIT_API_SECRET), never from flags or files.",
+    after_help = crate::exit_codes::RUN_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -21,11 +22,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a session. Without --config: paper mode against an in-process simulator.
+    #[command(after_help = crate::exit_codes::RUN_HELP)]
     Run(RunArgs),
     /// Run the Bybit v5 simulator standalone until Ctrl-C.
     Sim(SimArgs),
     /// Run a session journal through core and write its log.
-    #[command(after_help = crate::replay_cmd::EXIT_CODES)]
+    #[command(after_help = crate::exit_codes::REPLAY_HELP)]
     Replay(ReplayArgs),
     /// Validate a config file; exits non-zero listing every problem.
     CheckConfig(CheckConfigArgs),

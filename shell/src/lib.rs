@@ -9,6 +9,7 @@
 //! | module            | job |
 //! |-------------------|-----|
 //! | `cli`             | the command line (clap) |
+//! | `exit_codes`      | what each exit status means, as `--help` shows it |
 //! | `config_file`     | read, validate, hot-reload the TOML config |
 //! | `secrets`         | API credentials from the environment |
 //! | `client`          | one shared HTTP client: `Request` -> signed Bybit call -> `Outcome` |
@@ -34,6 +35,7 @@ pub mod check_config_cmd;
 pub mod cli;
 pub mod client;
 pub mod config_file;
+pub mod exit_codes;
 pub mod histogram;
 pub mod journal_writer;
 pub mod market;
@@ -47,7 +49,8 @@ pub mod sim_cmd;
 pub mod status;
 pub mod summary;
 
-pub use run::{RunError, RunOptions, SimOptions, run_session};
+pub use paper::SimOptions;
+pub use run::{RunError, RunOptions, run_session};
 pub use summary::{Ended, RunSummary};
 
 /// Wall-clock milliseconds since the Unix epoch: the one clock the shell reads.

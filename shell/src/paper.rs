@@ -16,8 +16,6 @@ use mm_core::Config;
 use mm_core::config::{OrderQty, RateLimitConfig};
 use mm_sim::{SimConfig, SimInstrument, Tier};
 
-use crate::run::SimOptions;
-
 const ROWS: [(&str, &str, &str, &str, &str); 4] = [
     // symbol, start price, tick, qty step, order qty
     ("BTCUSDT", "60000", "0.1", "0.001", "0.001"),
@@ -25,6 +23,30 @@ const ROWS: [(&str, &str, &str, &str, &str); 4] = [
     ("SOLUSDT", "150", "0.001", "0.1", "0.1"),
     ("XRPUSDT", "2.5", "0.0001", "1", "10"),
 ];
+
+/// The in-process simulator's knobs (paper mode, or `kind = "sim"` without a base_url).
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub seed: u64,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub faults: mm_sim::FaultSpec,
+    pub tier: mm_sim::Tier,
+    pub fills: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            seed: 1,
+            latency_ms: 5,
+            jitter_ms: 0,
+            faults: mm_sim::FaultSpec::default(),
+            tier: mm_sim::Tier::Institutional,
+            fills: true,
+        }
+    }
+}
 
 /// The built-in paper config (seed scenario) for a simulator of `tier`.
 pub fn config(tier: Tier) -> Config {

@@ -4,7 +4,8 @@
 //! Segments: one path is segment 0, and its later segments (`FILE.1`,
 //! `FILE.2`...) are found by name; several paths are every segment, in
 //! order. Whatever is wrong, everything before it replays and its log is
-//! written; then the exit code says how the journal ended (`EXIT_CODES`).
+//! written; then the exit code says how the journal ended
+//! (`exit_codes::REPLAY_HELP`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,23 +14,11 @@ use mm_core::journal::{Continuation, JournalError, Reader};
 use mm_core::replay::LogReplay;
 
 use crate::cli::ReplayArgs;
+use crate::exit_codes::{
+    REPLAY_DAMAGED as DAMAGED, REPLAY_FINISHED as FINISHED, REPLAY_UNFINISHED as UNFINISHED,
+    REPLAY_USAGE as USAGE,
+};
 use crate::journal_writer::{later_segments, segment_path};
-
-/// `mm replay --help` shows this.
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  finished: the whole journal replayed, up to its end-of-session frame
-  1  damaged: a torn or corrupt frame, a sequence gap, a duplicated or
-     reordered frame, a missing, foreign or misplaced segment, an
-     unsupported format version; everything before it replayed
-  2  usage: a journal file that cannot be read, a log that cannot be written
-  3  unfinished: no end-of-session frame (the session was killed, or the
-     journal was cut at a frame boundary); everything in it replayed";
-
-pub const FINISHED: i32 = 0;
-pub const DAMAGED: i32 = 1;
-pub const USAGE: i32 = 2;
-pub const UNFINISHED: i32 = 3;
 
 /// Replays, writes the log, says how it went on stderr; the exit code.
 pub fn run(args: &ReplayArgs) -> i32 {

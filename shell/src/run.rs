@@ -40,34 +40,11 @@ use mm_core::Config;
 
 use self::event_loop::Session;
 use self::startup::{Started, Venue};
+use crate::paper::SimOptions;
 use crate::summary::RunSummary;
 
 /// How long core may take to confirm nothing is open after `Shutdown`.
 pub const SHUTDOWN_BOUND: Duration = Duration::from_secs(30);
-
-/// The in-process simulator's knobs (paper mode, or `kind = "sim"` without a base_url).
-#[derive(Debug, Clone)]
-pub struct SimOptions {
-    pub seed: u64,
-    pub latency_ms: u64,
-    pub jitter_ms: u64,
-    pub faults: mm_sim::FaultSpec,
-    pub tier: mm_sim::Tier,
-    pub fills: bool,
-}
-
-impl Default for SimOptions {
-    fn default() -> Self {
-        SimOptions {
-            seed: 1,
-            latency_ms: 5,
-            jitter_ms: 0,
-            faults: mm_sim::FaultSpec::default(),
-            tier: mm_sim::Tier::Institutional,
-            fills: true,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {

@@ -1,7 +1,7 @@
 //! `mm sim`: the simulator standalone, until Ctrl-C (or SIGTERM).
 
 use crate::cli::SimArgs;
-use crate::run::SimOptions;
+use crate::paper::SimOptions;
 
 pub async fn run(args: &SimArgs) -> Result<(), String> {
     let opts = SimOptions {

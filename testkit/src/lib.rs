@@ -1,7 +1,8 @@
 //! mm-testkit: recorded sessions replayed through mm-core, rendered as
 //! transcripts for snapshot tests; the rules of the snapshots folder
 //! (`layout`); proptest strategies (`strategies`) and the state-machine
-//! harness that checks the engine against a model (`state_machine`).
+//! harness that checks the engine against a model (`state_machine`); the
+//! import-circle checker every crate's layering test uses (`layers`).
 //!
 //! There is one replay path: `mm_core::replay` (what `mm replay` runs). The
 //! replay functions here only read files and render what that path
@@ -18,6 +19,7 @@
 //! ```
 
 pub mod compare;
+pub mod layers;
 pub mod layout;
 pub mod state_machine;
 pub mod strategies;

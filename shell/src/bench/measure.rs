@@ -12,7 +12,8 @@ use super::{BenchRow, Mode, ORDER_PATHS, Plan, RATE};
 /// The exchange's (and core's) rate window.
 const WINDOW_MS: u64 = 1000;
 use crate::cli::BenchArgs;
-use crate::run::{RunOptions, SimOptions, run_session};
+use crate::paper::SimOptions;
+use crate::run::{RunOptions, run_session};
 
 #[allow(clippy::cast_precision_loss)]
 pub(super) fn ratio(a: u64, b: u64) -> f64 {

@@ -5,8 +5,30 @@
 use mm_core::config::ExchangeKind;
 
 use crate::cli::CheckConfigArgs;
+use crate::client::ClientError;
+use crate::config_file::LoadError;
+use crate::market::MarketError;
 
-pub async fn run(args: &CheckConfigArgs) -> Result<String, String> {
+/// Why `mm check-config` says no (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckConfigError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("check-config: simulator: {0}")]
+    Simulator(std::io::Error),
+    #[error("check-config: {0}")]
+    Client(#[from] ClientError),
+    #[error("check-config: instruments: {0}")]
+    Instruments(#[from] MarketError),
+    /// Every problem against the instruments, one a line.
+    #[error("{} is invalid:\n{source}", .path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        source: mm_core::ConfigError,
+    },
+}
+
+pub async fn run(args: &CheckConfigArgs) -> Result<String, CheckConfigError> {
     let (config, _) = crate::config_file::load(&args.config)?;
     match config.exchange.kind {
         ExchangeKind::Sim => {
@@ -18,7 +40,7 @@ pub async fn run(args: &CheckConfigArgs) -> Result<String, String> {
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             )
             .await
-            .map_err(|e| format!("check-config: simulator: {e}"))?;
+            .map_err(CheckConfigError::Simulator)?;
             let client = crate::client::Client::new(
                 &sim.base_url(),
                 crate::secrets::Credentials::paper(),
@@ -33,8 +55,12 @@ pub async fn run(args: &CheckConfigArgs) -> Result<String, String> {
             .await;
             sim.shutdown().await;
             let instruments = instruments?;
-            crate::config_file::validate_for(&config, &instruments)
-                .map_err(|e| format!("{} is invalid:\n{e}", args.config.display()))?;
+            crate::config_file::validate_for(&config, &instruments).map_err(|source| {
+                CheckConfigError::Invalid {
+                    path: args.config.clone(),
+                    source,
+                }
+            })?;
             Ok(format!(
                 "{}: OK (checked against the simulator's instruments)",
                 args.config.display()

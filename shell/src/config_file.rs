@@ -24,53 +24,78 @@ use tokio::sync::mpsc;
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Why a config file was not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// Missing, unreadable, or not UTF-8.
-    Unreadable(String),
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text: {source}", .path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        source: std::string::FromUtf8Error,
+    },
     /// Over `MAX_CONFIG_BYTES`: refused without reading the rest.
-    TooBig(String),
+    #[error(
+        "{} is larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the limit for a config file; refused",
+        .path.display()
+    )]
+    TooBig { path: PathBuf },
 }
 
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Unreadable(m) | ReadError::TooBig(m) => f.write_str(m),
-        }
-    }
+/// Why a config file does not start a session.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("config: {0}")]
+    Read(#[from] ReadError),
+    /// Every problem, one a line.
+    #[error("config {} is invalid:\n{source}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        source: mm_core::ConfigError,
+    },
 }
 
 /// Reads `path` as UTF-8, refusing anything over `MAX_CONFIG_BYTES` (at most
 /// one byte past the limit is read, so an endless file answers at once).
 pub fn read_bounded(path: &Path) -> Result<String, ReadError> {
-    let cannot =
-        |e: std::io::Error| ReadError::Unreadable(format!("cannot read {}: {e}", path.display()));
+    let cannot = |source| ReadError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(ReadError::TooBig(format!(
-            "{} is larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the limit for a config file; refused",
-            path.display()
-        )));
+        return Err(ReadError::TooBig {
+            path: path.to_path_buf(),
+        });
     }
-    String::from_utf8(bytes)
-        .map_err(|e| ReadError::Unreadable(format!("{} is not UTF-8 text: {e}", path.display())))
+    String::from_utf8(bytes).map_err(|source| ReadError::NotUtf8 {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads and parses `path` (every problem listed in the error).
-pub fn load(path: &Path) -> Result<(Config, String), String> {
-    let text = read_bounded(path).map_err(|e| format!("config: {e}"))?;
-    let config = Config::from_toml_str(&text)
-        .map_err(|e| format!("config {} is invalid:\n{e}", path.display()))?;
+pub fn load(path: &Path) -> Result<(Config, String), LoadError> {
+    let text = read_bounded(path)?;
+    let config = Config::from_toml_str(&text).map_err(|source| LoadError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok((config, text))
 }
 
 /// Validates against the exchange's instruments, listing every problem.
-pub fn validate_for(config: &Config, instruments: &[Instrument]) -> Result<(), String> {
-    config.validate_for(instruments).map_err(|e| e.to_string())
+pub fn validate_for(
+    config: &Config,
+    instruments: &[Instrument],
+) -> Result<(), mm_core::ConfigError> {
+    config.validate_for(instruments)
 }
 
 /// Watches `path`; sends each valid, changed config on `tx`.
@@ -142,17 +167,17 @@ impl Watcher {
     pub fn judge(&mut self, forced: bool) -> Verdict {
         let text = match read_bounded(&self.path) {
             Ok(t) => t,
-            Err(ReadError::TooBig(problem)) => {
+            Err(too_big @ ReadError::TooBig { .. }) => {
                 // Said once per change, like an invalid file, and on every SIGHUP.
                 let repeat = self.too_big && !forced;
                 self.too_big = true;
                 return if repeat {
                     Verdict::Keep
                 } else {
-                    Verdict::Refused(problem)
+                    Verdict::Refused(too_big.to_string())
                 };
             }
-            Err(ReadError::Unreadable(e)) => {
+            Err(e) => {
                 if forced {
                     tracing::warn!("config reload: {e}");
                 }
@@ -173,8 +198,8 @@ impl Watcher {
         self.last_text = text.clone();
         self.problems = None;
         let parsed = Config::from_toml_str(&text)
-            .map_err(|e| e.to_string())
-            .and_then(|c| validate_for(&c, &self.instruments).map(|()| c));
+            .and_then(|c| validate_for(&c, &self.instruments).map(|()| c))
+            .map_err(|e| e.to_string());
         let mut config = match parsed {
             Ok(c) => c,
             Err(problems) => {
@@ -266,7 +291,7 @@ mod tests {
         // Valid TOML padded with a comment past the limit: refused for its size alone.
         let padding = "#".repeat(usize::try_from(MAX_CONFIG_BYTES).unwrap());
         std::fs::write(&w.path, format!("{}{padding}\n", quoting(4))).unwrap();
-        let e = load(&w.path).unwrap_err();
+        let e = load(&w.path).unwrap_err().to_string();
         assert!(e.contains("larger than 1 MiB"), "{e}");
         let refused = w.judge(false);
         assert!(
@@ -288,7 +313,7 @@ mod tests {
     fn an_endless_file_is_refused_after_reading_one_byte_past_the_limit() {
         let e = read_bounded(Path::new("/dev/zero")).unwrap_err();
         assert!(
-            matches!(&e, ReadError::TooBig(m) if m.contains("/dev/zero")),
+            matches!(&e, ReadError::TooBig { path } if path == Path::new("/dev/zero")),
             "{e:?}"
         );
     }

@@ -30,9 +30,10 @@ Exit codes (mm run):
      start-up stopped it before any order)
   1  ended with a problem: orders may be open, a write failed, shutdown was
      overdue, a second signal, or open orders could not be listed at exit
-  2  bad usage, config, credentials or files (nothing was started)
-  3  the exchange refused us for good (credentials, orphans refused)
-Other subcommands: 0 done, 1 failed, 2 bad usage; mm replay: see mm replay --help";
+  2  bad usage, config or files (also credentials): nothing was started
+  3  a fatal refusal by the exchange (credentials, orphans refused)
+Other subcommands: 0 done, 1 failed, 2 bad usage or config.
+mm replay: see mm replay --help";
 
 /// `mm replay --help` shows this.
 pub const REPLAY_HELP: &str = "\

@@ -54,6 +54,11 @@ impl Histogram {
         self.counts.len()
     }
 
+    /// The buckets' allocation, in counts (tests hold it constant).
+    pub fn counts_capacity(&self) -> usize {
+        self.counts.capacity()
+    }
+
     /// Nearest-rank percentile `p` (0..=100), within `MAX_RELATIVE_ERROR`
     /// above the exact value; 0 when empty.
     pub fn percentile(&self, p: u32) -> u64 {

@@ -24,6 +24,44 @@ use std::path::{Path, PathBuf};
 use mm_core::Input;
 use mm_core::journal::{Encoder, JournalHeader, SessionEnd};
 
+/// Why a journal or log write failed; the writer is stopped after it.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journal {}: listing old segments: {source}", .path.display())]
+    ListSegments {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot remove old segment {}: {source}", .path.display())]
+    RemoveSegment {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journal {}: starting segment {segment} failed: {source}", .path.display())]
+    StartSegment {
+        path: PathBuf,
+        segment: u32,
+        source: std::io::Error,
+    },
+    /// `what`: the header, input N, the end-of-session frame...
+    #[error("journal {}: writing {what} failed: {source}", .path.display())]
+    Journal {
+        path: PathBuf,
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("log {}: {source}", .path.display())]
+    Log {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 type Sink = Box<dyn Write + Send>;
 /// Opens segment `n` (n >= 1) of a journal.
 type Opener = Box<dyn FnMut(u32) -> std::io::Result<Sink> + Send>;
@@ -46,13 +84,17 @@ impl JournalWriter {
         path: &Path,
         header: &JournalHeader,
         rotate_bytes: u64,
-    ) -> Result<JournalWriter, String> {
+    ) -> Result<JournalWriter, WriteError> {
         let file = create_file(path)?;
-        for (_, stale) in later_segments(path)
-            .map_err(|e| format!("journal {}: listing old segments: {e}", path.display()))?
-        {
-            std::fs::remove_file(&stale)
-                .map_err(|e| format!("cannot remove old segment {}: {e}", stale.display()))?;
+        let listed = later_segments(path).map_err(|source| WriteError::ListSegments {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        for (_, stale) in listed {
+            std::fs::remove_file(&stale).map_err(|source| WriteError::RemoveSegment {
+                path: stale,
+                source,
+            })?;
         }
         let base = path.to_path_buf();
         let open: Opener = Box::new(move |n| {
@@ -67,7 +109,7 @@ impl JournalWriter {
         out: Sink,
         path: &Path,
         header: &JournalHeader,
-    ) -> Result<JournalWriter, String> {
+    ) -> Result<JournalWriter, WriteError> {
         let never: Opener = Box::new(|_| Err(std::io::Error::other("no rotation")));
         JournalWriter::with_segments(out, path, header, 0, never)
     }
@@ -79,10 +121,13 @@ impl JournalWriter {
         header: &JournalHeader,
         rotate_bytes: u64,
         open: Opener,
-    ) -> Result<JournalWriter, String> {
+    ) -> Result<JournalWriter, WriteError> {
         let (encoder, head) = Encoder::new(header);
-        out.write_all(&head)
-            .map_err(|e| format!("journal {}: {e}", path.display()))?;
+        out.write_all(&head).map_err(|source| WriteError::Journal {
+            path: path.to_path_buf(),
+            what: "the header".to_string(),
+            source,
+        })?;
         Ok(JournalWriter {
             file: Some(out),
             path: path.to_path_buf(),
@@ -96,7 +141,7 @@ impl JournalWriter {
 
     /// Appends one input; the frame is in the OS before this returns. The
     /// first failure stops the journal (see the module docs).
-    pub fn append(&mut self, input: &Input) -> Result<(), String> {
+    pub fn append(&mut self, input: &Input) -> Result<(), WriteError> {
         if self.file.is_none() {
             return Ok(());
         }
@@ -113,7 +158,7 @@ impl JournalWriter {
     /// Writes the end-of-session frame (`ended`: how the session ended, as
     /// its summary says) and closes the journal: a replay then knows it is
     /// whole. Nothing is written after a failed write (a gap).
-    pub fn finish(&mut self, ended: &str) -> Result<(), String> {
+    pub fn finish(&mut self, ended: &str) -> Result<(), WriteError> {
         if self.file.is_none() {
             return Ok(());
         }
@@ -122,8 +167,11 @@ impl JournalWriter {
         });
         self.write(&frame, "the end-of-session frame")?;
         if let Some(mut file) = self.file.take() {
-            file.flush()
-                .map_err(|e| format!("journal {}: {e}", self.current().display()))?;
+            file.flush().map_err(|source| WriteError::Journal {
+                path: self.current(),
+                what: "the end (flush)".to_string(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -143,34 +191,36 @@ impl JournalWriter {
         self.encoder.segment() + 1
     }
 
-    fn rotate(&mut self) -> Result<(), String> {
+    fn rotate(&mut self) -> Result<(), WriteError> {
         let head = self.encoder.next_segment();
         let n = self.encoder.segment();
         let path = segment_path(&self.path, n);
         match (self.open)(n) {
             Ok(file) => self.file = Some(file),
-            Err(e) => {
+            Err(source) => {
                 self.file = None;
-                return Err(format!(
-                    "journal {}: starting segment {n} failed: {e}",
-                    path.display()
-                ));
+                return Err(WriteError::StartSegment {
+                    path,
+                    segment: n,
+                    source,
+                });
             }
         }
         self.segment_bytes = 0;
         self.write(&head, &format!("the header of segment {n}"))
     }
 
-    fn write(&mut self, bytes: &[u8], what: &str) -> Result<(), String> {
+    fn write(&mut self, bytes: &[u8], what: &str) -> Result<(), WriteError> {
         let Some(file) = self.file.as_mut() else {
             return Ok(());
         };
-        if let Err(e) = file.write_all(bytes) {
+        if let Err(source) = file.write_all(bytes) {
             self.file = None;
-            return Err(format!(
-                "journal {}: writing {what} failed: {e}",
-                self.current().display()
-            ));
+            return Err(WriteError::Journal {
+                path: self.current(),
+                what: what.to_string(),
+                source,
+            });
         }
         self.segment_bytes += bytes.len() as u64;
         Ok(())
@@ -231,7 +281,7 @@ pub struct LogWriter {
 }
 
 impl LogWriter {
-    pub fn create(path: &Path) -> Result<LogWriter, String> {
+    pub fn create(path: &Path) -> Result<LogWriter, WriteError> {
         Ok(LogWriter::from_writer(Box::new(create_file(path)?), path))
     }
 
@@ -243,7 +293,7 @@ impl LogWriter {
         }
     }
 
-    pub fn line(&mut self, line: &str) -> Result<(), String> {
+    pub fn line(&mut self, line: &str) -> Result<(), WriteError> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -253,7 +303,7 @@ impl LogWriter {
         self.check(r)
     }
 
-    pub fn flush(&mut self) -> Result<(), String> {
+    pub fn flush(&mut self) -> Result<(), WriteError> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -261,13 +311,16 @@ impl LogWriter {
         self.check(r)
     }
 
-    fn check(&mut self, r: std::io::Result<()>) -> Result<(), String> {
-        r.map_err(|e| {
+    fn check(&mut self, r: std::io::Result<()>) -> Result<(), WriteError> {
+        r.map_err(|source| {
             // Whatever is still buffered is lost with it; never write after a gap.
             if let Some(out) = self.out.take() {
                 let _ = out.into_parts();
             }
-            format!("log {}: {e}", self.path.display())
+            WriteError::Log {
+                path: self.path.clone(),
+                source,
+            }
         })
     }
 
@@ -277,12 +330,17 @@ impl LogWriter {
     }
 }
 
-fn create_file(path: &Path) -> Result<File, String> {
+fn create_file(path: &Path) -> Result<File, WriteError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+    File::create(path).map_err(|source| WriteError::Create {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -342,7 +400,7 @@ mod tests {
                 .unwrap();
         j.append(&wake(1)).unwrap();
         j.append(&wake(2)).unwrap();
-        let e = j.append(&wake(3)).unwrap_err();
+        let e = j.append(&wake(3)).unwrap_err().to_string();
         assert!(e.contains("j.mmj") && e.contains("input 3"), "{e}");
         assert!(!j.is_open());
         assert_eq!(j.frames(), 2);
@@ -444,7 +502,7 @@ mod tests {
                 break;
             }
         }
-        let err = err.expect("segment 2 cannot be opened");
+        let err = err.expect("segment 2 cannot be opened").to_string();
         assert!(
             err.contains("j.mmj.2") && err.contains("starting segment 2") && err.contains("quota"),
             "{err}"
@@ -498,7 +556,7 @@ mod tests {
         };
         let mut log = LogWriter::from_writer(Box::new(sink.clone()), Path::new("core.log"));
         log.line("a line longer than four bytes").unwrap(); // buffered
-        let e = log.flush().unwrap_err();
+        let e = log.flush().unwrap_err().to_string();
         assert!(e.contains("core.log"), "{e}");
         assert!(!log.is_open());
         log.line("later").unwrap();

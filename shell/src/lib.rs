@@ -50,7 +50,7 @@ pub mod status;
 pub mod summary;
 
 pub use paper::SimOptions;
-pub use run::{RunError, RunOptions, run_session};
+pub use run::{RunError, RunOptions, StartupError, run_session};
 pub use summary::{Ended, RunSummary};
 
 /// Wall-clock milliseconds since the Unix epoch: the one clock the shell reads.

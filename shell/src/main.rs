@@ -1,12 +1,9 @@
-//! `mm`: see `mm --help`. Exit codes of `mm run`: 0 clean (every order of
-//! ours confirmed gone; also a signal during start-up, before any order),
-//! 1 a session that did not end cleanly (orders may be open, a write
-//! failure, shutdown overdue, a second signal, the exchange's view unknown)
-//! or a failed command, 2 bad input (CLI, config, credentials, files),
-//! 3 the exchange refused us for good (credentials, orphans refused).
+//! `mm`: see `mm --help`. What each exit status means is `mm_shell::exit_codes`
+//! (the text `--help` shows is there too).
 
 use clap::Parser;
 use mm_shell::cli::{Cli, Command, RunArgs};
+use mm_shell::exit_codes;
 use mm_shell::{RunOptions, SimOptions};
 
 fn main() {
@@ -26,7 +23,7 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mm: cannot start the runtime: {e}");
-            std::process::exit(1);
+            std::process::exit(exit_codes::PROBLEM);
         }
     };
     let code = runtime.block_on(dispatch(cli.command));
@@ -43,23 +40,23 @@ async fn dispatch(command: Command) -> i32 {
         Command::CheckConfig(args) => match mm_shell::check_config_cmd::run(&args).await {
             Ok(msg) => {
                 println!("{msg}");
-                0
+                exit_codes::CLEAN
             }
             Err(e) => {
                 eprintln!("mm check-config: {e}");
-                2
+                exit_codes::USAGE
             }
         },
         Command::Bench(args) => report(mm_shell::bench::run(args).await),
     }
 }
 
-fn report(r: Result<(), String>) -> i32 {
+fn report(r: Result<(), impl std::fmt::Display>) -> i32 {
     match r {
-        Ok(()) => 0,
+        Ok(()) => exit_codes::CLEAN,
         Err(e) => {
             eprintln!("mm: {e}");
-            1
+            exit_codes::PROBLEM
         }
     }
 }
@@ -99,7 +96,7 @@ async fn run(args: RunArgs) -> i32 {
                 s.open_orders_exchange
                     .map_or_else(|| "?".to_string(), |n| n.to_string())
             );
-            0
+            exit_codes::CLEAN
         }
         Err(e) => {
             // run_session wrote --summary-json already, on every ending it had.

@@ -4,7 +4,30 @@
 use mm_bybit::{InstrumentsResult, MarketQuery, ServerTime, TickersResult, paths};
 use mm_core::{BookTop, Category, Decimal, Instrument, Timestamp};
 
-use crate::client::{Client, wire_category};
+use crate::client::{Client, ClientError, wire_category};
+
+/// Market data or exchange facts that could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("instruments-info: more than 100 pages")]
+    TooManyPages,
+    #[error("server time: reply has no time")]
+    NoServerTime,
+    #[error(
+        "server time: the local clock is off by {offset_ms} ms, more than half the receive window ({recv_window_ms} ms); fix the clock (NTP) first"
+    )]
+    ClockOff { offset_ms: i64, recv_window_ms: u64 },
+}
+
+/// An instrument whose numbers do not parse (it is left out, with a warning).
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {value:?} is not a decimal")]
+struct BadNumber {
+    field: &'static str,
+    value: String,
+}
 
 /// Best bid/ask of `symbols` (one call for all of them), stamped with the
 /// shell's clock when the reply arrived. Symbols the exchange did not return
@@ -13,7 +36,7 @@ pub async fn fetch_books(
     client: &Client,
     category: Category,
     symbols: &[String],
-) -> Result<Vec<BookTop>, String> {
+) -> Result<Vec<BookTop>, MarketError> {
     let q = MarketQuery {
         category: wire_category(category),
         symbol: (symbols.len() == 1).then(|| symbols[0].clone()),
@@ -42,7 +65,7 @@ pub async fn fetch_instruments(
     client: &Client,
     category: Category,
     symbols: &[String],
-) -> Result<Vec<Instrument>, String> {
+) -> Result<Vec<Instrument>, MarketError> {
     let mut out = Vec::new();
     let mut cursor = String::new();
     for _page in 0..100 {
@@ -81,12 +104,15 @@ pub async fn fetch_instruments(
         }
         cursor = r.result.next_page_cursor;
     }
-    Err("instruments-info: more than 100 pages".to_string())
+    Err(MarketError::TooManyPages)
 }
 
-fn convert(i: &mm_bybit::Instrument, category: Category) -> Result<Instrument, String> {
-    let dec = |what: &str, s: &str| -> Result<Decimal, String> {
-        s.parse::<Decimal>().map_err(|e| format!("{what}: {e}"))
+fn convert(i: &mm_bybit::Instrument, category: Category) -> Result<Instrument, BadNumber> {
+    let dec = |field: &'static str, s: &str| -> Result<Decimal, BadNumber> {
+        s.parse::<Decimal>().map_err(|_| BadNumber {
+            field,
+            value: s.to_string(),
+        })
     };
     let qty_step = dec("qty step", i.qty_step())?;
     let min_qty = if i.lot_size_filter.min_order_qty.is_empty() {
@@ -106,7 +132,7 @@ fn convert(i: &mm_bybit::Instrument, category: Category) -> Result<Instrument, S
 /// Server time minus local time (ms), measured against the midpoint of the
 /// round trip. `Err` when it cannot be read or is off by more than half the
 /// receive window (every signed request would then risk 10002).
-pub async fn check_server_time(client: &Client, recv_window_ms: u64) -> Result<i64, String> {
+pub async fn check_server_time(client: &Client, recv_window_ms: u64) -> Result<i64, MarketError> {
     let sent = crate::now_ms();
     let r = client.get_public::<ServerTime>(paths::TIME, "").await?;
     let back = crate::now_ms();
@@ -119,14 +145,15 @@ pub async fn check_server_time(client: &Client, recv_window_ms: u64) -> Result<i
         .map(|n| n / 1_000_000)
         .or_else(|| r.result.time_second.parse::<u128>().ok().map(|s| s * 1000))
         .or_else(|| (r.time > 0).then_some(u128::from(r.time)))
-        .ok_or_else(|| "server time: reply has no time".to_string())?;
+        .ok_or(MarketError::NoServerTime)?;
     let offset =
         i64::try_from(i128::try_from(server_ms).unwrap_or(0) - local_mid).unwrap_or(i64::MAX);
     let limit = i64::try_from(recv_window_ms / 2).unwrap_or(i64::MAX);
     if offset.abs() > limit {
-        return Err(format!(
-            "server time: the local clock is off by {offset} ms, more than half the receive window ({recv_window_ms} ms); fix the clock (NTP) first"
-        ));
+        return Err(MarketError::ClockOff {
+            offset_ms: offset,
+            recv_window_ms,
+        });
     }
     Ok(offset)
 }

@@ -233,13 +233,23 @@ impl Metrics {
     }
 }
 
+/// The metrics server could not listen.
+#[derive(Debug, thiserror::Error)]
+#[error("metrics: cannot listen on {addr}: {source}")]
+pub struct ServeError {
+    pub addr: String,
+    pub source: std::io::Error,
+}
+
 /// Binds `addr` and serves GET /metrics until the process ends. Returns the
 /// bound address (useful with port 0).
-pub async fn serve(metrics: Arc<Metrics>, addr: &str) -> Result<SocketAddr, String> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("metrics: cannot listen on {addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| format!("metrics: {e}"))?;
+pub async fn serve(metrics: Arc<Metrics>, addr: &str) -> Result<SocketAddr, ServeError> {
+    let cannot = |source| ServeError {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(cannot)?;
+    let bound = listener.local_addr().map_err(cannot)?;
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {

@@ -39,8 +39,17 @@ use std::time::Duration;
 use mm_core::Config;
 
 use self::event_loop::Session;
+pub use self::paths::PathError;
 use self::startup::{Started, Venue};
+use crate::client::ClientError;
+use crate::config_file::LoadError;
+use crate::exit_codes;
+use crate::journal_writer::WriteError;
+use crate::market::MarketError;
+use crate::metrics::ServeError;
 use crate::paper::SimOptions;
+use crate::secrets::MissingCredentials;
+use crate::signals::SignalError;
 use crate::summary::RunSummary;
 
 /// How long core may take to confirm nothing is open after `Shutdown`.
@@ -73,8 +82,8 @@ pub struct RunOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Refused to start (bad config, missing credentials, exchange unreachable).
-    #[error("{0}")]
-    Startup(String),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
     /// Started, but did not end cleanly.
     #[error("{message}")]
     Failed {
@@ -97,19 +106,58 @@ pub enum RunError {
     StoppedInStartup(String),
 }
 
+/// Why a session did not start; nothing was sent, so nothing can be open.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Paths(#[from] PathError),
+    #[error(transparent)]
+    Config(#[from] LoadError),
+    #[error("--metrics-addr {0}")]
+    MetricsAddr(String),
+    #[error("simulator: {0}")]
+    Simulator(std::io::Error),
+    #[error("config: exchange.base_url is required when exchange.kind = \"bybit\"")]
+    NoBaseUrl,
+    #[error(transparent)]
+    Credentials(#[from] MissingCredentials),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    ServerTime(MarketError),
+    #[error("instruments: {0}")]
+    Instruments(MarketError),
+    /// The config against the exchange's instruments, or refused by core.
+    #[error("config: {0}")]
+    Invalid(#[from] mm_core::ConfigError),
+    #[error(
+        "--session-id is for the simulator only: against Bybit a reused id collides with earlier orderLinkIds"
+    )]
+    SessionIdOnBybit,
+    #[error(transparent)]
+    Files(#[from] WriteError),
+    #[error(transparent)]
+    Metrics(#[from] ServeError),
+    #[error(
+        "metrics: {addr} bound {bound}, not a loopback address; set metrics.allow_non_loopback = true to mean it"
+    )]
+    MetricsOffLoopback {
+        addr: String,
+        bound: std::net::SocketAddr,
+    },
+    #[error(transparent)]
+    Signals(#[from] SignalError),
+}
+
 impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::StoppedInStartup(_) => 0,
-            RunError::Startup(_) => 2,
-            RunError::Failed { .. } | RunError::Interrupted(_) => 1,
-            RunError::Fatal { .. } => 3,
+            RunError::StoppedInStartup(_) => exit_codes::CLEAN,
+            RunError::Startup(_) => exit_codes::USAGE,
+            RunError::Failed { .. } | RunError::Interrupted(_) => exit_codes::PROBLEM,
+            RunError::Fatal { .. } => exit_codes::FATAL,
         }
     }
-}
-
-fn startup(e: impl Into<String>) -> RunError {
-    RunError::Startup(e.into())
 }
 
 /// Runs one session to its end; the library entry point (`mm run`, bench).
@@ -117,7 +165,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     // Listening from the first moment: a signal during start-up stops it
     // before any order, instead of killing the process (the default action).
     let mut signals = if opts.signals {
-        Some(inputs::Signals::listen().map_err(startup)?)
+        Some(inputs::Signals::listen().map_err(StartupError::from)?)
     } else {
         None
     };

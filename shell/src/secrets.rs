@@ -23,14 +23,27 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// `exchange.kind = "bybit"` without its credentials: names every missing
+/// (or empty) variable, never a value.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "exchange.kind = \"bybit\" needs API credentials in the environment: {} not set",
+    .missing.join(" and ")
+)]
+pub struct MissingCredentials {
+    pub missing: Vec<&'static str>,
+}
+
 impl Credentials {
     /// From `BYBIT_API_KEY` / `BYBIT_API_SECRET`; the error names every
     /// missing (or empty) variable and never shows a value.
-    pub fn from_env() -> Result<Credentials, String> {
+    pub fn from_env() -> Result<Credentials, MissingCredentials> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Credentials, MissingCredentials> {
         let key = get(KEY_VAR).filter(|v| !v.trim().is_empty());
         let secret = get(SECRET_VAR).filter(|v| !v.trim().is_empty());
         match (key, secret) {
@@ -39,14 +52,11 @@ impl Credentials {
                 secret: secret.trim().to_string(),
             }),
             (key, secret) => {
-                let missing: Vec<&str> = [(key.is_none(), KEY_VAR), (secret.is_none(), SECRET_VAR)]
+                let missing = [(key.is_none(), KEY_VAR), (secret.is_none(), SECRET_VAR)]
                     .into_iter()
                     .filter_map(|(m, name)| m.then_some(name))
                     .collect();
-                Err(format!(
-                    "exchange.kind = \"bybit\" needs API credentials in the environment: {} not set",
-                    missing.join(" and ")
-                ))
+                Err(MissingCredentials { missing })
             }
         }
     }
@@ -99,10 +109,13 @@ mod tests {
 
     #[test]
     fn missing_vars_are_named() {
-        let e = Credentials::from_lookup(|_| None).expect_err("none set");
+        let e = Credentials::from_lookup(|_| None)
+            .expect_err("none set")
+            .to_string();
         assert!(e.contains(KEY_VAR) && e.contains(SECRET_VAR), "{e}");
         let e = Credentials::from_lookup(|n| (n == KEY_VAR).then(|| "k".to_string()))
-            .expect_err("secret missing");
+            .expect_err("secret missing")
+            .to_string();
         assert!(
             e.contains(SECRET_VAR) && !e.contains(&format!("{KEY_VAR} ")),
             "{e}"

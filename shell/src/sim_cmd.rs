@@ -2,8 +2,21 @@
 
 use crate::cli::SimArgs;
 use crate::paper::SimOptions;
+use crate::signals::SignalError;
 
-pub async fn run(args: &SimArgs) -> Result<(), String> {
+/// Why `mm sim` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimCmdError {
+    #[error("sim: {0}")]
+    Signals(#[from] SignalError),
+    #[error("sim: cannot start on {addr}: {source}")]
+    Start {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub async fn run(args: &SimArgs) -> Result<(), SimCmdError> {
     let opts = SimOptions {
         seed: args.seed,
         latency_ms: args.latency_ms,
@@ -29,7 +42,10 @@ pub async fn run(args: &SimArgs) -> Result<(), String> {
     );
     let sim = mm_sim::Sim::start(cfg, args.addr)
         .await
-        .map_err(|e| format!("sim: cannot start on {}: {e}", args.addr))?;
+        .map_err(|source| SimCmdError::Start {
+            addr: args.addr,
+            source,
+        })?;
     eprintln!(
         "mm sim: Bybit v5 simulator at {} (key {:?}, paper account), state at {}/sim/state; Ctrl-C stops it",
         sim.base_url(),

@@ -92,10 +92,25 @@ pub struct RunSummary {
     pub log: String,
 }
 
+/// The summary could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("summary: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("summary {}: {source}", .path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 impl RunSummary {
     /// Writes it to `path`, whose directory must exist (start-up checked it).
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| format!("summary: {e}"))?;
-        std::fs::write(path, text + "\n").map_err(|e| format!("summary {}: {e}", path.display()))
+    pub fn write(&self, path: &Path) -> Result<(), SummaryError> {
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(path, text + "\n").map_err(|source| SummaryError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }

@@ -45,6 +45,54 @@ fn bad_cli_input_is_refused_with_a_message() {
     }
 }
 
+/// `mm --help`, `mm run --help` and `mm replay --help` say what each exit
+/// status means, in the README's words, and the codes are the ones the
+/// code returns (`mm_shell::exit_codes`).
+#[test]
+fn help_documents_the_exit_codes_as_the_readme_does() {
+    use mm_shell::exit_codes::*;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let run_codes = [
+        (CLEAN, "clean"),
+        (PROBLEM, "ended with a problem"),
+        (USAGE, "bad usage, config or files"),
+        (FATAL, "a fatal refusal by the exchange"),
+    ];
+    for args in [vec!["--help"], vec!["run", "--help"]] {
+        let out = mm_out(&args);
+        assert_eq!(out.code, 0, "{args:?}");
+        for (code, words) in run_codes {
+            let line = format!("  {code}  {words}");
+            assert!(
+                out.stdout.contains(&line),
+                "{args:?}: {line:?} in:\n{}",
+                out.stdout
+            );
+            assert!(
+                readme.contains(&format!("{code} {words}")),
+                "README: {code} {words}"
+            );
+        }
+    }
+    let replay_codes = [
+        (REPLAY_FINISHED, "finished", "a finished journal"),
+        (REPLAY_DAMAGED, "damaged", "damaged"),
+        (REPLAY_USAGE, "usage", "usage"),
+        (REPLAY_UNFINISHED, "unfinished", "unfinished"),
+    ];
+    let out = mm_out(&["replay", "--help"]);
+    for (code, help, readme_words) in replay_codes {
+        let line = format!("  {code}  {help}");
+        assert!(out.stdout.contains(&line), "{line:?} in:\n{}", out.stdout);
+        assert!(
+            readme.contains(&format!("{code} {readme_words}")),
+            "README: {code} {readme_words}"
+        );
+    }
+    assert_eq!((CLEAN, PROBLEM, USAGE, FATAL), (0, 1, 2, 3));
+}
+
 #[test]
 fn help_mentions_the_credential_variables_but_no_values() {
     let mut c = mm();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use mm_core::Config;
 
 use super::scenario::{config_for, sim_config};
-use super::{BenchRow, Mode, ORDER_PATHS, Plan, RATE};
+use super::{BenchError, BenchRow, Mode, ORDER_PATHS, Plan, RATE};
 
 /// The exchange's (and core's) rate window.
 const WINDOW_MS: u64 = 1000;
@@ -32,7 +32,7 @@ pub(super) async fn measure(
     levels: u32,
     ticks: u64,
     dir: &Path,
-) -> Result<BenchRow, String> {
+) -> Result<BenchRow, BenchError> {
     let max_parallel = mm_core::config::AsyncBatchConfig::default().max_parallel_symbols;
     let plan = Plan::of(mode, symbols, levels, max_parallel);
     // The 1-tick baseline first: its tick (places only) tells how long a
@@ -52,7 +52,7 @@ pub(super) async fn measure(
     config.quoting.tick_interval_ms = config.async_batch.tick_deadline_ms.min(3_599_999);
     let slug = format!("{mode:?}-{symbols}x{levels}").to_lowercase();
     let one = session(args, &config, symbols, 1, &dir.join(format!("{slug}-1"))).await;
-    let one = one.map_err(|e| format!("bench {} (1 tick): {e}", mode.name()))?;
+    let one = one.map_err(|e| e.of(mode, 1))?;
     let first_rounds = plan.first_rounds.max(1);
     let measured = one.0.tick_ms.p50 * plan.rounds / first_rounds;
     let expected = formula.max(measured);
@@ -74,8 +74,7 @@ pub(super) async fn measure(
     config.async_batch.tick_deadline_ms = (8 * expected + 2000).min(3_600_000);
 
     let many = session(args, &config, symbols, ticks, &dir.join(&slug)).await;
-    let (summary, state) =
-        many.map_err(|e| format!("bench {} ({ticks} ticks): {e}", mode.name()))?;
+    let (summary, state) = many.map_err(|e| e.of(mode, ticks))?;
     let count = |s: &mm_sim::SimState, m: fn(&mm_sim::SimState) -> &BTreeMap<String, u64>| {
         ORDER_PATHS.iter().filter_map(|p| m(s).get(*p)).sum::<u64>()
     };
@@ -124,13 +123,13 @@ async fn session(
     symbols: u32,
     ticks: u64,
     stem: &Path,
-) -> Result<(crate::RunSummary, mm_sim::SimState), String> {
+) -> Result<(crate::RunSummary, mm_sim::SimState), SessionError> {
     let sim = mm_sim::Sim::start(
         sim_config(args, symbols, config.exchange.request_timeout_ms),
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await
-    .map_err(|e| format!("simulator: {e}"))?;
+    .map_err(SessionError::Simulator)?;
     let mut config = config.clone();
     config.exchange.base_url = Some(sim.base_url());
     let with = |ext: &str| -> PathBuf {
@@ -155,6 +154,26 @@ async fn session(
     .await;
     let state = sim.state();
     sim.shutdown().await;
-    let summary = result.map_err(|e| e.to_string())?;
+    let summary = result.map_err(SessionError::Run)?;
     Ok((summary, state))
+}
+
+/// A measured session that failed, before `measure` names its mode.
+#[derive(Debug)]
+pub(super) enum SessionError {
+    Simulator(std::io::Error),
+    Run(crate::RunError),
+}
+
+impl SessionError {
+    fn of(self, mode: Mode, ticks: u64) -> BenchError {
+        match self {
+            SessionError::Simulator(e) => BenchError::Simulator(e),
+            SessionError::Run(e) => BenchError::Session {
+                mode: mode.name(),
+                ticks,
+                source: Box::new(e),
+            },
+        }
+    }
 }

@@ -44,7 +44,7 @@ mod plan;
 mod report;
 mod scenario;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::BenchArgs;
 
@@ -71,14 +71,38 @@ pub const SCALES: [(u32, u32); 2] = [(50, 10), (100, 3)];
 /// Walk step per ticker poll (bps of mid).
 const WALK_BPS: u32 = 3;
 
-pub async fn run(args: BenchArgs) -> Result<(), String> {
+/// Why `mm bench` stopped (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("bench: {}: {source}", .path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("bench: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("bench: simulator: {0}")]
+    Simulator(std::io::Error),
+    /// A measured session did not end cleanly.
+    #[error("bench {mode} ({ticks} ticks): {source}")]
+    Session {
+        mode: &'static str,
+        ticks: u64,
+        source: Box<crate::RunError>,
+    },
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), BenchError> {
     let started = std::time::Instant::now();
     let dir = std::env::temp_dir().join(format!(
         "mm-bench-{}-{}",
         std::process::id(),
         crate::run::session_id(crate::now_ms())
     ));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("bench: {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|source| BenchError::File {
+        path: dir.clone(),
+        source,
+    })?;
     let result = run_in(&args, &dir, started).await;
     let _ = std::fs::remove_dir_all(&dir);
     let report = result?;
@@ -87,8 +111,11 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         print!("{}", render(&report));
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        std::fs::write(path, text + "\n").map_err(|e| format!("bench: {}: {e}", path.display()))?;
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, text + "\n").map_err(|source| BenchError::File {
+            path: path.clone(),
+            source,
+        })?;
     }
     Ok(())
 }
@@ -97,7 +124,7 @@ async fn run_in(
     args: &BenchArgs,
     dir: &Path,
     started: std::time::Instant,
-) -> Result<BenchReport, String> {
+) -> Result<BenchReport, BenchError> {
     let base = mm_core::config::AsyncBatchConfig::default();
     let ticks = args.ticks.max(2);
     let legacy_ticks = (ticks / 5).max(ticks.min(3));

@@ -31,6 +31,27 @@ use crate::secrets::Credentials;
 pub use self::reply::describe;
 pub use self::wire::{verb, wire_category};
 
+/// A public or plain GET that did not give what was asked; every text in
+/// it is scrubbed of the credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("http client: {0}")]
+    Build(reqwest::Error),
+    /// No HTTP reply: a timeout or a transport failure.
+    #[error("{path}: {}", describe(.outcome))]
+    NoReply { path: String, outcome: Box<Outcome> },
+    #[error("{path}: HTTP {status}")]
+    Status { path: String, status: u16 },
+    #[error("{path}: reply does not parse: {detail}")]
+    Parse { path: String, detail: String },
+    #[error("{path}: retCode {ret_code} {ret_msg}")]
+    Refused {
+        path: String,
+        ret_code: i64,
+        ret_msg: String,
+    },
+}
+
 /// Signs and sends; cheap to clone (the connection pool is shared).
 #[derive(Clone)]
 pub struct Client {
@@ -55,7 +76,7 @@ impl Client {
         creds: Credentials,
         recv_window_ms: u64,
         request_timeout_ms: u64,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClientError> {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(Duration::from_millis(request_timeout_ms))
@@ -66,7 +87,7 @@ impl Client {
             .tcp_keepalive(Duration::from_secs(30))
             .user_agent(concat!("mm-batch/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("http client: {e}"))?;
+            .map_err(ClientError::Build)?;
         Ok(Client {
             http,
             base: base_url.trim_end_matches('/').to_string(),
@@ -166,37 +187,50 @@ impl Client {
         &self,
         path: &str,
         query: &str,
-    ) -> Result<Response<T>, String> {
+    ) -> Result<Response<T>, ClientError> {
         let url = format!("{}{path}?{query}", self.base);
-        let raw = self
-            .finish(self.http.get(url))
-            .await
-            .map_err(|o| describe(&o))?;
-        if raw.status != 200 {
-            return Err(format!("{path}: HTTP {}", raw.status));
-        }
-        let r: Response<T> = serde_json::from_slice(&raw.body).map_err(|e| {
-            self.creds
-                .scrub(&format!("{path}: reply does not parse: {e}"))
+        let raw = self.get_raw(path, self.http.get(url)).await?;
+        let r: Response<T> = serde_json::from_slice(&raw.body).map_err(|e| ClientError::Parse {
+            path: path.to_string(),
+            detail: self.creds.scrub(&e.to_string()),
         })?;
         if !r.is_ok() {
-            let msg = format!("{path}: retCode {} {}", r.ret_code, r.ret_msg);
-            return Err(self.creds.scrub(&msg));
+            return Err(ClientError::Refused {
+                path: path.to_string(),
+                ret_code: r.ret_code,
+                ret_msg: self.creds.scrub(&r.ret_msg),
+            });
         }
         Ok(r)
     }
 
     /// An unsigned GET that is not a Bybit envelope (the simulator's
     /// `/sim/state`): the body of an HTTP 200, or why not.
-    pub async fn get_plain(&self, path: &str) -> Result<Vec<u8>, String> {
+    pub async fn get_plain(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        Ok(self.get_raw(path, self.http.get(url)).await?.body)
+    }
+
+    /// An HTTP 200's raw reply (`finish` scrubbed any failure).
+    async fn get_raw(
+        &self,
+        path: &str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<Raw, ClientError> {
         let raw = self
-            .finish(self.http.get(format!("{}{path}", self.base)))
+            .finish(builder)
             .await
-            .map_err(|o| format!("{path}: {}", describe(&o)))?;
+            .map_err(|outcome| ClientError::NoReply {
+                path: path.to_string(),
+                outcome: Box::new(outcome),
+            })?;
         if raw.status != 200 {
-            return Err(format!("{path}: HTTP {}", raw.status));
+            return Err(ClientError::Status {
+                path: path.to_string(),
+                status: raw.status,
+            });
         }
-        Ok(raw.body)
+        Ok(raw)
     }
 
     async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Raw, Outcome> {

@@ -283,7 +283,7 @@ impl Session {
         }
     }
 
-    fn log_failed(&mut self, e: String) {
+    fn log_failed(&mut self, e: crate::journal_writer::WriteError) {
         self.write_failed(format!(
             "{e}. Core log stopped; the journal still replays to it (mm replay)"
         ));

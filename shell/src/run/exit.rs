@@ -170,7 +170,7 @@ pub(super) fn conclude(
         );
         return Err(failed(message, summary));
     }
-    written.map_err(|e| failed(e, summary.clone()))?;
+    written.map_err(|e| failed(e.to_string(), summary.clone()))?;
     if summary.open_orders_core > 0 || summary.open_orders_exchange.is_some_and(|n| n > 0) {
         let message = format!(
             "shutdown finished with orders possibly open: core tracks {}, the exchange lists {} of ours",
@@ -193,9 +193,17 @@ fn exchange_count(s: &RunSummary) -> String {
 
 /// The simulator's `/sim/state`, through the shared client (its request
 /// timeout bounds the wait).
-async fn fetch_sim_state(client: &Client) -> Result<mm_sim::SimState, String> {
+async fn fetch_sim_state(client: &Client) -> Result<mm_sim::SimState, SimStateError> {
     let bytes = client.get_plain("/sim/state").await?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("/sim/state does not parse: {e}"))
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SimStateError {
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    #[error("/sim/state does not parse: {0}")]
+    Parse(#[from] serde_json::Error),
 }
 
 /// Open orders whose orderLinkId starts with `prefix`, over every symbol

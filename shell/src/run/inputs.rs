@@ -39,7 +39,7 @@ pub(super) struct Signals {
 }
 
 impl Signals {
-    pub(super) fn listen() -> Result<Signals, String> {
+    pub(super) fn listen() -> Result<Signals, crate::signals::SignalError> {
         Ok(Signals {
             stop: crate::signals::stop_signals()?,
             hup: crate::signals::hangups()?,
@@ -133,7 +133,7 @@ async fn market_task(
         last_poll = tokio::time::Instant::now();
         let data = match crate::market::fetch_books(&client, category, &symbols).await {
             Ok(books) => MarketData::Books(books),
-            Err(e) => MarketData::Failed(e),
+            Err(e) => MarketData::Failed(e.to_string()),
         };
         if tx.send(data).await.is_err() {
             return;

@@ -8,12 +8,31 @@
 //! it, rather than silently creating a tree nobody will look in.
 
 use std::fs::OpenOptions;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::RunOptions;
 
+/// A session file the run could not write; `flag` names the option.
+#[derive(Debug, thiserror::Error)]
+pub enum PathError {
+    #[error("{flag} {}: directory {} does not exist (only the default runs/ directory is created)", .path.display(), .dir.display())]
+    NoDirectory {
+        flag: &'static str,
+        path: PathBuf,
+        dir: PathBuf,
+    },
+    #[error("{flag} {}: is a directory", .path.display())]
+    IsDirectory { flag: &'static str, path: PathBuf },
+    #[error("{flag} {}: cannot be written: {source}", .path.display())]
+    NotWritable {
+        flag: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Every explicit path's directory exists, and the summary can be written.
-pub(super) fn check(opts: &RunOptions) -> Result<(), String> {
+pub(super) fn check(opts: &RunOptions) -> Result<(), PathError> {
     for (flag, path) in [
         ("--journal", &opts.journal),
         ("--log", &opts.log),
@@ -29,7 +48,7 @@ pub(super) fn check(opts: &RunOptions) -> Result<(), String> {
     Ok(())
 }
 
-fn directory_exists(flag: &str, path: &Path) -> Result<(), String> {
+fn directory_exists(flag: &'static str, path: &Path) -> Result<(), PathError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -37,25 +56,32 @@ fn directory_exists(flag: &str, path: &Path) -> Result<(), String> {
     if dir.is_dir() {
         return Ok(());
     }
-    Err(format!(
-        "{flag} {}: directory {} does not exist (only the default runs/ directory is created)",
-        path.display(),
-        dir.display()
-    ))
+    Err(PathError::NoDirectory {
+        flag,
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Opens `path` for writing without truncating it; a file this probe
 /// created is removed again (the summary is written at the end).
-fn writable(flag: &str, path: &Path) -> Result<(), String> {
+fn writable(flag: &'static str, path: &Path) -> Result<(), PathError> {
     if path.is_dir() {
-        return Err(format!("{flag} {}: is a directory", path.display()));
+        return Err(PathError::IsDirectory {
+            flag,
+            path: path.to_path_buf(),
+        });
     }
     let existed = path.exists();
     OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)
-        .map_err(|e| format!("{flag} {}: cannot be written: {e}", path.display()))?;
+        .map_err(|source| PathError::NotWritable {
+            flag,
+            path: path.to_path_buf(),
+            source,
+        })?;
     if !existed {
         let _ = std::fs::remove_file(path);
     }
@@ -79,12 +105,12 @@ mod tests {
     fn explicit_paths_in_missing_directories_are_refused_naming_them() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope").join("j.mmj");
-        let e = check(&opts(Some(&missing), None)).unwrap_err();
+        let e = check(&opts(Some(&missing), None)).unwrap_err().to_string();
         assert!(e.contains("--journal") && e.contains("nope"), "{e}");
         assert!(!dir.path().join("nope").exists(), "no directory created");
 
         let summary = dir.path().join("gone").join("s.json");
-        let e = check(&opts(None, Some(&summary))).unwrap_err();
+        let e = check(&opts(None, Some(&summary))).unwrap_err().to_string();
         assert!(e.contains("--summary-json") && e.contains("gone"), "{e}");
 
         let ok = dir.path().join("s.json");
@@ -96,7 +122,9 @@ mod tests {
     #[test]
     fn a_summary_path_that_cannot_be_written_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let e = check(&opts(None, Some(dir.path()))).unwrap_err();
+        let e = check(&opts(None, Some(dir.path())))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a directory"), "{e}");
         // An existing summary is kept as it is until the session writes it.
         let old = dir.path().join("s.json");

@@ -9,7 +9,7 @@ use mm_core::config::ExchangeKind;
 use mm_core::journal::JournalHeader;
 use mm_core::{Config, Engine, Instrument, SessionId};
 
-use super::{RunError, RunOptions, session_id, startup};
+use super::{RunError, RunOptions, StartupError, session_id};
 use crate::client::Client;
 use crate::journal_writer::{JournalWriter, LogWriter};
 use crate::metrics::Metrics;
@@ -41,12 +41,12 @@ pub(super) struct Started {
 }
 
 pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
-    super::paths::check(opts).map_err(startup)?;
+    super::paths::check(opts).map_err(StartupError::from)?;
     let paper = opts.config.is_none() && opts.config_path.is_none();
     let (config, config_text) = match (&opts.config, &opts.config_path) {
         (Some(c), _) => (c.clone(), None),
         (None, Some(path)) => {
-            let (c, text) = crate::config_file::load(path).map_err(startup)?;
+            let (c, text) = crate::config_file::load(path).map_err(StartupError::from)?;
             (c, Some(text))
         }
         (None, None) => (crate::paper::config(opts.sim.tier), None),
@@ -58,7 +58,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         && let Some(problem) =
             mm_core::config::metrics_addr_problem(addr, config.metrics.allow_non_loopback)
     {
-        return Err(startup(format!("--metrics-addr {problem}")));
+        return Err(StartupError::MetricsAddr(problem.to_string()).into());
     }
 
     // Exchange and credentials.
@@ -69,47 +69,44 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             let sim = mm_sim::Sim::start(sim_cfg, addr)
                 .await
-                .map_err(|e| startup(format!("simulator: {e}")))?;
+                .map_err(StartupError::Simulator)?;
             let url = sim.base_url();
             eprintln!("mm: paper trading against the in-process simulator at {url}");
             (Venue::Embedded(sim), url, Credentials::paper())
         }
         (ExchangeKind::Sim, Some(url)) => (Venue::ExternalSim, url.clone(), Credentials::paper()),
         (ExchangeKind::Bybit, url) => {
-            let url = url.clone().ok_or_else(|| {
-                startup("config: exchange.base_url is required when exchange.kind = \"bybit\"")
-            })?;
-            (Venue::Bybit, url, Credentials::from_env().map_err(startup)?)
+            let url = url.clone().ok_or(StartupError::NoBaseUrl)?;
+            let creds = Credentials::from_env().map_err(StartupError::from)?;
+            (Venue::Bybit, url, creds)
         }
     };
-    let client =
-        Client::new(&base_url, creds, ex.recv_window_ms, ex.request_timeout_ms).map_err(startup)?;
+    let client = Client::new(&base_url, creds, ex.recv_window_ms, ex.request_timeout_ms)
+        .map_err(StartupError::from)?;
 
     // Start-up: server time, instruments, config against them.
     match crate::market::check_server_time(&client, ex.recv_window_ms).await {
         Ok(offset) => tracing::info!("server time offset {offset} ms"),
-        Err(e) if matches!(venue, Venue::Bybit) => return Err(startup(e)),
+        Err(e) if matches!(venue, Venue::Bybit) => return Err(StartupError::ServerTime(e).into()),
         Err(e) => tracing::warn!("{e}"),
     }
     let instruments =
         crate::market::fetch_instruments(&client, ex.category, &config.quoting.symbols)
             .await
-            .map_err(|e| startup(format!("instruments: {e}")))?;
-    crate::config_file::validate_for(&config, &instruments).map_err(startup)?;
+            .map_err(StartupError::Instruments)?;
+    crate::config_file::validate_for(&config, &instruments).map_err(StartupError::from)?;
 
     let start_ms = crate::now_ms();
     let sid = match &opts.session_id {
         // orderLinkIds are `<session>-<n>` and unique forever at Bybit: a reused
         // session id would collide with an earlier run's orders (110072).
         Some(_) if matches!(venue, Venue::Bybit) => {
-            return Err(startup(
-                "--session-id is for the simulator only: against Bybit a reused id collides with earlier orderLinkIds".to_string(),
-            ));
+            return Err(StartupError::SessionIdOnBybit.into());
         }
         Some(id) => id.clone(),
         None => session_id(start_ms),
     };
-    let session = SessionId::new(&sid).map_err(|e| startup(e.to_string()))?;
+    let session = SessionId::new(&sid).map_err(StartupError::from)?;
     let journal_path = opts
         .journal
         .clone()
@@ -119,7 +116,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("runs/{sid}/core.log")));
     let engine = Engine::new(config.clone(), instruments.clone(), session.clone())
-        .map_err(|e| startup(e.to_string()))?;
+        .map_err(StartupError::from)?;
     let journal = JournalWriter::create(
         &journal_path,
         &JournalHeader {
@@ -129,8 +126,8 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         },
         config.journal.rotate_mb.saturating_mul(1024 * 1024),
     )
-    .map_err(startup)?;
-    let log = LogWriter::create(&log_path).map_err(startup)?;
+    .map_err(StartupError::from)?;
+    let log = LogWriter::create(&log_path).map_err(StartupError::from)?;
     eprintln!(
         "mm: session {sid}: journal {}, log {}",
         journal_path.display(),
@@ -151,16 +148,14 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
                 tracing::warn!("{e}; paper mode serves them on a free port instead");
                 crate::metrics::serve(metrics.clone(), "127.0.0.1:0")
                     .await
-                    .map_err(startup)?
+                    .map_err(StartupError::from)?
             }
-            Err(e) => return Err(startup(e)),
+            Err(e) => return Err(StartupError::from(e).into()),
         };
         if !bound.ip().is_loopback() {
             if !allow {
                 // `localhost` resolved off loopback: refuse what the rule meant.
-                return Err(startup(format!(
-                    "metrics: {addr} bound {bound}, not a loopback address; set metrics.allow_non_loopback = true to mean it"
-                )));
+                return Err(StartupError::MetricsOffLoopback { addr, bound }.into());
             }
             tracing::warn!(
                 "metrics served on {bound}, a non-loopback address (metrics.allow_non_loopback = true): anyone who can reach it can read them"

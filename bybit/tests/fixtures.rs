@@ -1,5 +1,5 @@
-//! Every documented response example (copied from shared/bybit-examples so a clean clone of the
-//! crate still tests) parses with the matching type, with the values we rely on checked.
+//! Every response example of Bybit's API documentation (copied into tests/fixtures, so a clean
+//! clone of the crate tests on its own) parses with the matching type, with the values we rely on checked.
 
 mod common;
 
@@ -198,9 +198,9 @@ fn every_fixture_parses() {
     }
 }
 
-/// When shared/bybit-examples sits beside the checkout (CI always has it), every example
-/// there has a byte-identical copy in tests/fixtures and parses: a new shared example or a
-/// drifted copy fails here.
+/// When the collection of Bybit's examples the copies came from is checked out beside the
+/// repository (the path below), every example there has a byte-identical copy in
+/// tests/fixtures and parses: a new example there or a drifted copy fails here.
 #[test]
 fn fixtures_match_the_shared_examples() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -1,5 +1,5 @@
-//! Every documented WebSocket example (copied from shared/bybit-examples/ws so a clean clone of
-//! the crate still tests) parses with its type, serializes back to a part of itself (no field we
+//! Every WebSocket example of Bybit's API documentation (copied into tests/fixtures/ws, so a clean
+//! clone of the crate tests on its own) parses with its type, serializes back to a part of itself (no field we
 //! read or write is missing from Bybit's example, no value changes), and round-trips.
 
 mod common;
@@ -168,8 +168,8 @@ fn every_ws_fixture_parses_and_stays_within_the_example() {
     }
 }
 
-/// When shared/bybit-examples/ws sits beside the checkout, every example there has a
-/// byte-identical copy in tests/fixtures/ws and passes: a new example or a drifted copy fails.
+/// When the collection of Bybit's examples the copies came from is checked out beside the
+/// repository (the path below), every example there has a byte-identical copy in tests/fixtures/ws and passes: a new example or a drifted copy fails.
 #[test]
 fn ws_fixtures_match_the_shared_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -1,6 +1,6 @@
 //! `mm run`: start-up, the loop, shutdown.
 //!
-//! The loop (style.md): drain every effect (`Send` -> a task, `Log` -> the
+//! The loop (mm-core's run-loop contract): drain every effect (`Send` -> a task, `Log` -> the
 //! log file, `TickDone` -> stats and metrics, `Stopped` -> exit path), read
 //! core's next deadline, wait for ONE input (biased: signals, responses, the
 //! wake timer, market data, config reload), read the clock once, journal the

@@ -64,7 +64,7 @@ fn http_get(addr: SocketAddr, target: &str) -> std::io::Result<(u16, String)> {
     Ok((status, body.to_string()))
 }
 
-/// The seed keeps its metric names (design.md §8): the two histograms end in
+/// The metric names stay as the README lists them: the two histograms end in
 /// `_ms`, which promtool's naming lint flags. And prometheus-client serves
 /// OpenMetrics text, where a counter's HELP/TYPE name the family
 /// (`mm_requests`) and its samples carry `_total`; promtool reads the classic

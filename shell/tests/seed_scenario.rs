@@ -1,4 +1,4 @@
-//! The seed scenario (design.md §9) end to end: the `mm` binary against the
+//! The seed scenario (4 symbols, 5 levels a side: `mm_shell::paper::config`) end to end: the `mm` binary against the
 //! in-process simulator over real HTTP on 127.0.0.1, >= 50 ticks per mode.
 //!
 //! Counted: order requests = create/amend/cancel endpoints, batch ones

@@ -38,32 +38,8 @@ pub(crate) fn authenticate(
         ));
     };
     let raw_window = get(headers::RECV_WINDOW);
-    let recv_window = match raw_window {
-        None => headers::DEFAULT_RECV_WINDOW_MS,
-        Some(v) => v.parse().map_err(|_| {
-            AuthError::Code(
-                retcode::PARAMS_ERROR,
-                format!("params error: X-BAPI-RECV-WINDOW {v:?} is not a number"),
-            )
-        })?,
-    };
+    let recv_window = check_window(ts, raw_window, now)?;
     let raw_ts = ts;
-    let ts: u64 = ts.parse().map_err(|_| {
-        AuthError::Code(
-            retcode::REQUEST_EXPIRED,
-            format!("invalid request, X-BAPI-TIMESTAMP {ts:?} is not a number"),
-        )
-    })?;
-    // Accepted iff server_time - recv_window <= timestamp < server_time + 1000.
-    if ts.saturating_add(recv_window) < now || ts >= now + 1000 {
-        return Err(AuthError::Code(
-            retcode::REQUEST_EXPIRED,
-            format!(
-                "invalid request, please check your server timestamp or recv_window param. \
-                 req_timestamp[{ts}],server_timestamp[{now}],recv_window[{recv_window}]"
-            ),
-        ));
-    }
     let secret = &accounts[account].1;
     // The client signed the header strings as sent ("05000" is not "5000"). Without the
     // header, the signed string carries the default window (UNCONFIRMED: see README).
@@ -73,6 +49,68 @@ pub(crate) fn authenticate(
             retcode::SIGN_ERROR,
             "error sign! origin_string".into(),
         ));
+    }
+    Ok(account)
+}
+
+/// Checks a request's `X-BAPI-TIMESTAMP` and `X-BAPI-RECV-WINDOW` (as sent; absent = 5000)
+/// against the server time: accepted iff `now - recv_window <= timestamp < now + 1000`.
+/// Returns the window. REST headers and the trade stream's `header` are checked alike.
+pub(crate) fn check_window(ts: &str, window: Option<&str>, now: u64) -> Result<u64, AuthError> {
+    let recv_window = match window {
+        None => headers::DEFAULT_RECV_WINDOW_MS,
+        Some(v) => v.parse().map_err(|_| {
+            AuthError::Code(
+                retcode::PARAMS_ERROR,
+                format!("params error: X-BAPI-RECV-WINDOW {v:?} is not a number"),
+            )
+        })?,
+    };
+    let ts: u64 = ts.parse().map_err(|_| {
+        AuthError::Code(
+            retcode::REQUEST_EXPIRED,
+            format!("invalid request, X-BAPI-TIMESTAMP {ts:?} is not a number"),
+        )
+    })?;
+    if ts.saturating_add(recv_window) < now || ts >= now + 1000 {
+        return Err(AuthError::Code(
+            retcode::REQUEST_EXPIRED,
+            format!(
+                "invalid request, please check your server timestamp or recv_window param. \
+                 req_timestamp[{ts}],server_timestamp[{now}],recv_window[{recv_window}]"
+            ),
+        ));
+    }
+    Ok(recv_window)
+}
+
+/// Why a stream `auth` (`[key, expires, signature]`) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamAuthError {
+    /// `expires` is not in the future.
+    Expired,
+    UnknownKey,
+    BadSignature,
+}
+
+/// Checks a stream `auth`: the key's account, `expires` in the future, and the signature
+/// (HMAC-SHA256 of `"GET/realtime" + expires` with the account's secret).
+pub(crate) fn stream_auth(
+    accounts: &[(String, String)],
+    key: &str,
+    expires: u64,
+    sign: &str,
+    now: u64,
+) -> Result<usize, StreamAuthError> {
+    if expires <= now {
+        return Err(StreamAuthError::Expired);
+    }
+    let account = accounts
+        .iter()
+        .position(|(k, _)| k == key)
+        .ok_or(StreamAuthError::UnknownKey)?;
+    if !mm_bybit::ws::verify_auth_signature(&accounts[account].1, expires, sign) {
+        return Err(StreamAuthError::BadSignature);
     }
     Ok(account)
 }

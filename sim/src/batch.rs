@@ -5,30 +5,26 @@ use mm_bybit::{
     AmendOrder, BatchCreateItem, BatchItem, BatchRequest, CancelOrder, Category, ItemStatus,
     ListResult, OrderAck, PlaceOrder, RetExtInfo, retcode,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::engine::Exchange;
 use crate::reject::{Reject, params};
-use crate::reply::{Reply, fail, ok, parse_json, too_many};
+use crate::reply::{OrderResult, Outcome, too_many};
 use crate::request::{Ctx, charge, count_forced, forced, refuse};
 use crate::shared::Inner;
 use crate::state::Counters;
 
+/// A batch: size check, per-order (or per-request) charge, then each item through `exec`;
+/// `wrap` makes the list the op's result.
 pub(crate) fn batch<T, R>(
     cx: &Ctx<'_>,
     inner: &mut Inner,
-    body: &str,
+    req: &BatchRequest<T>,
+    wrap: impl FnOnce(ListResult<R>) -> OrderResult,
     mut exec: impl FnMut(&mut Exchange, Category, &T, Option<i64>) -> (R, Option<Reject>),
-) -> Reply
+) -> Outcome
 where
-    T: DeserializeOwned,
-    R: Serialize + BlankItem<T>,
+    R: BlankItem<T>,
 {
-    let req: BatchRequest<T> = match parse_json(body) {
-        Ok(r) => r,
-        Err(r) => return refuse(cx, inner, body, &r),
-    };
     let (cat, n) = (req.category, req.request.len());
     if n == 0 || n > cat.batch_limit() {
         // UNCONFIRMED which code Bybit uses for an over-size batch; 10001 is the safe guess.
@@ -37,9 +33,9 @@ where
             cat.as_str(),
             cat.batch_limit()
         );
-        return refuse(cx, inner, body, &params(msg));
+        return refuse(cx, inner, cat, &params(msg));
     }
-    Counters::bump(&mut inner.counters.orders_by_path, cx.ep.path(), n as u64);
+    Counters::bump(&mut inner.counters.orders_by_path, cx.tally, n as u64);
     let per_order = cat.batch_costs_per_order();
     let want = if per_order {
         u32::try_from(n).unwrap_or(u32::MAX)
@@ -48,10 +44,7 @@ where
     };
     let (granted, rate) = charge(cx, inner, cat, want, per_order);
     if granted == 0 {
-        return Reply {
-            rate,
-            ..fail(&too_many(), cx.now)
-        };
+        return Outcome::fail(&too_many()).rated(rate);
     }
     let fits = if per_order { granted as usize } else { n };
     let mut list = Vec::with_capacity(n);
@@ -82,10 +75,7 @@ where
             },
         });
     }
-    Reply {
-        rate,
-        ..ok(ListResult { list }, RetExtInfo { list: codes }, cx.now)
-    }
+    Outcome::ok(wrap(ListResult { list }), RetExtInfo { list: codes }).rated(rate)
 }
 
 /// The failed-item entry of a batch reply for an item that was never attempted.

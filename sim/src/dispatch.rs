@@ -4,17 +4,16 @@
 
 use axum::http::HeaderMap;
 use mm_bybit::{
-    AmendOrder, BatchCreateItem, CancelAll, CancelAllResult, CancelOrder, Category,
-    OpenOrdersQuery, OrderAck, PlaceOrder, RetExtInfo, ServerTime, retcode,
+    CancelAll, CancelAllResult, Category, OpenOrdersQuery, RetExtInfo, ServerTime, retcode,
 };
 
 use crate::auth::{AuthError, authenticate};
-use crate::batch::{batch, item};
 use crate::endpoint::Endpoint;
 use crate::marketdata::{instruments, tickers};
+use crate::order_call::{OrderCall, apply};
 use crate::reject::{Reject, params};
 use crate::reply::{Reply, fail, ok, parse_json, too_many};
-use crate::request::{Ctx, charge, refuse, single};
+use crate::request::{Ctx, body_category, charge, refuse};
 use crate::shared::{Inner, Shared};
 use crate::state::Counters;
 
@@ -79,11 +78,19 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
     let cx = Ctx {
         shared,
         ep,
+        tally: ep.path(),
         account,
         fault_seq,
         now,
     };
     let path = ep.path();
+    if let Some(call) = OrderCall::parse(ep, body) {
+        let out = match call {
+            Ok(call) => apply(&cx, inner, &call),
+            Err(r) => refuse(&cx, inner, body_category(body), &r),
+        };
+        return out.reply(now);
+    }
     match ep {
         Endpoint::OpenOrders => {
             let (granted, rate) = charge(&cx, inner, Category::Linear, 1, false);
@@ -117,36 +124,10 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
             };
             Reply { rate, ..reply }
         }
-        Endpoint::Create => single(
-            &cx,
-            inner,
-            body,
-            |p: &PlaceOrder| p.category,
-            |ex, cat, p, forced| {
-                ex.place(account, cat, p, forced, now).map(|x| OrderAck {
-                    order_id: x.order_id,
-                    order_link_id: x.order_link_id,
-                })
-            },
-        ),
-        Endpoint::Amend => single(
-            &cx,
-            inner,
-            body,
-            |a: &AmendOrder| a.category,
-            |ex, cat, a, forced| ex.amend(account, cat, a, forced, now),
-        ),
-        Endpoint::Cancel => single(
-            &cx,
-            inner,
-            body,
-            |c: &CancelOrder| c.category,
-            |ex, cat, c, _| ex.cancel(account, cat, c, now),
-        ),
         Endpoint::CancelAll => {
             let c: CancelAll = match parse_json(body) {
                 Ok(c) => c,
-                Err(r) => return refuse(&cx, inner, body, &r),
+                Err(r) => return refuse(&cx, inner, body_category(body), &r).reply(now),
             };
             let (granted, rate) = charge(&cx, inner, c.category, 1, false);
             let reply = if granted == 0 {
@@ -169,45 +150,14 @@ pub(crate) fn process(shared: &Shared, inner: &mut Inner, req: &Incoming<'_>) ->
             };
             Reply { rate, ..reply }
         }
-        Endpoint::CreateBatch => batch(&cx, inner, body, |ex, cat, p: &PlaceOrder, forced| {
-            let link = p.order_link_id.clone().unwrap_or_default();
-            let base = BatchCreateItem {
-                category: cat.as_str().into(),
-                symbol: p.symbol.clone(),
-                order_link_id: link,
-                ..Default::default()
-            };
-            match ex.place(account, cat, p, forced, now) {
-                Ok(x) => (
-                    BatchCreateItem {
-                        order_id: x.order_id,
-                        order_link_id: x.order_link_id,
-                        create_at: x.created_ms.to_string(),
-                        ..base
-                    },
-                    None,
-                ),
-                Err(r) => (base, Some(r)),
-            }
-        }),
-        Endpoint::AmendBatch => batch(&cx, inner, body, |ex, cat, a: &AmendOrder, forced| {
-            item(
-                cat,
-                &a.symbol,
-                a.order_link_id.as_deref(),
-                ex.amend(account, cat, a, forced, now),
-            )
-        }),
-        Endpoint::CancelBatch => batch(&cx, inner, body, |ex, cat, c: &CancelOrder, _| {
-            item(
-                cat,
-                &c.symbol,
-                c.order_link_id.as_deref(),
-                ex.cancel(account, cat, c, now),
-            )
-        }),
-        Endpoint::Tickers | Endpoint::Instruments | Endpoint::Time => {
-            fail(&params("unreachable"), now)
-        }
+        Endpoint::Create
+        | Endpoint::Amend
+        | Endpoint::Cancel
+        | Endpoint::CreateBatch
+        | Endpoint::AmendBatch
+        | Endpoint::CancelBatch
+        | Endpoint::Tickers
+        | Endpoint::Instruments
+        | Endpoint::Time => fail(&params("unreachable"), now),
     }
 }

@@ -7,8 +7,12 @@
 //! truncated body; `drop` not applied, connection dropped at once; `reject` per order item
 //! (create/amend): a final reject code (110007 / 110003). Per stream push: `ws_drop` the
 //! connection is closed, `ws_delay` held `ws_delay_ms`, `ws_dup` sent twice, `ws_skip` an order
-//! book delta is never sent. The per-request probabilities must sum to at most 1, and so must
-//! the per-push ones.
+//! book delta is never sent. Per trade-stream order request (`/v5/trade`): `ws_trade_drop`
+//! applied, then the connection is dropped (no close frame) with it and every other request
+//! on it in flight, unanswered; `ws_trade_lost` applied, its reply never sent (the connection
+//! stays); `ws_trade_restart` not applied, answered retCode 10019 (service restarting). The
+//! per-request probabilities must sum to at most 1, and so must the per-push ones and the
+//! trade-stream ones.
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +42,32 @@ pub struct FaultSpec {
     pub ws_dup: f64,
     /// `ws_skip`: per order book delta, never sent (the next delta's `u` jumps by two).
     pub ws_skip: f64,
+    /// `ws_trade_drop`: per trade-stream order request, applied, then the connection is
+    /// dropped with every request on it still unanswered.
+    pub ws_trade_drop: f64,
+    /// `ws_trade_lost`: per trade-stream order request, applied, its reply never sent.
+    pub ws_trade_lost: f64,
+    /// `ws_trade_restart`: per trade-stream order request, not applied, answered 10019.
+    pub ws_trade_restart: f64,
+}
+
+/// What happens to one trade-stream order request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TradeFault {
+    Drop,
+    Lost,
+    Restart,
+}
+
+impl TradeFault {
+    /// The counter name in `SimState::faults_injected` (the spec key).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            TradeFault::Drop => "ws_trade_drop",
+            TradeFault::Lost => "ws_trade_lost",
+            TradeFault::Restart => "ws_trade_restart",
+        }
+    }
 }
 
 /// What happens to one stream push.
@@ -134,6 +164,20 @@ impl FaultSpec {
         pick(u, table)
     }
 
+    /// The fault (if any) for the `seq`-th fault-eligible request, when it came over the
+    /// trade stream.
+    pub(crate) fn decide_trade(&self, seed: u64, seq: u64) -> Option<TradeFault> {
+        let table = [
+            (self.ws_trade_drop, TradeFault::Drop),
+            (self.ws_trade_lost, TradeFault::Lost),
+            (self.ws_trade_restart, TradeFault::Restart),
+        ];
+        if table.iter().all(|(p, _)| *p <= 0.0) {
+            return None;
+        }
+        pick(unit(hash(&[seed, stream::TRADE_FAULT, seq])), table)
+    }
+
     /// The reject code (if any) for item `index` of the `seq`-th fault-eligible request.
     pub(crate) fn reject(&self, seed: u64, seq: u64, index: usize, amend: bool) -> Option<i64> {
         if self.reject <= 0.0 {
@@ -159,6 +203,9 @@ impl FaultSpec {
             "ws_delay" => &mut self.ws_delay,
             "ws_dup" => &mut self.ws_dup,
             "ws_skip" => &mut self.ws_skip,
+            "ws_trade_drop" => &mut self.ws_trade_drop,
+            "ws_trade_lost" => &mut self.ws_trade_lost,
+            "ws_trade_restart" => &mut self.ws_trade_restart,
             _ => return None,
         })
     }
@@ -176,7 +223,8 @@ pub enum FaultSpecError {
     /// A key that is not a fault.
     #[error(
         "faults: unknown key {0:?} (expected 5xx, timeout_applied, timeout_lost, reject, \
-         malformed, drop, ws_drop, ws_delay, ws_dup, ws_skip)"
+         malformed, drop, ws_drop, ws_delay, ws_dup, ws_skip, ws_trade_drop, ws_trade_lost, \
+         ws_trade_restart)"
     )]
     UnknownKey(String),
     /// A value that is not a number in [0, 1].
@@ -226,7 +274,8 @@ impl FaultSpec {
         let total =
             spec.http_5xx + spec.timeout_applied + spec.timeout_lost + spec.malformed + spec.drop;
         let stream = spec.ws_drop + spec.ws_delay + spec.ws_dup + spec.ws_skip;
-        for total in [total, stream] {
+        let trade = spec.ws_trade_drop + spec.ws_trade_lost + spec.ws_trade_restart;
+        for total in [total, stream, trade] {
             if total > 1.0 + 1e-9 {
                 return Err(FaultSpecError::SumOverOne(total));
             }
@@ -258,6 +307,9 @@ impl fmt::Display for FaultSpec {
             ("ws_delay", self.ws_delay),
             ("ws_dup", self.ws_dup),
             ("ws_skip", self.ws_skip),
+            ("ws_trade_drop", self.ws_trade_drop),
+            ("ws_trade_lost", self.ws_trade_lost),
+            ("ws_trade_restart", self.ws_trade_restart),
         ]
         .iter()
         .filter(|(_, p)| *p > 0.0)
@@ -323,5 +375,21 @@ mod tests {
         let all: FaultSpec = "timeout_lost=1".parse().expect("parses");
         assert_eq!(all.decide(1, 5), Some(Fault::TimeoutLost));
         assert_eq!(FaultSpec::default().decide(1, 5), None);
+    }
+
+    #[test]
+    fn trade_faults_parse_print_and_decide() {
+        let s = FaultSpec::parse("ws_trade_drop=0.2,ws_trade_lost=0.3,ws_trade_restart=0.5")
+            .expect("parses");
+        assert_eq!(s.to_string().parse::<FaultSpec>(), Ok(s));
+        assert_eq!(s.decide(3, 0), None, "not a REST fault");
+        let n = 3000;
+        let picks: Vec<_> = (0..n).filter_map(|i| s.decide_trade(3, i)).collect();
+        assert_eq!(picks.len(), n as usize, "probabilities sum to 1");
+        let drops = picks.iter().filter(|f| **f == TradeFault::Drop).count();
+        assert!((450..750).contains(&drops), "{drops}");
+        assert_eq!(FaultSpec::default().decide_trade(3, 0), None);
+        let e = FaultSpec::parse("ws_trade_lost=0.6,ws_trade_restart=0.6").unwrap_err();
+        assert!(matches!(e, FaultSpecError::SumOverOne(_)), "{e}");
     }
 }

@@ -23,14 +23,20 @@
 //!    `sweep` (cancel-all, walk steps) and `fills` (executions, positions, and the events of
 //!    every change).
 //! 3. Shared state and the reply envelope: `shared` (config, clock, the stream bus, and under
-//!    one lock the exchange, limiters and counters), `reply`; the stream message shapes
-//!    `stream_wire` and the public book's levels `stream_book`.
+//!    one lock the exchange, limiters and counters), `reply` (with an order request's
+//!    transport-free outcome); the stream message shapes `stream_wire` and the public book's
+//!    levels `stream_book`.
 //! 4. One request under the lock, no I/O: `request` (context, rate charge, refusal, injected
-//!    rejects, the single-order flow), `batch`, `marketdata`, and `dispatch` on top.
+//!    rejects, the single-order flow), `batch`, `order_call` (the six order operations and the
+//!    one function both transports apply them with), `marketdata`, and `dispatch` on top.
 //! 5. Connections: `handler` (HTTP: IP limit, fault decision, latency, dropped connections),
 //!    `ws_session` (a WebSocket's loop, idle cut and stream faults) with its channels
-//!    `ws_public` and `ws_private`.
+//!    `ws_public`, `ws_private` and `ws_trade` (order entry; its requests applied in order by
+//!    `trade_queue`, with latency and the trade faults).
 //! 6. `server`: `Sim::start` (routes, the timed walk) and `SimHandle`.
+//!
+//! Order entry over the trade stream (`/v5/trade`) parses with mm-bybit's trade types into
+//! the same `order_call::OrderCall` as REST and is charged to the same rate counters.
 //!
 //! Streams: every operation's events (order changes, fills, positions, market steps) are
 //! drained from the engine onto a broadcast bus under the same lock, so each connection sees
@@ -73,6 +79,7 @@ mod market_wire;
 mod marketdata;
 mod modify;
 mod order;
+mod order_call;
 mod position;
 mod ratelimit;
 mod realtime;
@@ -88,9 +95,11 @@ mod state;
 mod stream_book;
 mod stream_wire;
 mod sweep;
+mod trade_queue;
 mod ws_private;
 mod ws_public;
 mod ws_session;
+mod ws_trade;
 
 pub use config::{ConfigError, Limits, Line, SimConfig, SimInstrument, Tier, TierError};
 pub use faults::{FaultSpec, FaultSpecError};

@@ -38,6 +38,8 @@ pub(crate) mod stream {
     pub(crate) const STATUS_5XX: u64 = 7;
     pub(crate) const EXEC_ID: u64 = 8;
     pub(crate) const WS_FAULT: u64 = 9;
+    pub(crate) const TRADE_FAULT: u64 = 10;
+    pub(crate) const TRACE_ID: u64 = 11;
 }
 
 /// A SplitMix64 generator (one per symbol walk).

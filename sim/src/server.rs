@@ -32,6 +32,7 @@ impl Sim {
         let app = Router::new()
             .route("/v5/public/{category}", get(crate::ws_public::upgrade))
             .route("/v5/private", get(crate::ws_private::upgrade))
+            .route(mm_bybit::ws::TRADE_PATH, get(crate::ws_trade::upgrade))
             .fallback(crate::handler::handle)
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();

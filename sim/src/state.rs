@@ -11,10 +11,11 @@ pub struct SimState {
     /// Open orders of all accounts, oldest first.
     pub open_orders: Vec<SimOrder>,
     /// Requests received per path (every request, including rejected ones); requests to a
-    /// path (or method) the simulator does not serve count under `"other"`.
+    /// path (or method) the simulator does not serve count under `"other"`. Order requests on
+    /// the trade stream count under their op (`"order.create-batch"`...).
     pub requests_by_path: BTreeMap<String, u64>,
-    /// Orders carried per order-entry path (a batch of n counts n; cancel-all counts the
-    /// orders it cancelled).
+    /// Orders carried per order-entry path, or trade-stream op (a batch of n counts n;
+    /// cancel-all counts the orders it cancelled).
     pub orders_by_path: BTreeMap<String, u64>,
     /// 10006 answers: one per rejected request plus one per rejected batch item.
     pub rate_limit_rejections: u64,
@@ -31,11 +32,12 @@ pub struct SimState {
     pub fills: u64,
     /// Post-only orders cancelled on arrival with EC_PostOnlyWillTakeLiquidity.
     pub post_only_rejections: u64,
-    /// Requests refused by authentication (401, 10002, 10003, 10004).
+    /// Requests refused by authentication (401, 10002, 10003, 10004), stream `auth` failures
+    /// included.
     pub auth_failures: u64,
     /// Current simulated best prices per symbol.
     pub prices: BTreeMap<String, SimPrice>,
-    /// WebSocket connections accepted (public and private).
+    /// WebSocket connections accepted (public, private and trade).
     #[serde(default)]
     pub stream_connections: u64,
 }

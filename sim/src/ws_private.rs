@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 
+use crate::auth::{StreamAuthError, stream_auth};
 use crate::events::Event;
 use crate::shared::Shared;
 use crate::stream_wire::{self as wire, Dialect};
@@ -49,22 +50,12 @@ fn authenticate(shared: &Shared, cmd: &Command, now: u64) -> Result<usize, &'sta
         .as_u64()
         .or_else(|| expires.as_str().and_then(|s| s.parse().ok()))
         .ok_or("Params Error")?;
-    if expires <= now {
+    stream_auth(&shared.cfg.accounts, key, expires, sign, now).map_err(|e| match e {
         // UNCONFIRMED: the message Bybit sends for an expired auth (observed: "Params Error").
-        return Err("Params Error");
-    }
-    let account = shared
-        .cfg
-        .accounts
-        .iter()
-        .position(|(k, _)| k == key)
-        .ok_or("error:invalid api key")?;
-    let secret = &shared.cfg.accounts[account].1;
-    // "GET/realtime" + expires, signed like a REST request whose other parts are empty.
-    if !mm_bybit::verify_raw(secret, "GET/realtime", "", "", &expires.to_string(), sign) {
-        return Err("error:signature verification failed");
-    }
-    Ok(account)
+        StreamAuthError::Expired => "Params Error",
+        StreamAuthError::UnknownKey => "error:invalid api key",
+        StreamAuthError::BadSignature => "error:signature verification failed",
+    })
 }
 
 impl Private {

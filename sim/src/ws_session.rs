@@ -1,12 +1,14 @@
-//! One WebSocket connection's life, shared by the public and private channels: its id, the
-//! loop over client frames, engine events and the idle timer, and pushes with the seeded
-//! stream faults. Command replies (pong, subscribe, auth) are never faulted.
+//! One WebSocket connection's life, shared by the public, private and trade channels: its id,
+//! the loop over client frames, engine events, what the channel produces on its own (the
+//! trade stream's delayed replies) and the idle timer, and pushes with the seeded stream
+//! faults. Command replies (pong, subscribe, auth) are never faulted.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use serde_json::Value;
+use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
@@ -53,6 +55,32 @@ pub(crate) trait Channel {
     async fn on_event(&mut self, s: &mut Session, ev: &Event) -> bool;
     /// The connection fell behind the event bus and missed events; false closes it.
     async fn on_lag(&mut self, s: &mut Session) -> bool;
+    /// Whether the channel wants the engine's events at all (a connection that listens makes
+    /// the engine build them).
+    fn wants_events(&self) -> bool {
+        true
+    }
+    /// The next frame the channel produced on its own; by default none ever comes.
+    async fn outgoing(&mut self) -> Outgoing {
+        std::future::pending().await
+    }
+}
+
+/// A frame a channel produced on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outgoing {
+    /// Send this text (not faulted).
+    Text(String),
+    /// End the connection at once, without a close frame.
+    Drop,
+}
+
+/// The next engine event, or never when not listening.
+async fn next_event(rx: &mut Option<Receiver<Arc<Event>>>) -> Result<Arc<Event>, RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// What became of a push.
@@ -106,6 +134,11 @@ impl Session {
             .is_ok()
     }
 
+    /// Sends a reply already in JSON text; false if the connection is gone.
+    pub(crate) async fn reply_text(&mut self, text: String) -> bool {
+        self.socket.send(Message::Text(text.into())).await.is_ok()
+    }
+
     /// Sends a data push through the stream faults. `delta`: an order book delta, the only
     /// push a `ws_skip` fault eats.
     pub(crate) async fn push(&mut self, v: &Value, delta: bool) -> Pushed {
@@ -147,7 +180,7 @@ impl Session {
 
     /// Serves the connection until either side ends it or it goes idle.
     pub(crate) async fn run(mut self, mut channel: impl Channel) {
-        let mut rx = self.shared.bus.subscribe();
+        let mut rx = channel.wants_events().then(|| self.shared.bus.subscribe());
         let mut stopping = self.shared.stopping.subscribe();
         let idle = Duration::from_millis(self.shared.cfg.ws_idle_ms);
         loop {
@@ -163,7 +196,15 @@ impl Session {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => self.last_heard = Instant::now(),
                 },
-                ev = rx.recv() => {
+                out = channel.outgoing() => match out {
+                    Outgoing::Text(t) => {
+                        if self.socket.send(Message::Text(t.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Outgoing::Drop => break,
+                },
+                ev = next_event(&mut rx) => {
                     let keep = match ev {
                         Ok(ev) => channel.on_event(&mut self, &ev).await,
                         Err(RecvError::Lagged(_)) => channel.on_lag(&mut self).await,

@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 pub struct Ws {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -28,7 +28,8 @@ pub enum Next {
 impl Ws {
     pub async fn connect(base: &str, path: &str) -> Ws {
         let url = format!("{}{path}", base.replace("http://", "ws://"));
-        let (ws, _) = connect_async(url).await.unwrap();
+        // No Nagle: requests sent back to back must not wait for the previous one's ACK.
+        let (ws, _) = connect_async_with_config(url, None, true).await.unwrap();
         Ws { ws }
     }
 
@@ -122,5 +123,19 @@ impl Ws {
         self.send(json!({"op": "auth", "args": [key, expires, sign]}))
             .await;
         self.next_reply().await
+    }
+}
+
+impl Ws {
+    /// Sends a frame as given.
+    pub async fn send_text(&mut self, text: String) {
+        self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// Authenticates `/v5/trade` with `expires` (ms) signed by `secret`; the reply.
+    pub async fn trade_auth(&mut self, key: &str, secret: &str, expires: u64) -> Value {
+        let auth = mm_bybit::ws::AuthRequest::new(None, key, secret, expires);
+        self.send_text(serde_json::to_string(&auth).unwrap()).await;
+        self.next().await
     }
 }

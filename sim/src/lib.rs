@@ -11,7 +11,7 @@
 //!
 //! # Layers
 //!
-//! Modules form a DAG (`tests/layers.rs` checks it): each imports only from the layers below.
+//! Modules form a DAG (`mm_testkit::layers` checks it, in `testkit/tests/layers.rs`): each imports only from the layers below.
 //!
 //! 1. Foundations, importing nothing of ours but each other downwards: `rng`, `decimal`,
 //!    `reject` (retCode + message), `links`, `book`, `state` (the inspection JSON), `endpoint`,

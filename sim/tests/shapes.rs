@@ -1,5 +1,5 @@
-//! Every simulator reply that has a documented Bybit example (bybit/tests/fixtures, copied from
-//! shared/bybit-examples) carries the same fields with the same JSON types: the recursive set
+//! Every simulator reply that has a documented Bybit example (bybit/tests/fixtures: the
+//! examples of Bybit's API documentation) carries the same fields with the same JSON types: the recursive set
 //! of keys and each value's type are compared, so a missing, extra or mistyped field fails.
 #![allow(clippy::unwrap_used)]
 

@@ -1,6 +1,6 @@
-//! Every stream message that has a documented Bybit example (copied into `tests/fixtures/ws`)
-//! has that example's fields with the same JSON types, compared key by key over a real
-//! loopback WebSocket.
+//! Every stream message that has a documented Bybit example (copied into `tests/fixtures/ws`),
+//! the trade stream's replies included, has that example's fields with the same JSON types,
+//! compared key by key over a real loopback WebSocket.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use common::shape::differences;
 use common::*;
-use mm_bybit::Category;
+use mm_bybit::ws::trade::{TradeHeader, TradeRequest};
+use mm_bybit::{BatchRequest, Category, PlaceOrder};
+use mm_sim::SimConfig;
 use serde_json::{Value, json};
 use ws::Ws;
 
@@ -104,6 +106,39 @@ async fn every_stream_message_with_an_example_has_its_shape() {
     k.check("order_option.json", &pushed["order"]);
     k.check("execution_linear.json", &pushed["execution"]);
     k.check("position_linear.json", &pushed["position"]);
+
+    // The trade stream, on a tier with limits (its replies then carry the rate-limit header).
+    let traded = mm_sim::Sim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut trade = Ws::connect(&traded.base_url(), "/v5/trade").await;
+    k.check(
+        "trade_auth_reply.json",
+        &trade.trade_auth(KEY, SECRET, now_ms() + 10_000).await,
+    );
+    trade.send(json!({"op": "ping"})).await;
+    k.check("trade_pong.json", &trade.next().await);
+    let header = TradeHeader::new(now_ms(), 5000);
+    let mut one: PlaceOrder =
+        serde_json::from_value(item("ETHUSDT", "Buy", "0.01", "2000", "t-1")).unwrap();
+    one.category = Some(Category::Linear);
+    trade
+        .send_text(TradeRequest::create("test-005".into(), header.clone(), one).to_json())
+        .await;
+    k.check("trade_order_create_response.json", &trade.next().await);
+    let items = eth_buys(3, "tb")
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap());
+    let batch = BatchRequest {
+        category: Category::Linear,
+        request: items.collect(),
+    };
+    // Without reqId, as in the documented batch reply (it is echoed when sent).
+    let mut req = TradeRequest::create_batch(String::new(), header, batch);
+    req.req_id = None;
+    trade.send_text(req.to_json()).await;
+    k.check("trade_create_batch_response.json", &trade.next().await);
+    traded.shutdown().await;
 
     let files: BTreeSet<String> = std::fs::read_dir(FIXTURES)
         .unwrap()

@@ -223,6 +223,7 @@ impl Exchange {
         };
         self.on_arrival(&mut o, now);
         self.rest_or_close(o);
+        self.emit_position(account, &p.symbol, now);
         Ok(placed)
     }
 

@@ -19,7 +19,7 @@ pub(crate) enum Event {
     },
     /// One fill of one order.
     Execution { account: usize, fill: Box<Fill> },
-    /// The position a fill left.
+    /// The position a fill left, or the position after an order request (unchanged).
     Position {
         account: usize,
         position: Box<PositionView>,

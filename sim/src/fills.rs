@@ -1,6 +1,7 @@
 //! Fills and what they leave behind: the order's new state, an execution record (kept for
 //! `/v5/execution/list`, the latest `FILLS_KEPT` per account per category), the account's
-//! position, and the stream events for all three and for every market step.
+//! position, and the stream events for all three, for the position after every order request
+//! and for every market step.
 
 use mm_bybit::{Category, OrderType};
 
@@ -117,6 +118,25 @@ impl Exchange {
                 order: Box::new(o.to_wire(m)),
             });
         }
+    }
+
+    /// The position event Bybit pushes after every order create, amend and cancel, even when
+    /// nothing changed (a symbol never traded shows flat, `seq` -1).
+    pub(crate) fn emit_position(&mut self, account: usize, symbol: &str, now: u64) {
+        if !self.listening {
+            return;
+        }
+        let Some(m) = self.markets.get(symbol) else {
+            return;
+        };
+        let view = match self.positions.get(&(account, symbol.to_string())) {
+            Some(p) => p.view(m),
+            None => Position::new(now).view(m),
+        };
+        self.outbox.push(Event::Position {
+            account,
+            position: Box::new(view),
+        });
     }
 
     /// The book/ticker event after `symbol`'s market stepped.

@@ -83,6 +83,7 @@ impl Exchange {
         // is cancelled with EC_PostOnlyWillTakeLiquidity (UNCONFIRMED for Bybit).
         self.on_arrival(&mut o, now);
         self.rest_or_close(o);
+        self.emit_position(account, &a.symbol, now);
         Ok(ack)
     }
 
@@ -113,6 +114,7 @@ impl Exchange {
             order_link_id: o.order_link_id.clone(),
         };
         self.push_closed(o);
+        self.emit_position(account, &c.symbol, now);
         Ok(ack)
     }
 }

@@ -56,6 +56,7 @@ impl Exchange {
         }
         self.cancel_all_calls += 1;
         let mut acks = Vec::with_capacity(ids.len());
+        let mut symbols = std::collections::BTreeSet::new();
         for (_, id) in ids {
             if let Some(mut o) = self.take_open(&id) {
                 o.cancel("CancelByUser", now);
@@ -63,8 +64,13 @@ impl Exchange {
                     order_id: o.order_id.clone(),
                     order_link_id: o.order_link_id.clone(),
                 });
+                symbols.insert(o.symbol.clone());
                 self.push_closed(o);
             }
+        }
+        // One position message per symbol touched (UNCONFIRMED: Bybit may send one per order).
+        for s in &symbols {
+            self.emit_position(account, s, now);
         }
         Ok(acks)
     }

@@ -1,6 +1,7 @@
 //! `/v5/private`: `auth` (HMAC-SHA256 of `"GET/realtime" + expires` with the account's secret;
 //! `expires` must be in the future), then `order`, `execution` and `position` of that account:
-//! every order state change, every fill and the position it leaves. Bybit keeps no replay, so
+//! every order state change, every fill and the position it leaves, and the position after
+//! every accepted create, amend and cancel (as Bybit pushes it). Bybit keeps no replay, so
 //! a connection that falls behind the event bus is closed and the client resynchronises.
 
 use std::collections::BTreeSet;

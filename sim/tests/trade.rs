@@ -316,3 +316,88 @@ async fn a_restarting_trade_service_answers_10019_and_places_nothing() {
     ws.send(json!({"op": "ping"})).await;
     assert_eq!(ws.next().await["op"], "pong");
 }
+
+#[tokio::test]
+async fn amend_and_cancel_batches_over_ws_give_rests_per_item_codes() {
+    let (sim, c) = start(quiet()).await;
+    let mut ws = trade(&sim).await;
+    ws.send_text(create_batch("mk", eth_buys(2, "m"))).await;
+    reply(&mut ws).await;
+    let amends = json!({"category": "linear", "request": [
+        {"symbol": "ETHUSDT", "orderLinkId": "m-0", "price": "1980"},
+        {"symbol": "ETHUSDT", "orderLinkId": "none", "price": "1980"}]});
+    ws.send(
+        json!({"reqId": "ab", "header": header(), "op": "order.amend-batch", "args": [amends]}),
+    )
+    .await;
+    let TradeMessage::Batch(r) = reply(&mut ws).await else {
+        panic!("not an amend-batch reply");
+    };
+    let codes: Vec<i64> = r
+        .ret_ext_info
+        .unwrap()
+        .list
+        .iter()
+        .map(|i| i.code)
+        .collect();
+    assert_eq!(
+        (r.op.as_str(), codes),
+        ("order.amend-batch", vec![0, 110_001])
+    );
+    let cancels = json!({"category": "linear", "request": [
+        {"symbol": "ETHUSDT", "orderLinkId": "m-0"}, {"symbol": "ETHUSDT", "orderLinkId": "m-1"},
+        {"symbol": "ETHUSDT", "orderLinkId": "m-0"}]});
+    ws.send(json!({"reqId": "cb", "header": header(), "op": "order.cancel-batch", "args": [cancels.clone()]}))
+        .await;
+    let TradeMessage::Batch(r) = reply(&mut ws).await else {
+        panic!("not a cancel-batch reply");
+    };
+    let codes: Vec<i64> = r
+        .ret_ext_info
+        .unwrap()
+        .list
+        .iter()
+        .map(|i| i.code)
+        .collect();
+    assert_eq!(codes, [0, 0, 110_001]);
+    assert!(sim.state().open_orders.is_empty());
+    // The same batch over REST now: every item is gone, as the WS one found its third.
+    let rest = c.post(paths::CANCEL_BATCH, &cancels.to_string()).await;
+    assert_eq!(rest.item_codes(), [110_001, 110_001, 110_001]);
+    assert_eq!(sim.state().orders_by_path["order.cancel-batch"], 3);
+}
+
+#[tokio::test]
+async fn a_connections_requests_are_applied_in_arrival_order_under_jitter() {
+    // Jitter up to 4x the latency: replies may overtake each other, applications may not.
+    let cfg = SimConfig {
+        latency_ms: 10,
+        jitter_ms: 40,
+        ..quiet()
+    };
+    let (sim, _c) = start(cfg).await;
+    let mut ws = trade(&sim).await;
+    for i in 0..10 {
+        let link = format!("o-{i}");
+        ws.send_text(create(&format!("c{i}"), &link, &format!("{}", 2000 + i)))
+            .await;
+        let amend = json!({"reqId": format!("a{i}"), "header": header(), "op": "order.amend",
+            "args": [{"category": "linear", "symbol": "ETHUSDT", "orderLinkId": link,
+                      "price": format!("{}", 1900 + i)}]});
+        ws.send(amend).await;
+    }
+    let mut codes = std::collections::BTreeMap::new();
+    for _ in 0..20 {
+        let r = ws.next().await;
+        codes.insert(
+            r["reqId"].as_str().unwrap().to_string(),
+            r["retCode"].clone(),
+        );
+    }
+    assert_eq!(codes.len(), 20);
+    assert!(
+        codes.values().all(|c| *c == 0),
+        "an amend overtook its create: {codes:?}"
+    );
+    assert_eq!(sim.state().open_orders.len(), 10);
+}

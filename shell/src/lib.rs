@@ -19,6 +19,7 @@
 //! | `signals`         | SIGINT / SIGTERM / SIGHUP |
 //! | `metrics`         | Prometheus registry and the /metrics server |
 //! | `status`          | per-tick statistics and the status line |
+//! | `stream`          | Bybit's WebSocket streams (book, private) as typed events; not yet wired to core |
 //! | `histogram`       | tick durations in fixed memory (log-linear buckets) |
 //! | `summary`         | `--summary-json` |
 //! | `paper`           | the built-in paper-mode config and simulator setup |
@@ -47,6 +48,7 @@ pub mod secrets;
 pub mod signals;
 pub mod sim_cmd;
 pub mod status;
+pub mod stream;
 pub mod summary;
 
 pub use paper::SimOptions;

@@ -1,10 +1,15 @@
 //! Amend and cancel of one open order.
 //!
+//! A cancel that races a fill (arrives within [`RACE_MS`] of the fill that ended the order)
+//! is refused as for any order that is not open, and the order stream gets a second `Filled`
+//! message with `cancelType: CancelByUser`, `rejectReason: EC_OrigClOrdIDDoesNotExist`, as
+//! Bybit sends it.
+//!
 //! Queue priority on amend (UNCONFIRMED for Bybit; what most venues do): a new price, or a
 //! larger qty, sends the order to the back of its (new) price level; a smaller qty keeps its
 //! place.
 
-use mm_bybit::{AmendOrder, CancelOrder, Category, OrderAck};
+use mm_bybit::{AmendOrder, CancelOrder, Category, OrderAck, OrderStatus};
 
 use crate::engine::{Exchange, Reject, params};
 use crate::reject::{forced as forced_reject, not_exists};
@@ -98,13 +103,15 @@ impl Exchange {
             return Err(params("item category differs from the request's"));
         }
         self.market(category, &c.symbol)?;
-        let id = self.locate(
-            account,
-            category,
-            &c.symbol,
-            c.order_id.as_deref(),
-            c.order_link_id.as_deref(),
-        )?;
+        let id = self
+            .locate(
+                account,
+                category,
+                &c.symbol,
+                c.order_id.as_deref(),
+                c.order_link_id.as_deref(),
+            )
+            .inspect_err(|_| self.echo_raced_fill(account, category, c, now))?;
         let Some(mut o) = self.take_open(&id) else {
             return Err(not_exists(category));
         };
@@ -117,4 +124,36 @@ impl Exchange {
         self.emit_position(account, &c.symbol, now);
         Ok(ack)
     }
+
+    /// The second `Filled` message of a cancel that raced the fill (see the module docs).
+    fn echo_raced_fill(&mut self, account: usize, category: Category, c: &CancelOrder, now: u64) {
+        let Some(closed) = self.closed.get(&(account, category)) else {
+            return;
+        };
+        let named = |id: &str, link: &str| match (c.order_id.as_deref(), c.order_link_id.as_deref())
+        {
+            (Some(want), _) => want == id,
+            (None, Some(want)) => !want.is_empty() && want == link,
+            (None, None) => false,
+        };
+        let raced = closed.iter().rev().find(|o| {
+            o.symbol == c.symbol
+                && o.status == OrderStatus::Filled
+                && now.saturating_sub(o.updated_ms) <= RACE_MS
+                && named(&o.order_id, &o.order_link_id)
+        });
+        if let Some(o) = raced {
+            let mut echo = o.clone();
+            echo.cancel_type = "CancelByUser";
+            echo.reject_reason = REJECT_ORIG_NOT_EXIST;
+            self.emit_order(&echo);
+        }
+    }
 }
+
+/// How soon after a fill a cancel still counts as racing it (UNCONFIRMED: Bybit sends the
+/// second message on a race, and says no more; one second is a generous round trip).
+pub(crate) const RACE_MS: u64 = 1000;
+
+/// Bybit's `rejectReason` on the second `Filled` message.
+const REJECT_ORIG_NOT_EXIST: &str = "EC_OrigClOrdIDDoesNotExist";

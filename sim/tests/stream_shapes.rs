@@ -10,11 +10,12 @@ use std::collections::BTreeSet;
 
 use common::shape::differences;
 use common::*;
-use mm_bybit::ws::trade::{TradeHeader, TradeRequest};
-use mm_bybit::{BatchRequest, Category, PlaceOrder};
+use mm_bybit::ws::trade::TradeRequest;
+use mm_bybit::{BatchRequest, Category};
 use mm_sim::SimConfig;
 use serde_json::{Value, json};
 use ws::Ws;
+use ws::trade::{create, header, place};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ws");
 
@@ -118,23 +119,15 @@ async fn every_stream_message_with_an_example_has_its_shape() {
     );
     trade.send(json!({"op": "ping"})).await;
     k.check("trade_pong.json", &trade.next().await);
-    let header = TradeHeader::new(now_ms(), 5000);
-    let mut one: PlaceOrder =
-        serde_json::from_value(item("ETHUSDT", "Buy", "0.01", "2000", "t-1")).unwrap();
-    one.category = Some(Category::Linear);
-    trade
-        .send_text(TradeRequest::create("test-005".into(), header.clone(), one).to_json())
-        .await;
+    let one = item("ETHUSDT", "Buy", "0.01", "2000", "t-1");
+    trade.send_text(create("test-005", one)).await;
     k.check("trade_order_create_response.json", &trade.next().await);
-    let items = eth_buys(3, "tb")
-        .into_iter()
-        .map(|v| serde_json::from_value(v).unwrap());
     let batch = BatchRequest {
         category: Category::Linear,
-        request: items.collect(),
+        request: eth_buys(3, "tb").into_iter().map(place).collect(),
     };
     // Without reqId, as in the documented batch reply (it is echoed when sent).
-    let mut req = TradeRequest::create_batch(String::new(), header, batch);
+    let mut req = TradeRequest::create_batch(String::new(), header(), batch);
     req.req_id = None;
     trade.send_text(req.to_json()).await;
     k.check("trade_create_batch_response.json", &trade.next().await);

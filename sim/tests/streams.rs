@@ -188,20 +188,11 @@ async fn private_auth_is_checked() {
 }
 
 /// A private connection subscribed to the three topics.
-async fn private(base: &str) -> Ws {
-    let mut ws = Ws::connect(base, "/v5/private").await;
-    assert_eq!(
-        ws.auth(KEY, SECRET, now_ms() + 10_000).await["success"],
-        true
-    );
-    ws.subscribe(&["order", "execution", "position"]).await;
-    ws
-}
 
 #[tokio::test]
 async fn every_order_change_and_fill_is_pushed() {
     let (sim, c) = start(quiet()).await;
-    let mut ws = private(&sim.base_url()).await;
+    let mut ws = Ws::private(&sim.base_url(), KEY, SECRET).await;
     // Resting, then cancelled.
     let body = single("linear", item("ETHUSDT", "Buy", "0.01", "2000", "rest-1"));
     assert_eq!(c.post("/v5/order/create", &body).await.ret_code(), 0);
@@ -260,7 +251,7 @@ async fn the_timed_walk_moves_the_market_and_fills_between_polls() {
         .unwrap();
     assert!(later > first, "the book moved with no poll");
     // Resting orders a few ticks either side of the touch fill as the market walks into them.
-    let mut ws = private(&sim.base_url()).await;
+    let mut ws = Ws::private(&sim.base_url(), KEY, SECRET).await;
     let mid: f64 = sim.state().prices["ETHUSDT"].mid.parse().unwrap();
     let buy = item(
         "ETHUSDT",
@@ -339,46 +330,4 @@ async fn stream_faults_skip_duplicate_and_drop() {
     assert_eq!(sim2.state().faults_injected["ws_delay"], 1);
     sim.shutdown().await;
     sim2.shutdown().await;
-}
-
-#[tokio::test]
-async fn a_position_is_pushed_on_every_create_amend_and_cancel() {
-    let (sim, c) = start(quiet()).await;
-    let mut ws = Ws::connect(&sim.base_url(), "/v5/private").await;
-    assert_eq!(
-        ws.auth(KEY, SECRET, now_ms() + 10_000).await["success"],
-        true
-    );
-    ws.subscribe(&["position"]).await;
-    let create = single("linear", item("ETHUSDT", "Buy", "0.01", "2000", "p-1"));
-    let amend = json!({"category": "linear", "symbol": "ETHUSDT", "orderLinkId": "p-1",
-        "price": "2001"});
-    let cancel = by_link("linear", "ETHUSDT", "p-1");
-    for (path, body) in [
-        ("/v5/order/create", create),
-        ("/v5/order/amend", amend.to_string()),
-        ("/v5/order/cancel", cancel.clone()),
-    ] {
-        assert_eq!(c.post(path, &body).await.ret_code(), 0);
-        // Nothing filled: the (never traded) flat position, as Bybit pushes it anyway.
-        let p = ws.next_on("position").await;
-        let d = &p["data"][0];
-        assert_eq!(
-            (
-                d["symbol"].clone(),
-                d["size"].clone(),
-                d["side"].clone(),
-                d["seq"].clone()
-            ),
-            (json!("ETHUSDT"), json!("0"), json!(""), json!(-1)),
-            "after {path}: {p}"
-        );
-    }
-    // A refused cancel changed no order: nothing is pushed.
-    assert_eq!(
-        c.post("/v5/order/cancel", &cancel).await.ret_code(),
-        110_001
-    );
-    assert!(matches!(ws.next_within(200).await, Next::Quiet));
-    sim.shutdown().await;
 }

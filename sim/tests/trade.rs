@@ -1,7 +1,8 @@
 //! Order entry over the trade stream (`/v5/trade`) on a real loopback connection, requests
 //! built and replies read with mm-bybit's own trade types: the same engine as REST (an order
 //! placed over WS is listed over REST; an unknown order gives REST's code), one rate quota
-//! for both transports, auth, the `header` window, duplicate `reqId`s, and the trade faults.
+//! for both transports, auth, the `header` window, duplicate `reqId`s, arrival order (the
+//! faults: `trade_faults.rs`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -9,46 +10,20 @@ mod ws;
 
 use common::*;
 use mm_bybit::ws::trade::{TradeHeader, TradeMessage, TradeRequest};
-use mm_bybit::{BatchRequest, CancelOrder, Category, PlaceOrder, paths};
-use mm_sim::{FaultSpec, Limits, SimConfig, SimHandle, Tier};
-use serde_json::{Value, json};
-use ws::{Next, Ws};
+use mm_bybit::{CancelOrder, Category, paths};
+use mm_sim::{Limits, SimConfig, SimHandle, Tier};
+use serde_json::json;
+use ws::Ws;
+use ws::trade::{create, create_batch, header, place};
 
-fn header() -> TradeHeader {
-    TradeHeader::new(now_ms(), 5000)
-}
-
-fn place(v: Value) -> PlaceOrder {
-    serde_json::from_value(v).unwrap()
-}
-
-/// An `order.create-batch` of linear `items`.
-fn create_batch(req_id: &str, items: Vec<Value>) -> String {
-    let batch = BatchRequest {
-        category: Category::Linear,
-        request: items.into_iter().map(place).collect(),
-    };
-    TradeRequest::create_batch(req_id.into(), header(), batch).to_json()
-}
-
-/// An `order.create` of one linear post-only ETHUSDT buy at `price`.
-fn create(req_id: &str, link: &str, price: &str) -> String {
-    let mut p = place(item("ETHUSDT", "Buy", "0.01", price, link));
-    p.category = Some(Category::Linear);
-    TradeRequest::create(req_id.into(), header(), p).to_json()
+/// An `order.create` of one post-only ETHUSDT buy of 0.01 at `price`, linked `link`.
+fn create_at(req_id: &str, link: &str, price: &str) -> String {
+    create(req_id, item("ETHUSDT", "Buy", "0.01", price, link))
 }
 
 /// An authenticated trade connection.
 async fn trade(sim: &SimHandle) -> Ws {
-    let mut ws = Ws::connect(&sim.base_url(), "/v5/trade").await;
-    let r = ws.trade_auth(KEY, SECRET, now_ms() + 10_000).await;
-    assert_eq!(r["retCode"], 0, "{r}");
-    ws
-}
-
-/// The next frame, read as a trade-stream message.
-async fn reply(ws: &mut Ws) -> TradeMessage {
-    TradeMessage::parse(&ws.next_text().await).unwrap()
+    Ws::trade(&sim.base_url(), KEY, SECRET).await
 }
 
 #[tokio::test]
@@ -56,7 +31,7 @@ async fn a_batch_placed_over_ws_is_the_order_rest_lists() {
     let (sim, c) = start(quiet()).await;
     let mut ws = trade(&sim).await;
     ws.send_text(create_batch("b-1", eth_buys(3, "w"))).await;
-    let TradeMessage::CreateBatch(r) = reply(&mut ws).await else {
+    let TradeMessage::CreateBatch(r) = ws.trade_reply().await else {
         panic!("not a create-batch reply");
     };
     assert_eq!(r.req_id.as_deref(), Some("b-1"));
@@ -87,7 +62,7 @@ async fn a_batch_placed_over_ws_is_the_order_rest_lists() {
     let amend = json!({"reqId": "a-1", "header": header(), "op": "order.amend", "args": [
         {"category": "linear", "symbol": "ETHUSDT", "orderLinkId": "w-0", "price": "1990"}]});
     ws.send(amend).await;
-    let TradeMessage::Order(r) = reply(&mut ws).await else {
+    let TradeMessage::Order(r) = ws.trade_reply().await else {
         panic!("not an order reply");
     };
     assert_eq!((r.ret_code, r.op.as_str()), (0, "order.amend"), "{r:?}");
@@ -101,7 +76,7 @@ async fn a_batch_placed_over_ws_is_the_order_rest_lists() {
     for (id, code) in [("c-1", 0), ("c-2", 110_001)] {
         let req = TradeRequest::cancel(id.into(), header(), cancel.clone());
         ws.send_text(req.to_json()).await;
-        let TradeMessage::Order(r) = reply(&mut ws).await else {
+        let TradeMessage::Order(r) = ws.trade_reply().await else {
             panic!("not an order reply");
         };
         assert_eq!((r.req_id.as_deref(), r.ret_code), (Some(id), code), "{r:?}");
@@ -141,7 +116,7 @@ async fn quota_run(plan: &[Via]) -> Vec<(i64, u32)> {
             }
             Via::Ws => {
                 ws.send_text(create_batch(&format!("q{i}"), items)).await;
-                let TradeMessage::CreateBatch(r) = reply(&mut ws).await else {
+                let TradeMessage::CreateBatch(r) = ws.trade_reply().await else {
                     panic!("not a create-batch reply");
                 };
                 let rate = r.header.as_ref().unwrap().rate_limit().unwrap();
@@ -171,7 +146,7 @@ async fn trade_auth_and_the_header_window_are_checked() {
     let (sim, _c) = start(quiet()).await;
     let mut ws = Ws::connect(&sim.base_url(), "/v5/trade").await;
     // Order op before auth: refused, nothing placed.
-    ws.send_text(create("early", "e-1", "2000")).await;
+    ws.send_text(create_at("early", "e-1", "2000")).await;
     let r = ws.next().await;
     assert_eq!(
         (r["reqId"].clone(), r["retCode"].clone()),
@@ -200,7 +175,7 @@ async fn trade_auth_and_the_header_window_are_checked() {
     let old = TradeHeader::new(now_ms() - 10_000, 5000);
     ws.send_text(TradeRequest::create("old".into(), old, stale).to_json())
         .await;
-    let TradeMessage::Order(r) = reply(&mut ws).await else {
+    let TradeMessage::Order(r) = ws.trade_reply().await else {
         panic!("not an order reply");
     };
     assert_eq!(r.ret_code, 10_002, "{r:?}");
@@ -223,8 +198,8 @@ async fn a_repeated_req_id_is_refused_on_its_connection_only() {
     let (sim, _c) = start(cfg).await;
     let mut ws = trade(&sim).await;
     // The second "r-1" arrives while the first is in flight: refused at once, not applied.
-    ws.send_text(create("r-1", "d-1", "2000")).await;
-    ws.send_text(create("r-1", "d-2", "2001")).await;
+    ws.send_text(create_at("r-1", "d-1", "2000")).await;
+    ws.send_text(create_at("r-1", "d-2", "2001")).await;
     let first = ws.next().await;
     assert_eq!(
         (first["reqId"].clone(), first["retCode"].clone()),
@@ -237,84 +212,16 @@ async fn a_repeated_req_id_is_refused_on_its_connection_only() {
     );
     assert_eq!(open_links(&sim), ["d-1"]);
     // Answered, it is still used on this connection; another connection may use it.
-    ws.send_text(create("r-1", "d-3", "2002")).await;
+    ws.send_text(create_at("r-1", "d-3", "2002")).await;
     assert_eq!(ws.next().await["retCode"], 20_006);
     let mut other = trade(&sim).await;
-    other.send_text(create("r-1", "d-4", "2003")).await;
+    other.send_text(create_at("r-1", "d-4", "2003")).await;
     assert_eq!(other.next().await["retCode"], 0);
     // Too long a reqId: 10001.
-    ws.send_text(create(&"x".repeat(37), "d-5", "2004")).await;
+    ws.send_text(create_at(&"x".repeat(37), "d-5", "2004"))
+        .await;
     assert_eq!(ws.next().await["retCode"], 10_001);
     assert_eq!(open_links(&sim), ["d-1", "d-4"]);
-}
-
-fn faulty(spec: &str) -> SimConfig {
-    SimConfig {
-        latency_ms: 40,
-        faults: FaultSpec::parse(spec).unwrap(),
-        ..quiet()
-    }
-}
-
-#[tokio::test]
-async fn a_dropped_trade_connection_applies_its_requests_and_answers_none() {
-    let (sim, _c) = start(faulty("ws_trade_drop=1")).await;
-    let mut ws = trade(&sim).await;
-    for i in 0..3 {
-        ws.send_text(create(
-            &format!("f-{i}"),
-            &format!("f-{i}"),
-            &format!("{}", 2000 + i),
-        ))
-        .await;
-    }
-    match ws.next_within(2000).await {
-        Next::Gone => {}
-        other => panic!("expected the connection dropped without a reply, got {other:?}"),
-    }
-    // The three were received before the drop: all applied.
-    for _ in 0..100 {
-        if open_links(&sim).len() == 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(open_links(&sim), ["f-0", "f-1", "f-2"], "{:?}", sim.state());
-    assert!(sim.state().faults_injected["ws_trade_drop"] >= 1);
-}
-
-#[tokio::test]
-async fn a_lost_reply_leaves_the_order_placed_and_the_connection_open() {
-    let (sim, _c) = start(faulty("ws_trade_lost=1")).await;
-    let mut ws = trade(&sim).await;
-    ws.send_text(create("l-1", "l-1", "2000")).await;
-    match ws.next_within(300).await {
-        Next::Quiet => {}
-        other => panic!("expected no reply, got {other:?}"),
-    }
-    assert_eq!(open_links(&sim), ["l-1"]);
-    ws.send(json!({"op": "ping"})).await;
-    assert_eq!(ws.next().await["op"], "pong");
-    assert_eq!(sim.state().faults_injected["ws_trade_lost"], 1);
-}
-
-#[tokio::test]
-async fn a_restarting_trade_service_answers_10019_and_places_nothing() {
-    let (sim, _c) = start(faulty("ws_trade_restart=1")).await;
-    let mut ws = trade(&sim).await;
-    ws.send_text(create_batch("s-1", eth_buys(2, "s"))).await;
-    let TradeMessage::CreateBatch(r) = reply(&mut ws).await else {
-        panic!("not a create-batch reply");
-    };
-    assert_eq!(
-        (r.req_id.as_deref(), r.ret_code),
-        (Some("s-1"), 10_019),
-        "{r:?}"
-    );
-    assert!(sim.state().open_orders.is_empty());
-    assert_eq!(sim.state().faults_injected["ws_trade_restart"], 1);
-    ws.send(json!({"op": "ping"})).await;
-    assert_eq!(ws.next().await["op"], "pong");
 }
 
 #[tokio::test]
@@ -322,7 +229,7 @@ async fn amend_and_cancel_batches_over_ws_give_rests_per_item_codes() {
     let (sim, c) = start(quiet()).await;
     let mut ws = trade(&sim).await;
     ws.send_text(create_batch("mk", eth_buys(2, "m"))).await;
-    reply(&mut ws).await;
+    ws.trade_reply().await;
     let amends = json!({"category": "linear", "request": [
         {"symbol": "ETHUSDT", "orderLinkId": "m-0", "price": "1980"},
         {"symbol": "ETHUSDT", "orderLinkId": "none", "price": "1980"}]});
@@ -330,7 +237,7 @@ async fn amend_and_cancel_batches_over_ws_give_rests_per_item_codes() {
         json!({"reqId": "ab", "header": header(), "op": "order.amend-batch", "args": [amends]}),
     )
     .await;
-    let TradeMessage::Batch(r) = reply(&mut ws).await else {
+    let TradeMessage::Batch(r) = ws.trade_reply().await else {
         panic!("not an amend-batch reply");
     };
     let codes: Vec<i64> = r
@@ -349,7 +256,7 @@ async fn amend_and_cancel_batches_over_ws_give_rests_per_item_codes() {
         {"symbol": "ETHUSDT", "orderLinkId": "m-0"}]});
     ws.send(json!({"reqId": "cb", "header": header(), "op": "order.cancel-batch", "args": [cancels.clone()]}))
         .await;
-    let TradeMessage::Batch(r) = reply(&mut ws).await else {
+    let TradeMessage::Batch(r) = ws.trade_reply().await else {
         panic!("not a cancel-batch reply");
     };
     let codes: Vec<i64> = r
@@ -379,7 +286,7 @@ async fn a_connections_requests_are_applied_in_arrival_order_under_jitter() {
     let mut ws = trade(&sim).await;
     for i in 0..10 {
         let link = format!("o-{i}");
-        ws.send_text(create(&format!("c{i}"), &link, &format!("{}", 2000 + i)))
+        ws.send_text(create_at(&format!("c{i}"), &link, &format!("{}", 2000 + i)))
             .await;
         let amend = json!({"reqId": format!("a{i}"), "header": header(), "op": "order.amend",
             "args": [{"category": "linear", "symbol": "ETHUSDT", "orderLinkId": link,

@@ -1,6 +1,8 @@
 //! A WebSocket test client: tokio-tungstenite over loopback, JSON in and out.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod trade;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -130,6 +132,16 @@ impl Ws {
     /// Sends a frame as given.
     pub async fn send_text(&mut self, text: String) {
         self.ws.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// A `/v5/private` connection authenticated as `key`/`secret`, subscribed to `order`,
+    /// `execution` and `position`.
+    pub async fn private(base: &str, key: &str, secret: &str) -> Ws {
+        let mut ws = Ws::connect(base, "/v5/private").await;
+        let expires = trade::now_ms() + 10_000;
+        assert_eq!(ws.auth(key, secret, expires).await["success"], true);
+        ws.subscribe(&["order", "execution", "position"]).await;
+        ws
     }
 
     /// Authenticates `/v5/trade` with `expires` (ms) signed by `secret`; the reply.

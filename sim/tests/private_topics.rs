@@ -6,6 +6,7 @@ mod common;
 mod ws;
 
 use common::*;
+use mm_bybit::ws::{PositionSide, StreamMessage};
 use serde_json::json;
 use ws::{Next, Ws};
 
@@ -36,6 +37,11 @@ async fn a_position_is_pushed_on_every_create_amend_and_cancel() {
             (json!("ETHUSDT"), json!("0"), json!(""), json!(-1)),
             "after {path}: {p}"
         );
+        // And the client's own types read it.
+        let Ok(StreamMessage::Position(read)) = StreamMessage::parse(&p.to_string()) else {
+            panic!("mm-bybit does not read {p}");
+        };
+        assert_eq!(read.data[0].side, PositionSide::Flat);
     }
     // A refused cancel changed no order: nothing is pushed.
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Bybit's WebSocket streams as typed events on a channel: the public order
-//! book and the private `order`, `execution` and `position` topics.
+//! book and the private `order`, `execution` and `position` topics; and the
+//! order-entry connection (`TradeClient`, its own rules in `trade`).
 //!
 //! Each stream is one task that owns its connection: connect, authenticate
 //! (private), subscribe, ping every `ping_every` (Bybit: 20 s), and read. A
@@ -26,11 +27,13 @@
 //! | `backoff`    | reconnect delays with jitter |
 //! | `book`       | the public book stream: books per symbol, resubscribe on a gap |
 //! | `private`    | the private stream's topics |
+//! | `trade`      | order entry over `/v5/trade`: requests matched to replies by `reqId` |
 
 mod backoff;
 mod book;
 mod connection;
 mod private;
+mod trade;
 
 use std::time::Duration;
 
@@ -40,6 +43,7 @@ use tokio::sync::{mpsc, watch};
 pub use self::backoff::Backoff;
 pub use self::book::BookStream;
 pub use self::private::{PRIVATE_TOPICS, PrivateStream};
+pub use self::trade::{TradeClient, TradeError, TradeLink};
 use crate::secrets::Credentials;
 
 /// Which stream an event is about.

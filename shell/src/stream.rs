@@ -25,6 +25,7 @@
 //! |--------------|-----|
 //! | `connection` | one stream's connect / auth / subscribe / ping / read / reconnect loop |
 //! | `backoff`    | reconnect delays with jitter |
+//! | `socket`     | open, read and write the WebSocket (both kinds of connection) |
 //! | `book`       | the public book stream: books per symbol, resubscribe on a gap |
 //! | `private`    | the private stream's topics |
 //! | `trade`      | order entry over `/v5/trade`: requests matched to replies by `reqId` |
@@ -33,6 +34,7 @@ mod backoff;
 mod book;
 mod connection;
 mod private;
+mod socket;
 mod trade;
 
 use std::time::Duration;
@@ -116,6 +118,11 @@ impl StreamSettings {
             backoff_max: Duration::from_secs(30),
             jitter_seed: None,
         }
+    }
+
+    /// The reconnect delays these settings give.
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.backoff_min, self.backoff_max, self.jitter_seed)
     }
 }
 

@@ -2,21 +2,16 @@
 //! read until the connection is given up, wait a jittered backoff, and
 //! again. What the pushes mean is the `Role`'s.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use mm_bybit::ws::{
     AuthRequest, ClientRequest, OP_AUTH, OP_SUBSCRIBE, OpReply, OpRequest, StreamMessage,
 };
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-use super::backoff::Backoff;
+use super::socket::{self, Ws};
 use super::{StreamEvent, StreamKind, StreamSettings};
 use crate::secrets::Credentials;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// An auth message is valid this long after it is signed (Bybit: "a few
 /// seconds" in the future).
@@ -51,11 +46,7 @@ pub(super) async fn run<R: Role>(
     tx: mpsc::Sender<StreamEvent>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut backoff = Backoff::new(
-        settings.backoff_min,
-        settings.backoff_max,
-        settings.jitter_seed,
-    );
+    let mut backoff = settings.backoff();
     let url = format!("{}{}", settings.base_url, role.path());
     let mut attempt = 0u32;
     let mut connection = 0u64;
@@ -118,11 +109,9 @@ struct Link<'a> {
 
 impl Link<'_> {
     async fn session<R: Role>(&mut self, url: &str, role: &mut R) -> Ended {
-        let connect = tokio::time::timeout(self.settings.connect_timeout, connect_async(url));
-        let mut ws = match connect.await {
-            Err(_) => return Ended::Lost(format!("connecting to {url} timed out")),
-            Ok(Err(e)) => return Ended::Lost(format!("connecting to {url}: {e}")),
-            Ok(Ok((ws, _))) => ws,
+        let mut ws = match socket::open(self.settings, url).await {
+            Ok(ws) => ws,
+            Err(e) => return Ended::Lost(e),
         };
         role.reset();
         let first = match self.creds {
@@ -144,15 +133,10 @@ impl Link<'_> {
             tokio::select! {
                 frame = ws.next() => {
                     last_heard = Instant::now();
-                    let text = match frame {
-                        Some(Ok(Message::Text(t))) => t,
-                        Some(Ok(Message::Close(f))) => {
-                            let why = f.map(|f| format!(": {}", f.reason)).unwrap_or_default();
-                            return Ended::Lost(format!("closed by the server{why}"));
-                        }
-                        Some(Ok(_)) => continue,
-                        Some(Err(e)) => return Ended::Lost(format!("read: {e}")),
-                        None => return Ended::Lost("the connection ended".to_string()),
+                    let text = match socket::text(frame) {
+                        Ok(Some(t)) => t,
+                        Ok(None) => continue,
+                        Err(e) => return Ended::Lost(e),
                     };
                     let msg = match StreamMessage::parse(text.as_str()) {
                         Ok(m) => m,
@@ -171,10 +155,7 @@ impl Link<'_> {
                     }
                 }
                 () = tokio::time::sleep_until(last_heard + self.settings.dead_after) => {
-                    return Ended::Lost(format!(
-                        "nothing heard for {} ms",
-                        self.settings.dead_after.as_millis()
-                    ));
+                    return Ended::Lost(socket::silent(self.settings));
                 }
             }
         }
@@ -244,7 +225,5 @@ fn subscribe(topics: Vec<String>) -> ClientRequest {
 }
 
 async fn send(ws: &mut Ws, req: &ClientRequest) -> Result<(), Ended> {
-    ws.send(Message::Text(req.to_json().into()))
-        .await
-        .map_err(|e| Ended::Lost(format!("write: {e}")))
+    socket::write(ws, req.to_json()).await.map_err(Ended::Lost)
 }

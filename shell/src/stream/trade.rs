@@ -16,21 +16,16 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use mm_bybit::ws::trade::{TradeMessage, TradeRequest};
 use mm_bybit::ws::{AuthRequest, ClientRequest, OpRequest, TRADE_PATH};
 use serde::Serialize;
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use super::StreamSettings;
-use super::backoff::Backoff;
+use super::socket::{self, Ws};
 use crate::secrets::Credentials;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Why a request got no reply. `maybe_applied` tells whether the exchange
 /// may have acted on it.
@@ -161,11 +156,7 @@ async fn run(
     link: watch::Sender<TradeLink>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut backoff = Backoff::new(
-        settings.backoff_min,
-        settings.backoff_max,
-        settings.jitter_seed,
-    );
+    let mut backoff = settings.backoff();
     let url = format!("{}{TRADE_PATH}", settings.base_url);
     let (mut attempt, mut connection) = (0u32, 0u64);
     loop {
@@ -225,11 +216,9 @@ impl Connection<'_> {
     /// Runs one connection: `Some(reason)` when it is lost, `None` when
     /// nobody can send any more.
     async fn session(&mut self, url: &str, calls: &mut mpsc::Receiver<Call>) -> Option<String> {
-        let connect = tokio::time::timeout(self.settings.connect_timeout, connect_async(url));
-        let mut ws = match connect.await {
-            Err(_) => return Some(format!("connecting to {url} timed out")),
-            Ok(Err(e)) => return Some(format!("connecting to {url}: {e}")),
-            Ok(Ok((ws, _))) => ws,
+        let mut ws = match socket::open(self.settings, url).await {
+            Ok(ws) => ws,
+            Err(e) => return Some(e),
         };
         let auth = ClientRequest::Auth(AuthRequest::new(
             None,
@@ -237,7 +226,7 @@ impl Connection<'_> {
             self.creds.secret(),
             crate::now_ms() + 10_000,
         ));
-        if let Err(e) = send(&mut ws, auth.to_json()).await {
+        if let Err(e) = socket::write(&mut ws, auth.to_json()).await {
             return Some(e);
         }
         let every = self.settings.ping_every;
@@ -253,15 +242,10 @@ impl Connection<'_> {
                 }
                 frame = ws.next() => {
                     last_heard = Instant::now();
-                    let text = match frame {
-                        Some(Ok(Message::Text(t))) => t,
-                        Some(Ok(Message::Close(f))) => {
-                            let why = f.map(|f| format!(": {}", f.reason)).unwrap_or_default();
-                            return Some(format!("closed by the server{why}"));
-                        }
-                        Some(Ok(_)) => continue,
-                        Some(Err(e)) => return Some(format!("read: {e}")),
-                        None => return Some("the connection ended".to_string()),
+                    let text = match socket::text(frame) {
+                        Ok(Some(t)) => t,
+                        Ok(None) => continue,
+                        Err(e) => return Some(e),
                     };
                     if let Err(e) = self.on_text(text.as_str()) {
                         return Some(e);
@@ -269,15 +253,12 @@ impl Connection<'_> {
                 }
                 _ = ping.tick() => {
                     let ping = ClientRequest::Ping(OpRequest::ping(None)).to_json();
-                    if let Err(e) = send(&mut ws, ping).await {
+                    if let Err(e) = socket::write(&mut ws, ping).await {
                         return Some(e);
                     }
                 }
                 () = tokio::time::sleep_until(last_heard + self.settings.dead_after) => {
-                    return Some(format!(
-                        "nothing heard for {} ms",
-                        self.settings.dead_after.as_millis()
-                    ));
+                    return Some(socket::silent(self.settings));
                 }
             }
         }
@@ -307,7 +288,7 @@ impl Connection<'_> {
             // In flight from here: a failed write loses it with the others.
             Entry::Vacant(e) => {
                 e.insert(answer);
-                send(ws, json).await
+                socket::write(ws, json).await
             }
         }
     }
@@ -351,10 +332,4 @@ impl Connection<'_> {
             let _ = answer.send(Err(error.clone()));
         }
     }
-}
-
-async fn send(ws: &mut Ws, text: String) -> Result<(), String> {
-    ws.send(Message::Text(text.into()))
-        .await
-        .map_err(|e| format!("write: {e}"))
 }

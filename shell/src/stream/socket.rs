@@ -1,0 +1,49 @@
+//! The WebSocket both kinds of connection use (streams and order entry):
+//! opening it within the connect timeout, reading its frames as text or as
+//! the reason it ended, and writing text.
+
+use futures_util::SinkExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use super::StreamSettings;
+
+pub(super) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Connects to `url` within `settings.connect_timeout`, or says why not.
+pub(super) async fn open(settings: &StreamSettings, url: &str) -> Result<Ws, String> {
+    match tokio::time::timeout(settings.connect_timeout, connect_async(url)).await {
+        Err(_) => Err(format!("connecting to {url} timed out")),
+        Ok(Err(e)) => Err(format!("connecting to {url}: {e}")),
+        Ok(Ok((ws, _))) => Ok(ws),
+    }
+}
+
+/// A received frame: its text, `None` for a control frame (ping, pong,
+/// binary), or why the connection ended.
+pub(super) fn text(
+    frame: Option<Result<Message, tungstenite::Error>>,
+) -> Result<Option<Utf8Bytes>, String> {
+    match frame {
+        Some(Ok(Message::Text(t))) => Ok(Some(t)),
+        Some(Ok(Message::Close(f))) => {
+            let why = f.map(|f| format!(": {}", f.reason)).unwrap_or_default();
+            Err(format!("closed by the server{why}"))
+        }
+        Some(Ok(_)) => Ok(None),
+        Some(Err(e)) => Err(format!("read: {e}")),
+        None => Err("the connection ended".to_string()),
+    }
+}
+
+pub(super) async fn write(ws: &mut Ws, text: String) -> Result<(), String> {
+    ws.send(Message::Text(text.into()))
+        .await
+        .map_err(|e| format!("write: {e}"))
+}
+
+/// Why a connection silent past `dead_after` was given up.
+pub(super) fn silent(settings: &StreamSettings) -> String {
+    format!("nothing heard for {} ms", settings.dead_after.as_millis())
+}

@@ -217,3 +217,25 @@ impl Channel for Trade {
         self.out.recv().await.unwrap_or(Outgoing::Drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn req_ids_are_refused_again_until_they_leave_the_bounded_window() {
+        let mut seen = RecentIds::default();
+        assert!(seen.insert("a"));
+        assert!(!seen.insert("a"), "a repeat is refused");
+        for i in 1..REQ_IDS_KEPT {
+            assert!(seen.insert(&i.to_string()));
+        }
+        assert!(!seen.insert("a"), "still among the last {REQ_IDS_KEPT}");
+        assert!(seen.insert("newest"), "pushes out the oldest, \"a\"");
+        assert_eq!(
+            (seen.set.len(), seen.order.len()),
+            (REQ_IDS_KEPT, REQ_IDS_KEPT)
+        );
+        assert!(seen.insert("a"), "forgotten once out of the window");
+    }
+}

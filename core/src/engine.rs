@@ -88,6 +88,7 @@ mod doubt;
 mod fatal;
 mod freshness;
 mod levels;
+mod market;
 mod orders;
 mod out;
 mod quote;
@@ -95,6 +96,7 @@ mod reconcile;
 mod recovery;
 mod reply;
 mod schedule;
+mod sender;
 mod seqmap;
 mod session_id;
 mod settle;
@@ -105,87 +107,43 @@ mod views;
 
 pub use self::session_id::SessionId;
 pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
-use std::collections::BTreeSet;
-
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
-use crate::effect::{Effect, Endpoint, TickStats};
+use crate::effect::Effect;
 use crate::input::Input;
 use crate::time::Timestamp;
 
-use self::budget::Budget;
 use self::bus::Bus;
+use self::market::Market;
 use self::orders::OrderTable;
 use self::out::Out;
+use self::sender::Sender;
 use self::settle::Settle;
 use self::shutdown::Shutdown;
-use self::tick::{Conflated, TickState};
-
-/// A symbol core can trade, in symbol order (its index is the `sym` used
-/// everywhere inside the engine, so index order is symbol order).
-struct Sym {
-    name: String,
-    instrument: usize,
-}
+use self::tick::TickRun;
 
 pub struct Engine {
-    config: Config,
-    instruments: Vec<Instrument>,
-    syms: Vec<Sym>,
-    session: SessionId,
+    market: Market,
     out: Out,
     orders: OrderTable,
-    next_seq: u64,
-    next_request: u64,
     bus: Bus,
-    budget: Budget,
-    /// Requests in flight by id (ids only grow).
-    inflight: seqmap::SeqMap<schedule::Pending>,
-    /// Order-command requests in flight, by `bus::op_index`.
-    inflight_ops: [u32; 3],
-    /// Endpoints the budget held back at the last pump (for the wake time).
-    blocked: BTreeSet<Endpoint>,
-    /// Endpoints whose rate-limit headers made no sense (warned once).
-    bad_headers: BTreeSet<Endpoint>,
-    /// Endpoints currently deferring (a deferral is counted once per episode).
-    deferring: BTreeSet<Endpoint>,
-    pause_until: Option<Timestamp>,
+    sender: Sender,
+    tick: TickRun,
+    fresh: freshness::BookClock,
+    settle: Settle,
+    recovery: recovery::Recovery,
+    shutdown: Option<Shutdown>,
     /// Commands a reply would have re-queued after `Shutdown`, withdrawn
     /// instead: (places dropped, unknown, left live), summarised per reply.
     not_resent: [u64; 3],
     /// Whether the reply being applied came without rate-limit headers.
     last_reply_unmetered: bool,
-    tick: Option<TickState>,
-    /// Per symbol: its last good book's time (hold and expiry).
-    fresh: freshness::BookClock,
-    /// Per symbol: why its book is refused, while it is (logged on change).
-    refused: Vec<Option<&'static str>>,
-    conflated: Option<Conflated>,
-    ticks_started: u64,
-    stats: TickStats,
-    totals: Totals,
-    pending_config: Option<Config>,
-    settle: Settle,
-    shutdown: Option<Shutdown>,
-    stopped: bool,
-    /// A reply has shown the exchange takes our credentials; until then one
-    /// request at a time, so a refused key costs one request (see `fatal`).
-    credentials_ok: bool,
-    recovery: recovery::Recovery,
-    /// Per (symbol, side): our orders that may rest (see `levels`).
-    sides: levels::SideCounts,
-    /// This tick said that places wait for room (logged once a tick).
-    held_logged: bool,
+    /// Per-order fates of the reply being applied (a kept buffer).
+    fates: Vec<(orders::Seq, apply::Fate)>,
     /// Symbols core ever sent an order for (shutdown clears them all).
     /// Indexed by sym.
     traded: Vec<bool>,
-    /// Per (sym, side): the orders, rebuilt each tick in a kept buffer.
-    by_side: Vec<Vec<orders::Seq>>,
-    scratch: reconcile::Scratch,
-    /// Per-order fates of the reply being applied (a kept buffer).
-    fates: Vec<(orders::Seq, apply::Fate)>,
-    /// The ladder being reconciled (a kept buffer).
-    ladder: quote::Ladder,
+    stopped: bool,
     wake: Option<Timestamp>,
 }
 
@@ -197,57 +155,22 @@ impl Engine {
         session: SessionId,
     ) -> Result<Engine, ConfigError> {
         config.validate_for(&instruments)?;
-        let mut syms: Vec<Sym> = Vec::new();
-        let mut order: Vec<usize> = (0..instruments.len()).collect();
-        order.sort_by(|a, b| instruments[*a].symbol.cmp(&instruments[*b].symbol));
-        for i in order {
-            if syms.last().is_none_or(|s| s.name != instruments[i].symbol) {
-                syms.push(Sym {
-                    name: instruments[i].symbol.clone(),
-                    instrument: i,
-                });
-            }
-        }
-        let budget = Budget::new(&config.rate_limits);
         Ok(Engine {
-            config,
-            instruments,
-            syms,
-            session,
+            sender: Sender::new(&config),
+            market: Market::new(config, instruments, session),
             out: Out::new(),
             orders: OrderTable::default(),
-            next_seq: 1,
-            next_request: 1,
             bus: Bus::default(),
-            budget,
-            inflight: seqmap::SeqMap::default(),
-            inflight_ops: [0; 3],
-            blocked: BTreeSet::new(),
-            bad_headers: BTreeSet::new(),
-            deferring: BTreeSet::new(),
-            pause_until: None,
+            tick: TickRun::default(),
+            fresh: freshness::BookClock::default(),
+            settle: Settle::default(),
+            recovery: recovery::Recovery::default(),
+            shutdown: None,
             not_resent: [0; 3],
             last_reply_unmetered: false,
-            tick: None,
-            fresh: freshness::BookClock::default(),
-            refused: Vec::new(),
-            conflated: None,
-            ticks_started: 0,
-            stats: TickStats::default(),
-            totals: Totals::default(),
-            pending_config: None,
-            settle: Settle::default(),
-            shutdown: None,
-            stopped: false,
-            credentials_ok: false,
-            recovery: recovery::Recovery::default(),
-            sides: levels::SideCounts::default(),
-            held_logged: false,
-            traded: Vec::new(),
-            by_side: Vec::new(),
-            scratch: reconcile::Scratch::default(),
             fates: Vec::new(),
-            ladder: quote::Ladder::default(),
+            traded: Vec::new(),
+            stopped: false,
             wake: None,
         })
     }
@@ -265,7 +188,7 @@ impl Engine {
         );
         let t = input.now_ms();
         if let Some(back) = self.out.advance(t) {
-            self.totals.clock_clamps += 1;
+            self.out.totals.clock_clamps += 1;
             self.out.warn(format!(
                 "clock went back {back} ms; clamped to the last input's time"
             ));
@@ -319,41 +242,24 @@ impl Engine {
 
     /// Cumulative counters since the session began.
     pub fn totals(&self) -> &Totals {
-        &self.totals
+        &self.out.totals
     }
 
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.market.config
     }
 
     pub fn instruments(&self) -> &[Instrument] {
-        &self.instruments
+        &self.market.instruments
     }
 
     pub fn session(&self) -> &SessionId {
-        &self.session
+        &self.market.session
     }
 
     /// True once `Effect::Stopped` has been emitted.
     pub fn is_stopped(&self) -> bool {
         self.stopped
-    }
-
-    fn inst(&self, sym: u32) -> &Instrument {
-        &self.instruments[self.syms[sym as usize].instrument]
-    }
-
-    /// The configured symbols' indices, in config order.
-    fn configured_syms(&self) -> Vec<u32> {
-        let names = &self.config.quoting.symbols;
-        names.iter().filter_map(|s| self.sym_index(s)).collect()
-    }
-
-    fn sym_index(&self, name: &str) -> Option<u32> {
-        self.syms
-            .binary_search_by(|s| s.name.as_str().cmp(name))
-            .ok()
-            .and_then(|i| u32::try_from(i).ok())
     }
 
     fn on_config(&mut self, config: Config) {
@@ -362,11 +268,11 @@ impl Engine {
                 .warn("config change during shutdown ignored".to_string());
             return;
         }
-        match config.validate_for(&self.instruments) {
+        match config.validate_for(&self.market.instruments) {
             Ok(()) => {
                 self.out
                     .info("config change accepted; applies at the next tick".to_string());
-                self.pending_config = Some(config);
+                self.tick.pending_config = Some(config);
             }
             Err(e) => {
                 let why: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
@@ -376,6 +282,28 @@ impl Engine {
                 ));
             }
         }
+    }
+
+    /// At a remembered book's expiry, with no tick in flight: a tick of
+    /// core's own, without books, pulls the expired symbols' quotes (see
+    /// `freshness`).
+    fn expire_books(&mut self) {
+        if self.tick.current.is_some() || self.shutdown.is_some() || self.stopped {
+            return;
+        }
+        let max_age = self.market.config.quoting.max_book_age_ms;
+        let nsyms = self.market.syms.len();
+        if !self
+            .fresh
+            .expiry_due(max_age, nsyms, &self.orders, &mut self.out)
+        {
+            return;
+        }
+        self.fresh.expiry_tick = true;
+        self.start_tick(&std::collections::BTreeMap::new());
+        self.fresh.expiry_tick = false;
+        self.pump();
+        self.maybe_finish_tick();
     }
 
     /// Emits `WakeAt` when the earliest deadline changed.

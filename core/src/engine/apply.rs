@@ -43,11 +43,8 @@ use crate::engine::Engine;
 use crate::engine::bus::Key;
 use crate::engine::doubt::{Withdrawn, http_not_applied};
 use crate::engine::orders::{Ambiguous, Seq, State};
-use crate::engine::schedule::OrdersSent;
+use crate::engine::sender::{IP_PAUSE_MS, OrdersSent};
 use crate::input::{Ack, Outcome, Reply, RequestId};
-
-/// How long all sending pauses after an HTTP 403 (Bybit's IP limit).
-const IP_PAUSE_MS: u64 = 10_000;
 
 pub(super) enum Fate {
     Done,
@@ -73,12 +70,12 @@ impl Engine {
 
     fn apply_outcome(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
         let i = crate::engine::bus::op_index(sent.op);
-        self.inflight_ops[i] = self.inflight_ops[i].saturating_sub(1);
+        self.sender.inflight_ops[i] = self.sender.inflight_ops[i].saturating_sub(1);
         match outcome {
             Outcome::Reply(r) => {
                 self.last_reply_unmetered = r.rate_limit.is_none();
                 if let Some(rl) = &r.rate_limit {
-                    self.correct_budget(sent.endpoint, rl);
+                    self.sender.correct_budget(sent.endpoint, rl, &mut self.out);
                 }
                 match r.ret_code {
                     0 if sent.batch => self.apply_items(id, &sent, r),
@@ -145,7 +142,8 @@ impl Engine {
         fates.clear();
         for (k, &seq) in sent.seqs.iter().enumerate() {
             let ack = &r.acks[k];
-            let ours = self.orders.get(seq).is_some() && self.is_link(seq.n, &ack.order_link_id);
+            let ours =
+                self.orders.get(seq).is_some() && self.market.is_link(seq.n, &ack.order_link_id);
             let fate = if !ack.order_link_id.is_empty() && !ours {
                 // Results out of order or for someone else's order: we
                 // cannot tell what happened to ours.
@@ -182,11 +180,13 @@ impl Engine {
             // Rate-limited items and no header to say for how long: back
             // off the endpoint for a window rather than resend at once.
             let now = self.out.now;
-            self.budget.exhaust(sent.endpoint, now, now.plus_ms(1000));
+            self.sender
+                .budget
+                .exhaust(sent.endpoint, now, now.plus_ms(1000));
         }
         if requeued > 0 {
-            self.stats.requeued += requeued;
-            self.totals.requeued += requeued;
+            self.out.stats.requeued += requeued;
+            self.out.totals.requeued += requeued;
             self.out.warn(format!(
                 "r{} {ep}: {requeued} orders answered rate-limited: re-queued",
                 id.0
@@ -228,14 +228,28 @@ impl Engine {
                 Fate::Done
             }
             (Op::Cancel, 0) => {
-                self.gone(seq, "cancelled", "");
+                self.orders.gone(
+                    seq,
+                    "cancelled",
+                    "",
+                    &mut self.settle,
+                    &self.market,
+                    &mut self.out,
+                );
                 Fate::Done
             }
             // The order is no longer open (never existed, filled, cancelled;
             // 170213 is spot's "does not exist"): gone, whichever command.
             (Op::Amend | Op::Cancel, 110_001 | 110_008 | 110_010 | 170_213) => {
                 let detail = format!("{} answered {code} {}", op.name(), clean(msg));
-                self.gone(seq, "not_open", &detail);
+                self.orders.gone(
+                    seq,
+                    "not_open",
+                    &detail,
+                    &mut self.settle,
+                    &self.market,
+                    &mut self.out,
+                );
                 Fate::Done
             }
             _ => self.reject(op, seq, &format!("{code} {}", clean(msg))),
@@ -249,22 +263,29 @@ impl Engine {
     /// 10001): the order is Unknown and queried instead (see `doubt`).
     fn reject(&mut self, op: Op, seq: Seq, why: &str) -> Fate {
         if self.in_doubt(seq) {
-            let link = self.link(seq.n);
+            let link = self.market.link(seq.n);
             self.out.warn(format!(
                 "{} of {link} refused ({why}) after an earlier send that may have been applied: unknown, settling",
                 op.name()
             ));
             return Fate::Unknown;
         }
-        self.stats.rejects += 1;
-        self.totals.rejects += 1;
+        self.out.stats.rejects += 1;
+        self.out.totals.rejects += 1;
         if op == Op::Place {
-            self.gone(seq, "rejected", why);
+            self.orders.gone(
+                seq,
+                "rejected",
+                why,
+                &mut self.settle,
+                &self.market,
+                &mut self.out,
+            );
             return Fate::Done;
         }
         if let Some(o) = self.orders.get_mut(seq) {
             o.state = State::Live;
-            let link = self.link(seq.n);
+            let link = self.market.link(seq.n);
             self.out.warn(format!(
                 "{} of {link} rejected ({why}): order stays live",
                 op.name()
@@ -282,7 +303,7 @@ impl Engine {
             Op::Amend => Ambiguous::Amend,
             Op::Cancel => Ambiguous::Cancel,
         });
-        self.totals.unknowns += 1;
+        self.out.totals.unknowns += 1;
         self.settle.add(seq, self.out.now);
     }
 
@@ -303,7 +324,7 @@ impl Engine {
         if op == Op::Place {
             // Not applied (rate limited, IP limit, refused as a whole) unless
             // an earlier send is in doubt: it rests nowhere until re-sent.
-            self.unmark_placed(seq);
+            self.orders.unmark_placed(seq);
         }
         if let Some(o) = self.orders.get(seq) {
             let key = Key {
@@ -337,8 +358,8 @@ impl Engine {
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, true);
         }
-        self.stats.fallbacks += 1;
-        self.totals.fallbacks += 1;
+        self.out.stats.fallbacks += 1;
+        self.out.totals.fallbacks += 1;
         self.out.warn(format!(
             "r{} {} failed as a whole ({why}): {} orders fall back to single requests",
             id.0,
@@ -350,14 +371,16 @@ impl Engine {
     fn rate_limited(&mut self, id: RequestId, sent: &OrdersSent, no_header: bool, why: &str) {
         let now = self.out.now;
         if no_header {
-            self.budget.exhaust(sent.endpoint, now, now.plus_ms(1000));
+            self.sender
+                .budget
+                .exhaust(sent.endpoint, now, now.plus_ms(1000));
         }
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, !sent.batch);
         }
         let n = sent.seqs.len() as u64;
-        self.stats.requeued += n;
-        self.totals.requeued += n;
+        self.out.stats.requeued += n;
+        self.out.totals.requeued += n;
         self.out.warn(format!(
             "r{} {} rate limited ({why}): {n} orders re-queued",
             id.0,
@@ -365,17 +388,9 @@ impl Engine {
         ));
     }
 
-    /// HTTP 403 on any request: Bybit's IP limit covers every endpoint, so
-    /// all sending pauses, whatever the request was.
-    pub(super) fn pause_for_ip_limit(&mut self, outcome: &Outcome) {
-        if matches!(outcome, Outcome::HttpStatus(403)) {
-            self.pause_until = Some(self.out.now.plus_ms(IP_PAUSE_MS));
-            self.totals.ip_pauses += 1;
-        }
-    }
-
     fn ip_limited(&mut self, id: RequestId, sent: &OrdersSent) {
-        self.pause_for_ip_limit(&Outcome::HttpStatus(403));
+        self.sender
+            .pause_for_ip_limit(&Outcome::HttpStatus(403), &mut self.out);
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, !sent.batch);
         }

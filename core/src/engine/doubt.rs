@@ -61,7 +61,14 @@ impl Engine {
             return Withdrawn::Unknown;
         }
         match op {
-            Op::Place => self.gone(seq, reason, ""),
+            Op::Place => self.orders.gone(
+                seq,
+                reason,
+                "",
+                &mut self.settle,
+                &self.market,
+                &mut self.out,
+            ),
             Op::Amend | Op::Cancel => {
                 if let Some(o) = self.orders.get_mut(seq) {
                     o.state = State::Live;

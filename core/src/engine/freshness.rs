@@ -26,7 +26,9 @@
 //! expires, no tick.
 
 use crate::domain::{Instrument, Ticks};
-use crate::engine::Engine;
+use crate::engine::market::Market;
+use crate::engine::orders::OrderTable;
+use crate::engine::out::Out;
 use crate::engine::quote::{Refusal, judge_book};
 use crate::input::BookTop;
 use crate::time::Timestamp;
@@ -50,7 +52,9 @@ pub(super) struct BookClock {
     /// When the oldest remembered book gets too old (kept up to date).
     expiry: Option<Timestamp>,
     /// The tick being started is core's own expiry tick.
-    expiry_tick: bool,
+    pub(super) expiry_tick: bool,
+    /// Per symbol: why its book is refused, while it is (logged on change).
+    refused: Vec<Option<&'static str>>,
 }
 
 impl BookClock {
@@ -130,60 +134,100 @@ impl BookClock {
             .filter(|&s| self.last[s].is_some_and(|at| now.since(at) > max_age_ms))
             .collect()
     }
-}
-
-impl Engine {
-    /// At a remembered book's expiry, with no tick in flight: a tick of
-    /// core's own, without books, pulls the expired symbols' quotes.
-    pub(super) fn expire_books(&mut self) {
-        if self.tick.is_some() || self.shutdown.is_some() || self.stopped {
-            return;
-        }
-        let now = self.out.now;
-        if self.fresh.expiry().is_none_or(|at| now < at) {
-            return;
-        }
-        let max_age = self.config.quoting.max_book_age_ms;
-        let expired = self.fresh.expired(now, max_age);
-        let mut with_orders = vec![false; self.syms.len()];
-        for (_, o) in self.orders.iter() {
-            with_orders[o.sym as usize] = true;
-        }
-        let pulled = expired.iter().filter(|s| with_orders[**s]).count();
-        if pulled == 0 {
-            for s in expired {
-                self.fresh.forget(s);
-            }
-            self.fresh.update_expiry(max_age);
-            return;
-        }
-        self.out.warn(format!(
-            "no fresh book for {pulled} symbols within max_book_age_ms = {max_age}: a tick without books pulls their quotes"
-        ));
-        self.fresh.expiry_tick = true;
-        self.start_tick(&std::collections::BTreeMap::new());
-        self.fresh.expiry_tick = false;
-        self.pump();
-        self.maybe_finish_tick();
-    }
 
     /// Logs a symbol entering or leaving the held state. An expiry tick
     /// (no books by design) says nothing of the symbols it holds.
-    pub(super) fn hold_verdict(&mut self, sym: u32, n: u64, hold: Option<u64>) {
-        if self.fresh.expiry_tick || !self.fresh.set_held(sym as usize, hold.is_some()) {
+    pub(super) fn hold_verdict(
+        &mut self,
+        sym: u32,
+        n: u64,
+        hold: Option<u64>,
+        market: &Market,
+        orders: &OrderTable,
+        out: &mut Out,
+    ) {
+        if self.expiry_tick || !self.set_held(sym as usize, hold.is_some()) {
             return;
         }
-        let name = &self.syms[sym as usize].name;
+        let name = market.name(sym);
         let text = match hold {
             Some(age) => {
-                let max_age = self.config.quoting.max_book_age_ms;
-                let held = self.orders.iter().filter(|(_, o)| o.sym == sym).count();
+                let max_age = market.config.quoting.max_book_age_ms;
+                let held = orders.iter().filter(|(_, o)| o.sym == sym).count();
                 format!(
                     "tick {n}: no book for {name}: its {held} orders left as they are, no re-quote, until a fresh book (the last is {age} ms old; pulled past {max_age} ms)"
                 )
             }
             None => format!("tick {n}: fresh book for {name} again"),
         };
-        self.out.info(text);
+        out.info(text);
+    }
+
+    /// Logs a book's refusal when it starts or changes, and its recovery.
+    pub(super) fn book_verdict(
+        &mut self,
+        sym: u32,
+        refusal: Option<&'static str>,
+        market: &Market,
+        orders: &OrderTable,
+        out: &mut Out,
+    ) {
+        let i = sym as usize;
+        if self.refused.len() < market.syms.len() {
+            self.refused.resize(market.syms.len(), None);
+        }
+        if refusal.is_some() {
+            out.totals.books_refused += 1;
+        }
+        if self.refused[i] == refusal {
+            return;
+        }
+        self.refused[i] = refusal;
+        let name = market.name(sym);
+        match refusal {
+            Some(why) => {
+                let held = orders.iter().filter(|(_, o)| o.sym == sym).count();
+                out.warn(format!(
+                    "book {name} refused ({why}): no quotes, cancelling its {held} orders until a usable book arrives"
+                ));
+            }
+            None => out.info(format!("book {name} usable again")),
+        }
+    }
+}
+
+impl BookClock {
+    /// At a remembered book's expiry: whether core must run a tick of its
+    /// own, without books, to pull the expired symbols' quotes (true when
+    /// one of them has orders; said so in the log). Expired books of
+    /// symbols without orders are just forgotten.
+    pub(super) fn expiry_due(
+        &mut self,
+        max_age: u64,
+        nsyms: usize,
+        orders: &OrderTable,
+        out: &mut Out,
+    ) -> bool {
+        let now = out.now;
+        if self.expiry().is_none_or(|at| now < at) {
+            return false;
+        }
+        let expired = self.expired(now, max_age);
+        let mut with_orders = vec![false; nsyms];
+        for (_, o) in orders.iter() {
+            with_orders[o.sym as usize] = true;
+        }
+        let pulled = expired.iter().filter(|s| with_orders[**s]).count();
+        if pulled == 0 {
+            for s in expired {
+                self.forget(s);
+            }
+            self.update_expiry(max_age);
+            return false;
+        }
+        out.warn(format!(
+            "no fresh book for {pulled} symbols within max_book_age_ms = {max_age}: a tick without books pulls their quotes"
+        ));
+        true
     }
 }

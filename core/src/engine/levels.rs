@@ -23,8 +23,11 @@
 
 use crate::domain::Side;
 use crate::effect::Op;
-use crate::engine::Engine;
-use crate::engine::orders::Seq;
+use crate::engine::bus::{Bus, Parked};
+use crate::engine::market::Market;
+use crate::engine::orders::OrderTable;
+use crate::engine::out::Out;
+use crate::engine::tick::TickRun;
 
 /// Orders that may rest, per (symbol, side).
 #[derive(Default)]
@@ -41,7 +44,7 @@ impl SideCounts {
         self.n.get(index(sym, side)).copied().unwrap_or(0)
     }
 
-    fn add(&mut self, sym: u32, side: Side) {
+    pub(super) fn add(&mut self, sym: u32, side: Side) {
         let i = index(sym, side);
         if self.n.len() <= i {
             self.n.resize(i + 1, 0);
@@ -56,64 +59,41 @@ impl SideCounts {
     }
 }
 
-impl Engine {
-    /// `seq`'s create is going out: from now on it may rest.
-    pub(super) fn mark_placed(&mut self, seq: Seq) {
-        if let Some(o) = self.orders.get_mut(seq)
-            && !o.placed
-        {
-            o.placed = true;
-            self.sides.add(o.sym, o.side);
-        }
+/// Takes the places whose side has no room out of the bus (see the module
+/// docs; `Bus::unpark` puts them back), saying so once a tick.
+pub(super) fn park_places(
+    bus: &mut Bus,
+    orders: &OrderTable,
+    market: &Market,
+    tick: &mut TickRun,
+    out: &mut Out,
+) -> Vec<Parked> {
+    if !bus.has(Op::Place) {
+        return Vec::new();
     }
-
-    /// `seq`'s create was not applied (the exchange's word) and waits to be
-    /// sent again: it rests nowhere meanwhile.
-    pub(super) fn unmark_placed(&mut self, seq: Seq) {
-        if let Some(o) = self.orders.get_mut(seq)
-            && o.placed
-            && !o.in_doubt
-        {
-            o.placed = false;
-            self.sides.remove(o.sym, o.side);
+    let levels = market.config.quoting.levels;
+    let mut reserved = vec![0u32; market.syms.len() * 2];
+    let parked = bus.park(Op::Place, |k| {
+        if orders.get(k.seq).is_some_and(|o| o.placed) {
+            return true;
         }
-    }
-
-    /// Takes the places whose side has no room out of the bus (see the
-    /// module docs); `unpark_places` puts them back.
-    pub(super) fn park_places(&mut self) -> Vec<crate::engine::bus::Parked> {
-        if !self.bus.has(Op::Place) {
-            return Vec::new();
+        let Some(taken) = reserved.get_mut(index(k.sym, k.side)) else {
+            return false;
+        };
+        if orders.resting(k.sym, k.side) + *taken < levels {
+            *taken += 1;
+            true
+        } else {
+            false
         }
-        let levels = self.config.quoting.levels;
-        let (orders, sides) = (&self.orders, &self.sides);
-        let mut reserved = vec![0u32; self.syms.len() * 2];
-        let parked = self.bus.park(Op::Place, |k| {
-            if orders.get(k.seq).is_some_and(|o| o.placed) {
-                return true;
-            }
-            let Some(taken) = reserved.get_mut(index(k.sym, k.side)) else {
-                return false;
-            };
-            if sides.get(k.sym, k.side) + *taken < levels {
-                *taken += 1;
-                true
-            } else {
-                false
-            }
-        });
-        if !parked.is_empty() && !self.held_logged {
-            self.held_logged = true;
-            let n = self.tick.as_ref().map_or(0, |t| t.n);
-            self.out.info(format!(
-                "tick {n}: {} places wait: their side already has {levels} orders that may rest (until a replaced order is known gone)",
-                parked.len()
-            ));
-        }
-        parked
+    });
+    if !parked.is_empty() && !tick.held_logged {
+        tick.held_logged = true;
+        let n = tick.current.as_ref().map_or(0, |t| t.n);
+        out.info(format!(
+            "tick {n}: {} places wait: their side already has {levels} orders that may rest (until a replaced order is known gone)",
+            parked.len()
+        ));
     }
-
-    pub(super) fn unpark_places(&mut self, parked: Vec<crate::engine::bus::Parked>) {
-        self.bus.unpark(Op::Place, parked);
-    }
+    parked
 }

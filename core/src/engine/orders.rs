@@ -6,8 +6,12 @@
 use std::collections::VecDeque;
 
 use crate::domain::{Lots, Side, Ticks};
+use crate::engine::levels::SideCounts;
+use crate::engine::market::Market;
+use crate::engine::out::Out;
 use crate::engine::seqmap::SeqMap;
-use crate::engine::{Engine, OrderCounts, OrderState};
+use crate::engine::settle::Settle;
+use crate::engine::{OrderCounts, OrderState};
 use crate::time::Timestamp;
 
 /// An order's handle: `n`, the counter in its orderLinkId `{session}-{n}`
@@ -99,13 +103,30 @@ const HISTORY: usize = 10_000;
 /// the index keeps creation order for iteration and finds an order by its
 /// orderLinkId, while orders themselves never move, which matters when ten
 /// thousand of them churn every tick. The index is a `SeqMap` (n only grows).
-#[derive(Default)]
 pub(super) struct OrderTable {
+    /// The counter of the next order's orderLinkId.
+    next_seq: u64,
+    /// Per (symbol, side): our orders that may rest (see `levels`).
+    sides: SideCounts,
     index: SeqMap<u32>,
     slab: Vec<Option<(u64, Order)>>,
     free: Vec<u32>,
     history: VecDeque<(u64, &'static str)>,
     gone_total: u64,
+}
+
+impl Default for OrderTable {
+    fn default() -> OrderTable {
+        OrderTable {
+            next_seq: 1,
+            sides: SideCounts::default(),
+            index: SeqMap::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            history: VecDeque::new(),
+            gone_total: 0,
+        }
+    }
 }
 
 impl OrderTable {
@@ -195,7 +216,7 @@ pub(super) fn link_of(session: &crate::engine::SessionId, n: u64) -> String {
     link
 }
 
-impl Engine {
+impl OrderTable {
     /// Creates a tracked order in `PendingNew` with the next orderLinkId.
     pub(super) fn new_order(
         &mut self,
@@ -203,12 +224,13 @@ impl Engine {
         side: Side,
         level: u32,
         price: Ticks,
-        qty: crate::domain::Lots,
+        qty: Lots,
+        out: &mut Out,
     ) -> Seq {
         let n = self.next_seq;
         self.next_seq += 1;
-        self.totals.orders_created += 1;
-        self.orders.insert(
+        out.totals.orders_created += 1;
+        self.insert(
             n,
             Order {
                 sym,
@@ -218,78 +240,85 @@ impl Engine {
                 qty,
                 order_id: String::new(),
                 state: State::PendingNew,
-                create_sent_at: self.out.now,
+                create_sent_at: out.now,
                 in_doubt: false,
                 placed: false,
             },
         )
     }
 
-    /// The orderLinkId of order `n`: `{session}-{n}`.
-    pub(super) fn link(&self, n: u64) -> String {
-        link_of(&self.session, n)
-    }
-
-    /// Whether `text` is exactly the orderLinkId of order `n` (no allocation).
-    pub(super) fn is_link(&self, n: u64, text: &str) -> bool {
-        let Some(digits) = text
-            .strip_prefix(self.session.as_str())
-            .and_then(|t| t.strip_prefix('-'))
-        else {
-            return false;
-        };
-        // Compare n's decimal digits from the last one back: equal only to
-        // the canonical form `link` writes (no sign, no leading zero).
-        let b = digits.as_bytes();
-        let (mut i, mut v) = (b.len(), n);
-        loop {
-            if i == 0 {
-                return false;
-            }
-            i -= 1;
-            if u64::from(b[i]) != u64::from(b'0') + v % 10 {
-                return false;
-            }
-            v /= 10;
-            if v == 0 {
-                return i == 0;
-            }
-        }
-    }
-
     /// The handle of one of our tracked orders by its orderLinkId, `None`
     /// for anything else.
-    pub(super) fn seq_of(&self, link: &str) -> Option<Seq> {
-        let digits = link
-            .strip_prefix(self.session.as_str())?
-            .strip_prefix('-')?;
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        self.orders.find(digits.parse().ok()?)
+    pub(super) fn seq_of(&self, link: &str, market: &Market) -> Option<Seq> {
+        self.find(market.counter_of(link)?)
     }
 
-    /// The order leaves tracking for good. `class` is the counter key;
-    /// `detail` (when non-empty) is logged with it.
-    pub(super) fn gone(&mut self, seq: Seq, class: &'static str, detail: &str) {
-        self.settle.forget(seq);
-        let Some(order) = self.orders.remove(seq, class) else {
+    /// A new command for the order: nothing of an earlier one is in doubt.
+    pub(super) fn set_state(&mut self, seq: Seq, state: State) {
+        if let Some(o) = self.get_mut(seq) {
+            o.state = state;
+            o.in_doubt = false;
+        }
+    }
+
+    /// `seq`'s create is going out: from now on it may rest (see `levels`).
+    pub(super) fn mark_placed(&mut self, seq: Seq) {
+        if let Some(o) = self.get_mut(seq)
+            && !o.placed
+        {
+            o.placed = true;
+            let (sym, side) = (o.sym, o.side);
+            self.sides.add(sym, side);
+        }
+    }
+
+    /// `seq`'s create was not applied (the exchange's word) and waits to be
+    /// sent again: it rests nowhere meanwhile.
+    pub(super) fn unmark_placed(&mut self, seq: Seq) {
+        if let Some(o) = self.get_mut(seq)
+            && o.placed
+            && !o.in_doubt
+        {
+            o.placed = false;
+            let (sym, side) = (o.sym, o.side);
+            self.sides.remove(sym, side);
+        }
+    }
+
+    /// Our orders that may rest on (`sym`, `side`) (see `levels`).
+    pub(super) fn resting(&self, sym: u32, side: Side) -> u32 {
+        self.sides.get(sym, side)
+    }
+
+    /// The order leaves tracking for good (and its settling with it).
+    /// `class` is the counter key; `detail` (when non-empty) is logged.
+    pub(super) fn gone(
+        &mut self,
+        seq: Seq,
+        class: &'static str,
+        detail: &str,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        settle.forget(seq);
+        let Some(order) = self.remove(seq, class) else {
             return;
         };
         if order.placed {
             self.sides.remove(order.sym, order.side);
         }
         // get_mut first: no allocation for a reason already counted.
-        match self.totals.gone_by_reason.get_mut(class) {
+        match out.totals.gone_by_reason.get_mut(class) {
             Some(n) => *n += 1,
             None => {
-                self.totals.gone_by_reason.insert(class.to_string(), 1);
+                out.totals.gone_by_reason.insert(class.to_string(), 1);
             }
         }
         if !detail.is_empty() {
-            self.out.info(format!(
+            out.info(format!(
                 "order {} gone: {class} ({detail})",
-                self.link(seq.n)
+                market.link(seq.n)
             ));
         }
     }
@@ -297,7 +326,7 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::{Engine, SessionId};
+    use crate::engine::SessionId;
     use crate::virtual_exchange::Scenario;
 
     #[test]
@@ -319,9 +348,8 @@ mod tests {
         let (Ok(session), Ok(other)) = (SessionId::new("abc"), SessionId::new("ab")) else {
             panic!("session ids");
         };
-        let Ok(e) = Engine::new(sc.config.clone(), sc.instruments.clone(), session) else {
-            panic!("engine");
-        };
+        let e =
+            crate::engine::market::Market::new(sc.config.clone(), sc.instruments.clone(), session);
         for n in [0u64, 1, 9, 10, 42, 100, 12_345, u64::MAX] {
             let link = e.link(n);
             assert!(e.is_link(n, &link), "{link}");

@@ -1,10 +1,12 @@
-//! Effects out, and the log lines among them. A line's time is relative to
+//! The output sink: effects out, the log lines among them, and the counters
+//! (this tick's `TickStats`, the session's `Totals`) every part adds to. A line's time is relative to
 //! the session's first input and its text never holds a float, an address or
 //! an absolute time, so a replay writes the same bytes.
 
 use std::collections::VecDeque;
 
-use crate::effect::{Effect, Level, LogEvent};
+use crate::effect::{Effect, Level, LogEvent, TickStats};
+use crate::engine::Totals;
 use crate::input::Outcome;
 use crate::time::Timestamp;
 
@@ -13,6 +15,9 @@ pub(super) struct Out {
     t0: Option<Timestamp>,
     /// The engine's clock: the latest input time, never going backwards.
     pub(super) now: Timestamp,
+    /// Gathered since the last `TickDone`.
+    pub(super) stats: TickStats,
+    pub(super) totals: Totals,
 }
 
 impl Out {
@@ -21,6 +26,8 @@ impl Out {
             effects: VecDeque::new(),
             t0: None,
             now: Timestamp(0),
+            stats: TickStats::default(),
+            totals: Totals::default(),
         }
     }
 

@@ -27,7 +27,7 @@ use crate::config::Orphans;
 use crate::effect::{Endpoint, Fatal, RequestKind};
 use crate::engine::Engine;
 use crate::engine::apply::describe;
-use crate::engine::schedule::Pending;
+use crate::engine::sender::{Outgoing, Pending};
 use crate::engine::settle::is_open;
 use crate::input::{Outcome, RequestId};
 use crate::time::Timestamp;
@@ -90,7 +90,7 @@ impl Engine {
         }
         self.recovery.started = true;
         let now = self.out.now;
-        let syms = self.configured_syms();
+        let syms = self.market.configured_syms();
         for sym in syms {
             self.recovery.syms.insert(
                 sym,
@@ -110,7 +110,7 @@ impl Engine {
         self.out.info(format!(
             "recovery: listing the open orders of {} symbols before the first quote (orphans = {})",
             self.recovery.syms.len(),
-            self.config.recovery.orphans.name()
+            self.market.config.recovery.orphans.name()
         ));
         self.finish_recovery();
     }
@@ -121,7 +121,7 @@ impl Engine {
         if self.recovery.done {
             return false;
         }
-        self.conflated = Some(crate::engine::tick::Conflated {
+        self.tick.conflated = Some(crate::engine::tick::Conflated {
             books: books.to_vec(),
         });
         self.out
@@ -131,7 +131,7 @@ impl Engine {
 
     /// Starts the tick held during recovery, if one came.
     fn start_held_tick(&mut self) {
-        if let Some(c) = self.conflated.take() {
+        if let Some(c) = self.tick.conflated.take() {
             self.start_tick(&crate::engine::tick::books_by_symbol(&c.books));
         }
     }
@@ -171,11 +171,11 @@ impl Engine {
             return false;
         };
         let (step, cursor) = (r.step, r.cursor.clone());
-        let inst = self.inst(sym);
+        let inst = self.market.inst(sym);
         let (category, symbol) = (inst.category, inst.symbol.clone());
         let (kind, pending, n, units) = match step {
             Step::List => {
-                if !self.budget_allows(Endpoint::OpenOrders, 1) {
+                if !self.sender.allows(Endpoint::OpenOrders, 1, &mut self.out) {
                     return false;
                 }
                 let kind = RequestKind::OpenOrders {
@@ -202,11 +202,19 @@ impl Engine {
                 (kind, Pending::RecoveryCancel(sym), n, units)
             }
         };
-        self.deferring.remove(&kind.endpoint());
+        self.sender.sending(kind.endpoint());
         if let Some(r) = self.recovery.syms.get_mut(&sym) {
             r.in_flight = true;
         }
-        self.dispatch(kind, pending, n, units);
+        self.sender.dispatch(
+            Outgoing {
+                kind,
+                pending,
+                n,
+                units,
+            },
+            &mut self.out,
+        );
         true
     }
 
@@ -218,7 +226,7 @@ impl Engine {
             ));
         }
         let now = self.out.now;
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         let reply = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
             other => {
@@ -253,7 +261,7 @@ impl Engine {
             }
         }
         if r.rounds == 0 {
-            self.totals.foreign_orders += foreign;
+            self.out.totals.foreign_orders += foreign;
         }
         let next = reply
             .next_cursor
@@ -269,9 +277,9 @@ impl Engine {
         let gone = r.last.difference(&seen).count() as u64;
         let new = seen.difference(&r.last).count() as u64;
         let first = r.rounds == 0;
-        self.totals.orphans_cancelled += gone;
-        self.totals.orphans_found += new;
-        let refuse = self.config.recovery.orphans == Orphans::Refuse;
+        self.out.totals.orphans_cancelled += gone;
+        self.out.totals.orphans_found += new;
+        let refuse = self.market.config.recovery.orphans == Orphans::Refuse;
         if seen.is_empty() {
             r.step = Step::Done;
             r.last.clear();
@@ -316,7 +324,7 @@ impl Engine {
             ));
         }
         let now = self.out.now;
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         let Some(r) = self.recovery.syms.get_mut(&sym) else {
             return;
         };
@@ -360,14 +368,14 @@ impl Engine {
             return self.fatal(Fatal::OrphansRefused { order_link_ids });
         }
         self.recovery.done = true;
-        let t = &self.totals;
+        let t = &self.out.totals;
         let text = format!(
             "recovery done: {} orphans found, {} cancelled and confirmed gone, {} foreign orders left alone; quoting starts",
             t.orphans_found, t.orphans_cancelled, t.foreign_orders
         );
         self.out.info(text);
         // Its requests are in `Totals`, not in the first tick's stats.
-        self.stats = crate::effect::TickStats::default();
+        self.out.stats = crate::effect::TickStats::default();
         self.start_held_tick();
     }
 }

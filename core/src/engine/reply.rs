@@ -3,14 +3,14 @@
 
 use crate::engine::Engine;
 use crate::engine::fatal::auth_failure;
-use crate::engine::schedule::Pending;
+use crate::engine::sender::Pending;
 use crate::input::{Outcome, RequestId};
 
 impl Engine {
     pub(super) fn on_response(&mut self, id: RequestId, outcome: &Outcome) {
-        self.budget.replied(id.0, self.out.now);
-        let Some(pending) = self.inflight.remove(id.0) else {
-            self.totals.unknown_replies += 1;
+        self.sender.budget.replied(id.0, self.out.now);
+        let Some(pending) = self.sender.inflight.remove(id.0) else {
+            self.out.totals.unknown_replies += 1;
             self.out.warn(format!(
                 "reply for r{} which is not in flight: ignored",
                 id.0
@@ -21,10 +21,10 @@ impl Engine {
             return self.fatal(crate::effect::Fatal::Auth { code, msg });
         }
         // Any parsed reply shows the exchange takes our credentials.
-        self.credentials_ok |= matches!(outcome, Outcome::Reply(_));
+        self.sender.credentials_ok |= matches!(outcome, Outcome::Reply(_));
         if !matches!(pending, Pending::Orders(_)) {
             // Order commands handle 403 themselves (their orders re-queue).
-            self.pause_for_ip_limit(outcome);
+            self.sender.pause_for_ip_limit(outcome, &mut self.out);
         }
         match pending {
             Pending::Orders(p) => self.apply_orders(id, p, outcome),

@@ -12,70 +12,37 @@
 
 use crate::config::CoalesceScope;
 use crate::domain::Category;
-use crate::effect::{
-    AmendOrder, CancelOrder, Effect, Endpoint, NewOrder, Op, Request, RequestKind,
-};
+use crate::effect::{AmendOrder, CancelOrder, Endpoint, NewOrder, Op, RequestKind};
 use crate::engine::Engine;
 use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
+use crate::engine::levels::park_places;
 use crate::engine::orders::{Seq, State};
-use crate::engine::quote::{grid_string, push_digits};
-use crate::input::{RateLimitStatus, RequestId};
+use crate::engine::quote::grid_string;
+use crate::engine::sender::{OrdersSent, Outgoing, Pending};
 use crate::time::Timestamp;
 
-/// What a request in flight was for.
-pub(super) enum Pending {
-    Orders(OrdersSent),
-    /// Settle query for one order.
-    Query(Seq),
-    /// Shutdown: cancel-all for a symbol.
-    CancelAll(u32),
-    /// Shutdown (`cancel = "ours"`): a cancel-batch of our orders of a symbol.
-    CancelOurs(u32),
-    /// Start-up recovery: one page of a symbol's open orders.
-    RecoveryList(u32),
-    /// Start-up recovery: a cancel-batch of a symbol's orphans.
-    RecoveryCancel(u32),
-    /// Shutdown: one page of a symbol's open orders.
-    List(u32),
-}
-
-pub(super) struct OrdersSent {
-    pub(super) op: Op,
-    pub(super) seqs: Vec<Seq>,
-    pub(super) batch: bool,
-    pub(super) endpoint: Endpoint,
-}
-
 impl Engine {
-    pub(super) fn max_inflight(&self) -> usize {
-        if self.config.async_batch.enabled && self.credentials_ok {
-            self.config.async_batch.max_parallel_symbols.max(1) as usize
-        } else {
-            1
-        }
-    }
-
     /// Sends everything that may go now.
     pub(super) fn pump(&mut self) {
-        self.blocked.clear();
-        if self.stopped {
+        self.sender.blocked.clear();
+        if self.stopped || !self.sender.unpaused(&mut self.out) {
             return;
         }
-        if let Some(until) = self.pause_until {
-            if self.out.now < until {
-                return;
-            }
-            self.pause_until = None;
-            self.out
-                .info("IP-limit pause over: sending resumes".to_string());
-        }
         let parked = if self.shutdown.is_none() && self.places_open() {
-            self.park_places()
+            park_places(
+                &mut self.bus,
+                &self.orders,
+                &self.market,
+                &mut self.tick,
+                &mut self.out,
+            )
         } else {
             Vec::new()
         };
-        while self.inflight.len() < self.max_inflight() && self.send_one() {}
-        self.unpark_places(parked);
+        while self.sender.inflight.len() < self.sender.max_inflight(&self.market.config)
+            && self.send_one()
+        {}
+        self.bus.unpark(Op::Place, parked);
     }
 
     fn send_one(&mut self) -> bool {
@@ -88,51 +55,21 @@ impl Engine {
     }
 
     fn places_open(&self) -> bool {
-        self.config.async_batch.place_with_cancel
+        self.market.config.async_batch.place_with_cancel
             || (!self.bus.has(Op::Cancel)
                 && !self.bus.has(Op::Amend)
-                && self.inflight_ops[op_index(Op::Cancel)] == 0
-                && self.inflight_ops[op_index(Op::Amend)] == 0)
-    }
-
-    /// Whether the budget of `ep` carries `units` now; records a deferral if not.
-    pub(super) fn budget_allows(&mut self, ep: Endpoint, units: u32) -> bool {
-        if self.budget.available(ep, self.out.now) >= units {
-            true
-        } else {
-            self.defer(ep);
-            false
-        }
-    }
-
-    /// Feeds a reply's rate-limit headers to the budget; headers that make
-    /// no sense are ignored, and said so once per endpoint.
-    pub(super) fn correct_budget(&mut self, ep: Endpoint, status: &RateLimitStatus) {
-        if !self.budget.correct(ep, self.out.now, status) && self.bad_headers.insert(ep) {
-            self.out.warn(format!(
-                "rate-limit headers of {} make no sense (limit {}, remaining {}): ignored, the configured budget stands",
-                ep.name(),
-                status.limit,
-                status.remaining
-            ));
-        }
-    }
-
-    fn defer(&mut self, ep: Endpoint) {
-        self.blocked.insert(ep);
-        if self.deferring.insert(ep) {
-            self.stats.rate_deferrals += 1;
-            self.totals.rate_deferrals += 1;
-            self.out.info(format!(
-                "rate budget of {} exhausted: holding sends until units free up",
-                ep.name()
-            ));
-        }
+                && self.sender.inflight_ops[op_index(Op::Cancel)] == 0
+                && self.sender.inflight_ops[op_index(Op::Amend)] == 0)
     }
 
     fn send_orders(&mut self, op: Op) -> bool {
-        if self.bus.first_single(op).is_some() && self.budget_allows(single_endpoint(op), 1) {
-            let units = self.budget.available(single_endpoint(op), self.out.now) as usize;
+        if self.bus.first_single(op).is_some()
+            && self.sender.allows(single_endpoint(op), 1, &mut self.out)
+        {
+            let units = self
+                .sender
+                .budget
+                .available(single_endpoint(op), self.out.now) as usize;
             if let Some(key) = self.bus.take_single(op, units) {
                 self.send_order_request(op, vec![key.seq], false);
                 return true;
@@ -142,9 +79,9 @@ impl Engine {
             return false;
         };
         let ep = batch_endpoint(op);
-        let avail = self.budget.available(ep, self.out.now) as usize;
+        let avail = self.sender.budget.available(ep, self.out.now) as usize;
         if avail == 0 {
-            self.defer(ep);
+            self.sender.defer(ep, &mut self.out);
             return false;
         }
         // Thinning (see `bus`): when the budget cannot carry the whole
@@ -156,28 +93,28 @@ impl Engine {
         if avail < queued
             && let Some(best) = self.bus.best_batch(op)
         {
-            let category = self.inst(best.sym).category;
+            let category = self.market.inst(best.sym).category;
             let k = if category.batch_costs_per_order() {
                 avail
             } else {
-                avail.saturating_mul(self.chunk(category))
+                avail.saturating_mul(self.market.chunk(category))
             };
             if k < queued {
                 head = best;
                 cutoff = Some(self.bus.cutoff(op, k));
             }
         }
-        let category = self.inst(head.sym).category;
-        let chunk = self.chunk(category);
+        let category = self.market.inst(head.sym).category;
+        let chunk = self.market.chunk(category);
         let n = if category.batch_costs_per_order() {
             chunk.min(avail)
         } else {
             chunk
         };
-        let by_symbol = self.config.async_batch.coalesce_scope == CoalesceScope::Symbol;
-        let (syms, instruments) = (&self.syms, &self.instruments);
+        let by_symbol = self.market.config.async_batch.coalesce_scope == CoalesceScope::Symbol;
+        let market = &self.market;
         let group = |k: &Key| -> (Category, Option<u32>) {
-            let cat = instruments[syms[k.sym as usize].instrument].category;
+            let cat = market.inst(k.sym).category;
             (cat, by_symbol.then_some(k.sym))
         };
         let seqs = match cutoff {
@@ -188,19 +125,12 @@ impl Engine {
         true
     }
 
-    /// Orders per batch for `category`.
-    pub(super) fn chunk(&self, category: Category) -> usize {
-        (self.config.async_batch.max_batch_size as usize)
-            .min(category.batch_limit())
-            .max(1)
-    }
-
     fn send_order_request(&mut self, op: Op, seqs: Vec<Seq>, batch: bool) {
         let now = self.out.now;
         let Some(first) = seqs.first().and_then(|s| self.orders.get(*s)) else {
             return;
         };
-        let category = self.inst(first.sym).category;
+        let category = self.market.inst(first.sym).category;
         let ep = if batch {
             batch_endpoint(op)
         } else {
@@ -211,7 +141,7 @@ impl Engine {
         } else {
             1
         };
-        self.deferring.remove(&ep);
+        self.sender.sending(ep);
         let kind = match (op, batch) {
             (Op::Place, true) => RequestKind::PlaceBatch {
                 category,
@@ -240,7 +170,7 @@ impl Engine {
         };
         for s in &seqs {
             if op == Op::Place {
-                self.mark_placed(*s);
+                self.orders.mark_placed(*s);
             }
             if let Some(o) = self.orders.get_mut(*s) {
                 if op == Op::Place {
@@ -255,58 +185,43 @@ impl Engine {
         }
         let n = seqs.len() as u64;
         if batch && n >= 2 {
-            *self.stats.coalesced.entry(op).or_insert(0) += n;
-            *self.totals.coalesced.entry(op).or_insert(0) += n;
+            *self.out.stats.coalesced.entry(op).or_insert(0) += n;
+            *self.out.totals.coalesced.entry(op).or_insert(0) += n;
         }
-        self.inflight_ops[op_index(op)] += 1;
+        self.sender.inflight_ops[op_index(op)] += 1;
         let pending = Pending::Orders(OrdersSent {
             op,
             seqs,
             batch,
             endpoint: ep,
         });
-        self.dispatch(kind, pending, n, units);
-    }
-
-    /// Assigns the request id, spends its budget, records it in flight,
-    /// counts and logs it. The only place budget is spent, so no request can
-    /// leave without its units being counted.
-    pub(super) fn dispatch(&mut self, kind: RequestKind, pending: Pending, n: u64, units: u32) {
-        let id = RequestId(self.next_request);
-        self.next_request += 1;
-        let ep = kind.endpoint();
-        self.budget.spend(ep, id.0, units);
-        *self.stats.requests.entry(ep).or_insert(0) += 1;
-        *self.totals.requests.entry(ep).or_insert(0) += 1;
-        // "r{id} > {endpoint} n={n}", without the fmt machinery: one per request.
-        let mut line = String::with_capacity(32);
-        line.push('r');
-        push_digits(&mut line, id.0, 1);
-        line.push_str(" > ");
-        line.push_str(ep.name());
-        line.push_str(" n=");
-        push_digits(&mut line, n, 1);
-        self.out.info(line);
-        self.inflight.insert(id.0, pending);
-        self.out.emit(Effect::Send(Request { id, kind }));
+        self.sender.dispatch(
+            Outgoing {
+                kind,
+                pending,
+                n,
+                units,
+            },
+            &mut self.out,
+        );
     }
 
     fn new_order_wire(&self, seq: Seq) -> Option<NewOrder> {
         let o = self.orders.get(seq)?;
-        let inst = self.inst(o.sym);
+        let inst = self.market.inst(o.sym);
         Some(NewOrder {
             symbol: inst.symbol.clone(),
             side: o.side,
             price: grid_string(inst.tick_size, o.price.0),
             qty: grid_string(inst.qty_step, o.qty.0),
-            order_link_id: self.link(seq.n),
+            order_link_id: self.market.link(seq.n),
             post_only: true,
         })
     }
 
     fn amend_wire(&self, seq: Seq) -> Option<AmendOrder> {
         let o = self.orders.get(seq)?;
-        let inst = self.inst(o.sym);
+        let inst = self.market.inst(o.sym);
         let (price, qty) = match o.state {
             State::PendingAmend { price, qty } => (price, qty),
             _ => (o.price, o.qty),
@@ -314,7 +229,7 @@ impl Engine {
         let qty_changes = qty != o.qty;
         Some(AmendOrder {
             symbol: inst.symbol.clone(),
-            order_link_id: self.link(seq.n),
+            order_link_id: self.market.link(seq.n),
             // Always carry the price when nothing else changes: an amend
             // with no field is an error at the exchange.
             price: (price != o.price || !qty_changes).then(|| grid_string(inst.tick_size, price.0)),
@@ -325,8 +240,8 @@ impl Engine {
     fn cancel_wire(&self, seq: Seq) -> Option<CancelOrder> {
         let o = self.orders.get(seq)?;
         Some(CancelOrder {
-            symbol: self.inst(o.sym).symbol.clone(),
-            order_link_id: self.link(seq.n),
+            symbol: self.market.inst(o.sym).symbol.clone(),
+            order_link_id: self.market.link(seq.n),
         })
     }
 
@@ -339,20 +254,28 @@ impl Engine {
             self.settle.forget(seq);
             return true;
         };
-        let inst = self.inst(o.sym);
+        let inst = self.market.inst(o.sym);
         let kind = RequestKind::OpenOrders {
             category: inst.category,
             symbol: inst.symbol.clone(),
-            order_link_id: Some(self.link(seq.n)),
+            order_link_id: Some(self.market.link(seq.n)),
             cursor: None,
             limit: 1,
         };
-        if !self.budget_allows(Endpoint::OpenOrders, 1) {
+        if !self.sender.allows(Endpoint::OpenOrders, 1, &mut self.out) {
             return false;
         }
-        self.deferring.remove(&Endpoint::OpenOrders);
+        self.sender.sending(Endpoint::OpenOrders);
         self.settle.mark_sent(seq);
-        self.dispatch(kind, Pending::Query(seq), 1, 1);
+        self.sender.dispatch(
+            Outgoing {
+                kind,
+                pending: Pending::Query(seq),
+                n: 1,
+                units: 1,
+            },
+            &mut self.out,
+        );
         true
     }
 
@@ -372,14 +295,14 @@ impl Engine {
                 next = Some(t);
             }
         };
-        consider(self.pause_until);
-        if let Some(t) = &self.tick
+        consider(self.sender.pause_until);
+        if let Some(t) = &self.tick.current
             && self.bus.has(Op::Place)
         {
             consider(Some(t.deadline));
         }
-        for ep in &self.blocked {
-            consider(self.budget.next_release(*ep, now));
+        for ep in &self.sender.blocked {
+            consider(self.sender.budget.next_release(*ep, now));
         }
         consider(self.settle.next_wake(now));
         consider(self.shutdown_wake());

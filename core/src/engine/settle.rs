@@ -106,15 +106,6 @@ pub(super) fn is_open(status: &str) -> bool {
 /// (they are the same host, but not the same instant) is inside that second.
 pub(super) const LATE_LANDING_MARGIN_MS: u64 = 1000;
 
-impl Engine {
-    /// When "not found" becomes final for a create sent at `sent_at`.
-    pub(super) fn create_final_at(&self, sent_at: Timestamp) -> Timestamp {
-        sent_at
-            .plus_ms(self.config.exchange.recv_window_ms)
-            .plus_ms(LATE_LANDING_MARGIN_MS)
-    }
-}
-
 /// The longest wait between two queries of one unknown order.
 const MAX_BACKOFF_MS: u64 = 1_600;
 
@@ -138,7 +129,7 @@ impl Engine {
             self.settle.forget(seq);
             return;
         };
-        let link = crate::engine::orders::link_of(&self.session, seq.n);
+        let link = crate::engine::orders::link_of(&self.market.session, seq.n);
         let sent_at = order.create_sent_at;
         let cause = match order.state {
             State::Unknown(c) => c,
@@ -162,22 +153,33 @@ impl Engine {
             }
         };
         if let Some(rl) = &reply.rate_limit {
-            self.correct_budget(crate::effect::Endpoint::OpenOrders, rl);
+            self.sender
+                .correct_budget(crate::effect::Endpoint::OpenOrders, rl, &mut self.out);
         }
         match reply.orders.iter().find(|o| o.order_link_id == link) {
             Some(x) if is_open(&x.status) => self.settle_live(seq, x),
             Some(x) => {
                 let detail = format!("settled: {} {}", clean(&x.status), clean(&x.reject_reason));
-                self.gone(seq, "closed", detail.trim_end());
+                self.orders.gone(
+                    seq,
+                    "closed",
+                    detail.trim_end(),
+                    &mut self.settle,
+                    &self.market,
+                    &mut self.out,
+                );
             }
             None => match cause {
                 Ambiguous::Create => {
-                    let final_at = self.create_final_at(sent_at);
+                    let final_at = self.market.create_final_at(sent_at);
                     if now >= final_at {
-                        self.gone(
+                        self.orders.gone(
                             seq,
                             "never_created",
                             "settled: not found after the recv window",
+                            &mut self.settle,
+                            &self.market,
+                            &mut self.out,
                         );
                     } else if let Some(e) = self.settle.entries.get_mut(&seq) {
                         // Asked again soon: it may land any moment until then.
@@ -192,7 +194,14 @@ impl Engine {
                     }
                 }
                 Ambiguous::Amend | Ambiguous::Cancel => {
-                    self.gone(seq, "not_open", "settled: not found");
+                    self.orders.gone(
+                        seq,
+                        "not_open",
+                        "settled: not found",
+                        &mut self.settle,
+                        &self.market,
+                        &mut self.out,
+                    );
                 }
             },
         }
@@ -205,7 +214,7 @@ impl Engine {
         let Some(o) = self.orders.get(seq) else {
             return;
         };
-        let inst = self.inst(o.sym);
+        let inst = self.market.inst(o.sym);
         let price = x
             .price
             .parse::<Decimal>()
@@ -216,7 +225,7 @@ impl Engine {
             .parse::<Decimal>()
             .ok()
             .and_then(|d| inst.qty_lots(&d));
-        let link = self.link(seq.n);
+        let link = self.market.link(seq.n);
         if price.is_none() || qty.is_none() {
             self.out.warn(format!(
                 "{link}: exchange price {:?} / qty {:?} not on the grid: keeping ours",

@@ -26,7 +26,7 @@ use crate::engine::Engine;
 use crate::engine::apply::describe;
 use crate::engine::doubt::Withdrawn;
 use crate::engine::orders::{Ambiguous, State};
-use crate::engine::schedule::Pending;
+use crate::engine::sender::{Outgoing, Pending};
 use crate::engine::settle::is_open;
 use crate::input::{Outcome, RequestId};
 use crate::time::Timestamp;
@@ -73,8 +73,8 @@ impl Engine {
             return;
         }
         self.abandon_recovery();
-        self.conflated = None;
-        self.pending_config = None;
+        self.tick.conflated = None;
+        self.tick.pending_config = None;
         let (mut dropped, mut withdrawn, mut unknown) = (0u64, 0u64, 0u64);
         for op in [Op::Place, Op::Amend, Op::Cancel] {
             for k in self.bus.drain(op) {
@@ -86,7 +86,7 @@ impl Engine {
             }
         }
         let mut syms: BTreeMap<u32, Clear> = BTreeMap::new();
-        let configured = self.configured_syms();
+        let configured = self.market.configured_syms();
         let held = self.orders.iter().map(|(_, o)| o.sym);
         for sym in configured
             .into_iter()
@@ -130,7 +130,7 @@ impl Engine {
             return;
         };
         if sd.draining {
-            if self.inflight_ops.iter().any(|n| *n > 0) {
+            if self.sender.inflight_ops.iter().any(|n| *n > 0) {
                 return;
             }
             sd.draining = false;
@@ -146,7 +146,7 @@ impl Engine {
         let Some(sd) = &self.shutdown else {
             return;
         };
-        if !sd.syms.values().all(|c| c.step == Step::Done) || !self.inflight.is_empty() {
+        if !sd.syms.values().all(|c| c.step == Step::Done) || !self.sender.inflight.is_empty() {
             return;
         }
         let left = self.orders.len();
@@ -187,7 +187,7 @@ impl Engine {
         if c.step == Step::CancelOurs {
             return self.send_cancel_ours(sym);
         }
-        let inst = self.inst(sym);
+        let inst = self.market.inst(sym);
         let (ep, kind, pending) = match c.step {
             Step::CancelAll => (
                 Endpoint::CancelAll,
@@ -209,27 +209,42 @@ impl Engine {
                 Pending::List(sym),
             ),
         };
-        if !self.budget_allows(ep, 1) {
+        if !self.sender.allows(ep, 1, &mut self.out) {
             return false;
         }
-        self.deferring.remove(&ep);
+        self.sender.sending(ep);
         if let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) {
             c.in_flight = true;
         }
-        self.dispatch(kind, pending, 1, 1);
+        self.sender.dispatch(
+            Outgoing {
+                kind,
+                pending,
+                n: 1,
+                units: 1,
+            },
+            &mut self.out,
+        );
         true
     }
 
     pub(super) fn apply_cancel_all(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => {
                 let mut ours = 0;
                 for ack in &r.acks {
-                    if let Some(seq) = self.seq_of(&ack.order_link_id)
+                    if let Some(seq) = self.orders.seq_of(&ack.order_link_id, &self.market)
                         && self.orders.get(seq).is_some()
                     {
-                        self.gone(seq, "cancelled", "");
+                        self.orders.gone(
+                            seq,
+                            "cancelled",
+                            "",
+                            &mut self.settle,
+                            &self.market,
+                            &mut self.out,
+                        );
                         ours += 1;
                     }
                 }
@@ -251,7 +266,7 @@ impl Engine {
 
     pub(super) fn apply_list(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
         let now = self.out.now;
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         let r = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
             other => return self.clear_failed(id, sym, other, "open-orders listing"),
@@ -265,13 +280,13 @@ impl Engine {
             .filter(|x| is_open(&x.status) && x.symbol == name)
         {
             if ours_only {
-                if !self.is_our_link(&x.order_link_id) {
+                if !self.market.is_our_link(&x.order_link_id) {
                     continue;
                 }
                 found.push(x.order_link_id.clone());
             }
             open += 1;
-            if let Some(seq) = self.seq_of(&x.order_link_id)
+            if let Some(seq) = self.orders.seq_of(&x.order_link_id, &self.market)
                 && self.orders.get(seq).is_some()
             {
                 self.settle_live(seq, x);
@@ -336,7 +351,7 @@ impl Engine {
                 o.state,
                 State::Unknown(Ambiguous::Create) | State::PendingNew
             ) {
-                wait_until = wait_until.max(self.create_final_at(o.create_sent_at));
+                wait_until = wait_until.max(self.market.create_final_at(o.create_sent_at));
             }
             mine.push(seq);
         }
@@ -349,7 +364,14 @@ impl Engine {
             return;
         }
         for seq in &mine {
-            self.gone(*seq, "shutdown", "");
+            self.orders.gone(
+                *seq,
+                "shutdown",
+                "",
+                &mut self.settle,
+                &self.market,
+                &mut self.out,
+            );
         }
         self.out.info(format!(
             "shutdown: {name} clear ({} tracked orders confirmed not open)",
@@ -360,7 +382,7 @@ impl Engine {
 
     fn clear_failed(&mut self, id: RequestId, sym: u32, outcome: &Outcome, what: &str) {
         let now = self.out.now;
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         let why = describe(outcome);
         let failures = self.with_clear(sym, |c| {
             c.in_flight = false;

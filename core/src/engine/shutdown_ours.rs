@@ -13,24 +13,17 @@ use crate::config::ShutdownCancel;
 use crate::effect::{CancelOrder, Endpoint, RequestKind};
 use crate::engine::Engine;
 use crate::engine::apply::describe;
-use crate::engine::schedule::Pending;
+use crate::engine::sender::{Outgoing, Pending};
 use crate::engine::shutdown::Step;
 use crate::input::{Outcome, RequestId};
 
 impl Engine {
     /// How a symbol's shutdown begins, and how each round repeats.
     pub(super) fn first_cancel_step(&self) -> Step {
-        match self.config.shutdown.cancel {
+        match self.market.config.shutdown.cancel {
             ShutdownCancel::Ours => Step::CancelOurs,
             ShutdownCancel::Symbol => Step::CancelAll,
         }
-    }
-
-    /// Whether `link` is `{session}-{counter}` of this session.
-    pub(super) fn is_our_link(&self, link: &str) -> bool {
-        link.strip_prefix(self.session.as_str())
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     }
 
     /// Once the commands in flight are answered: every tracked order of
@@ -41,7 +34,7 @@ impl Engine {
         }
         let mut links: Vec<(u32, String)> = Vec::new();
         for (seq, o) in self.orders.iter() {
-            links.push((o.sym, self.link(seq.n)));
+            links.push((o.sym, self.market.link(seq.n)));
         }
         let Some(sd) = self.shutdown.as_mut() else {
             return;
@@ -78,7 +71,15 @@ impl Engine {
             return false;
         };
         c.in_flight = true;
-        self.dispatch(kind, Pending::CancelOurs(sym), n, units);
+        self.sender.dispatch(
+            Outgoing {
+                kind,
+                pending: Pending::CancelOurs(sym),
+                n,
+                units,
+            },
+            &mut self.out,
+        );
         true
     }
 
@@ -95,22 +96,27 @@ impl Engine {
         if queue.is_empty() {
             return None;
         }
-        let inst = self.inst(sym);
+        let inst = self.market.inst(sym);
         let (category, symbol) = (inst.category, inst.symbol.clone());
-        let b = &self.config.async_batch;
+        let b = &self.market.config.async_batch;
         let batch = b.enabled && b.coalesce_cancel;
         let ep = if batch {
             Endpoint::CancelBatch
         } else {
             Endpoint::Cancel
         };
-        let avail = self.budget.available(ep, self.out.now) as usize;
-        let mut n = if batch { self.chunk(category) } else { 1 }.min(queue.len());
+        let avail = self.sender.budget.available(ep, self.out.now) as usize;
+        let mut n = if batch {
+            self.market.chunk(category)
+        } else {
+            1
+        }
+        .min(queue.len());
         if batch && category.batch_costs_per_order() {
             n = n.min(avail);
         }
         if n == 0 || avail == 0 {
-            self.budget_allows(ep, 1);
+            self.sender.allows(ep, 1, &mut self.out);
             return None;
         }
         let mut orders = queue.drain(..n).map(|order_link_id| CancelOrder {
@@ -129,14 +135,14 @@ impl Engine {
             let order = orders.next()?;
             (RequestKind::Cancel { category, order }, 1)
         };
-        self.deferring.remove(&ep);
+        self.sender.sending(ep);
         Some((kind, n as u64, units))
     }
 
     /// Orders answered cancelled are gone; whatever else came back, the
     /// listing that follows the symbol's last batch says what is still open.
     pub(super) fn apply_cancel_ours(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        let name = self.syms[sym as usize].name.clone();
+        let name = self.market.syms[sym as usize].name.clone();
         let what = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => {
                 // A single cancel's code is the top-level one: no item codes.
@@ -144,8 +150,15 @@ impl Engine {
                 let mut ours = 0;
                 for (k, ack) in r.acks.iter().enumerate() {
                     let ok = single || r.codes.get(k).is_some_and(|c| c.code == 0);
-                    if ok && let Some(seq) = self.seq_of(&ack.order_link_id) {
-                        self.gone(seq, "cancelled", "");
+                    if ok && let Some(seq) = self.orders.seq_of(&ack.order_link_id, &self.market) {
+                        self.orders.gone(
+                            seq,
+                            "cancelled",
+                            "",
+                            &mut self.settle,
+                            &self.market,
+                            &mut self.out,
+                        );
                         ours += 1;
                     }
                 }

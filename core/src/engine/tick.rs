@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::Config;
 use crate::domain::Side;
 use crate::effect::{Effect, Op};
 use crate::engine::Engine;
@@ -23,8 +24,9 @@ use crate::engine::bus::{Key, op_index};
 use crate::engine::doubt::Withdrawn;
 use crate::engine::freshness::Verdict;
 use crate::engine::orders::{Seq, State};
+use crate::engine::quote::Ladder;
 use crate::engine::quote::ladder_into;
-use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
+use crate::engine::reconcile::{Action, Scratch, SidePlan, reconcile_side};
 use crate::input::BookTop;
 use crate::time::Timestamp;
 
@@ -39,6 +41,25 @@ pub(super) struct Conflated {
     pub(super) books: Vec<BookTop>,
 }
 
+/// The tick in progress, what waits to start after it, and the buffers a
+/// tick's decisions are built in (kept across ticks).
+#[derive(Default)]
+pub(super) struct TickRun {
+    pub(super) current: Option<TickState>,
+    /// A tick that arrived while one was in flight (or during recovery).
+    pub(super) conflated: Option<Conflated>,
+    /// A valid config change, applied when the next tick starts.
+    pub(super) pending_config: Option<Config>,
+    /// Ticks started so far (the next tick's number minus one).
+    pub(super) started: u64,
+    /// This tick said that places wait for room (logged once a tick).
+    pub(super) held_logged: bool,
+    /// Per (sym, side): the orders, rebuilt each tick.
+    by_side: Vec<Vec<Seq>>,
+    scratch: Scratch,
+    ladder: Ladder,
+}
+
 impl Engine {
     pub(super) fn on_tick(&mut self, books: &[BookTop]) {
         if self.shutdown.is_some() {
@@ -48,16 +69,17 @@ impl Engine {
         if self.hold_during_recovery(books) {
             return;
         }
-        if let Some(t) = &self.tick {
+        if let Some(t) = &self.tick.current {
             let n = t.n;
             // The newest tick's books win wholesale (design.md §3.6): a
             // symbol it lacks is missing, not served from an older tick.
             let c = self
+                .tick
                 .conflated
                 .get_or_insert_with(|| Conflated { books: Vec::new() });
             c.books = books.to_vec();
-            self.stats.conflated += 1;
-            self.totals.conflated += 1;
+            self.out.stats.conflated += 1;
+            self.out.totals.conflated += 1;
             self.out
                 .info(format!("tick arrived while tick {n} in flight: conflated"));
             return;
@@ -66,19 +88,19 @@ impl Engine {
     }
 
     fn apply_pending_config(&mut self, n: u64) {
-        let Some(config) = self.pending_config.take() else {
+        let Some(config) = self.tick.pending_config.take() else {
             return;
         };
-        if config.rate_limits != self.config.rate_limits {
-            self.budget.reconfigure(&config.rate_limits);
+        if config.rate_limits != self.market.config.rate_limits {
+            self.sender.budget.reconfigure(&config.rate_limits);
         }
-        self.config = config;
-        let b = &self.config.async_batch;
+        self.market.config = config;
+        let b = &self.market.config.async_batch;
         let text = format!(
             "config applied at tick {n}: enabled={} scope={} reprice={} max_batch_size={} max_parallel={} place_with_cancel={}",
             b.enabled,
             b.coalesce_scope.name(),
-            self.config.quoting.reprice.name(),
+            self.market.config.quoting.reprice.name(),
             b.max_batch_size,
             b.max_parallel_symbols,
             b.place_with_cancel
@@ -88,43 +110,46 @@ impl Engine {
 
     pub(super) fn start_tick(&mut self, books: &BTreeMap<&str, &BookTop>) {
         let now = self.out.now;
-        self.ticks_started += 1;
-        let n = self.ticks_started;
+        self.tick.started += 1;
+        let n = self.tick.started;
         self.apply_pending_config(n);
-        self.tick = Some(TickState {
+        self.tick.current = Some(TickState {
             n,
             started: now,
-            deadline: now.plus_ms(self.config.async_batch.tick_deadline_ms),
+            deadline: now.plus_ms(self.market.config.async_batch.tick_deadline_ms),
         });
-        self.totals.ticks += 1;
-        self.held_logged = false;
-        self.stats.tick = n;
-        self.stats.started_ms = now;
+        self.out.totals.ticks += 1;
+        self.tick.held_logged = false;
+        self.out.stats.tick = n;
+        self.out.stats.started_ms = now;
 
-        let nsyms = self.syms.len();
+        let nsyms = self.market.syms.len();
         // Buffers kept across ticks (taken out of self while it is borrowed).
-        let mut by_side = std::mem::take(&mut self.by_side);
+        let mut by_side = std::mem::take(&mut self.tick.by_side);
         by_side.resize_with(nsyms * 2, Vec::new);
         by_side.iter_mut().for_each(Vec::clear);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let mut lad = std::mem::take(&mut self.ladder);
+        let mut scratch = std::mem::take(&mut self.tick.scratch);
+        let mut lad = std::mem::take(&mut self.tick.ladder);
         for (seq, o) in self.orders.iter() {
             by_side[o.sym as usize * 2 + side_index(o.side)].push(seq);
         }
         let mut configured = vec![false; nsyms];
-        for s in &self.config.quoting.symbols {
-            if let Some(i) = self.sym_index(s) {
+        for s in &self.market.config.quoting.symbols {
+            if let Some(i) = self.market.sym_index(s) {
                 configured[i as usize] = true;
             }
         }
-        let stray = books.keys().filter(|s| self.sym_index(s).is_none()).count();
+        let stray = books
+            .keys()
+            .filter(|s| self.market.sym_index(s).is_none())
+            .count();
         if stray > 0 {
             self.out.warn(format!(
                 "tick {n}: {stray} books for unknown symbols ignored"
             ));
         }
 
-        let q = &self.config.quoting;
+        let q = &self.market.config.quoting;
         let (levels, spread, step, tol) =
             (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
         let amend = q.reprice == crate::config::Reprice::Amend;
@@ -138,10 +163,10 @@ impl Engine {
             lad.asks.clear();
             let mut qty = crate::domain::Lots(0);
             if configured[sym] {
-                let name = &self.syms[sym].name;
-                // Fields, not `self.inst`: `self.fresh` is borrowed below.
-                let inst = &self.instruments[self.syms[sym].instrument];
+                let name = self.market.name(sym32);
+                let inst = self.market.inst(sym32);
                 let lots = self
+                    .market
                     .config
                     .quoting
                     .order_qty
@@ -149,30 +174,62 @@ impl Engine {
                     .and_then(|d| inst.qty_lots(&d));
                 match (
                     self.fresh
-                        .judge(sym, books.get(name.as_str()).copied(), inst, now, max_age),
+                        .judge(sym, books.get(name).copied(), inst, now, max_age),
                     lots,
                 ) {
                     (Verdict::Quote(bid, ask), Some(lots)) => {
                         ladder_into(&mut lad, bid, ask, levels, spread, step);
                         qty = lots;
                         ok_books += 1;
-                        self.hold_verdict(sym32, n, None);
-                        self.book_verdict(sym32, None);
+                        self.fresh.hold_verdict(
+                            sym32,
+                            n,
+                            None,
+                            &self.market,
+                            &self.orders,
+                            &mut self.out,
+                        );
+                        self.fresh.book_verdict(
+                            sym32,
+                            None,
+                            &self.market,
+                            &self.orders,
+                            &mut self.out,
+                        );
                     }
                     (Verdict::Hold { age_ms }, _) => {
                         // Its orders are left alone: no reconcile at all.
                         held += 1;
-                        self.totals.books_held += 1;
-                        self.hold_verdict(sym32, n, Some(age_ms));
+                        self.out.totals.books_held += 1;
+                        self.fresh.hold_verdict(
+                            sym32,
+                            n,
+                            Some(age_ms),
+                            &self.market,
+                            &self.orders,
+                            &mut self.out,
+                        );
                         continue;
                     }
                     (Verdict::Quote(..), None) => {
                         self.fresh.set_held(sym, false);
-                        self.book_verdict(sym32, Some("no order size"));
+                        self.fresh.book_verdict(
+                            sym32,
+                            Some("no order size"),
+                            &self.market,
+                            &self.orders,
+                            &mut self.out,
+                        );
                     }
                     (Verdict::Refuse(why), _) => {
                         self.fresh.set_held(sym, false);
-                        self.book_verdict(sym32, Some(why));
+                        self.fresh.book_verdict(
+                            sym32,
+                            Some(why),
+                            &self.market,
+                            &self.orders,
+                            &mut self.out,
+                        );
                     }
                 }
             } else {
@@ -201,14 +258,14 @@ impl Engine {
             }
         }
 
-        self.by_side = by_side;
-        self.scratch = scratch;
-        self.ladder = lad;
+        self.tick.by_side = by_side;
+        self.tick.scratch = scratch;
+        self.tick.ladder = lad;
         for op in [Op::Cancel, Op::Amend, Op::Place] {
             let c = counts[op_index(op)];
             if c > 0 {
-                *self.stats.commands.entry(op).or_insert(0) += c;
-                *self.totals.commands.entry(op).or_insert(0) += c;
+                *self.out.stats.commands.entry(op).or_insert(0) += c;
+                *self.out.totals.commands.entry(op).or_insert(0) += c;
             }
         }
         self.fresh.update_expiry(max_age);
@@ -233,34 +290,29 @@ impl Engine {
     ) -> Op {
         let (op, seq) = match action {
             Action::Cancel(seq) => {
-                self.set_state(seq, State::PendingCancel);
+                self.orders.set_state(seq, State::PendingCancel);
                 (Op::Cancel, seq)
             }
             Action::Amend { seq, price, qty } => {
-                self.set_state(seq, State::PendingAmend { price, qty });
+                self.orders
+                    .set_state(seq, State::PendingAmend { price, qty });
                 (Op::Amend, seq)
             }
-            Action::Place { level, price } => {
-                (Op::Place, self.new_order(sym, side, level, price, qty))
-            }
+            Action::Place { level, price } => (
+                Op::Place,
+                self.orders
+                    .new_order(sym, side, level, price, qty, &mut self.out),
+            ),
         };
         self.enqueue(op, seq);
         op
-    }
-
-    /// A new command for the order: nothing of an earlier one is in doubt.
-    fn set_state(&mut self, seq: Seq, state: State) {
-        if let Some(o) = self.orders.get_mut(seq) {
-            o.state = state;
-            o.in_doubt = false;
-        }
     }
 
     fn enqueue(&mut self, op: Op, seq: Seq) {
         let Some(o) = self.orders.get(seq) else {
             return;
         };
-        let b = &self.config.async_batch;
+        let b = &self.market.config.async_batch;
         let coalesce = match op {
             Op::Cancel => b.coalesce_cancel,
             Op::Amend => b.coalesce_amend,
@@ -275,36 +327,11 @@ impl Engine {
         self.bus.push(op, key, !(b.enabled && coalesce));
     }
 
-    /// Logs a book's refusal when it starts or changes, and its recovery.
-    fn book_verdict(&mut self, sym: u32, refusal: Option<&'static str>) {
-        let i = sym as usize;
-        if self.refused.len() < self.syms.len() {
-            self.refused.resize(self.syms.len(), None);
-        }
-        if refusal.is_some() {
-            self.totals.books_refused += 1;
-        }
-        if self.refused[i] == refusal {
-            return;
-        }
-        self.refused[i] = refusal;
-        let name = self.syms[i].name.clone();
-        match refusal {
-            Some(why) => {
-                let held = self.orders.iter().filter(|(_, o)| o.sym == sym).count();
-                self.out.warn(format!(
-                    "book {name} refused ({why}): no quotes, cancelling its {held} orders until a usable book arrives"
-                ));
-            }
-            None => self.out.info(format!("book {name} usable again")),
-        }
-    }
-
     /// Drops places still queued past the tick's deadline: never applied
     /// ones as stale, those in doubt (an earlier send may have landed)
     /// become Unknown and are settled by a query.
     pub(super) fn drop_stale(&mut self) {
-        let Some(t) = &self.tick else {
+        let Some(t) = &self.tick.current else {
             return;
         };
         let n = t.n;
@@ -320,8 +347,8 @@ impl Engine {
                 Withdrawn::Unknown => unknown += 1,
             }
         }
-        self.stats.stale_drops += stale;
-        self.totals.stale_drops += stale;
+        self.out.stats.stale_drops += stale;
+        self.out.totals.stale_drops += stale;
         if stale > 0 {
             self.out.warn(format!(
                 "tick {n}: {stale} places still unsent at the tick deadline dropped as stale"
@@ -338,20 +365,20 @@ impl Engine {
     /// starts a conflated one if any.
     pub(super) fn maybe_finish_tick(&mut self) {
         loop {
-            let Some(t) = &self.tick else {
+            let Some(t) = &self.tick.current else {
                 return;
             };
-            if !self.bus.is_empty() || self.inflight_ops.iter().any(|c| *c > 0) {
+            if !self.bus.is_empty() || self.sender.inflight_ops.iter().any(|c| *c > 0) {
                 return;
             }
             let (n, started) = (t.n, t.started);
             let now = self.out.now;
             let counts = self.orders.counts();
-            let mut stats = std::mem::take(&mut self.stats);
+            let mut stats = std::mem::take(&mut self.out.stats);
             stats.duration_ms = now.since(started);
             stats.live_orders = counts.live;
             stats.unknown_orders = counts.unknown;
-            stats.budget_headroom = self.budget.headroom(now);
+            stats.budget_headroom = self.sender.budget.headroom(now);
             let requests: u64 = stats.requests.values().sum();
             self.out.info(format!(
                 "tick {n} done in {} ms: {requests} requests, {} fallbacks, {} rejects, {} stale, {} requeued; {} live, {} unknown",
@@ -364,8 +391,8 @@ impl Engine {
                 counts.unknown
             ));
             self.out.emit(Effect::TickDone(stats));
-            self.tick = None;
-            let Some(c) = self.conflated.take() else {
+            self.tick.current = None;
+            let Some(c) = self.tick.conflated.take() else {
                 return;
             };
             self.start_tick(&books_by_symbol(&c.books));

@@ -90,11 +90,11 @@ impl Engine {
         self.orders
             .iter()
             .map(|(seq, o)| {
-                let inst = self.inst(o.sym);
+                let inst = self.market.inst(o.sym);
                 OrderView {
-                    order_link_id: self.link(seq.n),
+                    order_link_id: self.market.link(seq.n),
                     order_id: o.order_id.clone(),
-                    symbol: self.syms[o.sym as usize].name.clone(),
+                    symbol: self.market.syms[o.sym as usize].name.clone(),
                     side: o.side,
                     level: o.level,
                     price: inst.price_string(o.price),

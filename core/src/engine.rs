@@ -94,7 +94,6 @@ mod out;
 mod quote;
 mod reconcile;
 mod recovery;
-mod reply;
 mod schedule;
 mod sender;
 mod seqmap;
@@ -109,15 +108,15 @@ pub use self::session_id::SessionId;
 pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
-use crate::effect::Effect;
-use crate::input::Input;
+use crate::effect::{Effect, Fatal};
+use crate::input::{Input, Outcome, RequestId};
 use crate::time::Timestamp;
 
 use self::bus::Bus;
 use self::market::Market;
 use self::orders::OrderTable;
 use self::out::Out;
-use self::sender::Sender;
+use self::sender::{Answer, Pending, Sender};
 use self::settle::Settle;
 use self::shutdown::Shutdown;
 use self::tick::TickRun;
@@ -236,6 +235,11 @@ impl Engine {
         self.wake
     }
 
+    /// Every tracked (not gone) order, in creation order.
+    pub fn orders(&self) -> Vec<OrderView> {
+        views::order_views(&self.orders, &self.market)
+    }
+
     pub fn order_counts(&self) -> OrderCounts {
         self.orders.counts()
     }
@@ -282,6 +286,45 @@ impl Engine {
                 ));
             }
         }
+    }
+
+    /// Each reply goes to the part whose request it answers; an
+    /// authentication failure, whatever the request, ends the session first.
+    fn on_response(&mut self, id: RequestId, outcome: &Outcome) {
+        let Some(pending) = self.sender.answered(id, &mut self.out) else {
+            return;
+        };
+        if let Some((code, msg)) = fatal::auth_failure(outcome) {
+            return self.stop_fatal(Fatal::Auth { code, msg });
+        }
+        // Any parsed reply shows the exchange takes our credentials.
+        self.sender.credentials_ok |= matches!(outcome, Outcome::Reply(_));
+        if !matches!(pending, Pending::Orders(_)) {
+            // Order commands handle 403 themselves (their orders re-queue).
+            self.sender.pause_for_ip_limit(outcome, &mut self.out);
+        }
+        match pending {
+            Pending::Orders(p) => self.apply_orders(id, p, outcome),
+            Pending::Query(seq) => self.settle.apply_query(
+                seq,
+                Answer { id, outcome },
+                &mut self.orders,
+                &mut self.sender,
+                &self.market,
+                &mut self.out,
+            ),
+            Pending::CancelAll(sym) => self.apply_cancel_all(id, sym, outcome),
+            Pending::CancelOurs(sym) => self.apply_cancel_ours(id, sym, outcome),
+            Pending::List(sym) => self.apply_list(id, sym, outcome),
+            Pending::RecoveryList(sym) => self.apply_recovery_list(id, sym, outcome),
+            Pending::RecoveryCancel(sym) => self.apply_recovery_cancel(id, sym, outcome),
+        }
+    }
+
+    /// `Fatal`, `Stopped`, and nothing sent ever again (see `fatal`).
+    fn stop_fatal(&mut self, why: Fatal) {
+        fatal::fatal(why, self.orders.len(), &mut self.out);
+        self.stopped = true;
     }
 
     /// At a remembered book's expiry, with no tick in flight: a tick of

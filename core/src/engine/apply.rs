@@ -42,7 +42,7 @@ use crate::effect::Op;
 use crate::engine::Engine;
 use crate::engine::bus::Key;
 use crate::engine::doubt::{Withdrawn, http_not_applied};
-use crate::engine::orders::{Ambiguous, Seq, State};
+use crate::engine::orders::{Seq, State};
 use crate::engine::sender::{IP_PAUSE_MS, OrdersSent};
 use crate::input::{Ack, Outcome, Reply, RequestId};
 
@@ -170,7 +170,8 @@ impl Engine {
                     requeued += 1;
                 }
                 Fate::Unknown => {
-                    self.make_unknown(*seq, sent.op);
+                    self.orders
+                        .make_unknown(*seq, sent.op, &mut self.settle, &mut self.out);
                     unknown += 1;
                 }
             }
@@ -262,7 +263,7 @@ impl Engine {
     /// nothing for sure (an applied amend re-sent is refused as "unchanged",
     /// 10001): the order is Unknown and queried instead (see `doubt`).
     fn reject(&mut self, op: Op, seq: Seq, why: &str) -> Fate {
-        if self.in_doubt(seq) {
+        if self.orders.in_doubt(seq) {
             let link = self.market.link(seq.n);
             self.out.warn(format!(
                 "{} of {link} refused ({why}) after an earlier send that may have been applied: unknown, settling",
@@ -294,25 +295,22 @@ impl Engine {
         Fate::Done
     }
 
-    pub(super) fn make_unknown(&mut self, seq: Seq, op: Op) {
-        let Some(o) = self.orders.get_mut(seq) else {
-            return;
-        };
-        o.state = State::Unknown(match op {
-            Op::Place => Ambiguous::Create,
-            Op::Amend => Ambiguous::Amend,
-            Op::Cancel => Ambiguous::Cancel,
-        });
-        self.out.totals.unknowns += 1;
-        self.settle.add(seq, self.out.now);
-    }
-
     /// Queues the command again; after `Shutdown` nothing is sent again, so
     /// it is withdrawn instead (see `doubt::withdraw`).
     fn requeue(&mut self, op: Op, seq: Seq, single: bool) {
         if self.shutdown.is_some() {
             if self.orders.get(seq).is_some() {
-                let i = match (self.withdraw(op, seq, "shutdown"), op) {
+                let i = match (
+                    self.orders.withdraw(
+                        op,
+                        seq,
+                        "shutdown",
+                        &mut self.settle,
+                        &self.market,
+                        &mut self.out,
+                    ),
+                    op,
+                ) {
                     (Withdrawn::Dropped, Op::Place) => 0,
                     (Withdrawn::Unknown, _) => 1,
                     (Withdrawn::Dropped, _) => 2,
@@ -339,7 +337,8 @@ impl Engine {
 
     fn ambiguous(&mut self, id: RequestId, sent: &OrdersSent, why: &str) {
         for &seq in &sent.seqs {
-            self.make_unknown(seq, sent.op);
+            self.orders
+                .make_unknown(seq, sent.op, &mut self.settle, &mut self.out);
         }
         self.out.warn(format!(
             "r{} {} {why}: {} orders unknown, settling",
@@ -353,7 +352,7 @@ impl Engine {
     /// not exclude that the batch was applied (see `doubt`).
     fn fall_back(&mut self, id: RequestId, sent: &OrdersSent, why: &str, doubt: bool) {
         if doubt {
-            self.raise_doubt(&sent.seqs);
+            self.orders.raise_doubt(&sent.seqs);
         }
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, true);

@@ -15,8 +15,10 @@
 //! whole) and HTTP 400 / 401 / 404 (see `http_not_applied`).
 
 use crate::effect::Op;
-use crate::engine::Engine;
-use crate::engine::orders::{Seq, State};
+use crate::engine::market::Market;
+use crate::engine::orders::{Ambiguous, OrderTable, Seq, State};
+use crate::engine::out::Out;
+use crate::engine::settle::Settle;
 
 /// HTTP statuses that mean the request never reached a matching engine:
 /// 400 (malformed request), 401 (authentication) and 404 (no such path) are
@@ -36,41 +38,57 @@ pub(super) enum Withdrawn {
     Unknown,
 }
 
-impl Engine {
+impl OrderTable {
     /// Whether `seq`'s current command may have been applied already.
     pub(super) fn in_doubt(&self, seq: Seq) -> bool {
-        self.orders.get(seq).is_some_and(|o| o.in_doubt)
+        self.get(seq).is_some_and(|o| o.in_doubt)
     }
 
     /// Marks the orders of a request answered ambiguously (then re-sent).
     pub(super) fn raise_doubt(&mut self, seqs: &[Seq]) {
         for &seq in seqs {
-            if let Some(o) = self.orders.get_mut(seq) {
+            if let Some(o) = self.get_mut(seq) {
                 o.in_doubt = true;
             }
         }
+    }
+
+    /// Only the exchange can say what became of `seq`'s `op`: the order is
+    /// `Unknown` and an open-orders query will settle it.
+    pub(super) fn make_unknown(&mut self, seq: Seq, op: Op, settle: &mut Settle, out: &mut Out) {
+        let Some(o) = self.get_mut(seq) else {
+            return;
+        };
+        o.state = State::Unknown(match op {
+            Op::Place => Ambiguous::Create,
+            Op::Amend => Ambiguous::Amend,
+            Op::Cancel => Ambiguous::Cancel,
+        });
+        out.totals.unknowns += 1;
+        settle.add(seq, out.now);
     }
 
     /// Withdraws a queued (not in flight) command of `op` for `seq`: a create
     /// never sent (or refused each time) is gone with `reason`; an amend or
     /// cancel that never applied leaves the order Live as it was; a command
     /// in doubt makes the order Unknown instead.
-    pub(super) fn withdraw(&mut self, op: Op, seq: Seq, reason: &'static str) -> Withdrawn {
+    pub(super) fn withdraw(
+        &mut self,
+        op: Op,
+        seq: Seq,
+        reason: &'static str,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) -> Withdrawn {
         if self.in_doubt(seq) {
-            self.make_unknown(seq, op);
+            self.make_unknown(seq, op, settle, out);
             return Withdrawn::Unknown;
         }
         match op {
-            Op::Place => self.orders.gone(
-                seq,
-                reason,
-                "",
-                &mut self.settle,
-                &self.market,
-                &mut self.out,
-            ),
+            Op::Place => self.gone(seq, reason, "", settle, market, out),
             Op::Amend | Op::Cancel => {
-                if let Some(o) = self.orders.get_mut(seq) {
+                if let Some(o) = self.get_mut(seq) {
                     o.state = State::Live;
                 }
             }

@@ -6,8 +6,7 @@
 //! `Stopped` at once; later inputs are logged and ignored.
 
 use crate::effect::{Effect, Fatal};
-use crate::engine::Engine;
-use crate::engine::apply::clean;
+use crate::engine::out::{Out, clean};
 use crate::input::Outcome;
 
 /// Bybit's authentication failures: 10003 invalid key, 10004 signature
@@ -31,19 +30,16 @@ pub(super) fn auth_failure(outcome: &Outcome) -> Option<(i64, String)> {
     }
 }
 
-impl Engine {
-    /// Ends the session: `Fatal`, `Stopped`, and nothing sent ever again.
-    pub(super) fn fatal(&mut self, fatal: Fatal) {
-        let open = self.orders.len();
-        self.out.error(format!("fatal: {fatal}"));
-        if open > 0 {
-            self.out.error(format!(
-                "fatal: {open} orders of ours may still be open: nothing more can be sent with these credentials"
-            ));
-        }
-        self.out.emit(Effect::Fatal(fatal));
-        self.out.info("stopped (fatal)".to_string());
-        self.out.emit(Effect::Stopped);
-        self.stopped = true;
+/// Ends the session: `Fatal`, `Stopped`, and nothing sent ever again (the
+/// engine marks itself stopped). `open`: orders of ours that may rest.
+pub(super) fn fatal(fatal: Fatal, open: usize, out: &mut Out) {
+    out.error(format!("fatal: {fatal}"));
+    if open > 0 {
+        out.error(format!(
+            "fatal: {open} orders of ours may still be open: nothing more can be sent with these credentials"
+        ));
     }
+    out.emit(Effect::Fatal(fatal));
+    out.info("stopped (fatal)".to_string());
+    out.emit(Effect::Stopped);
 }

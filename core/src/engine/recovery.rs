@@ -365,7 +365,7 @@ impl Engine {
                 .into_iter()
                 .collect();
             self.recovery.done = true;
-            return self.fatal(Fatal::OrphansRefused { order_link_ids });
+            return self.stop_fatal(Fatal::OrphansRefused { order_link_ids });
         }
         self.recovery.done = true;
         let t = &self.out.totals;

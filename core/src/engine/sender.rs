@@ -41,6 +41,13 @@ pub(super) struct OrdersSent {
     pub(super) endpoint: Endpoint,
 }
 
+/// A reply being applied: the request it answers and what came back.
+#[derive(Clone, Copy)]
+pub(super) struct Answer<'a> {
+    pub(super) id: RequestId,
+    pub(super) outcome: &'a Outcome,
+}
+
 /// A request a part decided, for `Sender::dispatch`: what it asks, what its
 /// reply goes back to, how many orders it carries (for the log) and the
 /// budget units it spends.
@@ -156,6 +163,21 @@ impl Sender {
             self.pause_until = Some(out.now.plus_ms(IP_PAUSE_MS));
             out.totals.ip_pauses += 1;
         }
+    }
+
+    /// The reply to `id` arrived: its budget starts its last window, and
+    /// what it was for comes back (`None`, logged, for an id not in flight).
+    pub(super) fn answered(&mut self, id: RequestId, out: &mut Out) -> Option<Pending> {
+        self.budget.replied(id.0, out.now);
+        let Some(pending) = self.inflight.remove(id.0) else {
+            out.totals.unknown_replies += 1;
+            out.warn(format!(
+                "reply for r{} which is not in flight: ignored",
+                id.0
+            ));
+            return None;
+        };
+        Some(pending)
     }
 
     /// Assigns the request id, spends its budget, records it in flight,

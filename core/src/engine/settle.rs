@@ -25,10 +25,12 @@
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
-use crate::engine::Engine;
-use crate::engine::apply::clean;
+use crate::engine::market::Market;
+use crate::engine::orders::OrderTable;
 use crate::engine::orders::{Ambiguous, Seq, State};
-use crate::input::{ExchangeOrder, Outcome, RequestId};
+use crate::engine::out::{Out, clean};
+use crate::engine::sender::{Answer, Sender};
+use crate::input::{ExchangeOrder, Outcome};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy)]
@@ -114,27 +116,37 @@ fn backoff_ms(n: u32) -> u64 {
     (100u64 << n.clamp(1, 5)).min(MAX_BACKOFF_MS)
 }
 
-impl Engine {
-    pub(super) fn apply_query(&mut self, id: RequestId, seq: Seq, outcome: &Outcome) {
-        let now = self.out.now;
-        let Some(entry) = self.settle.entries.get_mut(&seq) else {
-            self.out.info(format!(
+impl Settle {
+    /// An open-orders query for `seq` was answered (see the module table).
+    pub(super) fn apply_query(
+        &mut self,
+        seq: Seq,
+        answer: Answer<'_>,
+        orders: &mut OrderTable,
+        sender: &mut Sender,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        let Answer { id, outcome } = answer;
+        let now = out.now;
+        let Some(entry) = self.entries.get_mut(&seq) else {
+            out.info(format!(
                 "r{} open_orders: order no longer unknown, reply ignored",
                 id.0
             ));
             return;
         };
         entry.in_flight = false;
-        let Some(order) = self.orders.get(seq) else {
-            self.settle.forget(seq);
+        let Some(order) = orders.get(seq) else {
+            self.forget(seq);
             return;
         };
-        let link = crate::engine::orders::link_of(&self.market.session, seq.n);
+        let link = crate::engine::orders::link_of(&market.session, seq.n);
         let sent_at = order.create_sent_at;
         let cause = match order.state {
             State::Unknown(c) => c,
             _ => {
-                self.settle.forget(seq);
+                self.forget(seq);
                 return;
             }
         };
@@ -145,7 +157,7 @@ impl Engine {
                 entry.failures += 1;
                 let wait = backoff_ms(entry.failures);
                 entry.due = now.plus_ms(wait);
-                self.out.warn(format!(
+                out.warn(format!(
                     "r{} query for {link} failed ({why}): retry in {wait} ms",
                     id.0
                 ));
@@ -153,40 +165,32 @@ impl Engine {
             }
         };
         if let Some(rl) = &reply.rate_limit {
-            self.sender
-                .correct_budget(crate::effect::Endpoint::OpenOrders, rl, &mut self.out);
+            sender.correct_budget(crate::effect::Endpoint::OpenOrders, rl, out);
         }
         match reply.orders.iter().find(|o| o.order_link_id == link) {
-            Some(x) if is_open(&x.status) => self.settle_live(seq, x),
+            Some(x) if is_open(&x.status) => self.settle_live(seq, x, orders, market, out),
             Some(x) => {
                 let detail = format!("settled: {} {}", clean(&x.status), clean(&x.reject_reason));
-                self.orders.gone(
-                    seq,
-                    "closed",
-                    detail.trim_end(),
-                    &mut self.settle,
-                    &self.market,
-                    &mut self.out,
-                );
+                orders.gone(seq, "closed", detail.trim_end(), self, market, out);
             }
             None => match cause {
                 Ambiguous::Create => {
-                    let final_at = self.market.create_final_at(sent_at);
+                    let final_at = market.create_final_at(sent_at);
                     if now >= final_at {
-                        self.orders.gone(
+                        orders.gone(
                             seq,
                             "never_created",
                             "settled: not found after the recv window",
-                            &mut self.settle,
-                            &self.market,
-                            &mut self.out,
+                            self,
+                            market,
+                            out,
                         );
-                    } else if let Some(e) = self.settle.entries.get_mut(&seq) {
+                    } else if let Some(e) = self.entries.get_mut(&seq) {
                         // Asked again soon: it may land any moment until then.
                         e.failures += 1;
                         e.due = now.plus_ms(backoff_ms(e.failures)).min(final_at);
                         if e.failures == 1 {
-                            self.out.info(format!(
+                            out.info(format!(
                                 "{link} not found yet: asking again every {MAX_BACKOFF_MS} ms at most until its recv window has passed in {} ms",
                                 final_at.since(now)
                             ));
@@ -194,14 +198,7 @@ impl Engine {
                     }
                 }
                 Ambiguous::Amend | Ambiguous::Cancel => {
-                    self.orders.gone(
-                        seq,
-                        "not_open",
-                        "settled: not found",
-                        &mut self.settle,
-                        &self.market,
-                        &mut self.out,
-                    );
+                    orders.gone(seq, "not_open", "settled: not found", self, market, out);
                 }
             },
         }
@@ -209,12 +206,19 @@ impl Engine {
 
     /// The exchange has it open: Live with the exchange's price and qty
     /// (ours kept, and said so, if theirs do not fit the grid).
-    pub(super) fn settle_live(&mut self, seq: Seq, x: &ExchangeOrder) {
-        self.settle.forget(seq);
-        let Some(o) = self.orders.get(seq) else {
+    pub(super) fn settle_live(
+        &mut self,
+        seq: Seq,
+        x: &ExchangeOrder,
+        orders: &mut OrderTable,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        self.forget(seq);
+        let Some(o) = orders.get(seq) else {
             return;
         };
-        let inst = self.market.inst(o.sym);
+        let inst = market.inst(o.sym);
         let price = x
             .price
             .parse::<Decimal>()
@@ -225,15 +229,15 @@ impl Engine {
             .parse::<Decimal>()
             .ok()
             .and_then(|d| inst.qty_lots(&d));
-        let link = self.market.link(seq.n);
+        let link = market.link(seq.n);
         if price.is_none() || qty.is_none() {
-            self.out.warn(format!(
+            out.warn(format!(
                 "{link}: exchange price {:?} / qty {:?} not on the grid: keeping ours",
                 clean(&x.price),
                 clean(&x.qty)
             ));
         }
-        if let Some(o) = self.orders.get_mut(seq) {
+        if let Some(o) = orders.get_mut(seq) {
             o.state = State::Live;
             if let Some(p) = price {
                 o.price = p;
@@ -245,7 +249,6 @@ impl Engine {
                 o.order_id.clone_from(&x.order_id);
             }
         }
-        self.out
-            .info(format!("{link} settled: open ({})", clean(&x.status)));
+        out.info(format!("{link} settled: open ({})", clean(&x.status)));
     }
 }

@@ -78,7 +78,17 @@ impl Engine {
         let (mut dropped, mut withdrawn, mut unknown) = (0u64, 0u64, 0u64);
         for op in [Op::Place, Op::Amend, Op::Cancel] {
             for k in self.bus.drain(op) {
-                match (self.withdraw(op, k.seq, "shutdown"), op) {
+                match (
+                    self.orders.withdraw(
+                        op,
+                        k.seq,
+                        "shutdown",
+                        &mut self.settle,
+                        &self.market,
+                        &mut self.out,
+                    ),
+                    op,
+                ) {
                     (Withdrawn::Unknown, _) => unknown += 1,
                     (Withdrawn::Dropped, Op::Place) => dropped += 1,
                     (Withdrawn::Dropped, _) => withdrawn += 1,
@@ -289,7 +299,8 @@ impl Engine {
             if let Some(seq) = self.orders.seq_of(&x.order_link_id, &self.market)
                 && self.orders.get(seq).is_some()
             {
-                self.settle_live(seq, x);
+                self.settle
+                    .settle_live(seq, x, &mut self.orders, &self.market, &mut self.out);
             }
         }
         let next = r

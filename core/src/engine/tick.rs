@@ -342,7 +342,14 @@ impl Engine {
         let mut stale = 0u64;
         let mut unknown = 0u64;
         for k in &keys {
-            match self.withdraw(Op::Place, k.seq, "stale") {
+            match self.orders.withdraw(
+                Op::Place,
+                k.seq,
+                "stale",
+                &mut self.settle,
+                &self.market,
+                &mut self.out,
+            ) {
                 Withdrawn::Dropped => stale += 1,
                 Withdrawn::Unknown => unknown += 1,
             }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Side;
 use crate::effect::{Endpoint, Op};
-use crate::engine::Engine;
+use crate::engine::market::Market;
+use crate::engine::orders::OrderTable;
 
 /// The state class of a tracked (not gone) order, as `Engine::orders` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -84,24 +85,22 @@ pub struct OrderCounts {
     pub gone: u64,
 }
 
-impl Engine {
-    /// Every tracked (not gone) order, in creation order.
-    pub fn orders(&self) -> Vec<OrderView> {
-        self.orders
-            .iter()
-            .map(|(seq, o)| {
-                let inst = self.market.inst(o.sym);
-                OrderView {
-                    order_link_id: self.market.link(seq.n),
-                    order_id: o.order_id.clone(),
-                    symbol: self.market.syms[o.sym as usize].name.clone(),
-                    side: o.side,
-                    level: o.level,
-                    price: inst.price_string(o.price),
-                    qty: inst.qty_string(o.qty),
-                    state: o.state.class(),
-                }
-            })
-            .collect()
-    }
+/// Every tracked (not gone) order, in creation order.
+pub(super) fn order_views(orders: &OrderTable, market: &Market) -> Vec<OrderView> {
+    orders
+        .iter()
+        .map(|(seq, o)| {
+            let inst = market.inst(o.sym);
+            OrderView {
+                order_link_id: market.link(seq.n),
+                order_id: o.order_id.clone(),
+                symbol: market.name(o.sym).to_string(),
+                side: o.side,
+                level: o.level,
+                price: inst.price_string(o.price),
+                qty: inst.qty_string(o.qty),
+                state: o.state.class(),
+            }
+        })
+        .collect()
 }

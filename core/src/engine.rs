@@ -112,6 +112,7 @@ use crate::effect::{Effect, Fatal};
 use crate::input::{Input, Outcome, RequestId};
 use crate::time::Timestamp;
 
+use self::apply::{OrderReply, ReplyScratch};
 use self::bus::Bus;
 use self::market::Market;
 use self::orders::OrderTable;
@@ -132,16 +133,7 @@ pub struct Engine {
     settle: Settle,
     recovery: recovery::Recovery,
     shutdown: Option<Shutdown>,
-    /// Commands a reply would have re-queued after `Shutdown`, withdrawn
-    /// instead: (places dropped, unknown, left live), summarised per reply.
-    not_resent: [u64; 3],
-    /// Whether the reply being applied came without rate-limit headers.
-    last_reply_unmetered: bool,
-    /// Per-order fates of the reply being applied (a kept buffer).
-    fates: Vec<(orders::Seq, apply::Fate)>,
-    /// Symbols core ever sent an order for (shutdown clears them all).
-    /// Indexed by sym.
-    traded: Vec<bool>,
+    replies: ReplyScratch,
     stopped: bool,
     wake: Option<Timestamp>,
 }
@@ -165,10 +157,7 @@ impl Engine {
             settle: Settle::default(),
             recovery: recovery::Recovery::default(),
             shutdown: None,
-            not_resent: [0; 3],
-            last_reply_unmetered: false,
-            fates: Vec::new(),
-            traded: Vec::new(),
+            replies: ReplyScratch::default(),
             stopped: false,
             wake: None,
         })
@@ -304,7 +293,17 @@ impl Engine {
             self.sender.pause_for_ip_limit(outcome, &mut self.out);
         }
         match pending {
-            Pending::Orders(p) => self.apply_orders(id, p, outcome),
+            Pending::Orders(p) => OrderReply {
+                scratch: &mut self.replies,
+                orders: &mut self.orders,
+                settle: &mut self.settle,
+                bus: &mut self.bus,
+                sender: &mut self.sender,
+                market: &self.market,
+                out: &mut self.out,
+                shutting_down: self.shutdown.is_some(),
+            }
+            .apply(id, p, outcome),
             Pending::Query(seq) => self.settle.apply_query(
                 seq,
                 Answer { id, outcome },
@@ -313,11 +312,49 @@ impl Engine {
                 &self.market,
                 &mut self.out,
             ),
-            Pending::CancelAll(sym) => self.apply_cancel_all(id, sym, outcome),
-            Pending::CancelOurs(sym) => self.apply_cancel_ours(id, sym, outcome),
-            Pending::List(sym) => self.apply_list(id, sym, outcome),
+            Pending::CancelAll(sym) | Pending::CancelOurs(sym) | Pending::List(sym) => {
+                let Some(sd) = self.shutdown.as_mut() else {
+                    return;
+                };
+                let apply = match pending {
+                    Pending::CancelAll(_) => Shutdown::apply_cancel_all,
+                    Pending::CancelOurs(_) => Shutdown::apply_cancel_ours,
+                    _ => Shutdown::apply_list,
+                };
+                let answer = Answer { id, outcome };
+                let (orders, settle) = (&mut self.orders, &mut self.settle);
+                apply(sd, sym, answer, orders, settle, &self.market, &mut self.out);
+            }
             Pending::RecoveryList(sym) => self.apply_recovery_list(id, sym, outcome),
             Pending::RecoveryCancel(sym) => self.apply_recovery_cancel(id, sym, outcome),
+        }
+    }
+
+    /// Quoting stops; the shutdown part takes over (see `shutdown`).
+    fn on_shutdown(&mut self) {
+        if self.shutdown.is_some() {
+            self.out.info("shutdown already in progress".to_string());
+            return;
+        }
+        self.abandon_recovery();
+        self.tick.conflated = None;
+        self.tick.pending_config = None;
+        self.shutdown = Some(Shutdown::begin(
+            &mut self.bus,
+            &mut self.orders,
+            &mut self.settle,
+            &self.market,
+            &mut self.out,
+        ));
+    }
+
+    /// Moves shutdown along; `Stopped` when it is over.
+    fn shutdown_progress(&mut self) {
+        if self.stopped {
+            return;
+        }
+        if let Some(sd) = self.shutdown.as_mut() {
+            self.stopped = sd.progress(&self.sender, &self.orders, &self.market, &mut self.out);
         }
     }
 

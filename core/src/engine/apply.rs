@@ -39,11 +39,13 @@
 //! (stale, shutdown) they become Unknown and are queried, never dropped.
 
 use crate::effect::Op;
-use crate::engine::Engine;
-use crate::engine::bus::Key;
+use crate::engine::bus::{Bus, Key};
 use crate::engine::doubt::{Withdrawn, http_not_applied};
-use crate::engine::orders::{Seq, State};
-use crate::engine::sender::{IP_PAUSE_MS, OrdersSent};
+use crate::engine::market::Market;
+use crate::engine::orders::{OrderTable, Seq, State};
+use crate::engine::out::Out;
+use crate::engine::sender::{IP_PAUSE_MS, OrdersSent, Sender};
+use crate::engine::settle::Settle;
 use crate::input::{Ack, Outcome, Reply, RequestId};
 
 pub(super) enum Fate {
@@ -54,11 +56,37 @@ pub(super) enum Fate {
 
 pub(super) use crate::engine::out::{clean, describe};
 
-impl Engine {
-    pub(super) fn apply_orders(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
+/// What applying replies keeps between them.
+#[derive(Default)]
+pub(super) struct ReplyScratch {
+    /// Commands a reply would have re-queued after `Shutdown`, withdrawn
+    /// instead: (places dropped, unknown, left live), summarised per reply.
+    not_resent: [u64; 3],
+    /// Whether the reply being applied came without rate-limit headers.
+    last_reply_unmetered: bool,
+    /// Per-order fates of the reply being applied (a kept buffer).
+    fates: Vec<(Seq, Fate)>,
+}
+
+/// The parts one reply to order commands changes, borrowed while it is
+/// applied.
+pub(super) struct OrderReply<'a> {
+    pub(super) scratch: &'a mut ReplyScratch,
+    pub(super) orders: &'a mut OrderTable,
+    pub(super) settle: &'a mut Settle,
+    pub(super) bus: &'a mut Bus,
+    pub(super) sender: &'a mut Sender,
+    pub(super) market: &'a Market,
+    pub(super) out: &'a mut Out,
+    /// Shutdown began: nothing is queued again (see `requeue`).
+    pub(super) shutting_down: bool,
+}
+
+impl OrderReply<'_> {
+    pub(super) fn apply(&mut self, id: RequestId, sent: OrdersSent, outcome: &Outcome) {
         let ep = sent.endpoint;
         self.apply_outcome(id, sent, outcome);
-        let [dropped, unknown, live] = std::mem::take(&mut self.not_resent);
+        let [dropped, unknown, live] = std::mem::take(&mut self.scratch.not_resent);
         if dropped + unknown + live > 0 {
             self.out.info(format!(
                 "r{} {}: answered after shutdown began, nothing re-sent: {dropped} places dropped, {unknown} orders in doubt unknown, settling, {live} left live for cancel-all",
@@ -73,9 +101,9 @@ impl Engine {
         self.sender.inflight_ops[i] = self.sender.inflight_ops[i].saturating_sub(1);
         match outcome {
             Outcome::Reply(r) => {
-                self.last_reply_unmetered = r.rate_limit.is_none();
+                self.scratch.last_reply_unmetered = r.rate_limit.is_none();
                 if let Some(rl) = &r.rate_limit {
-                    self.sender.correct_budget(sent.endpoint, rl, &mut self.out);
+                    self.sender.correct_budget(sent.endpoint, rl, self.out);
                 }
                 match r.ret_code {
                     0 if sent.batch => self.apply_items(id, &sent, r),
@@ -138,7 +166,7 @@ impl Engine {
             return;
         }
         // A buffer kept across replies (taken out while self is borrowed).
-        let mut fates = std::mem::take(&mut self.fates);
+        let mut fates = std::mem::take(&mut self.scratch.fates);
         fates.clear();
         for (k, &seq) in sent.seqs.iter().enumerate() {
             let ack = &r.acks[k];
@@ -154,7 +182,7 @@ impl Engine {
             fates.push((seq, fate));
         }
         self.handle_fates(id, sent, &fates);
-        self.fates = fates;
+        self.scratch.fates = fates;
     }
 
     /// Re-queues and marks unknown what the per-order table says, with one
@@ -171,13 +199,13 @@ impl Engine {
                 }
                 Fate::Unknown => {
                     self.orders
-                        .make_unknown(*seq, sent.op, &mut self.settle, &mut self.out);
+                        .make_unknown(*seq, sent.op, self.settle, self.out);
                     unknown += 1;
                 }
             }
         }
         let ep = sent.endpoint.name();
-        if requeued > 0 && self.last_reply_unmetered {
+        if requeued > 0 && self.scratch.last_reply_unmetered {
             // Rate-limited items and no header to say for how long: back
             // off the endpoint for a window rather than resend at once.
             let now = self.out.now;
@@ -229,28 +257,16 @@ impl Engine {
                 Fate::Done
             }
             (Op::Cancel, 0) => {
-                self.orders.gone(
-                    seq,
-                    "cancelled",
-                    "",
-                    &mut self.settle,
-                    &self.market,
-                    &mut self.out,
-                );
+                self.orders
+                    .gone(seq, "cancelled", "", self.settle, self.market, self.out);
                 Fate::Done
             }
             // The order is no longer open (never existed, filled, cancelled;
             // 170213 is spot's "does not exist"): gone, whichever command.
             (Op::Amend | Op::Cancel, 110_001 | 110_008 | 110_010 | 170_213) => {
                 let detail = format!("{} answered {code} {}", op.name(), clean(msg));
-                self.orders.gone(
-                    seq,
-                    "not_open",
-                    &detail,
-                    &mut self.settle,
-                    &self.market,
-                    &mut self.out,
-                );
+                self.orders
+                    .gone(seq, "not_open", &detail, self.settle, self.market, self.out);
                 Fate::Done
             }
             _ => self.reject(op, seq, &format!("{code} {}", clean(msg))),
@@ -274,14 +290,8 @@ impl Engine {
         self.out.stats.rejects += 1;
         self.out.totals.rejects += 1;
         if op == Op::Place {
-            self.orders.gone(
-                seq,
-                "rejected",
-                why,
-                &mut self.settle,
-                &self.market,
-                &mut self.out,
-            );
+            self.orders
+                .gone(seq, "rejected", why, self.settle, self.market, self.out);
             return Fate::Done;
         }
         if let Some(o) = self.orders.get_mut(seq) {
@@ -298,24 +308,18 @@ impl Engine {
     /// Queues the command again; after `Shutdown` nothing is sent again, so
     /// it is withdrawn instead (see `doubt::withdraw`).
     fn requeue(&mut self, op: Op, seq: Seq, single: bool) {
-        if self.shutdown.is_some() {
+        if self.shutting_down {
             if self.orders.get(seq).is_some() {
                 let i = match (
-                    self.orders.withdraw(
-                        op,
-                        seq,
-                        "shutdown",
-                        &mut self.settle,
-                        &self.market,
-                        &mut self.out,
-                    ),
+                    self.orders
+                        .withdraw(op, seq, "shutdown", self.settle, self.market, self.out),
                     op,
                 ) {
                     (Withdrawn::Dropped, Op::Place) => 0,
                     (Withdrawn::Unknown, _) => 1,
                     (Withdrawn::Dropped, _) => 2,
                 };
-                self.not_resent[i] += 1;
+                self.scratch.not_resent[i] += 1;
             }
             return;
         }
@@ -338,7 +342,7 @@ impl Engine {
     fn ambiguous(&mut self, id: RequestId, sent: &OrdersSent, why: &str) {
         for &seq in &sent.seqs {
             self.orders
-                .make_unknown(seq, sent.op, &mut self.settle, &mut self.out);
+                .make_unknown(seq, sent.op, self.settle, self.out);
         }
         self.out.warn(format!(
             "r{} {} {why}: {} orders unknown, settling",
@@ -389,7 +393,7 @@ impl Engine {
 
     fn ip_limited(&mut self, id: RequestId, sent: &OrdersSent) {
         self.sender
-            .pause_for_ip_limit(&Outcome::HttpStatus(403), &mut self.out);
+            .pause_for_ip_limit(&Outcome::HttpStatus(403), self.out);
         for &seq in &sent.seqs {
             self.requeue(sent.op, seq, !sent.batch);
         }

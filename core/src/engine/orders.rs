@@ -108,6 +108,8 @@ pub(super) struct OrderTable {
     next_seq: u64,
     /// Per (symbol, side): our orders that may rest (see `levels`).
     sides: SideCounts,
+    /// Per symbol: core ever sent an order for it (shutdown clears them all).
+    traded: Vec<bool>,
     index: SeqMap<u32>,
     slab: Vec<Option<(u64, Order)>>,
     free: Vec<u32>,
@@ -120,6 +122,7 @@ impl Default for OrderTable {
         OrderTable {
             next_seq: 1,
             sides: SideCounts::default(),
+            traded: Vec::new(),
             index: SeqMap::default(),
             slab: Vec::new(),
             free: Vec::new(),
@@ -283,6 +286,24 @@ impl OrderTable {
             let (sym, side) = (o.sym, o.side);
             self.sides.remove(sym, side);
         }
+    }
+
+    /// A command for an order of `sym` is going out.
+    pub(super) fn mark_traded(&mut self, sym: u32) {
+        let i = sym as usize;
+        if self.traded.len() <= i {
+            self.traded.resize(i + 1, false);
+        }
+        self.traded[i] = true;
+    }
+
+    /// The symbols core ever sent an order command for, in symbol order.
+    pub(super) fn traded_syms(&self) -> impl Iterator<Item = u32> + '_ {
+        self.traded
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t)
+            .filter_map(|(i, _)| u32::try_from(i).ok())
     }
 
     /// Our orders that may rest on (`sym`, `side`) (see `levels`).

@@ -29,6 +29,7 @@ use crate::engine::Engine;
 use crate::engine::apply::describe;
 use crate::engine::sender::{Outgoing, Pending};
 use crate::engine::settle::is_open;
+use crate::engine::shutdown_ours::take_cancels;
 use crate::input::{Outcome, RequestId};
 use crate::time::Timestamp;
 
@@ -192,7 +193,13 @@ impl Engine {
                     Some(r) => std::mem::take(&mut r.queue),
                     None => return false,
                 };
-                let sent = self.take_cancels(sym, &mut queue);
+                let sent = take_cancels(
+                    sym,
+                    &mut queue,
+                    &self.market,
+                    &mut self.sender,
+                    &mut self.out,
+                );
                 if let Some(r) = self.recovery.syms.get_mut(&sym) {
                     r.queue = queue;
                 }

@@ -18,7 +18,8 @@ use crate::engine::bus::{Key, batch_endpoint, op_index, single_endpoint};
 use crate::engine::levels::park_places;
 use crate::engine::orders::{Seq, State};
 use crate::engine::quote::grid_string;
-use crate::engine::sender::{OrdersSent, Outgoing, Pending};
+use crate::engine::sender::{Next, OrdersSent, Outgoing, Pending};
+use crate::engine::shutdown::Shutdown;
 use crate::time::Timestamp;
 
 impl Engine {
@@ -46,8 +47,16 @@ impl Engine {
     }
 
     fn send_one(&mut self) -> bool {
-        self.send_shutdown_request()
-            || self.send_recovery_request()
+        self.shutdown.as_mut().is_some_and(|sd| {
+            match sd.next_request(&self.market, &mut self.sender, &mut self.out) {
+                Next::Send(req) => {
+                    self.sender.dispatch(req, &mut self.out);
+                    true
+                }
+                Next::Again => true,
+                Next::Idle => false,
+            }
+        }) || self.send_recovery_request()
             || self.send_orders(Op::Cancel)
             || self.send_orders(Op::Amend)
             || self.send_query()
@@ -176,11 +185,8 @@ impl Engine {
                 if op == Op::Place {
                     o.create_sent_at = now;
                 }
-                let i = o.sym as usize;
-                if self.traded.len() <= i {
-                    self.traded.resize(i + 1, false);
-                }
-                self.traded[i] = true;
+                let sym = o.sym;
+                self.orders.mark_traded(sym);
             }
         }
         let n = seqs.len() as u64;
@@ -305,7 +311,7 @@ impl Engine {
             consider(self.sender.budget.next_release(*ep, now));
         }
         consider(self.settle.next_wake(now));
-        consider(self.shutdown_wake());
+        consider(self.shutdown.as_ref().and_then(Shutdown::wake));
         consider(self.recovery_wake());
         if self.shutdown.is_none() {
             consider(self.fresh.expiry());

@@ -48,6 +48,16 @@ pub(super) struct Answer<'a> {
     pub(super) outcome: &'a Outcome,
 }
 
+/// What a part answers when asked for its next request.
+pub(super) enum Next {
+    /// This request goes now.
+    Send(Outgoing),
+    /// Nothing sent, but the part moved on: ask again.
+    Again,
+    /// Nothing to send now.
+    Idle,
+}
+
 /// A request a part decided, for `Sender::dispatch`: what it asks, what its
 /// reply goes back to, how many orders it carries (for the log) and the
 /// budget units it spends.

@@ -22,13 +22,15 @@
 use std::collections::BTreeMap;
 
 use crate::effect::{Effect, Endpoint, Op, RequestKind};
-use crate::engine::Engine;
-use crate::engine::apply::describe;
+use crate::engine::bus::Bus;
 use crate::engine::doubt::Withdrawn;
-use crate::engine::orders::{Ambiguous, State};
-use crate::engine::sender::{Outgoing, Pending};
-use crate::engine::settle::is_open;
-use crate::input::{Outcome, RequestId};
+use crate::engine::market::Market;
+use crate::engine::orders::{Ambiguous, OrderTable, State};
+use crate::engine::out::{Out, describe};
+use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
+use crate::engine::settle::{Settle, is_open};
+use crate::engine::shutdown_ours::first_cancel_step;
+use crate::input::Outcome;
 use crate::time::Timestamp;
 
 const MAX_ROUNDS: u32 = 5;
@@ -66,27 +68,21 @@ fn backoff_ms(n: u32) -> u64 {
     200 * u64::from(n.clamp(1, 10))
 }
 
-impl Engine {
-    pub(super) fn on_shutdown(&mut self) {
-        if self.shutdown.is_some() {
-            self.out.info("shutdown already in progress".to_string());
-            return;
-        }
-        self.abandon_recovery();
-        self.tick.conflated = None;
-        self.tick.pending_config = None;
+impl Shutdown {
+    /// Shutdown begins: queued commands withdrawn (see `doubt`), every
+    /// symbol configured, ever traded or holding an order to clear.
+    pub(super) fn begin(
+        bus: &mut Bus,
+        orders: &mut OrderTable,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) -> Shutdown {
         let (mut dropped, mut withdrawn, mut unknown) = (0u64, 0u64, 0u64);
         for op in [Op::Place, Op::Amend, Op::Cancel] {
-            for k in self.bus.drain(op) {
+            for k in bus.drain(op) {
                 match (
-                    self.orders.withdraw(
-                        op,
-                        k.seq,
-                        "shutdown",
-                        &mut self.settle,
-                        &self.market,
-                        &mut self.out,
-                    ),
+                    orders.withdraw(op, k.seq, "shutdown", settle, market, out),
                     op,
                 ) {
                     (Withdrawn::Unknown, _) => unknown += 1,
@@ -96,22 +92,16 @@ impl Engine {
             }
         }
         let mut syms: BTreeMap<u32, Clear> = BTreeMap::new();
-        let configured = self.market.configured_syms();
-        let held = self.orders.iter().map(|(_, o)| o.sym);
+        let configured = market.configured_syms();
+        let held = orders.iter().map(|(_, o)| o.sym);
         for sym in configured
             .into_iter()
-            .chain(
-                self.traded
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| **t)
-                    .filter_map(|(i, _)| u32::try_from(i).ok()),
-            )
+            .chain(orders.traded_syms())
             .chain(held)
         {
             syms.entry(sym).or_insert(Clear {
-                step: self.first_cancel_step(),
-                not_before: self.out.now,
+                step: first_cancel_step(&market.config),
+                not_before: out.now,
                 in_flight: false,
                 cursor: None,
                 open_seen: 0,
@@ -121,83 +111,82 @@ impl Engine {
                 found: Vec::new(),
             });
         }
-        self.out.info(format!(
+        out.info(format!(
             "shutdown: quoting stopped, {dropped} queued places dropped, {withdrawn} queued amends/cancels withdrawn, {unknown} queued commands in doubt made unknown; {} symbols to clear",
             syms.len()
         ));
-        self.shutdown = Some(Shutdown {
+        Shutdown {
             draining: true,
             syms,
-        });
+        }
     }
 
-    /// Moves shutdown along; emits `Stopped` when it is over.
-    pub(super) fn shutdown_progress(&mut self) {
-        if self.stopped {
-            return;
-        }
-        let Some(sd) = &mut self.shutdown else {
-            return;
-        };
-        if sd.draining {
-            if self.sender.inflight_ops.iter().any(|n| *n > 0) {
-                return;
+    /// Moves shutdown along; true once it is over (`Stopped` emitted).
+    pub(super) fn progress(
+        &mut self,
+        sender: &Sender,
+        orders: &OrderTable,
+        market: &Market,
+        out: &mut Out,
+    ) -> bool {
+        if self.draining {
+            if sender.inflight_ops.iter().any(|n| *n > 0) {
+                return false;
             }
-            sd.draining = false;
-            let how = match self.first_cancel_step() {
+            self.draining = false;
+            let how = match first_cancel_step(&market.config) {
                 Step::CancelOurs => "our orders by orderLinkId",
                 _ => "cancel-all per symbol",
             };
-            self.out.info(format!(
+            out.info(format!(
                 "shutdown: commands in flight answered; cancelling {how}"
             ));
-            self.fill_ours_queues();
+            self.fill_ours_queues(orders, market);
         }
-        let Some(sd) = &self.shutdown else {
-            return;
-        };
-        if !sd.syms.values().all(|c| c.step == Step::Done) || !self.sender.inflight.is_empty() {
-            return;
+        if !self.syms.values().all(|c| c.step == Step::Done) || !sender.inflight.is_empty() {
+            return false;
         }
-        let left = self.orders.len();
+        let left = orders.len();
         if left > 0 {
-            self.out.error(format!(
+            out.error(format!(
                 "shutdown: {left} orders could not be confirmed gone (see the lines above)"
             ));
         }
-        self.out.info("shutdown complete: stopped".to_string());
-        self.out.emit(Effect::Stopped);
-        self.stopped = true;
+        out.info("shutdown complete: stopped".to_string());
+        out.emit(Effect::Stopped);
+        true
     }
 
-    pub(super) fn shutdown_wake(&self) -> Option<Timestamp> {
-        let sd = self.shutdown.as_ref()?;
-        sd.syms
+    pub(super) fn wake(&self) -> Option<Timestamp> {
+        self.syms
             .values()
             .filter(|c| c.step != Step::Done && !c.in_flight)
             .map(|c| c.not_before)
             .min()
     }
 
-    pub(super) fn send_shutdown_request(&mut self) -> bool {
-        let now = self.out.now;
-        let Some(sd) = &self.shutdown else {
-            return false;
-        };
-        if sd.draining {
-            return false;
+    /// The next request shutdown needs, if any may go now.
+    pub(super) fn next_request(
+        &mut self,
+        market: &Market,
+        sender: &mut Sender,
+        out: &mut Out,
+    ) -> Next {
+        let now = out.now;
+        if self.draining {
+            return Next::Idle;
         }
-        let Some((&sym, c)) = sd
+        let Some((&sym, c)) = self
             .syms
             .iter()
             .find(|(_, c)| c.step != Step::Done && !c.in_flight && c.not_before <= now)
         else {
-            return false;
+            return Next::Idle;
         };
         if c.step == Step::CancelOurs {
-            return self.send_cancel_ours(sym);
+            return self.send_cancel_ours(sym, market, sender, out);
         }
-        let inst = self.market.inst(sym);
+        let inst = market.inst(sym);
         let (ep, kind, pending) = match c.step {
             Step::CancelAll => (
                 Endpoint::CancelAll,
@@ -219,46 +208,44 @@ impl Engine {
                 Pending::List(sym),
             ),
         };
-        if !self.sender.allows(ep, 1, &mut self.out) {
-            return false;
+        if !sender.allows(ep, 1, out) {
+            return Next::Idle;
         }
-        self.sender.sending(ep);
-        if let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) {
+        sender.sending(ep);
+        if let Some(c) = self.syms.get_mut(&sym) {
             c.in_flight = true;
         }
-        self.sender.dispatch(
-            Outgoing {
-                kind,
-                pending,
-                n: 1,
-                units: 1,
-            },
-            &mut self.out,
-        );
-        true
+        Next::Send(Outgoing {
+            kind,
+            pending,
+            n: 1,
+            units: 1,
+        })
     }
 
-    pub(super) fn apply_cancel_all(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        let name = self.market.syms[sym as usize].name.clone();
+    pub(super) fn apply_cancel_all(
+        &mut self,
+        sym: u32,
+        answer: Answer<'_>,
+        orders: &mut OrderTable,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        let Answer { id, outcome } = answer;
+        let name = market.name(sym).to_string();
         match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => {
                 let mut ours = 0;
                 for ack in &r.acks {
-                    if let Some(seq) = self.orders.seq_of(&ack.order_link_id, &self.market)
-                        && self.orders.get(seq).is_some()
+                    if let Some(seq) = orders.seq_of(&ack.order_link_id, market)
+                        && orders.get(seq).is_some()
                     {
-                        self.orders.gone(
-                            seq,
-                            "cancelled",
-                            "",
-                            &mut self.settle,
-                            &self.market,
-                            &mut self.out,
-                        );
+                        orders.gone(seq, "cancelled", "", settle, market, out);
                         ours += 1;
                     }
                 }
-                self.out.info(format!(
+                out.info(format!(
                     "r{} shutdown: cancel-all {name} cancelled {} orders ({ours} ours); verifying",
                     id.0,
                     r.acks.len()
@@ -270,18 +257,26 @@ impl Engine {
                     c.open_seen = 0;
                 });
             }
-            other => self.clear_failed(id, sym, other, "cancel-all"),
+            _ => self.clear_failed(answer, &name, sym, "cancel-all", out),
         }
     }
 
-    pub(super) fn apply_list(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        let now = self.out.now;
-        let name = self.market.syms[sym as usize].name.clone();
-        let r = match outcome {
+    pub(super) fn apply_list(
+        &mut self,
+        sym: u32,
+        answer: Answer<'_>,
+        orders: &mut OrderTable,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        let now = out.now;
+        let name = market.name(sym).to_string();
+        let r = match answer.outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
-            other => return self.clear_failed(id, sym, other, "open-orders listing"),
+            _ => return self.clear_failed(answer, &name, sym, "open-orders listing", out),
         };
-        let ours_only = self.first_cancel_step() == Step::CancelOurs;
+        let ours_only = first_cancel_step(&market.config) == Step::CancelOurs;
         let mut open = 0;
         let mut found = Vec::new();
         for x in r
@@ -290,17 +285,16 @@ impl Engine {
             .filter(|x| is_open(&x.status) && x.symbol == name)
         {
             if ours_only {
-                if !self.market.is_our_link(&x.order_link_id) {
+                if !market.is_our_link(&x.order_link_id) {
                     continue;
                 }
                 found.push(x.order_link_id.clone());
             }
             open += 1;
-            if let Some(seq) = self.orders.seq_of(&x.order_link_id, &self.market)
-                && self.orders.get(seq).is_some()
+            if let Some(seq) = orders.seq_of(&x.order_link_id, market)
+                && orders.get(seq).is_some()
             {
-                self.settle
-                    .settle_live(seq, x, &mut self.orders, &self.market, &mut self.out);
+                settle.settle_live(seq, x, orders, market, out);
             }
         }
         let next = r
@@ -330,7 +324,7 @@ impl Engine {
                 c.rounds
             });
             if rounds > MAX_ROUNDS {
-                self.out.error(format!(
+                out.error(format!(
                     "shutdown: {name} still has {seen} open orders after {MAX_ROUNDS} cancel-all rounds: giving up"
                 ));
                 self.with_clear(sym, |c| c.step = Step::Done);
@@ -340,8 +334,8 @@ impl Engine {
                 } else {
                     "cancel-all"
                 };
-                let step = self.first_cancel_step();
-                self.out.warn(format!(
+                let step = first_cancel_step(&market.config);
+                out.warn(format!(
                     "shutdown: {name} still has {seen} open orders{}: {again} again",
                     if ours_only { " of ours" } else { "" }
                 ));
@@ -357,17 +351,17 @@ impl Engine {
         // until its recv window (and margin) has passed.
         let mut wait_until = now;
         let mut mine = Vec::new();
-        for (seq, o) in self.orders.iter().filter(|(_, o)| o.sym == sym) {
+        for (seq, o) in orders.iter().filter(|(_, o)| o.sym == sym) {
             if matches!(
                 o.state,
                 State::Unknown(Ambiguous::Create) | State::PendingNew
             ) {
-                wait_until = wait_until.max(self.market.create_final_at(o.create_sent_at));
+                wait_until = wait_until.max(market.create_final_at(o.create_sent_at));
             }
             mine.push(seq);
         }
         if wait_until > now {
-            self.out.info(format!(
+            out.info(format!(
                 "shutdown: {name} has nothing open, but a create may still land: listing again in {} ms",
                 wait_until.since(now)
             ));
@@ -375,25 +369,25 @@ impl Engine {
             return;
         }
         for seq in &mine {
-            self.orders.gone(
-                *seq,
-                "shutdown",
-                "",
-                &mut self.settle,
-                &self.market,
-                &mut self.out,
-            );
+            orders.gone(*seq, "shutdown", "", settle, market, out);
         }
-        self.out.info(format!(
+        out.info(format!(
             "shutdown: {name} clear ({} tracked orders confirmed not open)",
             mine.len()
         ));
         self.with_clear(sym, |c| c.step = Step::Done);
     }
 
-    fn clear_failed(&mut self, id: RequestId, sym: u32, outcome: &Outcome, what: &str) {
-        let now = self.out.now;
-        let name = self.market.syms[sym as usize].name.clone();
+    fn clear_failed(
+        &mut self,
+        answer: Answer<'_>,
+        name: &str,
+        sym: u32,
+        what: &str,
+        out: &mut Out,
+    ) {
+        let Answer { id, outcome } = answer;
+        let now = out.now;
         let why = describe(outcome);
         let failures = self.with_clear(sym, |c| {
             c.in_flight = false;
@@ -401,14 +395,14 @@ impl Engine {
             c.failures
         });
         if failures > MAX_FAILURES {
-            self.out.error(format!(
+            out.error(format!(
                 "r{} shutdown: {what} for {name} failed {failures} times ({why}): giving up",
                 id.0
             ));
             self.with_clear(sym, |c| c.step = Step::Done);
         } else {
             let wait = backoff_ms(failures);
-            self.out.warn(format!(
+            out.warn(format!(
                 "r{} shutdown: {what} for {name} failed ({why}): retry in {wait} ms",
                 id.0
             ));
@@ -417,10 +411,6 @@ impl Engine {
     }
 
     fn with_clear<T: Default>(&mut self, sym: u32, f: impl FnOnce(&mut Clear) -> T) -> T {
-        self.shutdown
-            .as_mut()
-            .and_then(|sd| sd.syms.get_mut(&sym))
-            .map(f)
-            .unwrap_or_default()
+        self.syms.get_mut(&sym).map(f).unwrap_or_default()
     }
 }

@@ -9,42 +9,37 @@
 //! and this session id, tracked or not: a create that landed after core
 //! gave up on it is caught here), until a listing shows none of ours.
 
-use crate::config::ShutdownCancel;
+use crate::config::{Config, ShutdownCancel};
 use crate::effect::{CancelOrder, Endpoint, RequestKind};
-use crate::engine::Engine;
-use crate::engine::apply::describe;
-use crate::engine::sender::{Outgoing, Pending};
-use crate::engine::shutdown::Step;
-use crate::input::{Outcome, RequestId};
+use crate::engine::market::Market;
+use crate::engine::orders::OrderTable;
+use crate::engine::out::{Out, describe};
+use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
+use crate::engine::settle::Settle;
+use crate::engine::shutdown::{Shutdown, Step};
+use crate::input::Outcome;
 
-impl Engine {
-    /// How a symbol's shutdown begins, and how each round repeats.
-    pub(super) fn first_cancel_step(&self) -> Step {
-        match self.market.config.shutdown.cancel {
-            ShutdownCancel::Ours => Step::CancelOurs,
-            ShutdownCancel::Symbol => Step::CancelAll,
-        }
+/// How a symbol's shutdown begins, and how each round repeats.
+pub(super) fn first_cancel_step(config: &Config) -> Step {
+    match config.shutdown.cancel {
+        ShutdownCancel::Ours => Step::CancelOurs,
+        ShutdownCancel::Symbol => Step::CancelAll,
     }
+}
 
+impl Shutdown {
     /// Once the commands in flight are answered: every tracked order of
     /// each symbol to cancel; a symbol with none goes straight to listing.
-    pub(super) fn fill_ours_queues(&mut self) {
-        if self.first_cancel_step() != Step::CancelOurs {
+    pub(super) fn fill_ours_queues(&mut self, orders: &OrderTable, market: &Market) {
+        if first_cancel_step(&market.config) != Step::CancelOurs {
             return;
         }
-        let mut links: Vec<(u32, String)> = Vec::new();
-        for (seq, o) in self.orders.iter() {
-            links.push((o.sym, self.market.link(seq.n)));
-        }
-        let Some(sd) = self.shutdown.as_mut() else {
-            return;
-        };
-        for (sym, link) in links {
-            if let Some(c) = sd.syms.get_mut(&sym) {
-                c.queue.push(link);
+        for (seq, o) in orders.iter() {
+            if let Some(c) = self.syms.get_mut(&o.sym) {
+                c.queue.push(market.link(seq.n));
             }
         }
-        for c in sd.syms.values_mut() {
+        for c in self.syms.values_mut() {
             if c.step == Step::CancelOurs && c.queue.is_empty() {
                 c.step = Step::List;
             }
@@ -53,96 +48,45 @@ impl Engine {
 
     /// A cancel-batch of the symbol's queue, as much as the batch limit and
     /// the budget carry.
-    pub(super) fn send_cancel_ours(&mut self, sym: u32) -> bool {
-        let mut queue = match self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) {
-            Some(c) => std::mem::take(&mut c.queue),
-            None => return false,
-        };
-        let sent = self.take_cancels(sym, &mut queue);
-        let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) else {
-            return false;
-        };
-        c.queue = queue;
-        let Some((kind, n, units)) = sent else {
-            if c.queue.is_empty() {
-                c.step = Step::List;
-                return true;
-            }
-            return false;
-        };
-        c.in_flight = true;
-        self.sender.dispatch(
-            Outgoing {
-                kind,
-                pending: Pending::CancelOurs(sym),
-                n,
-                units,
-            },
-            &mut self.out,
-        );
-        true
-    }
-
-    /// Cancels by orderLinkId from the front of `queue` for symbol `sym`:
-    /// a cancel-batch as large as the batch limit and the budget carry, or a
-    /// single cancel when batches are off for cancels (legacy mode,
-    /// `coalesce_cancel = false`). `None` when the queue is empty or the
-    /// budget holds it back (the deferral is recorded).
-    pub(super) fn take_cancels(
+    pub(super) fn send_cancel_ours(
         &mut self,
         sym: u32,
-        queue: &mut Vec<String>,
-    ) -> Option<(RequestKind, u64, u32)> {
-        if queue.is_empty() {
-            return None;
-        }
-        let inst = self.market.inst(sym);
-        let (category, symbol) = (inst.category, inst.symbol.clone());
-        let b = &self.market.config.async_batch;
-        let batch = b.enabled && b.coalesce_cancel;
-        let ep = if batch {
-            Endpoint::CancelBatch
-        } else {
-            Endpoint::Cancel
+        market: &Market,
+        sender: &mut Sender,
+        out: &mut Out,
+    ) -> Next {
+        let Some(c) = self.syms.get_mut(&sym) else {
+            return Next::Idle;
         };
-        let avail = self.sender.budget.available(ep, self.out.now) as usize;
-        let mut n = if batch {
-            self.market.chunk(category)
-        } else {
-            1
-        }
-        .min(queue.len());
-        if batch && category.batch_costs_per_order() {
-            n = n.min(avail);
-        }
-        if n == 0 || avail == 0 {
-            self.sender.allows(ep, 1, &mut self.out);
-            return None;
-        }
-        let mut orders = queue.drain(..n).map(|order_link_id| CancelOrder {
-            symbol: symbol.clone(),
-            order_link_id,
-        });
-        let (kind, units) = if batch {
-            let units = if category.batch_costs_per_order() {
-                u32::try_from(n).unwrap_or(u32::MAX)
-            } else {
-                1
-            };
-            let orders = orders.collect();
-            (RequestKind::CancelBatch { category, orders }, units)
-        } else {
-            let order = orders.next()?;
-            (RequestKind::Cancel { category, order }, 1)
+        let Some((kind, n, units)) = take_cancels(sym, &mut c.queue, market, sender, out) else {
+            if c.queue.is_empty() {
+                c.step = Step::List;
+                return Next::Again;
+            }
+            return Next::Idle;
         };
-        self.sender.sending(ep);
-        Some((kind, n as u64, units))
+        c.in_flight = true;
+        Next::Send(Outgoing {
+            kind,
+            pending: Pending::CancelOurs(sym),
+            n,
+            units,
+        })
     }
 
     /// Orders answered cancelled are gone; whatever else came back, the
     /// listing that follows the symbol's last batch says what is still open.
-    pub(super) fn apply_cancel_ours(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        let name = self.market.syms[sym as usize].name.clone();
+    pub(super) fn apply_cancel_ours(
+        &mut self,
+        sym: u32,
+        answer: Answer<'_>,
+        orders: &mut OrderTable,
+        settle: &mut Settle,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        let Answer { id, outcome } = answer;
+        let name = market.name(sym).to_string();
         let what = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => {
                 // A single cancel's code is the top-level one: no item codes.
@@ -150,15 +94,8 @@ impl Engine {
                 let mut ours = 0;
                 for (k, ack) in r.acks.iter().enumerate() {
                     let ok = single || r.codes.get(k).is_some_and(|c| c.code == 0);
-                    if ok && let Some(seq) = self.orders.seq_of(&ack.order_link_id, &self.market) {
-                        self.orders.gone(
-                            seq,
-                            "cancelled",
-                            "",
-                            &mut self.settle,
-                            &self.market,
-                            &mut self.out,
-                        );
+                    if ok && let Some(seq) = orders.seq_of(&ack.order_link_id, market) {
+                        orders.gone(seq, "cancelled", "", settle, market, out);
                         ours += 1;
                     }
                 }
@@ -166,7 +103,7 @@ impl Engine {
             }
             other => describe(other),
         };
-        let Some(c) = self.shutdown.as_mut().and_then(|sd| sd.syms.get_mut(&sym)) else {
+        let Some(c) = self.syms.get_mut(&sym) else {
             return;
         };
         c.in_flight = false;
@@ -174,10 +111,63 @@ impl Engine {
         if listing {
             c.step = Step::List;
         }
-        self.out.info(format!(
+        out.info(format!(
             "r{} shutdown: cancel-batch {name}: {what}{}",
             id.0,
             if listing { "; verifying" } else { "" }
         ));
     }
+}
+
+/// Cancels by orderLinkId from the front of `queue` for symbol `sym`:
+/// a cancel-batch as large as the batch limit and the budget carry, or a
+/// single cancel when batches are off for cancels (legacy mode,
+/// `coalesce_cancel = false`). `None` when the queue is empty or the
+/// budget holds it back (the deferral is recorded).
+pub(super) fn take_cancels(
+    sym: u32,
+    queue: &mut Vec<String>,
+    market: &Market,
+    sender: &mut Sender,
+    out: &mut Out,
+) -> Option<(RequestKind, u64, u32)> {
+    if queue.is_empty() {
+        return None;
+    }
+    let inst = market.inst(sym);
+    let (category, symbol) = (inst.category, inst.symbol.clone());
+    let b = &market.config.async_batch;
+    let batch = b.enabled && b.coalesce_cancel;
+    let ep = if batch {
+        Endpoint::CancelBatch
+    } else {
+        Endpoint::Cancel
+    };
+    let avail = sender.budget.available(ep, out.now) as usize;
+    let mut n = if batch { market.chunk(category) } else { 1 }.min(queue.len());
+    if batch && category.batch_costs_per_order() {
+        n = n.min(avail);
+    }
+    if n == 0 || avail == 0 {
+        sender.allows(ep, 1, out);
+        return None;
+    }
+    let mut orders = queue.drain(..n).map(|order_link_id| CancelOrder {
+        symbol: symbol.clone(),
+        order_link_id,
+    });
+    let (kind, units) = if batch {
+        let units = if category.batch_costs_per_order() {
+            u32::try_from(n).unwrap_or(u32::MAX)
+        } else {
+            1
+        };
+        let orders = orders.collect();
+        (RequestKind::CancelBatch { category, orders }, units)
+    } else {
+        let order = orders.next()?;
+        (RequestKind::Cancel { category, order }, 1)
+    };
+    sender.sending(ep);
+    Some((kind, n as u64, units))
 }

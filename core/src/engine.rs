@@ -108,7 +108,7 @@ pub use self::session_id::SessionId;
 pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
-use crate::effect::{Effect, Fatal};
+use crate::effect::{Effect, Fatal, Op};
 use crate::input::{Input, Outcome, RequestId};
 use crate::time::Timestamp;
 
@@ -117,7 +117,7 @@ use self::bus::Bus;
 use self::market::Market;
 use self::orders::OrderTable;
 use self::out::Out;
-use self::sender::{Answer, Pending, Sender};
+use self::sender::{Answer, Next, Pending, Sender};
 use self::settle::Settle;
 use self::shutdown::Shutdown;
 use self::tick::TickRun;
@@ -187,7 +187,8 @@ impl Engine {
             return;
         }
         if !matches!(input, Input::Shutdown { .. }) {
-            self.start_recovery();
+            let ended = self.recovery.start(&self.market, &mut self.out);
+            self.recovery_ended(ended);
         }
         match input {
             Input::Tick { books, .. } => self.on_tick(books),
@@ -325,8 +326,17 @@ impl Engine {
                 let (orders, settle) = (&mut self.orders, &mut self.settle);
                 apply(sd, sym, answer, orders, settle, &self.market, &mut self.out);
             }
-            Pending::RecoveryList(sym) => self.apply_recovery_list(id, sym, outcome),
-            Pending::RecoveryCancel(sym) => self.apply_recovery_cancel(id, sym, outcome),
+            Pending::RecoveryList(sym) => {
+                let answer = Answer { id, outcome };
+                let ended = self
+                    .recovery
+                    .apply_list(sym, answer, &self.market, &mut self.out);
+                self.recovery_ended(ended);
+            }
+            Pending::RecoveryCancel(sym) => {
+                let answer = Answer { id, outcome };
+                (self.recovery).apply_cancel(sym, answer, &self.market, &mut self.out);
+            }
         }
     }
 
@@ -336,7 +346,7 @@ impl Engine {
             self.out.info("shutdown already in progress".to_string());
             return;
         }
-        self.abandon_recovery();
+        self.recovery.abandon(&mut self.out);
         self.tick.conflated = None;
         self.tick.pending_config = None;
         self.shutdown = Some(Shutdown::begin(
@@ -355,6 +365,20 @@ impl Engine {
         }
         if let Some(sd) = self.shutdown.as_mut() {
             self.stopped = sd.progress(&self.sender, &self.orders, &self.market, &mut self.out);
+        }
+    }
+
+    /// Recovery over: the tick held meanwhile starts, or the refused
+    /// orphans end the session.
+    fn recovery_ended(&mut self, ended: recovery::Ended) {
+        match ended {
+            recovery::Ended::No => {}
+            recovery::Ended::Quote => {
+                if let Some(c) = self.tick.conflated.take() {
+                    self.start_tick(&tick::books_by_symbol(&c.books));
+                }
+            }
+            recovery::Ended::Refused(why) => self.stop_fatal(why),
         }
     }
 
@@ -384,6 +408,96 @@ impl Engine {
         self.fresh.expiry_tick = false;
         self.pump();
         self.maybe_finish_tick();
+    }
+
+    /// Sends everything that may go now.
+    fn pump(&mut self) {
+        self.sender.blocked.clear();
+        if self.stopped || !self.sender.unpaused(&mut self.out) {
+            return;
+        }
+        let parked = if self.shutdown.is_none() && self.places_open() {
+            let (bus, tick) = (&mut self.bus, &mut self.tick);
+            levels::park_places(bus, &self.orders, &self.market, tick, &mut self.out)
+        } else {
+            Vec::new()
+        };
+        while self.sender.inflight.len() < self.sender.max_inflight(&self.market.config)
+            && self.send_one()
+        {}
+        self.bus.unpark(Op::Place, parked);
+    }
+
+    fn places_open(&self) -> bool {
+        schedule::places_open(&self.market.config, &self.bus, &self.sender)
+    }
+
+    /// Asks the parts for their next request in priority order (see
+    /// `schedule`) and sends the first; false when none has one now.
+    fn send_one(&mut self) -> bool {
+        let (market, sender, out) = (&self.market, &mut self.sender, &mut self.out);
+        let mut next = match self.shutdown.as_mut() {
+            Some(sd) => sd.next_request(market, sender, out),
+            None => self.recovery.next_request(market, sender, out),
+        };
+        for op in [Op::Cancel, Op::Amend] {
+            if matches!(next, Next::Idle) {
+                next =
+                    schedule::next_orders(op, &mut self.bus, &mut self.orders, market, sender, out);
+            }
+        }
+        if matches!(next, Next::Idle) {
+            next = self.settle.next_query(&self.orders, market, sender, out);
+        }
+        if matches!(next, Next::Idle)
+            && self.shutdown.is_none()
+            && schedule::places_open(&market.config, &self.bus, sender)
+        {
+            let (bus, orders) = (&mut self.bus, &mut self.orders);
+            next = schedule::next_orders(Op::Place, bus, orders, market, sender, out);
+        }
+        match next {
+            Next::Send(req) => {
+                sender.dispatch(req, out);
+                true
+            }
+            Next::Again => true,
+            Next::Idle => false,
+        }
+    }
+
+    /// The earliest future time core must be woken at, if any: the earliest
+    /// of the parts' own deadlines (runs after every input: no allocation).
+    fn next_deadline(&self) -> Option<Timestamp> {
+        if self.stopped {
+            return None;
+        }
+        let now = self.out.now;
+        let mut next: Option<Timestamp> = None;
+        let mut consider = |t: Option<Timestamp>| {
+            if let Some(t) = t
+                && t > now
+                && next.is_none_or(|n| t < n)
+            {
+                next = Some(t);
+            }
+        };
+        consider(self.sender.pause_until);
+        if let Some(t) = &self.tick.current
+            && self.bus.has(Op::Place)
+        {
+            consider(Some(t.deadline));
+        }
+        for ep in &self.sender.blocked {
+            consider(self.sender.budget.next_release(*ep, now));
+        }
+        consider(self.settle.next_wake(now));
+        consider(self.shutdown.as_ref().and_then(Shutdown::wake));
+        consider(self.recovery.wake());
+        if self.shutdown.is_none() {
+            consider(self.fresh.expiry());
+        }
+        next
     }
 
     /// Emits `WakeAt` when the earliest deadline changed.

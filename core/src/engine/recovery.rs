@@ -25,12 +25,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Orphans;
 use crate::effect::{Endpoint, Fatal, RequestKind};
-use crate::engine::Engine;
-use crate::engine::apply::describe;
-use crate::engine::sender::{Outgoing, Pending};
+use crate::engine::market::Market;
+use crate::engine::out::{Out, describe};
+use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::engine::settle::is_open;
 use crate::engine::shutdown_ours::take_cancels;
-use crate::input::{Outcome, RequestId};
+use crate::input::Outcome;
 use crate::time::Timestamp;
 
 const PAGE: u32 = 50;
@@ -58,6 +58,14 @@ struct SymRecovery {
     queue: Vec<String>,
 }
 
+/// Whether recovery ended with an answer: quoting may start, or the
+/// orphans are refused and the session ends.
+pub(super) enum Ended {
+    No,
+    Quote,
+    Refused(Fatal),
+}
+
 #[derive(Default)]
 pub(super) struct Recovery {
     started: bool,
@@ -83,17 +91,17 @@ fn backoff_ms(n: u32) -> u64 {
     (200u64 << n.min(4)).min(5_000)
 }
 
-impl Engine {
+impl Recovery {
     /// At the first input: every configured symbol to list.
-    pub(super) fn start_recovery(&mut self) {
-        if self.recovery.started {
-            return;
+    pub(super) fn start(&mut self, market: &Market, out: &mut Out) -> Ended {
+        if self.started {
+            return Ended::No;
         }
-        self.recovery.started = true;
-        let now = self.out.now;
-        let syms = self.market.configured_syms();
+        self.started = true;
+        let now = out.now;
+        let syms = market.configured_syms();
         for sym in syms {
-            self.recovery.syms.insert(
+            self.syms.insert(
                 sym,
                 SymRecovery {
                     step: Step::List,
@@ -108,76 +116,63 @@ impl Engine {
                 },
             );
         }
-        self.out.info(format!(
+        out.info(format!(
             "recovery: listing the open orders of {} symbols before the first quote (orphans = {})",
-            self.recovery.syms.len(),
-            self.market.config.recovery.orphans.name()
+            self.syms.len(),
+            market.config.recovery.orphans.name()
         ));
-        self.finish_recovery();
+        self.finish(out)
     }
 
-    /// A tick while recovery runs is held (newest books win, as for a
-    /// conflated tick) and starts when it is over. True when held.
-    pub(super) fn hold_during_recovery(&mut self, books: &[crate::input::BookTop]) -> bool {
-        if self.recovery.done {
-            return false;
-        }
-        self.tick.conflated = Some(crate::engine::tick::Conflated {
-            books: books.to_vec(),
-        });
-        self.out
-            .info("tick arrived during start-up recovery: held until it is over".to_string());
-        true
-    }
-
-    /// Starts the tick held during recovery, if one came.
-    fn start_held_tick(&mut self) {
-        if let Some(c) = self.tick.conflated.take() {
-            self.start_tick(&crate::engine::tick::books_by_symbol(&c.books));
-        }
+    /// Ticks wait while recovery runs.
+    pub(super) fn running(&self) -> bool {
+        !self.done
     }
 
     /// Shutdown before recovery ended: it is abandoned (replies ignored).
-    pub(super) fn abandon_recovery(&mut self) {
-        if self.recovery.started && !self.recovery.done {
-            self.recovery.done = true;
-            self.out
-                .info("recovery abandoned: shutdown began first".to_string());
+    pub(super) fn abandon(&mut self, out: &mut Out) {
+        if self.started && !self.done {
+            self.done = true;
+            out.info("recovery abandoned: shutdown began first".to_string());
         }
     }
 
-    pub(super) fn recovery_wake(&self) -> Option<Timestamp> {
-        if self.recovery.done {
+    pub(super) fn wake(&self) -> Option<Timestamp> {
+        if self.done {
             return None;
         }
-        self.recovery
-            .syms
+        self.syms
             .values()
             .filter(|r| r.step != Step::Done && !r.in_flight)
             .map(|r| r.not_before)
             .min()
     }
 
-    pub(super) fn send_recovery_request(&mut self) -> bool {
-        if self.recovery.done || self.shutdown.is_some() {
-            return false;
+    /// The next request recovery needs, if any may go now.
+    pub(super) fn next_request(
+        &mut self,
+        market: &Market,
+        sender: &mut Sender,
+        out: &mut Out,
+    ) -> Next {
+        if self.done {
+            return Next::Idle;
         }
-        let now = self.out.now;
+        let now = out.now;
         let Some((&sym, r)) = self
-            .recovery
             .syms
             .iter()
             .find(|(_, r)| r.step != Step::Done && !r.in_flight && r.not_before <= now)
         else {
-            return false;
+            return Next::Idle;
         };
         let (step, cursor) = (r.step, r.cursor.clone());
-        let inst = self.market.inst(sym);
+        let inst = market.inst(sym);
         let (category, symbol) = (inst.category, inst.symbol.clone());
         let (kind, pending, n, units) = match step {
             Step::List => {
-                if !self.sender.allows(Endpoint::OpenOrders, 1, &mut self.out) {
-                    return false;
+                if !sender.allows(Endpoint::OpenOrders, 1, out) {
+                    return Next::Idle;
                 }
                 let kind = RequestKind::OpenOrders {
                     category,
@@ -189,70 +184,71 @@ impl Engine {
                 (kind, Pending::RecoveryList(sym), 1, 1)
             }
             _ => {
-                let mut queue = match self.recovery.syms.get_mut(&sym) {
+                let mut queue = match self.syms.get_mut(&sym) {
                     Some(r) => std::mem::take(&mut r.queue),
-                    None => return false,
+                    None => return Next::Idle,
                 };
-                let sent = take_cancels(
-                    sym,
-                    &mut queue,
-                    &self.market,
-                    &mut self.sender,
-                    &mut self.out,
-                );
-                if let Some(r) = self.recovery.syms.get_mut(&sym) {
+                let sent = take_cancels(sym, &mut queue, market, sender, out);
+                if let Some(r) = self.syms.get_mut(&sym) {
                     r.queue = queue;
                 }
                 let Some((kind, n, units)) = sent else {
-                    return false;
+                    return Next::Idle;
                 };
                 (kind, Pending::RecoveryCancel(sym), n, units)
             }
         };
-        self.sender.sending(kind.endpoint());
-        if let Some(r) = self.recovery.syms.get_mut(&sym) {
+        sender.sending(kind.endpoint());
+        if let Some(r) = self.syms.get_mut(&sym) {
             r.in_flight = true;
         }
-        self.sender.dispatch(
-            Outgoing {
-                kind,
-                pending,
-                n,
-                units,
-            },
-            &mut self.out,
-        );
-        true
+        Next::Send(Outgoing {
+            kind,
+            pending,
+            n,
+            units,
+        })
     }
 
-    pub(super) fn apply_recovery_list(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        if self.recovery.done {
-            return self.out.info(format!(
+    /// A page of a symbol's open orders; `Ended` when that was the last
+    /// listing recovery waited for.
+    pub(super) fn apply_list(
+        &mut self,
+        sym: u32,
+        answer: Answer<'_>,
+        market: &Market,
+        out: &mut Out,
+    ) -> Ended {
+        let Answer { id, outcome } = answer;
+        if self.done {
+            out.info(format!(
                 "r{} recovery listing answered after recovery ended: ignored",
                 id.0
             ));
+            return Ended::No;
         }
-        let now = self.out.now;
-        let name = self.market.syms[sym as usize].name.clone();
+        let now = out.now;
+        let name = market.syms[sym as usize].name.clone();
         let reply = match outcome {
             Outcome::Reply(r) if r.ret_code == 0 => r,
             other => {
                 let why = describe(other);
-                let Some(r) = self.recovery.syms.get_mut(&sym) else {
-                    return;
+                let Some(r) = self.syms.get_mut(&sym) else {
+                    return Ended::No;
                 };
                 r.in_flight = false;
                 r.failures += 1;
                 let wait = backoff_ms(r.failures);
                 r.not_before = now.plus_ms(wait);
-                return self.out.warn(format!(
+                out.warn(format!(
                     "r{} recovery: listing {name} failed ({why}): retry in {wait} ms; no quote before it succeeds",
                     id.0
                 ));
+                return Ended::No;
             }
         };
-        let Some(r) = self.recovery.syms.get_mut(&sym) else {
-            return;
+        let Some(r) = self.syms.get_mut(&sym) else {
+            return Ended::No;
         };
         r.in_flight = false;
         let mut foreign = 0u64;
@@ -268,7 +264,7 @@ impl Engine {
             }
         }
         if r.rounds == 0 {
-            self.out.totals.foreign_orders += foreign;
+            out.totals.foreign_orders += foreign;
         }
         let next = reply
             .next_cursor
@@ -276,7 +272,7 @@ impl Engine {
             .filter(|c| !c.is_empty() && !reply.orders.is_empty());
         if next.is_some() {
             r.cursor = next;
-            return;
+            return Ended::No;
         }
         // The listing is complete: compare with what the cancels were for.
         r.cursor = None;
@@ -284,9 +280,9 @@ impl Engine {
         let gone = r.last.difference(&seen).count() as u64;
         let new = seen.difference(&r.last).count() as u64;
         let first = r.rounds == 0;
-        self.out.totals.orphans_cancelled += gone;
-        self.out.totals.orphans_found += new;
-        let refuse = self.market.config.recovery.orphans == Orphans::Refuse;
+        out.totals.orphans_cancelled += gone;
+        out.totals.orphans_found += new;
+        let refuse = market.config.recovery.orphans == Orphans::Refuse;
         if seen.is_empty() {
             r.step = Step::Done;
             r.last.clear();
@@ -295,14 +291,14 @@ impl Engine {
             } else {
                 format!("recovery: {name}: orphans confirmed gone")
             };
-            self.out.info(text);
+            out.info(text);
         } else if refuse {
             r.step = Step::Done;
-            self.out.error(format!(
+            out.error(format!(
                 "recovery: {name}: {} open orders of an earlier session (orphans = refuse)",
                 seen.len()
             ));
-            self.recovery.refused.extend(seen);
+            self.refused.extend(seen);
         } else {
             r.rounds += 1;
             r.step = Step::Cancel;
@@ -318,21 +314,30 @@ impl Engine {
                     "recovery: {name}: {n} orphans still open: cancelling again (round {rounds})"
                 )
             };
-            self.out.warn(text);
+            out.warn(text);
         }
-        self.finish_recovery();
+        self.finish(out)
     }
 
-    pub(super) fn apply_recovery_cancel(&mut self, id: RequestId, sym: u32, outcome: &Outcome) {
-        if self.recovery.done {
-            return self.out.info(format!(
+    /// A cancel-batch of orphans answered: the next listing says what is
+    /// still open, whatever came back.
+    pub(super) fn apply_cancel(
+        &mut self,
+        sym: u32,
+        answer: Answer<'_>,
+        market: &Market,
+        out: &mut Out,
+    ) {
+        let Answer { id, outcome } = answer;
+        if self.done {
+            return out.info(format!(
                 "r{} recovery cancel answered after recovery ended: ignored",
                 id.0
             ));
         }
-        let now = self.out.now;
-        let name = self.market.syms[sym as usize].name.clone();
-        let Some(r) = self.recovery.syms.get_mut(&sym) else {
+        let now = out.now;
+        let name = market.syms[sym as usize].name.clone();
+        let Some(r) = self.syms.get_mut(&sym) else {
             return;
         };
         r.in_flight = false;
@@ -354,7 +359,7 @@ impl Engine {
                 0
             });
         }
-        self.out.info(format!(
+        out.info(format!(
             "r{} recovery: cancel {name}: {what}{}",
             id.0,
             if listing { "; listing again" } else { "" }
@@ -363,26 +368,25 @@ impl Engine {
 
     /// Ends recovery once every symbol is done: quoting may start (the held
     /// tick, if any), or the refused orphans are named and the session ends.
-    fn finish_recovery(&mut self) {
-        if self.recovery.done || self.recovery.syms.values().any(|r| r.step != Step::Done) {
-            return;
+    fn finish(&mut self, out: &mut Out) -> Ended {
+        if self.done || self.syms.values().any(|r| r.step != Step::Done) {
+            return Ended::No;
         }
-        if !self.recovery.refused.is_empty() {
-            let order_link_ids: Vec<String> = std::mem::take(&mut self.recovery.refused)
-                .into_iter()
-                .collect();
-            self.recovery.done = true;
-            return self.stop_fatal(Fatal::OrphansRefused { order_link_ids });
+        if !self.refused.is_empty() {
+            let order_link_ids: Vec<String> =
+                std::mem::take(&mut self.refused).into_iter().collect();
+            self.done = true;
+            return Ended::Refused(Fatal::OrphansRefused { order_link_ids });
         }
-        self.recovery.done = true;
-        let t = &self.out.totals;
+        self.done = true;
+        let t = &out.totals;
         let text = format!(
             "recovery done: {} orphans found, {} cancelled and confirmed gone, {} foreign orders left alone; quoting starts",
             t.orphans_found, t.orphans_cancelled, t.foreign_orders
         );
-        self.out.info(text);
+        out.info(text);
         // Its requests are in `Totals`, not in the first tick's stats.
-        self.out.stats = crate::effect::TickStats::default();
-        self.start_held_tick();
+        out.stats = crate::effect::TickStats::default();
+        Ended::Quote
     }
 }

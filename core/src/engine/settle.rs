@@ -25,11 +25,12 @@
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
+use crate::effect::{Endpoint, RequestKind};
 use crate::engine::market::Market;
 use crate::engine::orders::OrderTable;
 use crate::engine::orders::{Ambiguous, Seq, State};
 use crate::engine::out::{Out, clean};
-use crate::engine::sender::{Answer, Sender};
+use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::input::{ExchangeOrder, Outcome};
 use crate::time::Timestamp;
 
@@ -62,7 +63,7 @@ impl Settle {
     }
 
     /// The first order whose query is due and not already in flight.
-    pub(super) fn next_due(&self, now: Timestamp) -> Option<Seq> {
+    fn next_due(&self, now: Timestamp) -> Option<Seq> {
         self.entries
             .iter()
             .find(|(_, e)| !e.in_flight && e.due <= now)
@@ -84,7 +85,7 @@ impl Settle {
             .is_some_and(|e| e.in_flight || e.due <= now)
     }
 
-    pub(super) fn mark_sent(&mut self, seq: Seq) {
+    fn mark_sent(&mut self, seq: Seq) {
         if let Some(e) = self.entries.get_mut(&seq) {
             e.in_flight = true;
         }
@@ -117,6 +118,43 @@ fn backoff_ms(n: u32) -> u64 {
 }
 
 impl Settle {
+    /// The next due query, if the budget carries it (`Again` when its order
+    /// was gone already: forgotten, nothing sent).
+    pub(super) fn next_query(
+        &mut self,
+        orders: &OrderTable,
+        market: &Market,
+        sender: &mut Sender,
+        out: &mut Out,
+    ) -> Next {
+        let Some(seq) = self.next_due(out.now) else {
+            return Next::Idle;
+        };
+        let Some(o) = orders.get(seq) else {
+            self.forget(seq);
+            return Next::Again;
+        };
+        let inst = market.inst(o.sym);
+        let kind = RequestKind::OpenOrders {
+            category: inst.category,
+            symbol: inst.symbol.clone(),
+            order_link_id: Some(market.link(seq.n)),
+            cursor: None,
+            limit: 1,
+        };
+        if !sender.allows(Endpoint::OpenOrders, 1, out) {
+            return Next::Idle;
+        }
+        sender.sending(Endpoint::OpenOrders);
+        self.mark_sent(seq);
+        Next::Send(Outgoing {
+            kind,
+            pending: Pending::Query(seq),
+            n: 1,
+            units: 1,
+        })
+    }
+
     /// An open-orders query for `seq` was answered (see the module table).
     pub(super) fn apply_query(
         &mut self,

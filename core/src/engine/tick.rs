@@ -66,7 +66,14 @@ impl Engine {
             self.out.info("tick after shutdown ignored".to_string());
             return;
         }
-        if self.hold_during_recovery(books) {
+        if self.recovery.running() {
+            // Held until recovery is over (newest books win, as for a
+            // conflated tick).
+            self.tick.conflated = Some(Conflated {
+                books: books.to_vec(),
+            });
+            self.out
+                .info("tick arrived during start-up recovery: held until it is over".to_string());
             return;
         }
         if let Some(t) = &self.tick.current {

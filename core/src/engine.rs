@@ -1,85 +1,32 @@
-//! The engine: owns every decision.
+//! The engine: owns every decision, in parts that own their state.
 //!
-//! One `Engine` value holds the whole state of a session; `handle` is the only
-//! way in, `poll_effect` / `poll_timeout` the only ways out (see the crate
-//! docs for the run-loop contract). The work is split by job:
+//! One `Engine` value holds the whole state of a session; `handle` is the
+//! only way in, `poll_effect` / `poll_timeout` the only ways out (see the
+//! crate docs for the drain contract). This file only routes: an input goes
+//! to the parts it concerns, each part decides through methods that take
+//! what they read or change as arguments (the config, the clock and the
+//! output sink included), and the effects land in `Out`.
 //!
-//! | module      | job |
-//! |-------------|-----|
-//! | `tick`      | tick lifecycle: conflation, config at the boundary, stale drops, `TickDone` |
-//! | `quote`     | book checks and the ladder, in integer ticks |
-//! | `freshness` | each symbol's last good book, holding and expiry on a timer |
-//! | `reconcile` | desired ladder vs tracked orders: keep / amend / cancel / place |
-//! | `orders`    | every order's state, the bounded history of gone ones |
-//! | `bus`       | command queues, coalescing into batches |
-//! | `schedule`  | what to send next: priority, in-flight bound, budget, deadlines |
-//! | `budget`    | per-endpoint rolling-second rate budget |
-//! | `apply`     | replies to order commands: accepted / rejected / ambiguous |
-//! | `doubt`     | commands that may have been applied: never dropped on our own word |
-//! | `settle`    | open-orders queries that settle `Unknown` orders |
-//! | `recovery`  | before the first quote: list open orders, cancel an earlier session's |
-//! | `levels`    | at most `levels` orders of ours that may rest per side |
-//! | `shutdown`  | cancel ours (or cancel-all), verify, `Stopped` (`shutdown_ours`) |
-//! | `fatal`     | credentials refused: `Fatal`, `Stopped`, nothing more sent |
-//! | `reply`     | each reply to the module that sent its request |
-//! | `session_id`| the orderLinkId prefix and its length bound |
-//! | `views`     | read-only views: orders, counts, totals |
-//! | `out`       | effects and deterministic log lines |
+//! | part (type, file)                 | owns | decides |
+//! |-----------------------------------|------|---------|
+//! | `Market` (`market`)               | config in force, instruments, symbols, session id | orderLinkIds, batch sizes |
+//! | `Out` (`out`)                     | effects, the clock, `TickStats`, `Totals` | log lines (deterministic) |
+//! | `TickRun` (`tick`, `tick_start`)  | the tick in flight, a conflated one, a pending config | conflation, ladders, stale drops, `TickDone` |
+//! | `BookClock` (`freshness`)         | each symbol's last good book | hold, refuse, expiry ticks |
+//! | `OrderTable` (`orders`, `levels`, `doubt`) | every order's state, side counts | gone, unknown, the `levels` gate |
+//! | `Bus` (`bus`)                     | queued commands | batching, thinning |
+//! | `Sender` (`sender`, `budget`)     | requests in flight, rate budget, IP pause | spending, deferring |
+//! | `schedule`                        | - | which queued commands go in the next request |
+//! | `OrderReply` (`apply`)            | a reply's scratch | each order's fate from a reply |
+//! | `Settle` (`settle`)               | unknown orders' queries | settling `Unknown` orders |
+//! | `Recovery` (`recovery`)           | start-up listing and orphans | orphans cancelled or refused |
+//! | `Shutdown` (`shutdown`, `shutdown_ours`) | each symbol's clearing | cancel, verify, `Stopped` |
+//! | `fatal`                           | - | credentials refused: `Fatal`, `Stopped` |
 //!
-//! Decisions taken here beyond design.md (each is explained where it lives):
-//! - A symbol missing from a tick (after conflation) is held while its last
-//!   good book is younger than `max_book_age_ms` (orders left alone, no
-//!   re-quote), then refused (orders cancelled), on a timer even when no
-//!   tick comes (see `freshness`). Quotes are never built from a remembered
-//!   book, so a shell that stops sending a symbol cannot leave us quoting it.
-//! - Every level whose slot holds a busy order (pending or unknown) is frozen
-//!   for the tick, Live orders of that slot included.
-//! - `coalesced` counts orders that travelled in a batch of two or more (as
-//!   `TickStats` documents); a batch of one still uses the batch endpoint.
-//! - Routine "cancelled as asked" outcomes (and stale drops, and shutdown's
-//!   confirmed-gone orders) are counted in `Totals::gone_by_reason` and
-//!   summarised, not logged one by one: that keeps a session's log at a few
-//!   hundred KB. Every other order that goes away is logged with its reason.
-//! - A rate-limited reply (10006/429) without `X-Bapi-Limit-*` headers backs
-//!   the endpoint off for a whole window before the re-queued orders go.
-//! - A single-order request answered HTTP 5xx, 408 or any status other than
-//!   400/404 (refused before any order logic) and 403/429 is `Unknown`
-//!   (settled by a query); a batch answered any non-403/429 status falls back
-//!   to single requests (idempotent thanks to the orderLinkId), its orders
-//!   in doubt unless the status was 400/404.
-//! - Authentication failures (HTTP 401, retCode 10003/10004/10005/33004,
-//!   top-level or per order) are fatal: `Fatal`, `Stopped`, nothing more
-//!   sent (see `fatal`).
-//! - Create answered 110072 ("already exists") becomes `Unknown` and is
-//!   settled by a query, which confirms its real price and status.
-//! - An order whose command may already have been applied (its batch was
-//!   answered 5xx or another unclear status, then re-sent) is never dropped
-//!   or refused on core's own word: stale at the deadline, withdrawn at
-//!   shutdown, or refused on the re-send, it becomes `Unknown` and is
-//!   queried (see `doubt`). 10006/429/403 answers are the exchange's word
-//!   that nothing was applied and raise no such doubt.
-//! - After `Shutdown` no place is ever sent again, whatever an in-flight
-//!   reply answers.
-//! - HTTP 403 (IP limit) means nothing was applied: every order of the
-//!   request goes back to its queue (cancels and amends included: they are
-//!   retried after the pause, not made unknown) and all sending pauses for
-//!   10 s, whichever request (query, cancel-all) drew the 403.
-//! - Ticks are strictly sequential: a tick ends only when every command it
-//!   decided was answered or dropped stale, so the queues are empty at each
-//!   tick start and a config change never meets half-sent commands.
-//! - Places wait for every cancel and amend in flight or queued (not only
-//!   those of their own symbol), and for room on their side: never more
-//!   than `levels` orders of ours that may rest per side (see `levels`).
-//! - Thinning at a binding rate budget is fair across symbols: when an
-//!   endpoint's units cannot carry an operation's whole queue, they go to the
-//!   commands in (level, symbol, side) order: level 0 bid and ask of every
-//!   symbol, then level 1 of every symbol, and so on (cancels still before
-//!   amends before places). A batch starts from the best such command and
-//!   carries the eligible commands of its group (category or symbol) in
-//!   queue order; with room for the whole queue nothing changes. A market
-//!   maker would rather quote every symbol tight than one symbol deep.
-//! - Settle queries and shutdown requests count against the in-flight bound
-//!   like any request; priority is shutdown, cancels, amends, queries, places.
+//! Helpers without state: `quote` (book checks, the ladder, in integer
+//! ticks), `reconcile` (desired ladder vs tracked orders), `views`,
+//! `session_id`, `seqmap`. Every decision and the file it lives in are
+//! listed in ARCHITECTURE.md at the repository root.
 
 mod apply;
 mod budget;
@@ -102,6 +49,7 @@ mod settle;
 mod shutdown;
 mod shutdown_ours;
 mod tick;
+mod tick_start;
 mod views;
 
 pub use self::session_id::SessionId;
@@ -109,7 +57,7 @@ pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
 use crate::effect::{Effect, Fatal, Op};
-use crate::input::{Input, Outcome, RequestId};
+use crate::input::{BookTop, Input, Outcome, RequestId};
 use crate::time::Timestamp;
 
 use self::apply::{OrderReply, ReplyScratch};
@@ -121,6 +69,8 @@ use self::sender::{Answer, Next, Pending, Sender};
 use self::settle::Settle;
 use self::shutdown::Shutdown;
 use self::tick::TickRun;
+use self::tick_start::TickStart;
+use std::collections::BTreeMap;
 
 pub struct Engine {
     market: Market,
@@ -205,7 +155,8 @@ impl Engine {
             self.wake = None;
             return;
         }
-        self.drop_stale();
+        let (bus, orders, settle) = (&mut self.bus, &mut self.orders, &mut self.settle);
+        (self.tick).drop_stale(bus, orders, settle, &self.market, &mut self.out);
         self.shutdown_progress();
         self.pump();
         self.maybe_finish_tick();
@@ -262,19 +213,56 @@ impl Engine {
                 .warn("config change during shutdown ignored".to_string());
             return;
         }
-        match config.validate_for(&self.market.instruments) {
-            Ok(()) => {
-                self.out
-                    .info("config change accepted; applies at the next tick".to_string());
-                self.tick.pending_config = Some(config);
+        (self.tick).propose_config(config, &self.market.instruments, &mut self.out);
+    }
+
+    fn on_tick(&mut self, books: &[BookTop]) {
+        if self.shutdown.is_some() {
+            self.out.info("tick after shutdown ignored".to_string());
+            return;
+        }
+        if self.recovery.running() {
+            return self.tick.hold(books, &mut self.out);
+        }
+        if !self.tick.conflate(books, &mut self.out) {
+            self.start_tick(&tick::books_by_symbol(books));
+        }
+    }
+
+    /// A tick starts: a config change waiting applies first (so `enabled =
+    /// false` takes effect for that very tick), then the tick part decides.
+    fn start_tick(&mut self, books: &BTreeMap<&str, &BookTop>) {
+        let n = self.tick.next_number();
+        if let Some(config) = self.tick.pending_config.take() {
+            if config.rate_limits != self.market.config.rate_limits {
+                self.sender.budget.reconfigure(&config.rate_limits);
             }
-            Err(e) => {
-                let why: Vec<String> = e.problems.iter().map(ToString::to_string).collect();
-                self.out.error(format!(
-                    "config change refused, keeping the old one: {}",
-                    why.join("; ")
-                ));
-            }
+            self.market.apply_config(config, n, &mut self.out);
+        }
+        TickStart {
+            tick: &mut self.tick,
+            market: &self.market,
+            fresh: &mut self.fresh,
+            orders: &mut self.orders,
+            settle: &self.settle,
+            bus: &mut self.bus,
+            out: &mut self.out,
+        }
+        .run(n, books);
+    }
+
+    /// Finishes the tick once nothing of it is queued or in flight, then
+    /// starts a conflated one if any.
+    fn maybe_finish_tick(&mut self) {
+        while self
+            .tick
+            .finish(&self.bus, &mut self.sender, &self.orders, &mut self.out)
+        {
+            let Some(c) = self.tick.conflated.take() else {
+                return;
+            };
+            self.start_tick(&tick::books_by_symbol(&c.books));
+            self.pump();
         }
     }
 
@@ -416,7 +404,8 @@ impl Engine {
         if self.stopped || !self.sender.unpaused(&mut self.out) {
             return;
         }
-        let parked = if self.shutdown.is_none() && self.places_open() {
+        let open = schedule::places_open(&self.market.config, &self.bus, &self.sender);
+        let parked = if self.shutdown.is_none() && open {
             let (bus, tick) = (&mut self.bus, &mut self.tick);
             levels::park_places(bus, &self.orders, &self.market, tick, &mut self.out)
         } else {
@@ -426,10 +415,6 @@ impl Engine {
             && self.send_one()
         {}
         self.bus.unpark(Op::Place, parked);
-    }
-
-    fn places_open(&self) -> bool {
-        schedule::places_open(&self.market.config, &self.bus, &self.sender)
     }
 
     /// Asks the parts for their next request in priority order (see

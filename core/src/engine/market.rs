@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::domain::{Category, Instrument};
 use crate::engine::SessionId;
+use crate::engine::out::Out;
 use crate::engine::settle::LATE_LANDING_MARGIN_MS;
 use crate::time::Timestamp;
 
@@ -42,6 +43,22 @@ impl Market {
             syms,
             session,
         }
+    }
+
+    /// A validated config change takes force (at tick `n`'s start).
+    pub(super) fn apply_config(&mut self, config: Config, n: u64, out: &mut Out) {
+        self.config = config;
+        let b = &self.config.async_batch;
+        let text = format!(
+            "config applied at tick {n}: enabled={} scope={} reprice={} max_batch_size={} max_parallel={} place_with_cancel={}",
+            b.enabled,
+            b.coalesce_scope.name(),
+            self.config.quoting.reprice.name(),
+            b.max_batch_size,
+            b.max_parallel_symbols,
+            b.place_with_cancel
+        );
+        out.info(text);
     }
 
     pub(super) fn inst(&self, sym: u32) -> &Instrument {

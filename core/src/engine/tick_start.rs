@@ -1,0 +1,233 @@
+//! A tick's start: each configured symbol's book judged (`freshness`), its
+//! ladder built (`quote`), each side reconciled against our orders
+//! (`reconcile`) and the resulting commands queued on the bus.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{Lots, Side};
+use crate::effect::Op;
+use crate::engine::bus::{Bus, Key, op_index};
+use crate::engine::freshness::{BookClock, Verdict};
+use crate::engine::market::Market;
+use crate::engine::orders::{OrderTable, Seq, State};
+use crate::engine::out::Out;
+use crate::engine::quote::ladder_into;
+use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
+use crate::engine::settle::Settle;
+use crate::engine::tick::{TickRun, TickState, side_index};
+use crate::input::BookTop;
+
+/// The parts a tick's start reads and changes, borrowed while it runs.
+pub(super) struct TickStart<'a> {
+    pub(super) tick: &'a mut TickRun,
+    pub(super) market: &'a Market,
+    pub(super) fresh: &'a mut BookClock,
+    pub(super) orders: &'a mut OrderTable,
+    pub(super) settle: &'a Settle,
+    pub(super) bus: &'a mut Bus,
+    pub(super) out: &'a mut Out,
+}
+
+impl TickStart<'_> {
+    /// Starts tick `n` (see `TickRun::next_number`) on `books`.
+    pub(super) fn run(mut self, n: u64, books: &BTreeMap<&str, &BookTop>) {
+        let market = self.market;
+        let now = self.out.now;
+        self.tick.current = Some(TickState {
+            n,
+            started: now,
+            deadline: now.plus_ms(market.config.async_batch.tick_deadline_ms),
+        });
+        self.out.totals.ticks += 1;
+        self.tick.held_logged = false;
+        self.out.stats.tick = n;
+        self.out.stats.started_ms = now;
+
+        let nsyms = market.syms.len();
+        // Buffers kept across ticks (taken out of self while it is borrowed).
+        let mut by_side = std::mem::take(&mut self.tick.by_side);
+        by_side.resize_with(nsyms * 2, Vec::new);
+        by_side.iter_mut().for_each(Vec::clear);
+        let mut scratch = std::mem::take(&mut self.tick.scratch);
+        let mut lad = std::mem::take(&mut self.tick.ladder);
+        for (seq, o) in self.orders.iter() {
+            by_side[o.sym as usize * 2 + side_index(o.side)].push(seq);
+        }
+        let mut configured = vec![false; nsyms];
+        for s in &market.config.quoting.symbols {
+            if let Some(i) = market.sym_index(s) {
+                configured[i as usize] = true;
+            }
+        }
+        let stray = books
+            .keys()
+            .filter(|s| market.sym_index(s).is_none())
+            .count();
+        if stray > 0 {
+            self.out.warn(format!(
+                "tick {n}: {stray} books for unknown symbols ignored"
+            ));
+        }
+
+        let q = &market.config.quoting;
+        let (levels, spread, step, tol) =
+            (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
+        let amend = q.reprice == crate::config::Reprice::Amend;
+        let max_age = q.max_book_age_ms;
+        let mut counts = [0u64; 3];
+        let mut ok_books = 0u64;
+        let mut held = 0u64;
+        for sym in 0..nsyms {
+            let sym32 = sym as u32;
+            lad.bids.clear();
+            lad.asks.clear();
+            let mut qty = Lots(0);
+            if configured[sym] {
+                let name = market.name(sym32);
+                let inst = market.inst(sym32);
+                let lots = self
+                    .market
+                    .config
+                    .quoting
+                    .order_qty
+                    .for_symbol(name)
+                    .and_then(|d| inst.qty_lots(&d));
+                match (
+                    self.fresh
+                        .judge(sym, books.get(name).copied(), inst, now, max_age),
+                    lots,
+                ) {
+                    (Verdict::Quote(bid, ask), Some(lots)) => {
+                        ladder_into(&mut lad, bid, ask, levels, spread, step);
+                        qty = lots;
+                        ok_books += 1;
+                        self.fresh
+                            .hold_verdict(sym32, n, None, market, self.orders, self.out);
+                        self.fresh
+                            .book_verdict(sym32, None, market, self.orders, self.out);
+                    }
+                    (Verdict::Hold { age_ms }, _) => {
+                        // Its orders are left alone: no reconcile at all.
+                        held += 1;
+                        self.out.totals.books_held += 1;
+                        self.fresh.hold_verdict(
+                            sym32,
+                            n,
+                            Some(age_ms),
+                            market,
+                            self.orders,
+                            self.out,
+                        );
+                        continue;
+                    }
+                    (Verdict::Quote(..), None) => {
+                        self.fresh.set_held(sym, false);
+                        self.fresh.book_verdict(
+                            sym32,
+                            Some("no order size"),
+                            market,
+                            self.orders,
+                            self.out,
+                        );
+                    }
+                    (Verdict::Refuse(why), _) => {
+                        self.fresh.set_held(sym, false);
+                        self.fresh
+                            .book_verdict(sym32, Some(why), market, self.orders, self.out);
+                    }
+                }
+            } else {
+                self.fresh.forget(sym);
+            }
+            for (side, desired) in [(Side::Buy, &lad.bids), (Side::Sell, &lad.asks)] {
+                let seqs = &by_side[sym * 2 + side_index(side)];
+                if seqs.is_empty() && desired.is_empty() {
+                    continue;
+                }
+                let settle = self.settle;
+                let asking = |seq: Seq| settle.awaiting(seq, now);
+                let plan = SidePlan {
+                    side,
+                    desired,
+                    qty,
+                    tol_bps: tol,
+                    amend,
+                    asking: &asking,
+                };
+                reconcile_side(self.orders, seqs, &plan, &mut scratch);
+                for action in &scratch.actions {
+                    let op = self.apply_action(sym32, side, qty, *action);
+                    counts[op_index(op)] += 1;
+                }
+            }
+        }
+
+        self.tick.by_side = by_side;
+        self.tick.scratch = scratch;
+        self.tick.ladder = lad;
+        for op in [Op::Cancel, Op::Amend, Op::Place] {
+            let c = counts[op_index(op)];
+            if c > 0 {
+                *self.out.stats.commands.entry(op).or_insert(0) += c;
+                *self.out.totals.commands.entry(op).or_insert(0) += c;
+            }
+        }
+        self.fresh.update_expiry(max_age);
+        let held = if held > 0 {
+            format!(", {held} held")
+        } else {
+            String::new()
+        };
+        self.out.info(format!(
+            "tick {n} start: {ok_books} books usable{held}; cancel {} amend {} place {}",
+            counts[0], counts[1], counts[2]
+        ));
+    }
+
+    /// Turns one reconcile decision into an order state and a queued command.
+    fn apply_action(
+        &mut self,
+        sym: u32,
+        side: Side,
+        qty: crate::domain::Lots,
+        action: Action,
+    ) -> Op {
+        let (op, seq) = match action {
+            Action::Cancel(seq) => {
+                self.orders.set_state(seq, State::PendingCancel);
+                (Op::Cancel, seq)
+            }
+            Action::Amend { seq, price, qty } => {
+                self.orders
+                    .set_state(seq, State::PendingAmend { price, qty });
+                (Op::Amend, seq)
+            }
+            Action::Place { level, price } => (
+                Op::Place,
+                self.orders
+                    .new_order(sym, side, level, price, qty, self.out),
+            ),
+        };
+        self.enqueue(op, seq);
+        op
+    }
+
+    fn enqueue(&mut self, op: Op, seq: Seq) {
+        let Some(o) = self.orders.get(seq) else {
+            return;
+        };
+        let b = &self.market.config.async_batch;
+        let coalesce = match op {
+            Op::Cancel => b.coalesce_cancel,
+            Op::Amend => b.coalesce_amend,
+            Op::Place => b.coalesce_place,
+        };
+        let key = Key {
+            sym: o.sym,
+            side: o.side,
+            level: o.level,
+            seq,
+        };
+        self.bus.push(op, key, !(b.enabled && coalesce));
+    }
+}

@@ -1,6 +1,7 @@
-//! Everything that leaves the engine. The shell executes `Send`, sleeps until
-//! `WakeAt`, appends `Log` lines to the session log, records `TickDone` in its
-//! metrics, and exits after `Stopped`. It decides nothing on its own.
+//! Everything that leaves the engine. The shell executes `Send`, appends
+//! `Log` lines to the session log, records `TickDone` in its metrics, and
+//! exits after `Stopped`; when to wake core is not an effect but
+//! `Engine::poll_timeout`, read after draining. It decides nothing on its own.
 //! `Fatal` (always followed by `Stopped`) says why the session ends early.
 
 use std::collections::BTreeMap;
@@ -15,8 +16,6 @@ use crate::time::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
     Send(Request),
-    /// Core wants an `Input::Wake` at (or soon after) this time.
-    WakeAt(Timestamp),
     Log(LogEvent),
     TickDone(TickStats),
     /// The session cannot go on (the exchange refuses our credentials, or

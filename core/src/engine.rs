@@ -162,7 +162,7 @@ impl Engine {
         self.maybe_finish_tick();
         self.expire_books();
         self.shutdown_progress();
-        self.announce_wake();
+        self.wake = self.next_deadline();
     }
 
     #[must_use]
@@ -170,7 +170,9 @@ impl Engine {
         self.out.effects.pop_front()
     }
 
-    /// The next time core wants a `Wake`, if any.
+    /// The next time core wants a `Wake`, if any: read it after draining
+    /// `poll_effect` (the crate docs' drain contract); it changes only
+    /// when an input is handled.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.wake
@@ -483,16 +485,5 @@ impl Engine {
             consider(self.fresh.expiry());
         }
         next
-    }
-
-    /// Emits `WakeAt` when the earliest deadline changed.
-    fn announce_wake(&mut self) {
-        let next = self.next_deadline();
-        if next != self.wake {
-            self.wake = next;
-            if let Some(t) = next {
-                self.out.emit(Effect::WakeAt(t));
-            }
-        }
     }
 }

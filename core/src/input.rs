@@ -20,7 +20,7 @@ pub enum Input {
         request_id: RequestId,
         outcome: Outcome,
     },
-    /// A deadline core asked for (`Effect::WakeAt` / `poll_timeout`) has passed.
+    /// A deadline core asked for (`Engine::poll_timeout`) has passed.
     Wake { now_ms: Timestamp },
     /// A new, already-parsed config; applied at the next tick boundary.
     ConfigChanged {

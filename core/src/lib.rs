@@ -6,13 +6,13 @@
 //! any machine, any number of times; that is what lets a recorded session be
 //! replayed byte for byte.
 //!
-//! # The run-loop contract
+//! # The drain contract
 //!
 //! ```text
 //! let mut engine = Engine::new(config, instruments, session_id)?;
 //! loop {
-//!     while let Some(effect) = engine.poll_effect() { execute(effect) }   // drain ALL
-//!     let deadline = engine.poll_timeout();                               // next Wake
+//!     while let Some(effect) = engine.poll_effect() { execute(effect) }   // 1. drain ALL
+//!     let deadline = engine.poll_timeout();                               // 2. then the deadline
 //!     let input = wait_for_input_or(deadline);  // tick, response, wake, config, shutdown
 //!     journal.append(&input);                   // record BEFORE handling
 //!     engine.handle(input);
@@ -21,12 +21,20 @@
 //!
 //! 1. After every `handle`, drain `poll_effect` until `None` before the next
 //!    `handle` (debug builds assert this).
-//! 2. Every input carries `now_ms` from the shell's clock, read once per input.
+//! 2. Then read `poll_timeout`: the one deadline signal (no effect announces
+//!    it). `Some(t)`: core wants an `Input::Wake` at `t` (or soon after; any
+//!    other input may come first). `None`: core needs no wake and waits for
+//!    inputs. It changes only inside `handle`, so reading it once after each
+//!    drain is enough.
+//! 3. Every input carries `now_ms` from the shell's clock, read once per input.
 //!    A `now_ms` older than the last one is clamped to it and logged.
-//! 3. `handle` never panics and never fails on data from outside: a malformed
+//! 4. `handle` never panics and never fails on data from outside: a malformed
 //!    reply or unknown order id becomes a log line, a counter and a decision
 //!    (usually: the orders concerned become `Unknown` and are reconciled).
 //!    `Result` is only for the caller's own mistakes (config, journal).
+//!
+//! Where each decision lives, and how a tick flows through the engine's
+//! parts: `engine` module docs, and ARCHITECTURE.md at the repository root.
 
 pub mod config;
 mod config_hosts;

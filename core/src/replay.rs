@@ -8,6 +8,7 @@
 use crate::effect::Effect;
 use crate::engine::Engine;
 use crate::journal::{Journal, JournalError, JournalHeader, Reader, SessionEnd};
+use crate::time::Timestamp;
 
 /// What a replay produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,18 +42,20 @@ pub fn replay(journal: &Journal) -> Result<Replayed, crate::config::ConfigError>
     })
 }
 
-/// `replay`, handing each input's effects to `per_input(input_index, effects)`
-/// as they come instead of collecting them (for renderers that interleave
-/// inputs and effects). Returns the log and the journal's damage.
+/// `replay`, handing each input's effects to `per_input(input_index,
+/// effects, deadline)` as they come instead of collecting them (for
+/// renderers that interleave inputs and effects); `deadline` is
+/// `Engine::poll_timeout` once they are drained. Returns the log and the
+/// journal's damage.
 pub fn replay_with(
     journal: &Journal,
-    mut per_input: impl FnMut(usize, &[Effect]),
+    mut per_input: impl FnMut(usize, &[Effect], Option<Timestamp>),
 ) -> Result<(String, Option<JournalError>), crate::config::ConfigError> {
     let mut produced = Vec::new();
     drive(journal, |step| match step {
         Step::Effect(effect) => produced.push(effect),
-        Step::InputDone(i) => {
-            per_input(i, &produced);
+        Step::InputDone(i, wake) => {
+            per_input(i, &produced, wake);
             produced.clear();
         }
     })
@@ -144,8 +147,9 @@ impl LogReplay {
 
 enum Step {
     Effect(Effect),
-    /// Every effect of input `.0` has been handed over.
-    InputDone(usize),
+    /// Every effect of input `.0` has been handed over; `.1` is the
+    /// engine's deadline after them.
+    InputDone(usize, Option<Timestamp>),
 }
 
 /// The loop both share: every input handled, its effects drained to `each`
@@ -165,7 +169,7 @@ fn drive(
     for (i, input) in journal.inputs.iter().enumerate() {
         engine.handle_ref(input);
         drain(&mut engine, &mut log, |effect| each(Step::Effect(effect)));
-        each(Step::InputDone(i));
+        each(Step::InputDone(i, engine.poll_timeout()));
     }
     Ok((log, journal.damage.clone()))
 }

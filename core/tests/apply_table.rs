@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mm_core::config::Reprice;
-use mm_core::effect::{Effect, Endpoint, Request, RequestKind};
+use mm_core::effect::{Endpoint, Request, RequestKind};
 use mm_core::input::{Ack, ItemCode, Outcome, Reply};
 use mm_core::virtual_exchange::Scenario;
 use mm_core::{Engine, OrderState, Timestamp};
@@ -259,10 +259,7 @@ fn whole_request_failures() {
     let (_, mut e, r) = one_batch(2, false);
     let out = respond(&mut e, 10, &r, Outcome::HttpStatus(429));
     assert!(sends(&out).is_empty(), "backing off");
-    let wake = out.iter().find_map(|x| match x {
-        Effect::WakeAt(t) => Some(*t),
-        _ => None,
-    });
+    let wake = e.poll_timeout();
     assert!(wake.is_some_and(|t| t > Timestamp(10)), "{wake:?}");
     assert_eq!(e.order_counts().pending_new, 4);
 

@@ -77,11 +77,12 @@ pub fn replay_journal(journal: Journal) -> Result<Session, Error> {
     let mut text = Transcript::new();
     text.header(&journal.header);
     let mut effects: Vec<Effect> = Vec::new();
-    let (log, damage) = replay_with(&journal, |i, produced| {
+    let (log, damage) = replay_with(&journal, |i, produced, wake| {
         text.input(&journal.inputs[i]);
         for e in produced {
             text.effect(e);
         }
+        text.deadline(wake);
         effects.extend_from_slice(produced);
     })?;
     if let Some(d) = &damage {

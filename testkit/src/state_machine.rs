@@ -196,9 +196,10 @@ impl Machine {
                 Effect::Send(r) => self.send(r)?,
                 Effect::Stopped => self.stopped = true,
                 Effect::Log(l) => self.model.on_log(&l.text, self.now)?,
-                Effect::WakeAt(_) | Effect::TickDone(_) | Effect::Fatal(_) => {}
+                Effect::TickDone(_) | Effect::Fatal(_) => {}
             }
         }
+        self.transcript.deadline(self.engine.poll_timeout());
         self.check()
     }
 

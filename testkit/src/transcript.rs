@@ -55,6 +55,8 @@ pub struct Transcript {
     config: BTreeMap<String, String>,
     inputs: u64,
     effects: u64,
+    /// Core's deadline as last shown (a `wake_at` line when it moves).
+    wake: Option<Timestamp>,
 }
 
 impl Transcript {
@@ -156,7 +158,6 @@ impl Transcript {
                     self.detail(d);
                 }
             }
-            Effect::WakeAt(t) => self.effect_line(format!("wake_at {}", rel(*t, t0))),
             Effect::Log(event) => {
                 let level = match event.level {
                     mm_core::effect::Level::Info => "INFO",
@@ -168,6 +169,21 @@ impl Transcript {
             Effect::TickDone(stats) => self.effect_line(tick_done(stats, t0)),
             Effect::Fatal(f) => self.effect_line(format!("fatal {}", oneline(&f.to_string()))),
             Effect::Stopped => self.effect_line("stopped".to_string()),
+        }
+    }
+
+    /// Core's deadline after an input's effects were drained
+    /// (`Engine::poll_timeout`): a `wake_at` line, among the input's
+    /// effects, when it moved to a new time.
+    pub fn deadline(&mut self, wake: Option<Timestamp>) {
+        if wake == self.wake {
+            return;
+        }
+        self.wake = wake;
+        if let Some(t) = wake {
+            self.effects += 1;
+            let t0 = self.t0.unwrap_or_default();
+            self.effect_line(format!("wake_at {}", rel(t, t0)));
         }
     }
 

@@ -111,7 +111,6 @@ impl Driver {
                 Effect::TickDone(stats) => self.ticks_done.push(stats),
                 Effect::Stopped => self.stopped = true,
                 Effect::Fatal(f) => self.fatal = Some(f),
-                Effect::WakeAt(_) => {}
             }
         }
     }

@@ -264,7 +264,6 @@ impl Session {
                     self.metrics.tick_done(&t);
                     ticked = true;
                 }
-                Effect::WakeAt(_) => {} // read back through poll_timeout()
                 // Core sends nothing more and emits Stopped right after:
                 // the loop ends there, without waiting for any cancel.
                 Effect::Fatal(fatal) => {

@@ -8,10 +8,14 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::decimal::Decimal;
-use crate::domain::Instrument;
-use crate::effect::Endpoint;
+use crate::domain::{Endpoint, Instrument};
 
-pub use crate::config_session::{
+mod hosts;
+mod parse;
+mod rules;
+mod session;
+
+pub use self::session::{
     JournalConfig, MAX_ROTATE_MB, Orphans, RecoveryConfig, ShutdownCancel, ShutdownConfig,
 };
 
@@ -307,7 +311,7 @@ impl Default for MetricsConfig {
     }
 }
 
-pub use crate::config_hosts::metrics_addr_problem;
+pub use self::hosts::metrics_addr_problem;
 
 /// One problem with a config: the key, the value and the rule it breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,7 +344,7 @@ impl Config {
     /// instruments, reporting every problem found (see `config_parse`).
     /// `validate_for` adds the checks that do.
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        crate::config_parse::parse(text)
+        self::parse::parse(text)
     }
 
     /// The config as TOML text: how the journal stores it (readable, and free
@@ -351,13 +355,13 @@ impl Config {
 
     /// Checks that need no exchange data; lists every problem found.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        crate::config_rules::check(self, None)
+        self::rules::check(self, None)
     }
 
     /// All of `validate`, plus what depends on the instruments (batch limit of
     /// the category, sizes on the qty grid, every symbol known).
     pub fn validate_for(&self, instruments: &[Instrument]) -> Result<(), ConfigError> {
-        crate::config_rules::check(self, Some(instruments))
+        self::rules::check(self, Some(instruments))
     }
 }
 

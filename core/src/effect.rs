@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Category, Side};
-use crate::input::RequestId;
+pub use crate::domain::{Endpoint, RequestId};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,60 +145,6 @@ impl RequestKind {
             RequestKind::Cancel { .. } => Endpoint::Cancel,
             RequestKind::CancelAll { .. } => Endpoint::CancelAll,
             RequestKind::OpenOrders { .. } => Endpoint::OpenOrders,
-        }
-    }
-}
-
-/// A Bybit endpoint; each has its own rate quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Endpoint {
-    Create,
-    Amend,
-    Cancel,
-    CreateBatch,
-    AmendBatch,
-    CancelBatch,
-    CancelAll,
-    OpenOrders,
-}
-
-impl Endpoint {
-    pub const ALL: [Endpoint; 8] = [
-        Endpoint::Create,
-        Endpoint::Amend,
-        Endpoint::Cancel,
-        Endpoint::CreateBatch,
-        Endpoint::AmendBatch,
-        Endpoint::CancelBatch,
-        Endpoint::CancelAll,
-        Endpoint::OpenOrders,
-    ];
-
-    /// Stable snake_case name: config keys, log lines, metric labels.
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Create => "create",
-            Endpoint::Amend => "amend",
-            Endpoint::Cancel => "cancel",
-            Endpoint::CreateBatch => "create_batch",
-            Endpoint::AmendBatch => "amend_batch",
-            Endpoint::CancelBatch => "cancel_batch",
-            Endpoint::CancelAll => "cancel_all",
-            Endpoint::OpenOrders => "open_orders",
-        }
-    }
-
-    /// Bybit v5 path.
-    pub fn path(self) -> &'static str {
-        match self {
-            Endpoint::Create => "/v5/order/create",
-            Endpoint::Amend => "/v5/order/amend",
-            Endpoint::Cancel => "/v5/order/cancel",
-            Endpoint::CreateBatch => "/v5/order/create-batch",
-            Endpoint::AmendBatch => "/v5/order/amend-batch",
-            Endpoint::CancelBatch => "/v5/order/cancel-batch",
-            Endpoint::CancelAll => "/v5/order/cancel-all",
-            Endpoint::OpenOrders => "/v5/order/realtime",
         }
     }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+pub use crate::domain::RequestId;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,10 +67,6 @@ pub struct BookTop {
     pub ask: String,
     pub received_ms: Timestamp,
 }
-
-/// Assigned by core, unique within a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct RequestId(pub u64);
 
 /// How a request ended, as the shell observed it. The shell does not judge:
 /// it passes the wire reply through and core classifies every order in it.

@@ -37,10 +37,6 @@
 //! parts: `engine` module docs, and ARCHITECTURE.md at the repository root.
 
 pub mod config;
-mod config_hosts;
-mod config_parse;
-mod config_rules;
-mod config_session;
 pub mod decimal;
 pub mod domain;
 pub mod effect;

@@ -45,5 +45,7 @@ fn shell_has_no_import_circle() {
     no_circles("shell", 15, ("status", "histogram"));
 }
 
-// core's case goes here (`no_circles("core", ...)`) once its config,
-// effect and input modules stop importing each other.
+#[test]
+fn core_has_no_import_circle() {
+    no_circles("core", 10, ("engine", "config"));
+}

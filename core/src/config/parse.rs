@@ -9,7 +9,7 @@
 //! struct; unknown and ill-typed entries are reported and removed, the rest
 //! deserialized (still with `deny_unknown_fields`) and the rules run on it.
 
-use crate::config::{Config, ConfigError, ConfigProblem};
+use super::{Config, ConfigError, ConfigProblem};
 
 pub(crate) fn parse(text: &str) -> Result<Config, ConfigError> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {

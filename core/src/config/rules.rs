@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::{Config, ConfigError, ConfigProblem, ExchangeKind};
+use super::{Config, ConfigError, ConfigProblem, ExchangeKind};
 use crate::domain::Instrument;
 
 pub(crate) fn check(
@@ -19,7 +19,7 @@ pub(crate) fn check(
         "journal.rotate_mb",
         config.journal.rotate_mb,
         0,
-        crate::config::MAX_ROTATE_MB,
+        super::MAX_ROTATE_MB,
     );
     if let Some(instruments) = instruments {
         against_instruments(config, instruments, &mut p);
@@ -71,8 +71,7 @@ fn exchange(config: &Config, p: &mut Problems) {
         60_000,
     );
     let m = &config.metrics;
-    if let Some(problem) = crate::config_hosts::metrics_addr_problem(&m.addr, m.allow_non_loopback)
-    {
+    if let Some(problem) = super::hosts::metrics_addr_problem(&m.addr, m.allow_non_loopback) {
         p.add("metrics.addr", problem);
     }
 }
@@ -201,7 +200,7 @@ fn async_batch(config: &Config, p: &mut Problems) {
 }
 
 fn rate_limits(config: &Config, p: &mut Problems) {
-    for endpoint in crate::effect::Endpoint::ALL {
+    for endpoint in crate::domain::Endpoint::ALL {
         let value = config.rate_limits.per_second(endpoint);
         p.range(
             &format!("rate_limits.{}", endpoint.name()),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Category, Side};
 pub use crate::domain::{Endpoint, RequestId};
+use crate::retcode;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,11 +45,11 @@ impl fmt::Display for Fatal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fatal::Auth { code, msg } => {
-                let what = match code {
-                    10003 => "the API key is invalid",
-                    10004 => "the request signature was refused (wrong API secret?)",
-                    10005 => "the API key lacks a permission this needs",
-                    33004 => "the API key has expired",
+                let what = match *code {
+                    retcode::INVALID_API_KEY => "the API key is invalid",
+                    retcode::SIGN_ERROR => "the request signature was refused (wrong API secret?)",
+                    retcode::PERMISSION_DENIED => "the API key lacks a permission this needs",
+                    retcode::API_KEY_EXPIRED => "the API key has expired",
                     401 => "HTTP 401 Unauthorized",
                     _ => "authentication failed",
                 };

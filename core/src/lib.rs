@@ -44,6 +44,7 @@ pub mod engine;
 pub mod input;
 pub mod journal;
 pub mod replay;
+pub mod retcode;
 pub mod time;
 pub mod virtual_exchange;
 

@@ -47,6 +47,11 @@ use crate::engine::out::Out;
 use crate::engine::sender::{IP_PAUSE_MS, OrdersSent, Sender};
 use crate::engine::settle::Settle;
 use crate::input::{Ack, Outcome, Reply, RequestId};
+use crate::retcode::{
+    OK, ORDER_CANCELLED, ORDER_COMPLETED_OR_CANCELLED, ORDER_LINK_ID_DUPLICATE, ORDER_NOT_EXISTS,
+    SERVER_ERROR, SERVER_TIMEOUT, SPOT_DUPLICATE_CLIENT_ID, SPOT_ORDER_NOT_EXISTS, SYSTEM_BUSY,
+    TOO_MANY_VISITS,
+};
 
 pub(super) enum Fate {
     Done,
@@ -106,12 +111,12 @@ impl OrderReply<'_> {
                     self.sender.correct_budget(sent.endpoint, rl, self.out);
                 }
                 match r.ret_code {
-                    0 if sent.batch => self.apply_items(id, &sent, r),
-                    10006 | 429 => {
+                    OK if sent.batch => self.apply_items(id, &sent, r),
+                    TOO_MANY_VISITS | SYSTEM_BUSY => {
                         let why = format!("retCode {}", r.ret_code);
                         self.rate_limited(id, &sent, r.rate_limit.is_none(), &why);
                     }
-                    10000 | 10016 => {
+                    SERVER_TIMEOUT | SERVER_ERROR => {
                         self.ambiguous(id, &sent, &format!("retCode {}", r.ret_code));
                     }
                     code if sent.batch => {
@@ -231,15 +236,15 @@ impl OrderReply<'_> {
 
     fn apply_code(&mut self, op: Op, seq: Seq, code: i64, msg: &str, ack: Option<&Ack>) -> Fate {
         match code {
-            10006 | 429 => return Fate::Requeue,
-            10000 | 10016 => return Fate::Unknown,
+            TOO_MANY_VISITS | SYSTEM_BUSY => return Fate::Requeue,
+            SERVER_TIMEOUT | SERVER_ERROR => return Fate::Unknown,
             _ => {}
         }
         let Some(o) = self.orders.get_mut(seq) else {
             return Fate::Done;
         };
         match (op, code) {
-            (Op::Place, 0) => {
+            (Op::Place, OK) => {
                 o.state = State::Live;
                 if let Some(a) = ack.filter(|a| !a.order_id.is_empty()) {
                     o.order_id.clone_from(&a.order_id);
@@ -247,8 +252,8 @@ impl OrderReply<'_> {
                 Fate::Done
             }
             // Already exists (170141: spot's duplicate orderLinkId).
-            (Op::Place, 110_072 | 170_141) => Fate::Unknown,
-            (Op::Amend, 0) => {
+            (Op::Place, ORDER_LINK_ID_DUPLICATE | SPOT_DUPLICATE_CLIENT_ID) => Fate::Unknown,
+            (Op::Amend, OK) => {
                 if let State::PendingAmend { price, qty } = o.state {
                     o.price = price;
                     o.qty = qty;
@@ -256,14 +261,20 @@ impl OrderReply<'_> {
                 o.state = State::Live;
                 Fate::Done
             }
-            (Op::Cancel, 0) => {
+            (Op::Cancel, OK) => {
                 self.orders
                     .gone(seq, "cancelled", "", self.settle, self.market, self.out);
                 Fate::Done
             }
             // The order is no longer open (never existed, filled, cancelled;
             // 170213 is spot's "does not exist"): gone, whichever command.
-            (Op::Amend | Op::Cancel, 110_001 | 110_008 | 110_010 | 170_213) => {
+            (
+                Op::Amend | Op::Cancel,
+                ORDER_NOT_EXISTS
+                | ORDER_COMPLETED_OR_CANCELLED
+                | ORDER_CANCELLED
+                | SPOT_ORDER_NOT_EXISTS,
+            ) => {
                 let detail = format!("{} answered {code} {}", op.name(), clean(msg));
                 self.orders
                     .gone(seq, "not_open", &detail, self.settle, self.market, self.out);

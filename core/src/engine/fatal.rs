@@ -8,11 +8,15 @@
 use crate::effect::{Effect, Fatal};
 use crate::engine::out::{Out, clean};
 use crate::input::Outcome;
+use crate::retcode::{API_KEY_EXPIRED, INVALID_API_KEY, PERMISSION_DENIED, SIGN_ERROR};
 
 /// Bybit's authentication failures: 10003 invalid key, 10004 signature
 /// error, 10005 permission denied, 33004 key expired.
 pub(super) fn is_auth_code(code: i64) -> bool {
-    matches!(code, 10003 | 10004 | 10005 | 33004)
+    matches!(
+        code,
+        INVALID_API_KEY | SIGN_ERROR | PERMISSION_DENIED | API_KEY_EXPIRED
+    )
 }
 
 /// The authentication failure an outcome carries, top-level or in any

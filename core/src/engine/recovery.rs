@@ -31,6 +31,7 @@ use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::engine::settle::is_open;
 use crate::engine::shutdown_ours::take_cancels;
 use crate::input::Outcome;
+use crate::retcode::OK;
 use crate::time::Timestamp;
 
 const PAGE: u32 = 50;
@@ -230,7 +231,7 @@ impl Recovery {
         let now = out.now;
         let name = market.syms[sym as usize].name.clone();
         let reply = match outcome {
-            Outcome::Reply(r) if r.ret_code == 0 => r,
+            Outcome::Reply(r) if r.ret_code == OK => r,
             other => {
                 let why = describe(other);
                 let Some(r) = self.syms.get_mut(&sym) else {
@@ -342,9 +343,9 @@ impl Recovery {
         };
         r.in_flight = false;
         let what = match outcome {
-            Outcome::Reply(x) if x.ret_code == 0 && x.codes.is_empty() => "cancelled".to_string(),
-            Outcome::Reply(x) if x.ret_code == 0 => {
-                let ok = x.codes.iter().filter(|c| c.code == 0).count();
+            Outcome::Reply(x) if x.ret_code == OK && x.codes.is_empty() => "cancelled".to_string(),
+            Outcome::Reply(x) if x.ret_code == OK => {
+                let ok = x.codes.iter().filter(|c| c.code == OK).count();
                 format!("{ok} of {} cancelled", x.codes.len())
             }
             other => describe(other),

@@ -32,6 +32,7 @@ use crate::engine::orders::{Ambiguous, Seq, State};
 use crate::engine::out::{Out, clean};
 use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::input::{ExchangeOrder, Outcome};
+use crate::retcode::OK;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy)]
@@ -189,7 +190,7 @@ impl Settle {
             }
         };
         let reply = match outcome {
-            Outcome::Reply(r) if r.ret_code == 0 => r,
+            Outcome::Reply(r) if r.ret_code == OK => r,
             other => {
                 let why = crate::engine::apply::describe(other);
                 entry.failures += 1;

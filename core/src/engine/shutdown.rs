@@ -31,6 +31,7 @@ use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::engine::settle::{Settle, is_open};
 use crate::engine::shutdown_ours::first_cancel_step;
 use crate::input::Outcome;
+use crate::retcode::OK;
 use crate::time::Timestamp;
 
 const MAX_ROUNDS: u32 = 5;
@@ -235,7 +236,7 @@ impl Shutdown {
         let Answer { id, outcome } = answer;
         let name = market.name(sym).to_string();
         match outcome {
-            Outcome::Reply(r) if r.ret_code == 0 => {
+            Outcome::Reply(r) if r.ret_code == OK => {
                 let mut ours = 0;
                 for ack in &r.acks {
                     if let Some(seq) = orders.seq_of(&ack.order_link_id, market)
@@ -273,7 +274,7 @@ impl Shutdown {
         let now = out.now;
         let name = market.name(sym).to_string();
         let r = match answer.outcome {
-            Outcome::Reply(r) if r.ret_code == 0 => r,
+            Outcome::Reply(r) if r.ret_code == OK => r,
             _ => return self.clear_failed(answer, &name, sym, "open-orders listing", out),
         };
         let ours_only = first_cancel_step(&market.config) == Step::CancelOurs;

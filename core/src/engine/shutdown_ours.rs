@@ -18,6 +18,7 @@ use crate::engine::sender::{Answer, Next, Outgoing, Pending, Sender};
 use crate::engine::settle::Settle;
 use crate::engine::shutdown::{Shutdown, Step};
 use crate::input::Outcome;
+use crate::retcode::OK;
 
 /// How a symbol's shutdown begins, and how each round repeats.
 pub(super) fn first_cancel_step(config: &Config) -> Step {
@@ -88,12 +89,12 @@ impl Shutdown {
         let Answer { id, outcome } = answer;
         let name = market.name(sym).to_string();
         let what = match outcome {
-            Outcome::Reply(r) if r.ret_code == 0 => {
+            Outcome::Reply(r) if r.ret_code == OK => {
                 // A single cancel's code is the top-level one: no item codes.
                 let single = r.codes.is_empty();
                 let mut ours = 0;
                 for (k, ack) in r.acks.iter().enumerate() {
-                    let ok = single || r.codes.get(k).is_some_and(|c| c.code == 0);
+                    let ok = single || r.codes.get(k).is_some_and(|c| c.code == OK);
                     if ok && let Some(seq) = orders.seq_of(&ack.order_link_id, market) {
                         orders.gone(seq, "cancelled", "", settle, market, out);
                         ours += 1;

@@ -367,3 +367,40 @@ async fn a_silent_server_is_given_up_and_dialled_again() {
     stream.stop().await;
     server.abort();
 }
+
+/// `wss://` goes through rustls (the build has a crypto provider: no panic);
+/// a server that does not speak TLS is a connection given up, with why.
+#[tokio::test]
+async fn a_wss_url_speaks_tls_and_a_plain_server_is_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            use tokio::io::AsyncWriteExt;
+            let _ = tcp.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let (tx, mut rx) = mpsc::channel(8);
+    let settings = StreamSettings {
+        backoff_min: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(20),
+        jitter_seed: Some(1),
+        ..StreamSettings::new(&format!("wss://{addr}"))
+    };
+    let books = BookStream::new(mm_bybit::Category::Linear, 50, &symbols(&["BTCUSDT"])).unwrap();
+    let stream = spawn_books(settings, books, tx);
+    match next(&mut rx).await {
+        StreamEvent::Down { reason, .. } => {
+            assert!(
+                reason.starts_with(&format!("connecting to wss://{addr}")),
+                "{reason}"
+            );
+            // rustls read the plain reply as a TLS record and refused it.
+            assert!(reason.contains("corrupt message"), "{reason}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    stream.stop().await;
+    server.abort();
+}

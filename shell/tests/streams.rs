@@ -221,6 +221,35 @@ async fn a_skipped_delta_brings_a_fresh_snapshot_on_the_same_connection() {
     sim.shutdown().await;
 }
 
+#[tokio::test]
+async fn duplicated_book_messages_change_nothing() {
+    let sim = start(walking("ws_dup=0.3")).await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let books = BookStream::new(mm_bybit::Category::Linear, 50, &symbols(&["BTCUSDT"])).unwrap();
+    let stream = spawn_books(settings(&sim), books, tx);
+    let mut last_u = 0;
+    let mut books_seen = 0;
+    while books_seen < 40 {
+        match next(&mut rx).await {
+            StreamEvent::Up { connection, .. } => assert_eq!(connection, 1),
+            StreamEvent::Book { applied, book, .. } => {
+                // A repeated delta is dropped: each one handed on moves the book.
+                assert_ne!(applied, Applied::Duplicate);
+                let u = book.update_id().unwrap();
+                if applied == Applied::Delta {
+                    assert_eq!(u, last_u + 1, "no repeat handed on");
+                }
+                last_u = u;
+                books_seen += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(sim.state().faults_injected["ws_dup"] > 0);
+    stream.stop().await;
+    sim.shutdown().await;
+}
+
 /// A signed REST order: a GTC buy at the ask, which fills at once.
 async fn buy_at_ask(sim: &SimHandle, symbol: &str, qty: &str, link: &str) -> String {
     let (_, ask) = step(sim, symbol).await;

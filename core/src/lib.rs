@@ -46,6 +46,7 @@ pub mod journal;
 pub mod replay;
 pub mod retcode;
 pub mod time;
+#[cfg(feature = "virtual-exchange")]
 pub mod virtual_exchange;
 
 pub use config::{Config, ConfigError};

@@ -1,4 +1,5 @@
-//! The TOML config (design.md §5): types, defaults, parsing and validation.
+//! The TOML config: types, defaults, parsing and validation (every key is
+//! documented in the README's Configuration section).
 //! The shell reads the file; core owns what the keys mean, so `mm check-config`,
 //! start-up and hot reload all judge a config the same way.
 

@@ -1,4 +1,4 @@
-//! The session journal codec (design.md §6), format version 2.
+//! The session journal codec, format version 2.
 //!
 //! A journal is one or more segment files. Each segment:
 //!

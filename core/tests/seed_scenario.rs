@@ -1,5 +1,5 @@
-//! The seed scenario (design.md §9) against the virtual exchange, fault-free:
-//! 4 symbols, 5 levels a side, every price moved every tick, 100 ticks.
+//! The seed scenario against the virtual exchange, fault-free: 4 symbols,
+//! 5 levels a side, every price moved every tick, 100 ticks.
 #![allow(clippy::unwrap_used)]
 
 mod common;

@@ -35,7 +35,8 @@ fn linear(symbol: &str, tick: &str, step: &str) -> Instrument {
 }
 
 impl Scenario {
-    /// design.md §9: 4 symbols, 5 levels a side, an institutional rate tier.
+    /// The seed scenario: 4 symbols, 5 levels a side, an institutional rate
+    /// tier (the shape the README's performance figures are measured on).
     pub fn seed() -> Scenario {
         let rows = [
             ("BTCUSDT", "0.1", "0.001", "0.001", "60000"),

@@ -53,6 +53,29 @@ pub struct ExchangeConfig {
     pub category: crate::domain::Category,
     pub recv_window_ms: u64,
     pub request_timeout_ms: u64,
+    /// How order requests (create, amend, cancel and their batches) reach
+    /// the exchange. The shell's business: core decides the same either way.
+    pub order_transport: OrderTransport,
+}
+
+/// `exchange.order_transport`: REST, or Bybit's WebSocket trade stream
+/// (`/v5/trade`). Queries, cancel-all and market data stay on REST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderTransport {
+    #[default]
+    Rest,
+    Ws,
+}
+
+impl OrderTransport {
+    /// As written in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderTransport::Rest => "rest",
+            OrderTransport::Ws => "ws",
+        }
+    }
 }
 
 impl Default for ExchangeConfig {
@@ -63,6 +86,7 @@ impl Default for ExchangeConfig {
             category: crate::domain::Category::Linear,
             recv_window_ms: 5000,
             request_timeout_ms: 2000,
+            order_transport: OrderTransport::Rest,
         }
     }
 }

@@ -24,6 +24,7 @@
 //! | `inputs`     | the tasks feeding the loop (market data, config reload, signals) |
 //! | `event_loop` | the loop: effects out, one input in |
 //! | `send`       | one request on its task; exactly one response per `Send` |
+//! | `trade_link` | the trade connection order requests take with `order_transport = "ws"` |
 //! | `exit`       | the exchange's view at exit, the summary, the verdict |
 
 mod event_loop;
@@ -32,6 +33,7 @@ mod inputs;
 mod paths;
 mod send;
 mod startup;
+mod trade_link;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -147,6 +149,9 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Signals(#[from] SignalError),
+    /// `exchange.order_transport = "ws"` and the trade stream cannot carry orders.
+    #[error("exchange.order_transport = \"ws\": {0}")]
+    TradeStream(String),
 }
 
 impl RunError {
@@ -184,6 +189,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     let Started {
         venue,
         client,
+        trade,
         config,
         config_text,
         instruments,
@@ -203,6 +209,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         log,
         metrics,
         client.clone(),
+        trade,
         inputs.interval_tx,
     );
     let ending = session

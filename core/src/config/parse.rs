@@ -158,3 +158,29 @@ fn shown(value: &toml::Value) -> String {
         text
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::config::{Config, OrderTransport};
+
+    #[test]
+    fn order_transport_is_rest_by_default_and_ws_on_request() {
+        let c = Config::from_toml_str("[exchange]\nkind = \"sim\"\n").unwrap();
+        assert_eq!(c.exchange.order_transport, OrderTransport::Rest);
+        let c = Config::from_toml_str("[exchange]\norder_transport = \"ws\"\n").unwrap();
+        assert_eq!(c.exchange.order_transport, OrderTransport::Ws);
+        // Kept through the journal's TOML text.
+        assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+    }
+
+    #[test]
+    fn a_bad_order_transport_names_the_key_and_the_allowed_values() {
+        let e = Config::from_toml_str("[exchange]\norder_transport = \"grpc\"\n").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.problems.len(), 1, "{text}");
+        assert!(text.contains("exchange.order_transport"), "{text}");
+        assert!(text.contains("\"grpc\""), "{text}");
+        assert!(text.contains("`rest`") && text.contains("`ws`"), "{text}");
+    }
+}

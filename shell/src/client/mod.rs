@@ -14,8 +14,10 @@
 //! |---------|-----|
 //! | `wire`  | core's requests as mm-bybit wire types |
 //! | `reply` | what came back as an `Outcome` |
+//! | `trade` | order requests over the trade stream instead (`order_transport = "ws"`) |
 
 mod reply;
+mod trade;
 mod wire;
 
 use std::time::Duration;
@@ -29,6 +31,7 @@ use self::reply::Raw;
 use crate::secrets::Credentials;
 
 pub use self::reply::describe;
+pub use self::trade::TradeRoute;
 pub use self::wire::{verb, wire_category};
 
 /// A public or plain GET that did not give what was asked; every text in

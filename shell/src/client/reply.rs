@@ -71,16 +71,22 @@ pub fn describe(o: &Outcome) -> String {
 
 fn rate_limit(h: &reqwest::header::HeaderMap) -> Option<RateLimitStatus> {
     let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
-    let s = mm_bybit::RateLimitStatus::from_header_values(
-        get(headers::LIMIT)?,
-        get(headers::LIMIT_STATUS)?,
-        get(headers::LIMIT_RESET_TIMESTAMP)?,
-    )?;
-    Some(RateLimitStatus {
+    Some(core_rate_limit(
+        mm_bybit::RateLimitStatus::from_header_values(
+            get(headers::LIMIT)?,
+            get(headers::LIMIT_STATUS)?,
+            get(headers::LIMIT_RESET_TIMESTAMP)?,
+        )?,
+    ))
+}
+
+/// The wire's rate-limit state as core's.
+pub(super) fn core_rate_limit(s: mm_bybit::RateLimitStatus) -> RateLimitStatus {
+    RateLimitStatus {
         limit: s.limit,
         remaining: s.remaining,
         reset_ms: Timestamp(s.reset_ms),
-    })
+    }
 }
 
 /// Status, envelope, then `fill` copies the endpoint's result into the reply.
@@ -95,6 +101,16 @@ fn parse_reply<T: DeserializeOwned + Default>(
         Ok(r) => r,
         Err(e) => return Outcome::Malformed(format!("reply does not parse: {e}")),
     };
+    from_response(r, rate_limit(&raw.headers), fill)
+}
+
+/// A parsed Bybit envelope (REST, or a trade-stream reply made one) as a
+/// reply: the one place both transports build what core sees.
+pub(super) fn from_response<T>(
+    r: Response<T>,
+    rate_limit: Option<RateLimitStatus>,
+    fill: impl FnOnce(T, &mut Reply),
+) -> Outcome {
     let mut reply = Reply {
         ret_code: r.ret_code,
         ret_msg: r.ret_msg,
@@ -107,7 +123,7 @@ fn parse_reply<T: DeserializeOwned + Default>(
                 msg: i.msg,
             })
             .collect(),
-        rate_limit: rate_limit(&raw.headers),
+        rate_limit,
         ..Reply::default()
     };
     fill(r.result, &mut reply);
@@ -115,19 +131,23 @@ fn parse_reply<T: DeserializeOwned + Default>(
 }
 
 pub(super) fn parse_batch_items(raw: Raw) -> Outcome {
-    parse_reply::<ListResult<BatchItem>>(raw, |r, reply| {
-        reply.acks = r
-            .list
-            .into_iter()
-            .map(|i| ack(i.order_id, i.order_link_id))
-            .collect();
-    })
+    parse_reply(raw, fill_batch_items)
+}
+
+pub(super) fn fill_batch_items(r: ListResult<BatchItem>, reply: &mut Reply) {
+    reply.acks = r
+        .list
+        .into_iter()
+        .map(|i| ack(i.order_id, i.order_link_id))
+        .collect();
 }
 
 pub(super) fn parse_single(raw: Raw) -> Outcome {
-    parse_reply::<OrderAck>(raw, |r, reply| {
-        reply.acks = vec![ack(r.order_id, r.order_link_id)];
-    })
+    parse_reply(raw, fill_single)
+}
+
+pub(super) fn fill_single(r: OrderAck, reply: &mut Reply) {
+    reply.acks = vec![ack(r.order_id, r.order_link_id)];
 }
 
 fn ack(order_id: String, order_link_id: String) -> Ack {
@@ -138,13 +158,15 @@ fn ack(order_id: String, order_link_id: String) -> Ack {
 }
 
 pub(super) fn parse_create_batch(raw: Raw) -> Outcome {
-    parse_reply::<ListResult<BatchCreateItem>>(raw, |r, reply| {
-        reply.acks = r
-            .list
-            .into_iter()
-            .map(|i| ack(i.order_id, i.order_link_id))
-            .collect();
-    })
+    parse_reply(raw, fill_create_batch)
+}
+
+pub(super) fn fill_create_batch(r: ListResult<BatchCreateItem>, reply: &mut Reply) {
+    reply.acks = r
+        .list
+        .into_iter()
+        .map(|i| ack(i.order_id, i.order_link_id))
+        .collect();
 }
 
 pub(super) fn parse_cancel_all(raw: Raw) -> Outcome {

@@ -20,6 +20,8 @@ pub(super) struct Session {
     pub(super) log: LogWriter,
     pub(super) metrics: std::sync::Arc<Metrics>,
     pub(super) client: Client,
+    /// Order requests' route when `exchange.order_transport = "ws"`.
+    pub(super) trade: Option<std::sync::Arc<crate::client::TradeRoute>>,
     pub(super) stats: Stats,
     pub(super) resp: (
         mpsc::UnboundedSender<Response>,
@@ -64,6 +66,7 @@ impl Session {
         log: LogWriter,
         metrics: std::sync::Arc<Metrics>,
         client: Client,
+        trade: Option<std::sync::Arc<crate::client::TradeRoute>>,
         interval_tx: watch::Sender<u64>,
     ) -> Session {
         Session {
@@ -72,6 +75,7 @@ impl Session {
             log,
             metrics,
             client,
+            trade,
             stats: Stats::default(),
             resp: mpsc::unbounded_channel(),
             stopped: false,
@@ -249,7 +253,13 @@ impl Session {
         while let Some(effect) = self.engine.poll_effect() {
             match effect {
                 Effect::Send(req) => {
-                    super::send::spawn_send(&self.client, &self.metrics, &self.resp.0, req);
+                    super::send::spawn_send(
+                        &self.client,
+                        self.trade.as_ref(),
+                        &self.metrics,
+                        &self.resp.0,
+                        req,
+                    );
                 }
                 Effect::Log(line) => {
                     if let Err(e) = self.log.line(&line.render()) {

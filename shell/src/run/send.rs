@@ -10,7 +10,7 @@ use std::time::Instant;
 use mm_core::{Outcome, Request, RequestId};
 use tokio::sync::mpsc;
 
-use crate::client::Client;
+use crate::client::{Client, TradeRoute};
 use crate::metrics::Metrics;
 
 pub(super) type Response = (RequestId, Outcome);
@@ -18,22 +18,37 @@ pub(super) type Response = (RequestId, Outcome);
 /// What a request task that ended without a reply tells core.
 pub(super) const NO_REPLY: &str = "request task ended without a reply";
 
-/// Sends `request` on a task; its one `Response` arrives on `tx`.
+/// Sends `request` on a task; its one `Response` arrives on `tx`. Order
+/// requests go over `trade` when there is one (`order_transport = "ws"`),
+/// the rest over REST.
 pub(super) fn spawn_send(
     client: &Client,
+    trade: Option<&Arc<TradeRoute>>,
     metrics: &Arc<Metrics>,
     tx: &mpsc::UnboundedSender<Response>,
     req: Request,
 ) {
     let endpoint = req.kind.endpoint();
-    let verb = crate::client::verb(&req.kind);
+    let trade = trade.filter(|_| TradeRoute::carries(&req.kind)).cloned();
+    let verb = if trade.is_some() {
+        "WS"
+    } else {
+        crate::client::verb(&req.kind)
+    };
     metrics.request_sent(endpoint);
     let client = client.clone();
     let metrics = metrics.clone();
     let guard = ReplyGuard::new(req.id, tx.clone());
     tokio::spawn(async move {
         let t0 = Instant::now();
-        let outcome = client.execute(&req.kind).await;
+        let over_ws = match &trade {
+            Some(route) => route.execute(req.id, &req.kind).await,
+            None => None,
+        };
+        let outcome = match over_ws {
+            Some(outcome) => outcome,
+            None => client.execute(&req.kind).await,
+        };
         metrics.request_done(verb, endpoint, t0.elapsed().as_secs_f64() * 1000.0);
         guard.reply(outcome);
     });

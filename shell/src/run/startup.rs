@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use mm_core::config::ExchangeKind;
+use mm_core::config::{ExchangeKind, OrderTransport};
 use mm_core::journal::JournalHeader;
 use mm_core::{Config, Engine, Instrument, SessionId};
 
@@ -26,6 +26,8 @@ pub(super) enum Venue {
 pub(super) struct Started {
     pub(super) venue: Venue,
     pub(super) client: Client,
+    /// Order requests' route with `exchange.order_transport = "ws"`.
+    pub(super) trade: Option<std::sync::Arc<crate::client::TradeRoute>>,
     pub(super) config: Config,
     /// The config file's text as loaded (`None` unless read from `config_path`):
     /// the hot-reload watcher's baseline.
@@ -81,8 +83,13 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             (Venue::Bybit, url, creds)
         }
     };
-    let client = Client::new(&base_url, creds, ex.recv_window_ms, ex.request_timeout_ms)
-        .map_err(StartupError::from)?;
+    let client = Client::new(
+        &base_url,
+        creds.clone(),
+        ex.recv_window_ms,
+        ex.request_timeout_ms,
+    )
+    .map_err(StartupError::from)?;
 
     // Start-up: server time, instruments, config against them.
     match crate::market::check_server_time(&client, ex.recv_window_ms).await {
@@ -95,6 +102,12 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             .await
             .map_err(StartupError::Instruments)?;
     crate::config_file::validate_for(&config, &instruments).map_err(StartupError::from)?;
+    let trade = match ex.order_transport {
+        OrderTransport::Rest => None,
+        OrderTransport::Ws => {
+            Some(super::trade_link::connect(&venue, &base_url, creds, &config).await?)
+        }
+    };
 
     let start_ms = crate::now_ms();
     let sid = match &opts.session_id {
@@ -167,6 +180,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
     Ok(Started {
         venue,
         client,
+        trade,
         config,
         config_text,
         instruments,

@@ -16,7 +16,7 @@
 //! | `OrderTable` (`orders`, `levels`, `doubt`) | every order's state, side counts | gone, unknown, the `levels` gate |
 //! | `Bus` (`bus`)                     | queued commands | batching, thinning |
 //! | `Sender` (`sender`, `budget`)     | requests in flight, rate budget, IP pause | spending, deferring |
-//! | `schedule`                        | - | which queued commands go in the next request |
+//! | `Pump` (`schedule`)               | - (borrows the parts) | which request goes next, which commands travel in it |
 //! | `OrderReply` (`apply`)            | a reply's scratch | each order's fate from a reply |
 //! | `Settle` (`settle`)               | unknown orders' queries | settling `Unknown` orders |
 //! | `Recovery` (`recovery`)           | start-up listing and orphans | orphans cancelled or refused |
@@ -65,7 +65,8 @@ use self::bus::Bus;
 use self::market::Market;
 use self::orders::OrderTable;
 use self::out::Out;
-use self::sender::{Answer, Next, Pending, Sender};
+use self::schedule::Pump;
+use self::sender::{Answer, Pending, Sender};
 use self::settle::Settle;
 use self::shutdown::Shutdown;
 use self::tick::TickRun;
@@ -400,57 +401,24 @@ impl Engine {
         self.maybe_finish_tick();
     }
 
-    /// Sends everything that may go now.
+    /// Sends everything that may go now (see `schedule::Pump`).
     fn pump(&mut self) {
         self.sender.blocked.clear();
-        if self.stopped || !self.sender.unpaused(&mut self.out) {
+        if self.stopped {
             return;
         }
-        let open = schedule::places_open(&self.market.config, &self.bus, &self.sender);
-        let parked = if self.shutdown.is_none() && open {
-            let (bus, tick) = (&mut self.bus, &mut self.tick);
-            levels::park_places(bus, &self.orders, &self.market, tick, &mut self.out)
-        } else {
-            Vec::new()
-        };
-        while self.sender.inflight.len() < self.sender.max_inflight(&self.market.config)
-            && self.send_one()
-        {}
-        self.bus.unpark(Op::Place, parked);
-    }
-
-    /// Asks the parts for their next request in priority order (see
-    /// `schedule`) and sends the first; false when none has one now.
-    fn send_one(&mut self) -> bool {
-        let (market, sender, out) = (&self.market, &mut self.sender, &mut self.out);
-        let mut next = match self.shutdown.as_mut() {
-            Some(sd) => sd.next_request(market, sender, out),
-            None => self.recovery.next_request(market, sender, out),
-        };
-        for op in [Op::Cancel, Op::Amend] {
-            if matches!(next, Next::Idle) {
-                next =
-                    schedule::next_orders(op, &mut self.bus, &mut self.orders, market, sender, out);
-            }
+        Pump {
+            market: &self.market,
+            out: &mut self.out,
+            sender: &mut self.sender,
+            bus: &mut self.bus,
+            orders: &mut self.orders,
+            settle: &mut self.settle,
+            tick: &mut self.tick,
+            recovery: &mut self.recovery,
+            shutdown: self.shutdown.as_mut(),
         }
-        if matches!(next, Next::Idle) {
-            next = self.settle.next_query(&self.orders, market, sender, out);
-        }
-        if matches!(next, Next::Idle)
-            && self.shutdown.is_none()
-            && schedule::places_open(&market.config, &self.bus, sender)
-        {
-            let (bus, orders) = (&mut self.bus, &mut self.orders);
-            next = schedule::next_orders(Op::Place, bus, orders, market, sender, out);
-        }
-        match next {
-            Next::Send(req) => {
-                sender.dispatch(req, out);
-                true
-            }
-            Next::Again => true,
-            Next::Idle => false,
-        }
+        .run();
     }
 
     /// The earliest future time core must be woken at, if any: the earliest

@@ -1,7 +1,9 @@
 //! Order commands out: which queued commands travel in the next request,
 //! and how each order is written on the wire.
 //!
-//! Priority among requests (see `Engine::send_one`): shutdown requests,
+//! `Pump` sends what may go: while fewer requests are in flight than
+//! allowed, it asks the parts for their next request in priority order:
+//! shutdown requests,
 //! recovery requests, cancels, amends, settle queries, then places (places
 //! only once every cancel and amend of the tick has been answered, unless
 //! `place_with_cancel`, only while their side has room for another order
@@ -16,11 +18,83 @@ use crate::config::{CoalesceScope, Config};
 use crate::domain::Category;
 use crate::effect::{AmendOrder, CancelOrder, NewOrder, Op, RequestKind};
 use crate::engine::bus::{Bus, Key, batch_endpoint, op_index, single_endpoint};
+use crate::engine::levels::park_places;
 use crate::engine::market::Market;
 use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
 use crate::engine::quote::grid_string;
+use crate::engine::recovery::Recovery;
 use crate::engine::sender::{Next, OrdersSent, Outgoing, Pending, Sender};
+use crate::engine::settle::Settle;
+use crate::engine::shutdown::Shutdown;
+use crate::engine::tick::TickRun;
+
+/// The parts a pump reads and changes, borrowed while it sends.
+pub(super) struct Pump<'a> {
+    pub(super) market: &'a Market,
+    pub(super) out: &'a mut Out,
+    pub(super) sender: &'a mut Sender,
+    pub(super) bus: &'a mut Bus,
+    pub(super) orders: &'a mut OrderTable,
+    pub(super) settle: &'a mut Settle,
+    pub(super) tick: &'a mut TickRun,
+    pub(super) recovery: &'a mut Recovery,
+    /// Present once shutdown began: no place goes out any more.
+    pub(super) shutdown: Option<&'a mut Shutdown>,
+}
+
+impl Pump<'_> {
+    /// Sends everything that may go now: nothing during an IP-limit pause;
+    /// places without room on their side wait outside the bus meanwhile
+    /// (see `levels`).
+    pub(super) fn run(mut self) {
+        if !self.sender.unpaused(self.out) {
+            return;
+        }
+        let open = places_open(&self.market.config, self.bus, self.sender);
+        let parked = if self.shutdown.is_none() && open {
+            park_places(self.bus, self.orders, self.market, self.tick, self.out)
+        } else {
+            Vec::new()
+        };
+        while self.sender.inflight.len() < self.sender.max_inflight(&self.market.config)
+            && self.send_one()
+        {}
+        self.bus.unpark(Op::Place, parked);
+    }
+
+    /// Asks the parts for their next request in priority order and sends
+    /// the first; false when none has one now.
+    fn send_one(&mut self) -> bool {
+        let (market, sender, out) = (self.market, &mut *self.sender, &mut *self.out);
+        let mut next = match self.shutdown.as_deref_mut() {
+            Some(sd) => sd.next_request(market, sender, out),
+            None => self.recovery.next_request(market, sender, out),
+        };
+        for op in [Op::Cancel, Op::Amend] {
+            if matches!(next, Next::Idle) {
+                next = next_orders(op, self.bus, self.orders, market, sender, out);
+            }
+        }
+        if matches!(next, Next::Idle) {
+            next = self.settle.next_query(self.orders, market, sender, out);
+        }
+        if matches!(next, Next::Idle)
+            && self.shutdown.is_none()
+            && places_open(&market.config, self.bus, sender)
+        {
+            next = next_orders(Op::Place, self.bus, self.orders, market, sender, out);
+        }
+        match next {
+            Next::Send(req) => {
+                sender.dispatch(req, out);
+                true
+            }
+            Next::Again => true,
+            Next::Idle => false,
+        }
+    }
+}
 
 /// Whether places may go: every cancel and amend of the tick answered
 /// (none queued or in flight), unless `place_with_cancel`.

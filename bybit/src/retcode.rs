@@ -32,6 +32,8 @@ pub const DUPLICATE_REQUEST: i64 = 10014;
 pub const SERVER_ERROR: i64 = 10016;
 /// Route not found.
 pub const ROUTE_NOT_FOUND: i64 = 10017;
+/// The API key has expired: renew it (fatal for a session, like 10003).
+pub const API_KEY_EXPIRED: i64 = 33004;
 /// Order does not exist (already filled/cancelled, or never created).
 pub const ORDER_NOT_EXISTS: i64 = 110001;
 /// Order price outside the allowed range.
@@ -129,6 +131,7 @@ pub fn meaning(code: i64) -> Option<&'static str> {
         DUPLICATE_REQUEST => "invalid duplicate request",
         SERVER_ERROR => "server error (order state unknown)",
         ROUTE_NOT_FOUND => "route not found",
+        API_KEY_EXPIRED => "API key expired",
         ORDER_NOT_EXISTS => "order does not exist",
         PRICE_OUT_OF_RANGE => "order price outside the allowed range",
         WALLET_BALANCE_INSUFFICIENT => "wallet balance insufficient",
@@ -193,9 +196,10 @@ mod tests {
     fn section_5_codes_are_known() {
         let table = [
             0, -1, 429, 10000, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10010, 10014,
-            10016, 10017, 110001, 110003, 110004, 110007, 110008, 110010, 110012, 110017, 110020,
-            110072, 110079, 110094, 110103, 110119, 110120, 110121, 170213, 170141, 170131, 170132,
-            170133, 170134, 170136, 170137, 170140, 170193, 170194, 170217, 170218, 170222, 170810,
+            10016, 10017, 33004, 110001, 110003, 110004, 110007, 110008, 110010, 110012, 110017,
+            110020, 110072, 110079, 110094, 110103, 110119, 110120, 110121, 170213, 170141, 170131,
+            170132, 170133, 170134, 170136, 170137, 170140, 170193, 170194, 170217, 170218, 170222,
+            170810,
         ];
         for code in table {
             assert!(meaning(code).is_some(), "retCode {code} has no meaning");

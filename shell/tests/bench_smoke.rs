@@ -1,8 +1,9 @@
 //! `mm bench` at a tiny size (few ticks, L = 1 ms): the table and the JSON
 //! have their shape, and the order requests per tick keep the seed
 //! scenario's order: legacy > per-symbol batches > cross-symbol
-//! cancel+place > amend. A behaviour test, not a timing test: no duration
-//! is asserted beyond being positive.
+//! cancel+place > amend, and the trade-stream rows batch as their REST
+//! twins. A behaviour test, not a timing test: no duration is asserted
+//! beyond being positive.
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
 use std::io::Read;
@@ -11,13 +12,28 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const MODES: [&str; 4] = ["legacy", "per_symbol", "cancel_place", "amend"];
-const NAMES: [&str; 4] = [
+const MODES: [&str; 6] = [
+    "legacy",
+    "per_symbol",
+    "cancel_place",
+    "amend",
+    "cancel_place_ws",
+    "amend_ws",
+];
+const NAMES: [&str; 6] = [
     "legacy sequential",
     "seed per-symbol batch",
     "ours cancel+place",
     "ours amend",
+    "ours cancel+place (ws)",
+    "ours amend (ws)",
 ];
+
+/// A table line of the row named `name` (not of a longer name it begins).
+fn is_row(line: &str, name: &str) -> bool {
+    line.strip_prefix(name)
+        .is_some_and(|rest| rest.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+}
 
 #[test]
 fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
@@ -91,9 +107,10 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
             "table has no {col:?} column:\n{stdout}"
         );
     }
-    for name in NAMES {
-        let n = stdout.lines().filter(|l| l.starts_with(name)).count();
-        let want = if name == NAMES[0] { 1 } else { 3 };
+    for (i, name) in NAMES.into_iter().enumerate() {
+        let n = stdout.lines().filter(|l| is_row(l, name)).count();
+        // Legacy and the ws rows are in the seed table only.
+        let want = if i == 0 || i >= 4 { 1 } else { 3 };
         assert_eq!(
             n, want,
             "{name:?}: {n} table lines, want {want} (seed + two scale runs):\n{stdout}"
@@ -124,7 +141,7 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         .collect();
     let want: Vec<(&str, u64, u64)> = [(50, 10), (100, 3)]
         .iter()
-        .flat_map(|&(s, l)| MODES[1..].iter().map(move |m| (*m, s, l)))
+        .flat_map(|&(s, l)| MODES[1..4].iter().map(move |m| (*m, s, l)))
         .collect();
     assert_eq!(scale_rows, want);
     for r in seed.iter().chain(scale) {
@@ -157,7 +174,7 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         assert!(
             stdout
                 .lines()
-                .any(|l| l.starts_with(name) && l.contains(&format!("{req:.1}"))),
+                .any(|l| is_row(l, name) && l.contains(&format!("{req:.1}"))),
             "{name}: {req:.1} requests/tick is not in the table"
         );
         // Nothing rejected or rate-limited at the institutional tier.
@@ -183,6 +200,18 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     );
     assert!(req[0] > 60.0 && req[0] <= 80.0, "legacy: {req:?}");
     assert!(req[1] <= 8.0 && req[2] <= 4.0 && req[3] <= 2.0, "{req:?}");
+    // Over the trade stream: the same batching (counted under the
+    // simulator's op names), cancel+place twice amend's requests.
+    assert!(
+        req[4] > req[5] && req[5] > 0.0 && req[4] <= 4.0 && req[5] <= 2.0,
+        "ws rows (cancel+place, amend): {req:?}"
+    );
+    let expected = |r: &Value| r["expected"]["requests"].as_u64().unwrap();
+    assert_eq!(
+        (expected(&seed[4]), expected(&seed[5])),
+        (expected(&seed[2]), expected(&seed[3])),
+        "a ws row's plan is its REST twin's"
+    );
     // Scale 50 x 10: per-symbol and cross-symbol both need 100 (20 orders a
     // symbol fill a batch exactly); amend half of that.
     let req = |r: &Value| r["order_requests_per_tick"].as_f64().unwrap();

@@ -20,15 +20,6 @@ use std::time::Duration;
 use common::book::{ours, ours_by_side, sample_until_exit};
 use common::*;
 
-/// The simulator's names for trade-stream order requests.
-const TRADE_OPS: [&str; 6] = [
-    "order.create",
-    "order.amend",
-    "order.cancel",
-    "order.create-batch",
-    "order.amend-batch",
-    "order.cancel-batch",
-];
 const TICKS: u64 = 40;
 const LEVELS: usize = 5;
 
@@ -42,7 +33,10 @@ fn ws(toml: &str) -> String {
 }
 
 fn trade_requests(s: &RunSummary) -> u64 {
-    TRADE_OPS.iter().map(|op| sim_count(s, op)).sum()
+    mm_shell::bench::TRADE_OPS
+        .iter()
+        .map(|op| sim_count(s, op))
+        .sum()
 }
 
 /// Runs the seed scenario over ws for `TICKS` ticks: its summary.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use mm_core::Config;
 
 use super::scenario::{config_for, sim_config};
-use super::{BenchError, BenchRow, Mode, ORDER_PATHS, Plan, RATE};
+use super::{BenchError, BenchRow, Mode, ORDER_PATHS, Plan, RATE, TRADE_OPS};
 
 /// The exchange's (and core's) rate window.
 const WINDOW_MS: u64 = 1000;
@@ -66,7 +66,8 @@ pub(super) async fn measure(
     // duration plus the window, over the interval) must fit the budget with
     // 25% spare. At 600 orders an endpoint (100 x 3) only one tick fits: the
     // interval is then longer than a second.
-    let orders_per_endpoint = plan.commands / if mode == Mode::Amend { 1 } else { 2 };
+    let amends = mode.over_rest() == Mode::Amend;
+    let orders_per_endpoint = plan.commands / if amends { 1 } else { 2 };
     let ticks_per_window = (RATE * 4 / (5 * orders_per_endpoint.max(1))).max(1);
     let by_budget = (WINDOW_MS + by_time).div_ceil(ticks_per_window);
     let interval = by_time.max(by_budget).max(10);
@@ -76,7 +77,10 @@ pub(super) async fn measure(
     let many = session(args, &config, symbols, ticks, &dir.join(&slug)).await;
     let (summary, state) = many.map_err(|e| e.of(mode, ticks))?;
     let count = |s: &mm_sim::SimState, m: fn(&mm_sim::SimState) -> &BTreeMap<String, u64>| {
-        ORDER_PATHS.iter().filter_map(|p| m(s).get(*p)).sum::<u64>()
+        let by_path = m(s);
+        (ORDER_PATHS.iter().chain(&TRADE_OPS))
+            .filter_map(|p| by_path.get(*p))
+            .sum::<u64>()
     };
     let req = count(&state, |s| &s.requests_by_path)
         .saturating_sub(count(&one.1, |s| &s.requests_by_path));

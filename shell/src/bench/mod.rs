@@ -1,5 +1,7 @@
 //! `mm bench`: the seed scenario side by side (legacy, per-symbol batches,
-//! cross-symbol cancel+place, amend) against an in-process simulator, then
+//! cross-symbol cancel+place, amend, and those two with order requests over
+//! the trade stream, `exchange.order_transport = "ws"`) against an
+//! in-process simulator, then
 //! two scale runs, batch modes only (`SCALES`): 50 symbols x 10 levels a side,
 //! where a symbol's 20 orders fill one batch exactly (per-symbol and
 //! cross-symbol batching send the same requests), and 100 x 3, where a
@@ -17,12 +19,16 @@
 //! - `run_session` in-process (no metrics server, no status line), against
 //!   that simulator via `exchange.base_url`.
 //! - Order requests per tick come from the simulator's own counts (create,
-//!   amend, cancel and their batch endpoints): a session of N ticks minus a
+//!   amend, cancel and their batch endpoints, or the same ops on `/v5/trade`,
+//!   which it files under their op names): a session of N ticks minus a
 //!   session of 1 tick (the first tick only places; bench sessions shut down
 //!   with `shutdown.cancel = "symbol"`: cancel-all
 //!   and realtime, which are not order paths), divided by N - 1.
 //! - Tick P50/P95/P99 are core's `TickDone` durations (nearest rank, every
 //!   completed tick).
+//! - The ws rows see the same L: the simulator delays a trade-stream request
+//!   by the same latency and seeded jitter as a REST one (no per-path
+//!   override is set), half before it is applied, half after.
 //! - The physical limit is the number of dependent rounds times L: cancel
 //!   then place is 2 rounds, amend 1, legacy one round per command (sent one
 //!   at a time). A phase with more batches than `max_parallel_symbols` needs
@@ -60,6 +66,16 @@ pub const ORDER_PATHS: [&str; 6] = [
     "/v5/order/create-batch",
     "/v5/order/amend-batch",
     "/v5/order/cancel-batch",
+];
+
+/// The same requests over the trade stream, as the simulator counts them.
+pub const TRADE_OPS: [&str; 6] = [
+    mm_bybit::ws::trade::OP_CREATE,
+    mm_bybit::ws::trade::OP_AMEND,
+    mm_bybit::ws::trade::OP_CANCEL,
+    mm_bybit::ws::trade::OP_CREATE_BATCH,
+    mm_bybit::ws::trade::OP_AMEND_BATCH,
+    mm_bybit::ws::trade::OP_CANCEL_BATCH,
 ];
 
 /// Units per second per order endpoint at the institutional tier.

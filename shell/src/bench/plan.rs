@@ -2,7 +2,7 @@
 //! measurement is checked against (requests, dependent rounds).
 
 use mm_core::Config;
-use mm_core::config::{CoalesceScope, Reprice};
+use mm_core::config::{CoalesceScope, OrderTransport, Reprice};
 use serde::Serialize;
 
 use super::BATCH;
@@ -18,14 +18,20 @@ pub enum Mode {
     CancelPlace,
     /// Ours: cross-symbol amend batches.
     Amend,
+    /// `CancelPlace` with order requests over the trade stream.
+    CancelPlaceWs,
+    /// `Amend` with order requests over the trade stream.
+    AmendWs,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [
+    pub const ALL: [Mode; 6] = [
         Mode::Legacy,
         Mode::PerSymbol,
         Mode::CancelPlace,
         Mode::Amend,
+        Mode::CancelPlaceWs,
+        Mode::AmendWs,
     ];
     pub const BATCHED: [Mode; 3] = [Mode::PerSymbol, Mode::CancelPlace, Mode::Amend];
 
@@ -35,15 +41,29 @@ impl Mode {
             Mode::PerSymbol => "seed per-symbol batch",
             Mode::CancelPlace => "ours cancel+place",
             Mode::Amend => "ours amend",
+            Mode::CancelPlaceWs => "ours cancel+place (ws)",
+            Mode::AmendWs => "ours amend (ws)",
+        }
+    }
+
+    /// The same batching over REST (a ws mode's plan is its twin's).
+    pub fn over_rest(self) -> Mode {
+        match self {
+            Mode::CancelPlaceWs => Mode::CancelPlace,
+            Mode::AmendWs => Mode::Amend,
+            other => other,
         }
     }
 
     pub(super) fn apply(self, c: &mut Config) {
-        match self {
+        if self != self.over_rest() {
+            c.exchange.order_transport = OrderTransport::Ws;
+        }
+        match self.over_rest() {
             Mode::Legacy => c.async_batch.enabled = false,
             Mode::PerSymbol => c.async_batch.coalesce_scope = CoalesceScope::Symbol,
-            Mode::CancelPlace => {}
             Mode::Amend => c.quoting.reprice = Reprice::Amend,
+            Mode::CancelPlace | Mode::CancelPlaceWs | Mode::AmendWs => {}
         }
     }
 }
@@ -67,7 +87,7 @@ impl Plan {
         let orders = u64::from(symbols) * per_symbol;
         let par = u64::from(max_parallel.max(1));
         let phase = |batches: u64| batches.div_ceil(par);
-        match mode {
+        match mode.over_rest() {
             Mode::Legacy => Plan {
                 commands: 2 * orders,
                 requests: 2 * orders,
@@ -83,7 +103,7 @@ impl Plan {
                     first_rounds: phase(b),
                 }
             }
-            Mode::CancelPlace => {
+            Mode::CancelPlace | Mode::CancelPlaceWs => {
                 let b = orders.div_ceil(BATCH);
                 Plan {
                     commands: 2 * orders,
@@ -92,7 +112,7 @@ impl Plan {
                     first_rounds: phase(b),
                 }
             }
-            Mode::Amend => {
+            Mode::Amend | Mode::AmendWs => {
                 let b = orders.div_ceil(BATCH);
                 Plan {
                     commands: orders,
@@ -116,6 +136,19 @@ mod tests {
         assert_eq!(p(Mode::PerSymbol), 8);
         assert_eq!(p(Mode::CancelPlace), 4);
         assert_eq!(p(Mode::Amend), 2);
+        // Over the trade stream: the same batches, the same rounds.
+        assert_eq!(p(Mode::CancelPlaceWs), 4);
+        assert_eq!(p(Mode::AmendWs), 2);
+        assert_eq!(Plan::of(Mode::AmendWs, 4, 5, 10).rounds, 1);
+        let mut c = Config::default();
+        Mode::AmendWs.apply(&mut c);
+        assert_eq!(
+            (c.exchange.order_transport, c.quoting.reprice),
+            (OrderTransport::Ws, Reprice::Amend)
+        );
+        let mut c = Config::default();
+        Mode::Amend.apply(&mut c);
+        assert_eq!(c.exchange.order_transport, OrderTransport::Rest);
         assert_eq!(Plan::of(Mode::CancelPlace, 4, 5, 10).rounds, 2);
         assert_eq!(Plan::of(Mode::Amend, 4, 5, 10).rounds, 1);
         assert_eq!(Plan::of(Mode::Legacy, 4, 5, 10).rounds, 80);

@@ -236,6 +236,7 @@ impl Watcher {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use mm_core::config::OrderTransport;
 
     fn quoting(levels: u32) -> String {
         format!("[quoting]\nsymbols = [\"BTCUSDT\"]\norder_qty = \"0.001\"\nlevels = {levels}\n")
@@ -282,6 +283,28 @@ mod tests {
         std::fs::write(&w.path, quoting(4)).unwrap();
         assert!(matches!(w.judge(true), Verdict::Apply(c) if c.quoting.levels == 4));
         assert_eq!(w.judge(true), Verdict::Keep);
+    }
+
+    #[test]
+    fn order_transport_cannot_change_live_the_rest_of_the_change_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = watcher(dir.path(), &quoting(3));
+        assert_eq!(w.running.exchange.order_transport, OrderTransport::Rest);
+        let ws = format!("[exchange]\norder_transport = \"ws\"\n{}", quoting(4));
+        std::fs::write(&w.path, &ws).unwrap();
+        match w.judge(false) {
+            Verdict::Apply(c) => {
+                assert_eq!(c.exchange.order_transport, OrderTransport::Rest);
+                assert_eq!(c.quoting.levels, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only the transport changed: nothing to apply.
+        let only = format!("[exchange]\norder_transport = \"rest\"\n{}", quoting(4));
+        std::fs::write(&w.path, only).unwrap();
+        assert_eq!(w.judge(false), Verdict::Keep);
+        std::fs::write(&w.path, ws).unwrap();
+        assert_eq!(w.judge(false), Verdict::Keep);
     }
 
     #[test]

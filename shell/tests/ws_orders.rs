@@ -245,3 +245,35 @@ fn a_ws_session_with_trade_faults_replays_to_its_live_log() {
         "the replay differs from the live log"
     );
 }
+
+#[test]
+fn a_trade_stream_that_refuses_the_key_is_fatal_before_any_order() {
+    let rt = common::one_worker_runtime();
+    let mut cfg = mm_shell::paper::sim_config(&mm_shell::SimOptions::default(), 400);
+    // REST's public calls work; the trade stream's auth knows another key.
+    cfg.accounts = vec![("other-key".to_string(), "other-secret".to_string())];
+    let sim = start_sim(&rt, cfg);
+    let dir = tmp();
+    let path = p(dir.path(), "mm.toml");
+    write(&path, &faulted_config(&sim));
+    let mut cmd = mm();
+    cmd.current_dir(dir.path())
+        .args(["run", "--ticks", "3", "--config"])
+        .arg(&path);
+    let out = run(cmd, Duration::from_secs(60));
+    // Exit 3, as a key REST refuses: only new credentials help.
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("exchange.order_transport = \"ws\"")
+            && out.stderr.contains("refused the API key")
+            && out.stderr.contains("10003"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("paper-secret"), "{}", out.stderr);
+    let state = sim.state();
+    let orders: u64 = (mm_shell::bench::TRADE_OPS.iter().chain(&ORDER_PATHS))
+        .filter_map(|op| state.requests_by_path.get(*op))
+        .sum();
+    assert_eq!(orders, 0, "{:?}", state.requests_by_path);
+}

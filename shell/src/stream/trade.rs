@@ -59,6 +59,9 @@ pub enum TradeLink {
     Up { connection: u64 },
     /// Not usable, and why.
     Down(String),
+    /// The exchange refused the credentials (auth's retCode and message);
+    /// it keeps trying, but only new credentials can help.
+    Refused(String),
 }
 
 type Answer = Result<TradeMessage, TradeError>;
@@ -168,6 +171,7 @@ async fn run(
             connection,
             pending: BTreeMap::new(),
             up: false,
+            refused: false,
         };
         let ended = tokio::select! {
             ended = conn.session(&url, &mut calls) => ended,
@@ -182,7 +186,11 @@ async fn run(
         if conn.up {
             attempt = 0;
         }
-        link.send_replace(TradeLink::Down(reason.clone()));
+        link.send_replace(if conn.refused {
+            TradeLink::Refused(reason.clone())
+        } else {
+            TradeLink::Down(reason.clone())
+        });
         let until = Instant::now() + backoff.delay(attempt);
         attempt = attempt.saturating_add(1);
         // Down: every request is refused at once, not held.
@@ -210,6 +218,8 @@ struct Connection<'a> {
     pending: BTreeMap<String, oneshot::Sender<Answer>>,
     /// Authenticated on this connection.
     up: bool,
+    /// Auth was refused on this connection.
+    refused: bool,
 }
 
 impl Connection<'_> {
@@ -310,6 +320,7 @@ impl Connection<'_> {
                 });
             }
             TradeMessage::Auth(r) => {
+                self.refused = true;
                 return Err(format!("auth refused: {} {}", r.ret_code, r.ret_msg));
             }
             TradeMessage::Pong(_) => {}

@@ -331,7 +331,11 @@ impl Connection<'_> {
                     }
                     None => tracing::warn!("trade stream: reply to reqId {id} not in flight"),
                 },
-                None => tracing::warn!("trade stream: a reply without reqId: {}", reply.to_json()),
+                // Scrubbed: a refusal may echo what it was sent.
+                None => tracing::warn!(
+                    "trade stream: a reply without reqId: {}",
+                    self.creds.scrub(&reply.to_json())
+                ),
             },
         }
         Ok(())

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Category, Side};
 pub use crate::domain::{Endpoint, RequestId};
+use crate::grid_value::GridValue;
 use crate::retcode;
 use crate::time::Timestamp;
 
@@ -91,7 +92,8 @@ pub struct Request {
 }
 
 /// Exchange-neutral in meaning, 1:1 with Bybit v5 endpoints. Prices and
-/// quantities are already exact decimal strings on the instrument's grid.
+/// quantities are grid steps of the instrument (`GridValue`); their decimal
+/// text is rendered where they leave core.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestKind {
     /// `POST /v5/order/create-batch`
@@ -154,8 +156,8 @@ impl RequestKind {
 pub struct NewOrder {
     pub symbol: String,
     pub side: Side,
-    pub price: String,
-    pub qty: String,
+    pub price: GridValue,
+    pub qty: GridValue,
     pub order_link_id: String,
     /// `timeInForce = PostOnly` when true, else GTC. Quotes are always post-only.
     pub post_only: bool,
@@ -166,8 +168,8 @@ pub struct NewOrder {
 pub struct AmendOrder {
     pub symbol: String,
     pub order_link_id: String,
-    pub price: Option<String>,
-    pub qty: Option<String>,
+    pub price: Option<GridValue>,
+    pub qty: Option<GridValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -256,8 +256,8 @@ impl VirtualExchange {
                         *category,
                         &orders[i].symbol,
                         orders[i].side,
-                        &orders[i].price,
-                        &orders[i].qty,
+                        &orders[i].price.to_string(),
+                        &orders[i].qty.to_string(),
                         &orders[i].order_link_id,
                     )
                 })
@@ -265,7 +265,11 @@ impl VirtualExchange {
             RequestKind::AmendBatch { category, orders } => {
                 self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
                     let o = &orders[i];
-                    vx.amend(&o.order_link_id, o.price.as_deref(), o.qty.as_deref())
+                    vx.amend(
+                        &o.order_link_id,
+                        o.price.map(|p| p.to_string()).as_deref(),
+                        o.qty.map(|q| q.to_string()).as_deref(),
+                    )
                 })
             }
             RequestKind::CancelBatch { category, orders } => {
@@ -278,13 +282,17 @@ impl VirtualExchange {
                     *category,
                     &o.symbol,
                     o.side,
-                    &o.price,
-                    &o.qty,
+                    &o.price.to_string(),
+                    &o.qty.to_string(),
                     &o.order_link_id,
                 )
             }),
             RequestKind::Amend { order: o, .. } => self.single(now, ep, reject, keep, |vx| {
-                vx.amend(&o.order_link_id, o.price.as_deref(), o.qty.as_deref())
+                vx.amend(
+                    &o.order_link_id,
+                    o.price.map(|p| p.to_string()).as_deref(),
+                    o.qty.map(|q| q.to_string()).as_deref(),
+                )
             }),
             RequestKind::Cancel { order: o, .. } => {
                 self.single(now, ep, reject, keep, |vx| vx.cancel(&o.order_link_id))

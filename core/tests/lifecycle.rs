@@ -64,9 +64,12 @@ fn ticks_arriving_in_flight_are_conflated_newest_books_win() {
     let place_prices = |reqs: &[mm_core::effect::Request]| -> Vec<String> {
         reqs.iter()
             .filter_map(|r| match &r.kind {
-                RequestKind::PlaceBatch { orders, .. } => {
-                    Some(orders.iter().map(|o| o.price.clone()).collect::<Vec<_>>())
-                }
+                RequestKind::PlaceBatch { orders, .. } => Some(
+                    orders
+                        .iter()
+                        .map(|o| o.price.to_string())
+                        .collect::<Vec<_>>(),
+                ),
                 _ => None,
             })
             .flatten()

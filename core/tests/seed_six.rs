@@ -166,8 +166,8 @@ fn one_batch_carries_several_symbols() {
         panic!("not a place batch")
     };
     // Each order carries its own symbol's grid.
-    assert_eq!(orders[0].qty, "0.001");
-    assert_eq!(orders[10].qty, "0.01");
+    assert_eq!(orders[0].qty.to_string(), "0.001");
+    assert_eq!(orders[10].qty.to_string(), "0.01");
 
     // The seed's per-symbol scope keeps them apart.
     let mut e = engine_with(&sc, |c| {

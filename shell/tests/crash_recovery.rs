@@ -98,8 +98,8 @@ impl World {
             order: NewOrder {
                 symbol: "BTCUSDT".to_string(),
                 side: Side::Buy,
-                price: "30000".to_string(),
-                qty: "0.001".to_string(),
+                price: "30000".parse().expect("decimal"),
+                qty: "0.001".parse().expect("decimal"),
                 order_link_id: "by-hand".to_string(),
                 post_only: true,
             },

@@ -52,8 +52,8 @@ fn place(link: &str, side: Side, price: &str) -> NewOrder {
     NewOrder {
         symbol: "ETHUSDT".to_string(),
         side,
-        price: price.to_string(),
-        qty: "0.01".to_string(),
+        price: price.parse().expect("decimal"),
+        qty: "0.01".parse().expect("decimal"),
         order_link_id: link.to_string(),
         post_only: true,
     }
@@ -63,7 +63,7 @@ fn amend(link: &str, price: &str) -> AmendOrder {
     AmendOrder {
         symbol: "ETHUSDT".to_string(),
         order_link_id: link.to_string(),
-        price: Some(price.to_string()),
+        price: Some(price.parse().expect("decimal")),
         qty: None,
     }
 }
@@ -86,7 +86,7 @@ fn script() -> Vec<RequestKind> {
                 place("t-1", Side::Buy, "2900"),
                 place("t-2", Side::Buy, "2901"),
                 NewOrder {
-                    qty: "0.005".to_string(),
+                    qty: "0.005".parse().expect("decimal"),
                     ..place("t-3", Side::Sell, "3100")
                 },
             ],

@@ -87,36 +87,6 @@ pub(super) fn ladder_into(
     }
 }
 
-/// `n * unit` as its exact decimal string, identical to
-/// `Decimal::times(unit, n).to_string()` (what `Instrument::price_string`
-/// gives) but in u64 arithmetic when it fits: formatting prices is a large
-/// share of a wide tick, and u128 division is slow.
-pub(super) fn grid_string(unit: Decimal, n: i64) -> String {
-    let scale = unit.scale();
-    let v = unit.mantissa().checked_mul(i128::from(n));
-    let (Some(v), Some(pow)) = (v, 10u64.checked_pow(scale)) else {
-        return Decimal::times(unit, i128::from(n)).map_or_else(String::new, |d| d.to_string());
-    };
-    let Ok(abs) = u64::try_from(v.unsigned_abs()) else {
-        return Decimal::new(v, scale).to_string();
-    };
-    let mut out = String::with_capacity(24);
-    if v < 0 {
-        out.push('-');
-    }
-    let (int, mut frac, mut width) = (abs / pow, abs % pow, scale as usize);
-    push_digits(&mut out, int, 1);
-    if frac != 0 {
-        while frac % 10 == 0 {
-            frac /= 10;
-            width -= 1;
-        }
-        out.push('.');
-        push_digits(&mut out, frac, width);
-    }
-    out
-}
-
 /// Decimal digits of `v`, zero-padded to at least `width` (no fmt machinery:
 /// this runs for every price and size sent).
 pub(super) fn push_digits(out: &mut String, mut v: u64, width: usize) {
@@ -154,17 +124,6 @@ mod tests {
     fn levels_below_zero_are_skipped() {
         let l = ladder(Ticks(1), Ticks(3), 1, 19_999, 0);
         assert_eq!(l.bids, vec![None]);
-    }
-
-    #[test]
-    fn grid_strings_match_decimal_formatting() {
-        for unit in ["0.1", "0.0001", "0.5", "1", "25", "0.000000001", "0.10"] {
-            let unit: Decimal = unit.parse().expect("unit");
-            for n in [0i64, 1, 7, 10, 99, 100, 12_345, 600_005, -3, i64::MAX / 7] {
-                let want = Decimal::times(unit, i128::from(n)).map(|d| d.to_string());
-                assert_eq!(Some(grid_string(unit, n)), want, "{unit} x {n}");
-            }
-        }
     }
 
     #[test]

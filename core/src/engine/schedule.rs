@@ -22,12 +22,12 @@ use crate::engine::levels::park_places;
 use crate::engine::market::Market;
 use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
-use crate::engine::quote::grid_string;
 use crate::engine::recovery::Recovery;
 use crate::engine::sender::{Next, OrdersSent, Outgoing, Pending, Sender};
 use crate::engine::settle::Settle;
 use crate::engine::shutdown::Shutdown;
 use crate::engine::tick::TickRun;
+use crate::grid_value::GridValue;
 
 /// The parts a pump reads and changes, borrowed while it sends.
 pub(super) struct Pump<'a> {
@@ -263,8 +263,8 @@ fn new_order_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<NewO
     Some(NewOrder {
         symbol: inst.symbol.clone(),
         side: o.side,
-        price: grid_string(inst.tick_size, o.price.0),
-        qty: grid_string(inst.qty_step, o.qty.0),
+        price: GridValue::new(inst.tick_size, o.price.0),
+        qty: GridValue::new(inst.qty_step, o.qty.0),
         order_link_id: market.link(seq.n),
         post_only: true,
     })
@@ -283,8 +283,8 @@ fn amend_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<AmendOrd
         order_link_id: market.link(seq.n),
         // Always carry the price when nothing else changes: an amend
         // with no field is an error at the exchange.
-        price: (price != o.price || !qty_changes).then(|| grid_string(inst.tick_size, price.0)),
-        qty: qty_changes.then(|| grid_string(inst.qty_step, qty.0)),
+        price: (price != o.price || !qty_changes).then(|| GridValue::new(inst.tick_size, price.0)),
+        qty: qty_changes.then(|| GridValue::new(inst.qty_step, qty.0)),
     })
 }
 

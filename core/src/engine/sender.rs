@@ -49,6 +49,10 @@ pub(super) struct Answer<'a> {
 }
 
 /// What a part answers when asked for its next request.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a return value moved once into the bus, never stored: boxing it would allocate per request"
+)]
 pub(super) enum Next {
     /// This request goes now.
     Send(Outgoing),

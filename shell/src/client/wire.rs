@@ -35,8 +35,8 @@ pub(super) fn place(o: &NewOrder, category: Option<Category>) -> mm_bybit::Place
         symbol: o.symbol.clone(),
         side: wire_side(o.side),
         order_type: OrderType::Limit,
-        qty: o.qty.clone(),
-        price: Some(o.price.clone()),
+        qty: o.qty.to_string(),
+        price: Some(o.price.to_string()),
         time_in_force: Some(if o.post_only {
             TimeInForce::PostOnly
         } else {
@@ -53,8 +53,8 @@ pub(super) fn amend(o: &AmendOrder, category: Option<Category>) -> mm_bybit::Ame
         symbol: o.symbol.clone(),
         order_id: None,
         order_link_id: Some(o.order_link_id.clone()),
-        qty: o.qty.clone(),
-        price: o.price.clone(),
+        qty: o.qty.map(|q| q.to_string()),
+        price: o.price.map(|p| p.to_string()),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use mm_core::GridValue;
 use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
 use mm_core::{Request, RequestKind, TickStats, Timestamp};
 
@@ -77,15 +78,17 @@ fn new_order(o: &NewOrder) -> String {
         "{} {} {} x {} {}{}",
         oneline(&o.symbol),
         o.side.wire(),
-        quoted_if_odd(&o.price),
-        quoted_if_odd(&o.qty),
+        quoted_if_odd(&o.price.to_string()),
+        quoted_if_odd(&o.qty.to_string()),
         oneline(&o.order_link_id),
         if o.post_only { "" } else { " gtc" }
     )
 }
 
 fn amend_order(o: &AmendOrder) -> String {
-    let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), quoted_if_odd);
+    let opt = |v: &Option<GridValue>| {
+        v.map_or_else(|| "-".to_string(), |v| quoted_if_odd(&v.to_string()))
+    };
     format!(
         "{} {} price {} qty {}",
         oneline(&o.symbol),

@@ -50,3 +50,28 @@ pub(super) async fn write(ws: &mut Ws, text: String) -> Result<(), String> {
 pub(super) fn silent(settings: &StreamSettings) -> String {
     format!("nothing heard for {} ms", settings.dead_after.as_millis())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Our stream and trade connections send small frames back to back:
+    /// with Nagle on, each waits for the peer's delayed ACK.
+    #[tokio::test]
+    async fn connections_are_opened_with_nagle_off() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            tokio_tungstenite::accept_async(tcp).await.unwrap()
+        });
+        let ws = open(&StreamSettings::new(&url), &url).await.unwrap();
+        let MaybeTlsStream::Plain(tcp) = ws.get_ref() else {
+            panic!("a ws:// URL gave a TLS stream");
+        };
+        assert!(tcp.nodelay().unwrap(), "Nagle is on");
+        drop(server.await.unwrap());
+    }
+}

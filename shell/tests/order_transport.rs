@@ -6,6 +6,8 @@
 //! cancel-all are left to REST.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
@@ -13,17 +15,7 @@ use mm_core::{Category, Outcome, RequestId, RequestKind, Side};
 use mm_shell::client::{Client, TradeRoute};
 use mm_shell::secrets::Credentials;
 use mm_shell::stream::{StreamSettings, TradeClient, TradeLink, ws_base_of};
-use mm_sim::{FaultSpec, SimConfig, SimHandle};
-
-async fn sim(faults: &str) -> SimHandle {
-    let cfg = SimConfig {
-        faults: faults.parse::<FaultSpec>().unwrap(),
-        ..SimConfig::default()
-    };
-    mm_sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
+use mm_sim::SimHandle;
 
 async fn route(sim: &SimHandle, reply_timeout_ms: u64) -> TradeRoute {
     let settings = StreamSettings {
@@ -149,7 +141,10 @@ fn comparable(o: Outcome) -> Outcome {
 async fn every_order_op_over_ws_reaches_core_as_its_rest_reply() {
     // Two simulators with the same seed: one answers REST, one the trade
     // stream; the same requests in the same order get the same order ids.
-    let (rest_sim, ws_sim) = (sim("none").await, sim("none").await);
+    let (rest_sim, ws_sim) = (
+        common::sim_with_faults("none").await,
+        common::sim_with_faults("none").await,
+    );
     let rest = Client::new(&rest_sim.base_url(), Credentials::paper(), 5000, 2000).unwrap();
     let ws = route(&ws_sim, 5000).await;
     let mut codes = Vec::new();
@@ -186,7 +181,7 @@ async fn every_order_op_over_ws_reaches_core_as_its_rest_reply() {
 
 #[tokio::test]
 async fn queries_and_cancel_all_stay_on_rest() {
-    let ws_sim = sim("none").await;
+    let ws_sim = common::sim_with_faults("none").await;
     let ws = route(&ws_sim, 5000).await;
     for kind in [
         RequestKind::CancelAll {
@@ -216,7 +211,7 @@ fn one_create() -> RequestKind {
 
 #[tokio::test]
 async fn a_connection_lost_in_flight_is_a_transport_failure() {
-    let ws_sim = sim("ws_trade_drop=1").await;
+    let ws_sim = common::sim_with_faults("ws_trade_drop=1").await;
     let ws = route(&ws_sim, 5000).await;
     match ws.execute(RequestId(1), &one_create()).await {
         Some(Outcome::Transport(m)) => assert!(m.contains("lost"), "{m}"),
@@ -234,7 +229,7 @@ async fn a_connection_lost_in_flight_is_a_transport_failure() {
 
 #[tokio::test]
 async fn a_reply_that_never_comes_is_a_timeout() {
-    let ws_sim = sim("ws_trade_lost=1").await;
+    let ws_sim = common::sim_with_faults("ws_trade_lost=1").await;
     let ws = route(&ws_sim, 300).await;
     assert_eq!(
         ws.execute(RequestId(1), &one_create()).await,

@@ -5,23 +5,15 @@
 //! times out without taking the connection down.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use mm_bybit::ws::trade::{TradeHeader, TradeMessage, TradeRequest};
 use mm_bybit::{AmendOrder, BatchRequest, CancelOrder, Category, OrderType, PlaceOrder, Side};
 use mm_shell::secrets::Credentials;
 use mm_shell::stream::{StreamSettings, TradeClient, TradeError, TradeLink, ws_base_of};
-use mm_sim::{FaultSpec, SimConfig, SimHandle};
-
-async fn start(faults: &str) -> SimHandle {
-    let cfg = SimConfig {
-        faults: faults.parse::<FaultSpec>().unwrap(),
-        ..SimConfig::default()
-    };
-    mm_sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
+use mm_sim::SimHandle;
 
 fn client(sim: &SimHandle, reply_timeout_ms: u64) -> TradeClient {
     let settings = StreamSettings {
@@ -85,7 +77,7 @@ fn ok_order(answer: Result<TradeMessage, TradeError>, req_id: &str, op: &str) ->
 
 #[tokio::test]
 async fn replies_are_matched_to_their_requests_by_req_id() {
-    let sim = start("none").await;
+    let sim = common::sim_with_faults("none").await;
     let c = client(&sim, 5000);
     up(&c, 1).await;
     // Four requests at once: each answer is its own request's.
@@ -161,7 +153,7 @@ async fn replies_are_matched_to_their_requests_by_req_id() {
 
 #[tokio::test]
 async fn a_dropped_connection_answers_every_request_in_flight_and_comes_back() {
-    let sim = start("ws_trade_drop=1").await;
+    let sim = common::sim_with_faults("ws_trade_drop=1").await;
     let c = client(&sim, 5000);
     up(&c, 1).await;
     let started = tokio::time::Instant::now();
@@ -192,7 +184,7 @@ async fn a_dropped_connection_answers_every_request_in_flight_and_comes_back() {
 
 #[tokio::test]
 async fn a_lost_reply_times_out_and_the_connection_stays() {
-    let sim = start("ws_trade_lost=1").await;
+    let sim = common::sim_with_faults("ws_trade_lost=1").await;
     let c = client(&sim, 300);
     up(&c, 1).await;
     let answer = c.send(&create("r-1", "l-1")).await;

@@ -218,6 +218,18 @@ pub fn start_sim(rt: &tokio::runtime::Runtime, cfg: mm_sim::SimConfig) -> mm_sim
         .unwrap()
 }
 
+/// The default simulator with `faults` (the simulator's fault syntax), on
+/// an ephemeral loopback port, from inside a tokio test.
+pub async fn sim_with_faults(faults: &str) -> mm_sim::SimHandle {
+    let cfg = mm_sim::SimConfig {
+        faults: faults.parse::<mm_sim::FaultSpec>().unwrap(),
+        ..mm_sim::SimConfig::default()
+    };
+    mm_sim::Sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
 /// Sends `sig` (`-INT`, `-TERM`, `-HUP`) to process `pid` with kill(1).
 pub fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill")

@@ -45,6 +45,15 @@ fn tick(m: i64) -> Action {
     }
 }
 
+/// A tick of one symbol at the same instant, its price unchanged.
+fn still() -> Action {
+    Action::Tick {
+        gap_ms: 0,
+        moves: vec![0],
+        spoil: None,
+    }
+}
+
 /// Input lines of the transcript whose reply outcome is exactly `what`
 /// (`reply r12 timeout`), not any line that mentions the word.
 fn reply_lines<'a>(transcript: &'a str, what: &str) -> Vec<&'a str> {
@@ -170,11 +179,6 @@ fn a_due_query_waits_for_the_one_slot() {
         place_with_cancel: on,
         ..tweak(on, on, if on { 20 } else { 1 }, if on { 2 } else { 1 })
     };
-    let still = || Action::Tick {
-        gap_ms: 0,
-        moves: vec![0],
-        spoil: None,
-    };
     let case = Case {
         symbols: 1,
         levels: 1,
@@ -201,11 +205,6 @@ fn a_due_query_waits_for_the_one_slot() {
 /// live meanwhile is not one it has lost track of; the listing settles it.
 #[test]
 fn a_shutdown_cancel_that_times_out_is_verified_by_a_listing() {
-    let still = || Action::Tick {
-        gap_ms: 0,
-        moves: vec![0],
-        spoil: None,
-    };
     let case = Case {
         symbols: 1,
         levels: 1,

@@ -56,6 +56,11 @@ pub struct ExchangeConfig {
     /// How order requests (create, amend, cancel and their batches) reach
     /// the exchange. The shell's business: core decides the same either way.
     pub order_transport: OrderTransport,
+    /// Books come from the exchange's public order book stream (REST polling
+    /// only while it is down, or for a symbol whose book it lacks); `false`:
+    /// polled over REST every tick. The shell's business: core gets the same
+    /// `Tick` either way. Start-up only.
+    pub streams: bool,
 }
 
 /// `exchange.order_transport`: REST, or Bybit's WebSocket trade stream
@@ -87,6 +92,7 @@ impl Default for ExchangeConfig {
             recv_window_ms: 5000,
             request_timeout_ms: 2000,
             order_transport: OrderTransport::Rest,
+            streams: true,
         }
     }
 }

@@ -183,4 +183,23 @@ mod tests {
         assert!(text.contains("\"grpc\""), "{text}");
         assert!(text.contains("`rest`") && text.contains("`ws`"), "{text}");
     }
+
+    #[test]
+    fn streams_are_on_by_default_and_off_on_request() {
+        let c = Config::from_toml_str("[exchange]\nkind = \"sim\"\n").unwrap();
+        assert!(c.exchange.streams);
+        let c = Config::from_toml_str("[exchange]\nstreams = false\n").unwrap();
+        assert!(!c.exchange.streams);
+        // Kept through the journal's TOML text.
+        assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+    }
+
+    #[test]
+    fn streams_must_be_a_bool_and_the_problem_names_the_key() {
+        let e = Config::from_toml_str("[exchange]\nstreams = \"yes\"\n").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.problems.len(), 1, "{text}");
+        assert!(text.contains("exchange.streams"), "{text}");
+        assert!(text.contains("\"yes\""), "{text}");
+    }
 }

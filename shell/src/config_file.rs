@@ -308,6 +308,28 @@ mod tests {
     }
 
     #[test]
+    fn streams_cannot_change_live_the_rest_of_the_change_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = watcher(dir.path(), &quoting(3));
+        assert!(w.running.exchange.streams);
+        let off = format!("[exchange]\nstreams = false\n{}", quoting(4));
+        std::fs::write(&w.path, &off).unwrap();
+        match w.judge(false) {
+            Verdict::Apply(c) => {
+                assert!(c.exchange.streams, "the running value is kept");
+                assert_eq!(c.quoting.levels, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only the key changed: nothing to apply.
+        let on = format!("[exchange]\nstreams = true\n{}", quoting(4));
+        std::fs::write(&w.path, on).unwrap();
+        assert_eq!(w.judge(false), Verdict::Keep);
+        std::fs::write(&w.path, off).unwrap();
+        assert_eq!(w.judge(false), Verdict::Keep);
+    }
+
+    #[test]
     fn a_file_over_one_mib_is_refused_at_load_and_at_reload() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = watcher(dir.path(), &quoting(3));

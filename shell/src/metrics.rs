@@ -6,6 +6,7 @@
 //! since the last sync), except `mm_requests_total` and `mm_exchange_req_ms`,
 //! which the shell records per request it performs.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -42,8 +43,16 @@ pub struct Metrics {
     live: Gauge,
     unknown: Gauge,
     headroom: Family<Labels1, Gauge>,
+    stream_reconnects: Family<Labels1, Counter>,
+    stream_lag_ms: Histogram,
+    fallback_symbols: Gauge,
+    fallback_books: Counter,
     last: std::sync::Mutex<Totals>,
 }
+
+/// The `stream` label of each stream the shell runs (the private one is
+/// not fed to core yet, so it is not listed).
+pub const STREAMS: [&str; 1] = ["public"];
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
@@ -62,6 +71,10 @@ impl Metrics {
         let live = Gauge::default();
         let unknown = Gauge::default();
         let headroom = Family::<Labels1, Gauge>::default();
+        let stream_reconnects = Family::<Labels1, Counter>::default();
+        let stream_lag_ms = ms_histogram();
+        let fallback_symbols = Gauge::default();
+        let fallback_books = Counter::default();
         registry.register(
             "mm_tick_duration_ms",
             "Tick duration (ms, from core's TickDone)",
@@ -132,6 +145,26 @@ impl Metrics {
             "Units left in each endpoint's rolling-second budget",
             headroom.clone(),
         );
+        registry.register(
+            "mm_stream_reconnects",
+            "Stream connections opened again after one was lost, by stream",
+            stream_reconnects.clone(),
+        );
+        registry.register(
+            "mm_stream_lag_ms",
+            "Book stream messages: exchange publish time to arrival (ms, includes clock offset)",
+            stream_lag_ms.clone(),
+        );
+        registry.register(
+            "mm_stream_fallback_symbols",
+            "Symbols whose book the last tick polled over REST because the book stream lacked it",
+            fallback_symbols.clone(),
+        );
+        registry.register(
+            "mm_stream_fallback_books",
+            "Books polled over REST for a tick because the book stream lacked them",
+            fallback_books.clone(),
+        );
         // Every label value present from the start, so a scrape shows the full set.
         for e in Endpoint::ALL {
             let _ = requests.get_or_create(&[("endpoint", e.name())]);
@@ -139,6 +172,9 @@ impl Metrics {
         for op in [Op::Place, Op::Amend, Op::Cancel] {
             let _ = commands.get_or_create(&[("op", op.name())]);
             let _ = coalesced.get_or_create(&[("op", op.name())]);
+        }
+        for stream in STREAMS {
+            let _ = stream_reconnects.get_or_create(&[("stream", stream)]);
         }
         Arc::new(Metrics {
             registry,
@@ -156,6 +192,10 @@ impl Metrics {
             live,
             unknown,
             headroom,
+            stream_reconnects,
+            stream_lag_ms,
+            fallback_symbols,
+            fallback_books,
             last: std::sync::Mutex::new(Totals::default()),
         })
     }
@@ -177,6 +217,38 @@ impl Metrics {
     /// One market-data poll failed.
     pub fn market_data_failed(&self) {
         self.market_data_failures.inc();
+    }
+
+    /// A stream connected again after losing its connection.
+    pub fn stream_reconnected(&self, stream: &'static str) {
+        self.stream_reconnects
+            .get_or_create(&[("stream", stream)])
+            .inc();
+    }
+
+    /// Reconnects so far, by stream (every stream in `STREAMS`).
+    pub fn stream_reconnects(&self) -> BTreeMap<String, u64> {
+        STREAMS
+            .iter()
+            .map(|s| {
+                let n = self.stream_reconnects.get_or_create(&[("stream", s)]).get();
+                ((*s).to_string(), n)
+            })
+            .collect()
+    }
+
+    /// One book message: its exchange publish time to its arrival (ms).
+    pub fn stream_lag(&self, ms: u64) {
+        #[allow(clippy::cast_precision_loss)]
+        self.stream_lag_ms.observe(ms as f64);
+    }
+
+    /// A tick's books: `n` of them polled over REST as the stream's fallback.
+    pub fn book_fallback(&self, n: usize) {
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        self.fallback_symbols
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+        self.fallback_books.inc_by(n);
     }
 
     pub fn tick_done(&self, t: &TickStats) {

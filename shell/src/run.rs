@@ -22,11 +22,13 @@
 //! | `paths`      | the session's files, checked before anything is sent |
 //! | `startup`    | config, venue, credentials, server time, instruments, session files, metrics server |
 //! | `inputs`     | the tasks feeding the loop (market data, config reload, signals) |
+//! | `book_feed`  | books from the public stream (`exchange.streams`), REST for what it lacks |
 //! | `event_loop` | the loop: effects out, one input in |
 //! | `send`       | one request on its task; exactly one response per `Send` |
 //! | `trade_link` | the trade connection order requests take with `order_transport = "ws"` |
 //! | `exit`       | the exchange's view at exit, the summary, the verdict |
 
+mod book_feed;
 mod event_loop;
 mod exit;
 mod inputs;
@@ -152,6 +154,9 @@ pub enum StartupError {
     /// `exchange.order_transport = "ws"` and the trade stream cannot carry orders.
     #[error("exchange.order_transport = \"ws\": {0}")]
     TradeStream(String),
+    /// `exchange.streams = true` and the public book stream cannot be started.
+    #[error("exchange.streams = true: {0}")]
+    BookStream(String),
 }
 
 impl RunError {
@@ -190,6 +195,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         venue,
         client,
         trade,
+        book_host,
         config,
         config_text,
         instruments,
@@ -201,7 +207,19 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         log,
         metrics,
     } = started;
-    let inputs = inputs::spawn(&opts, &client, &config, config_text, &instruments, signals);
+    let inputs = inputs::spawn(
+        &opts,
+        &client,
+        &config,
+        config_text,
+        &instruments,
+        signals,
+        inputs::Books {
+            host: book_host,
+            metrics: metrics.clone(),
+        },
+    )
+    .map_err(RunError::from)?;
 
     let mut session = Session::new(
         engine,
@@ -234,7 +252,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         exit::ask_exchange(&session, &ending),
     )
     .await;
-    let summary = exit::summary(
+    let mut summary = exit::summary(
         &session,
         &ending,
         &sid,
@@ -243,6 +261,9 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         &journal_path,
         &log_path,
     );
+    if config.exchange.streams {
+        summary.stream_reconnects = session.metrics.stream_reconnects();
+    }
     // Every ending that gets here is orderly: the journal says so (unless
     // a write to it failed: nothing goes after a gap).
     if let Err(e) = session.journal.finish(&ended_name(summary.ended)) {

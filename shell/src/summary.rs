@@ -61,6 +61,10 @@ pub struct RunSummary {
     pub conflated_ticks: u64,
     /// Market-data polls that failed; each reached core as a tick without books.
     pub market_data_failures: u64,
+    /// Times each stream connected again after losing its connection
+    /// (`public`: the book stream); empty with `exchange.streams = false`.
+    #[serde(default)]
+    pub stream_reconnects: BTreeMap<String, u64>,
     /// Batch items answered 10006 that core re-queued.
     pub requeued: u64,
     /// Orders that ever became unknown (ambiguous outcome).

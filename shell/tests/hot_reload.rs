@@ -17,7 +17,7 @@ use common::*;
 fn reloading_run(dir: &Path, ticks: &str, reload_poll_ms: &str) -> (Command, PathBuf, PathBuf) {
     let cfg = p(dir, "mm.toml");
     let log = p(dir, "core.log");
-    write(&cfg, &Seed::default().toml());
+    write(&cfg, &Seed::polled().toml());
     let mut cmd = mm();
     cmd.current_dir(dir)
         .args(["run", "--ticks", ticks, "--sim-latency-ms", "1"])
@@ -52,7 +52,7 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
         &Seed {
             enabled: false,
             extra_async_batch: "max_batch_size = 50\n",
-            ..Seed::default()
+            ..Seed::polled()
         }
         .toml(),
     );
@@ -69,7 +69,7 @@ fn invalid_edit_is_refused_then_disabling_batches_switches_to_single_orders() {
             enabled: false,
             tick_interval_ms: 2000,
             max_book_age_ms: Some(5000),
-            ..Seed::default()
+            ..Seed::polled()
         }
         .toml(),
     );
@@ -143,7 +143,7 @@ fn sighup_reloads_without_waiting_for_the_poll() {
         &cfg,
         &Seed {
             reprice: "amend",
-            ..Seed::default()
+            ..Seed::polled()
         }
         .toml(),
     );
@@ -169,7 +169,7 @@ fn every_sighup_on_a_still_invalid_file_reports_its_problems_again() {
         &cfg,
         &Seed {
             extra_async_batch: "max_batch_size = 50\n",
-            ..Seed::default()
+            ..Seed::polled()
         }
         .toml(),
     );

@@ -258,7 +258,7 @@ fn journal_rotate_mb_splits_a_live_journal_that_replays_to_its_log() {
     let mut text = Seed {
         tick_interval_ms: 20,
         max_book_age_ms: Some(1000),
-        ..Seed::default()
+        ..Seed::polled()
     }
     .toml();
     text.push_str("\n[journal]\nrotate_mb = 1\n");

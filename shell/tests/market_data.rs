@@ -36,7 +36,7 @@ fn a_failed_tickers_poll_reaches_core_as_a_tick_without_books() {
     );
     let dir = tmp();
     let cfg = p(dir.path(), "mm.toml");
-    let toml = Seed::default().toml().replace(
+    let toml = Seed::polled().toml().replace(
         "kind = \"sim\"",
         &format!("kind = \"sim\"\nbase_url = \"{}\"", proxy.url),
     );

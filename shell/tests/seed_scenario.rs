@@ -32,7 +32,7 @@ fn legacy() -> Mode {
             enabled: false,
             // 80 sequential round trips must fit in one interval (see `exact`).
             tick_interval_ms: 1500,
-            ..Seed::default()
+            ..Seed::polled()
         },
         first_tick: 40,
         steady: 80,
@@ -44,7 +44,7 @@ fn per_symbol() -> Mode {
         name: "symbol",
         seed: Seed {
             scope: "symbol",
-            ..Seed::default()
+            ..Seed::polled()
         },
         first_tick: 4,
         steady: 8,
@@ -54,7 +54,7 @@ fn per_symbol() -> Mode {
 fn cancel_place() -> Mode {
     Mode {
         name: "cancel+place",
-        seed: Seed::default(),
+        seed: Seed::polled(),
         first_tick: 2,
         steady: 4,
     }
@@ -65,7 +65,7 @@ fn amend() -> Mode {
         name: "amend",
         seed: Seed {
             reprice: "amend",
-            ..Seed::default()
+            ..Seed::polled()
         },
         first_tick: 2,
         steady: 2,

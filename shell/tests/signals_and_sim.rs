@@ -103,7 +103,7 @@ fn run_against_a_standalone_mm_sim() {
 
     let dir = tmp();
     let cfg = p(dir.path(), "mm.toml");
-    let toml = Seed::default().toml().replace(
+    let toml = Seed::polled().toml().replace(
         "kind = \"sim\"",
         &format!("kind = \"sim\"\nbase_url = \"{url}\""),
     );

@@ -100,14 +100,14 @@ fn exactly(seed: Seed, first_tick: u64, steady: u64) {
 
 #[test]
 fn cancel_place_over_ws_is_4_requests_a_tick() {
-    exactly(Seed::default(), 2, 4);
+    exactly(Seed::polled(), 2, 4);
 }
 
 #[test]
 fn amend_over_ws_is_2_requests_a_tick() {
     let seed = Seed {
         reprice: "amend",
-        ..Seed::default()
+        ..Seed::polled()
     };
     exactly(seed, 2, 2);
 }
@@ -134,7 +134,7 @@ fn faulted_config(sim: &mm_sim::SimHandle) -> String {
     let toml = Seed {
         request_timeout_ms: 400,
         tick_deadline_ms: 1500,
-        ..Seed::default()
+        ..Seed::polled()
     }
     .toml()
     .replace(

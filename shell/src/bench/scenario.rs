@@ -65,6 +65,9 @@ pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
     // N-tick minus 1-tick subtraction counts ticks only ("ours" cancels by id
     // through cancel-batch, whose count differs with the last tick's state).
     c.shutdown.cancel = ShutdownCancel::Symbol;
+    // The bench's market moves one step per ticker poll (every price moved
+    // every tick): books are polled, not streamed.
+    c.exchange.streams = false;
     c
 }
 

@@ -194,13 +194,18 @@ impl Session {
                 }
                 Some(Event::Tick(MarketData::Failed(why))) => {
                     tracing::warn!("market data: {why}; core gets this tick without books");
-                    self.stats.market_data_failures += 1;
-                    self.metrics.market_data_failed();
-                    self.tick_begins();
+                    self.market_data_failed();
                     Input::Tick {
                         now_ms: now,
                         books: Vec::new(),
                     }
+                }
+                Some(Event::Tick(MarketData::Partial(books, why))) => {
+                    tracing::warn!(
+                        "market data: {why}; core gets this tick with the book stream's books only"
+                    );
+                    self.market_data_failed();
+                    Input::Tick { now_ms: now, books }
                 }
                 Some(Event::Config(config)) => {
                     // Core applies it at the next tick; the market task learns
@@ -237,6 +242,13 @@ impl Session {
             // response to cancel what is open.
             self.engine.handle(input);
         }
+    }
+
+    /// A market-data poll failed; its tick still goes to core.
+    fn market_data_failed(&mut self) {
+        self.stats.market_data_failures += 1;
+        self.metrics.market_data_failed();
+        self.tick_begins();
     }
 
     /// A tick goes to core: a reloaded config applies in it, so its tick

@@ -112,6 +112,8 @@ pub(super) fn summary(
         rejects: t.rejects,
         conflated_ticks: t.conflated,
         market_data_failures: session.stats.market_data_failures,
+        // The caller fills it in when the streams ran.
+        stream_reconnects: std::collections::BTreeMap::new(),
         requeued: t.requeued,
         unknown_orders: t.unknowns,
         orphans_found: t.orphans_found,

@@ -28,6 +28,8 @@ pub(super) struct Started {
     pub(super) client: Client,
     /// Order requests' route with `exchange.order_transport = "ws"`.
     pub(super) trade: Option<std::sync::Arc<crate::client::TradeRoute>>,
+    /// The public stream's host with `exchange.streams = true`.
+    pub(super) book_host: Option<String>,
     pub(super) config: Config,
     /// The config file's text as loaded (`None` unless read from `config_path`):
     /// the hot-reload watcher's baseline.
@@ -67,7 +69,12 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
     let ex = &config.exchange;
     let (venue, base_url, creds) = match (ex.kind, &ex.base_url) {
         (ExchangeKind::Sim, None) => {
-            let sim_cfg = crate::paper::sim_config(&opts.sim, ex.request_timeout_ms);
+            let mut sim_cfg = crate::paper::sim_config(&opts.sim, ex.request_timeout_ms);
+            if ex.streams {
+                // Nobody polls the tickers (each poll walks the market):
+                // the market moves on a timer instead, once a tick.
+                sim_cfg.walk_interval_ms = config.quoting.tick_interval_ms;
+            }
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             let sim = mm_sim::Sim::start(sim_cfg, addr)
                 .await
@@ -107,6 +114,12 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         OrderTransport::Ws => {
             Some(super::trade_link::connect(&venue, &base_url, creds, &config).await?)
         }
+    };
+
+    let book_host = if ex.streams {
+        Some(super::book_feed::public_host(&venue, &base_url)?)
+    } else {
+        None
     };
 
     let start_ms = crate::now_ms();
@@ -181,6 +194,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         venue,
         client,
         trade,
+        book_host,
         config,
         config_text,
         instruments,

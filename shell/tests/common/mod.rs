@@ -275,6 +275,11 @@ pub struct Seed {
     /// the tick interval: core pulls quotes on books older than this, on a
     /// timer of its own.
     pub max_book_age_ms: Option<u64>,
+    /// `exchange.streams`: books from the public stream (mm's default).
+    /// `false` for a test of the polled cadence: the simulator walks a
+    /// market one step per ticker poll, so only polling moves every price
+    /// every tick.
+    pub streams: bool,
 }
 
 impl Default for Seed {
@@ -289,17 +294,27 @@ impl Default for Seed {
             extra_async_batch: "",
             tick_deadline_ms: 5000,
             max_book_age_ms: None,
+            streams: true,
         }
     }
 }
 
 impl Seed {
+    /// The seed scenario on polled books (`exchange.streams = false`).
+    pub fn polled() -> Seed {
+        Seed {
+            streams: false,
+            ..Seed::default()
+        }
+    }
+
     pub fn toml(&self) -> String {
         let r = self.rate;
         format!(
             r#"[exchange]
 kind = "sim"
 request_timeout_ms = {timeout}
+streams = {streams}
 
 [quoting]
 symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"]
@@ -328,6 +343,7 @@ open_orders = {r}
 addr = "127.0.0.1:0"
 "#,
             timeout = self.request_timeout_ms,
+            streams = self.streams,
             interval = self.tick_interval_ms,
             reprice = self.reprice,
             enabled = self.enabled,

@@ -28,6 +28,19 @@ impl Book {
         };
     }
 
+    /// The resting prices of one side, best first (one entry per order).
+    pub(crate) fn prices(&self, side: Side) -> Vec<u64> {
+        match side {
+            Side::Buy => self.bids.keys().map(|(Reverse(p), _)| *p).collect(),
+            Side::Sell => self.asks.keys().map(|(p, _)| *p).collect(),
+        }
+    }
+
+    /// No order rests on either side.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bids.is_empty() && self.asks.is_empty()
+    }
+
     /// Resting orders on both sides.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

@@ -7,6 +7,7 @@ use mm_bybit::{Category, paths};
 
 use crate::endpoint::{EXECUTIONS, POSITIONS};
 use crate::faults::FaultSpec;
+use crate::ladder::QuoteLadder;
 
 /// Everything a simulator run depends on. Same config + same request sequence = same replies
 /// (apart from server timestamps).
@@ -48,6 +49,12 @@ pub struct SimConfig {
     pub ws_idle_ms: u64,
     /// How long a `ws_delay` fault holds a stream message.
     pub ws_delay_ms: u64,
+    /// Each ticker poll walks the polled symbols one step (the default). `false` with a
+    /// `walk_interval_ms`: the market moves in time only, whatever a client polls.
+    pub walk_on_poll: bool,
+    /// The ladder quote quality is measured against (`SimState::quality`); `None` = not
+    /// measured.
+    pub quality: Option<QuoteLadder>,
 }
 
 impl Default for SimConfig {
@@ -74,6 +81,25 @@ impl Default for SimConfig {
                 linear("ETHUSDT", "3000", "0.01", "0.01", "0.01"),
                 linear("SOLUSDT", "150", "0.01", "0.1", "0.1"),
                 linear("XRPUSDT", "0.6", "0.0001", "1", "1"),
+                // Spot (batches of 10, 170xxx codes) and inverse (coin-margined, qty in USD
+                // contracts). Symbols are unique across categories here (see the README), so
+                // tests that add BTCUSDC spot or BTCUSD inverse keep their own.
+                SimInstrument {
+                    category: Category::Spot,
+                    ..linear("ETHUSDC", "3000", "0.01", "0.00001", "0.0001")
+                },
+                SimInstrument {
+                    category: Category::Spot,
+                    ..linear("SOLUSDC", "150", "0.01", "0.001", "0.01")
+                },
+                SimInstrument {
+                    category: Category::Inverse,
+                    ..linear("ETHUSD", "3000", "0.05", "1", "1")
+                },
+                SimInstrument {
+                    category: Category::Inverse,
+                    ..linear("XRPUSD", "0.6", "0.0001", "1", "1")
+                },
             ],
             accounts: vec![("paper-key".to_string(), "paper-secret".to_string())],
             hold_timeout_ms: 10_000,
@@ -83,6 +109,8 @@ impl Default for SimConfig {
             walk_interval_ms: 0,
             ws_idle_ms: 600_000,
             ws_delay_ms: 200,
+            walk_on_poll: true,
+            quality: Some(QuoteLadder::default()),
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use mm_bybit::request::order_link_id_problem;
-use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce, retcode};
+use mm_bybit::{Category, OrderStatus, OrderType, PlaceOrder, Side, TimeInForce};
 
 use crate::book::Book;
 use crate::config::{ConfigError, SimConfig};
@@ -15,12 +15,15 @@ use crate::market::Market;
 use crate::order::{FRESH, Order, order_id};
 use crate::position::Position;
 pub(crate) use crate::reject::{Reject, params};
-use crate::reject::{duplicate, forced as forced_reject, not_exists};
+use crate::reject::{
+    duplicate, forced as forced_reject, not_exists, price_off_grid, qty_off_step, qty_too_low,
+    too_many_open,
+};
 
 /// Bybit keeps up to 500 recent closed orders per account per category.
 pub(crate) const CLOSED_KEPT: usize = 500;
-/// Active orders per symbol per account.
-const MAX_OPEN_PER_SYMBOL: usize = 500;
+/// Active orders per symbol per account (derivatives), per account (spot).
+const MAX_OPEN: usize = 500;
 /// Cancel-all cancels at most this many per call on linear/inverse.
 pub(crate) const CANCEL_ALL_CAP: usize = 500;
 
@@ -50,6 +53,8 @@ pub(crate) struct Placed {
 pub(crate) struct Exchange {
     pub(crate) seed: u64,
     pub(crate) fills_enabled: bool,
+    /// A ticker poll walks the polled symbols one step.
+    pub(crate) walk_on_poll: bool,
     pub(crate) markets: BTreeMap<String, Market>,
     /// Open orders by orderId; `books` orders them for matching.
     pub(crate) open: BTreeMap<String, Order>,
@@ -89,6 +94,7 @@ impl Exchange {
         Ok(Self {
             seed: cfg.seed,
             fills_enabled: cfg.fills,
+            walk_on_poll: cfg.walk_on_poll,
             markets,
             open: BTreeMap::new(),
             books: BTreeMap::new(),
@@ -148,13 +154,16 @@ impl Exchange {
         let qty = m
             .qty
             .steps_of(&p.qty)
-            .map_err(|_| params(format!("qty {:?} invalid", p.qty)))?;
+            .map_err(|_| qty_off_step(category, format!("qty {:?} invalid", p.qty)))?;
         if qty < m.min_qty {
-            return Err(params(format!(
-                "qty {} below the minimum {}",
-                p.qty,
-                m.qty.format(m.min_qty)
-            )));
+            return Err(qty_too_low(
+                category,
+                format!(
+                    "qty {} below the minimum {}",
+                    p.qty,
+                    m.qty.format(m.min_qty)
+                ),
+            ));
         }
         let (price, tif) = match p.order_type {
             OrderType::Market => (touch(m, p.side), TimeInForce::Ioc),
@@ -166,24 +175,24 @@ impl Exchange {
                     .ok_or_else(|| params("price is required for Limit"))?;
                 let price = m.price.steps_of(raw).ok().filter(|&v| v > 0);
                 let price = price.ok_or_else(|| {
-                    params(format!(
-                        "price {raw:?} not on tick grid {}",
-                        m.price.format(1)
-                    ))
+                    price_off_grid(
+                        category,
+                        format!("price {raw:?} not on tick grid {}", m.price.format(1)),
+                    )
                 })?;
                 (price, p.time_in_force.unwrap_or(TimeInForce::Gtc))
             }
         };
+        // Derivatives: 500 per symbol; spot: 500 per account (across its spot symbols).
+        let spot = category == Category::Spot;
         let resting = self
             .open
             .values()
-            .filter(|o| o.account == account && o.symbol == p.symbol)
+            .filter(|o| o.account == account && o.category == category)
+            .filter(|o| spot || o.symbol == p.symbol)
             .count();
-        if resting >= MAX_OPEN_PER_SYMBOL {
-            return Err(Reject {
-                code: retcode::TOO_MANY_ACTIVE_ORDERS,
-                msg: "not allowed to have more than 500 active orders".into(),
-            });
+        if resting >= MAX_OPEN {
+            return Err(too_many_open(category));
         }
         if !link.is_empty() {
             // A reject by the matching engine still spends the id (stricter reading).

@@ -15,7 +15,8 @@
 //!
 //! 1. Foundations, importing nothing of ours but each other downwards: `rng`, `decimal`,
 //!    `reject` (retCode + message), `links`, `book`, `state` (the inspection JSON), `endpoint`,
-//!    `auth`, `conn`, `faults`, `config`, `ratelimit`, `events` (what the engine tells the
+//!    `auth`, `conn`, `faults`, `ladder` (the quoting ladder's targets), `quality` (quote
+//!    quality from the books), `config`, `ratelimit`, `events` (what the engine tells the
 //!    streams).
 //! 2. The market and matching, pure (time comes in as `now`): `market`, `market_wire`,
 //!    `order`, `position`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify`
@@ -72,6 +73,7 @@ mod events;
 mod faults;
 mod fills;
 mod handler;
+mod ladder;
 mod links;
 mod lists;
 mod market;
@@ -81,6 +83,7 @@ mod modify;
 mod order;
 mod order_call;
 mod position;
+mod quality;
 mod ratelimit;
 mod realtime;
 mod reject;
@@ -103,5 +106,7 @@ mod ws_trade;
 
 pub use config::{ConfigError, Limits, Line, SimConfig, SimInstrument, Tier, TierError};
 pub use faults::{FaultSpec, FaultSpecError};
+pub use ladder::{QuoteLadder, Targets, distance_bps, ladder_targets, within};
+pub use quality::{LevelQuality, QuoteQuality, SymbolQuality};
 pub use server::{Sim, SimHandle};
 pub use state::{SimOrder, SimPrice, SimState};

@@ -12,7 +12,9 @@
 use mm_bybit::{AmendOrder, CancelOrder, Category, OrderAck, OrderStatus};
 
 use crate::engine::{Exchange, Reject, params};
-use crate::reject::{forced as forced_reject, not_exists};
+use crate::reject::{
+    forced as forced_reject, not_exists, price_off_grid, qty_off_step, qty_too_low,
+};
 
 impl Exchange {
     pub(crate) fn amend(
@@ -39,23 +41,22 @@ impl Exchange {
             .as_deref()
             .filter(|s| !s.is_empty())
             .map(|s| {
-                m.price
-                    .steps_of(s)
-                    .ok()
-                    .filter(|&v| v > 0)
-                    .ok_or_else(|| params(format!("price {s:?} not on tick grid")))
+                m.price.steps_of(s).ok().filter(|&v| v > 0).ok_or_else(|| {
+                    price_off_grid(category, format!("price {s:?} not on tick grid"))
+                })
             })
             .transpose()?;
         let qty = a
             .qty
             .as_deref()
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                m.qty
-                    .steps_of(s)
-                    .ok()
-                    .filter(|&v| v >= m.min_qty)
-                    .ok_or_else(|| params(format!("qty {s:?} invalid or below minimum")))
+            .map(|s| match m.qty.steps_of(s) {
+                Err(_) => Err(qty_off_step(category, format!("qty {s:?} invalid"))),
+                Ok(v) if v < m.min_qty => Err(qty_too_low(
+                    category,
+                    format!("qty {s:?} below the minimum {}", m.qty.format(m.min_qty)),
+                )),
+                Ok(v) => Ok(v),
             })
             .transpose()?;
         if price.is_none() && qty.is_none() {

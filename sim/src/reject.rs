@@ -46,6 +46,48 @@ pub(crate) fn duplicate(category: Category) -> Reject {
     }
 }
 
+/// A price off the tick grid (or not positive). Spot answers 170134 ("too many decimals"),
+/// the derivatives 10001.
+pub(crate) fn price_off_grid(category: Category, msg: impl std::fmt::Display) -> Reject {
+    spot_or_params(category, retcode::SPOT_PRICE_PRECISION, msg)
+}
+
+/// A qty off the qty step: spot 170137, derivatives 10001.
+pub(crate) fn qty_off_step(category: Category, msg: impl std::fmt::Display) -> Reject {
+    spot_or_params(category, retcode::SPOT_QTY_PRECISION, msg)
+}
+
+/// A qty below the instrument's minimum: spot 170136, derivatives 10001.
+pub(crate) fn qty_too_low(category: Category, msg: impl std::fmt::Display) -> Reject {
+    spot_or_params(category, retcode::SPOT_QTY_TOO_LOW, msg)
+}
+
+/// Too many open orders: spot 170810 (500 per account), derivatives 110020 (500 per symbol).
+pub(crate) fn too_many_open(category: Category) -> Reject {
+    if category == Category::Spot {
+        Reject {
+            code: retcode::SPOT_TOO_MANY_ORDERS,
+            msg: "The maximum number of conditional, TP/SL and active orders is 500".into(),
+        }
+    } else {
+        Reject {
+            code: retcode::TOO_MANY_ACTIVE_ORDERS,
+            msg: "not allowed to have more than 500 active orders".into(),
+        }
+    }
+}
+
+fn spot_or_params(category: Category, spot: i64, msg: impl std::fmt::Display) -> Reject {
+    if category == Category::Spot {
+        Reject {
+            code: spot,
+            msg: msg.to_string(),
+        }
+    } else {
+        params(msg)
+    }
+}
+
 /// An injected (fault) reject with its code's message.
 pub(crate) fn forced(code: i64) -> Reject {
     let msg = match code {

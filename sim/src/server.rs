@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::SimConfig;
 use crate::conn::{Conn, KillListener};
+use crate::quality::QuoteQuality;
 use crate::shared::Shared;
 use crate::state::SimState;
 
@@ -96,6 +97,12 @@ impl SimHandle {
     /// A snapshot, the same as `GET /sim/state`.
     pub fn state(&self) -> SimState {
         self.shared.state()
+    }
+
+    /// Quote quality so far against `SimConfig::quality` (also in [`SimHandle::state`]);
+    /// `None` when no ladder is configured.
+    pub fn quality(&self) -> Option<QuoteQuality> {
+        self.shared.quality()
     }
 
     /// Zeroes the counters (not the orders or prices), like `POST /sim/reset-counters`.

@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, watch};
 use crate::config::{ConfigError, Limits, SimConfig};
 use crate::engine::Exchange;
 use crate::events::Event;
+use crate::quality::{QuoteQuality, Tracker};
 use crate::ratelimit::{IpLimiter, UidLimiter};
 use crate::rng::{hash, stream};
 use crate::state::{Counters, SimPrice, SimState};
@@ -30,6 +31,12 @@ impl Clock {
             start_wall_ms: wall,
             start: Instant::now(),
         }
+    }
+
+    /// Microseconds since the simulator started (monotonic): what quote quality is
+    /// time-weighted with.
+    pub(crate) fn now_us(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     pub(crate) fn now_ms(&self) -> u64 {
@@ -63,16 +70,20 @@ pub(crate) struct Inner {
     pub(crate) fault_seq: u64,
     /// Stream connections accepted (seeds their ids and fault decisions).
     pub(crate) stream_conns: u64,
+    /// Quote quality, when a ladder is configured.
+    pub(crate) quality: Option<Tracker>,
 }
 
 impl Shared {
     /// Validates the config by building the exchange from it.
     pub(crate) fn new(cfg: SimConfig) -> Result<Self, ConfigError> {
         let ex = Exchange::new(&cfg)?;
+        let clock = Clock::new();
+        let quality = cfg.quality.clone().map(|l| Tracker::new(l, clock.now_us()));
         Ok(Self {
             limits: cfg.effective_limits(),
             cfg,
-            clock: Clock::new(),
+            clock,
             inner: Mutex::new(Inner {
                 ex,
                 uid: UidLimiter::default(),
@@ -81,6 +92,7 @@ impl Shared {
                 arrivals: 0,
                 fault_seq: 0,
                 stream_conns: 0,
+                quality,
             }),
             bus: broadcast::channel(BUS_CAPACITY).0,
             stopping: watch::Sender::new(false),
@@ -89,11 +101,23 @@ impl Shared {
 
     /// The lock is only ever held for synchronous work; a panic while holding it leaves state
     /// that is still consistent enough to inspect, so poisoning is ignored.
+    ///
+    /// Every change to the books and prices happens under this lock, so what the quality
+    /// tracker sees on taking it is what held since it was last taken: it is weighted here.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         // Events are built only while a stream connection can receive them.
         inner.ex.listening = self.bus.receiver_count() > 0;
+        let Inner { quality, ex, .. } = &mut *inner;
+        if let Some(q) = quality {
+            q.advance(self.clock.now_us(), ex.quote_views());
+        }
         inner
+    }
+
+    /// Quote quality so far (`None` without a configured ladder).
+    pub(crate) fn quality(&self) -> Option<QuoteQuality> {
+        self.lock().quality.as_ref().map(Tracker::snapshot)
     }
 
     /// Sends the engine's new events to the stream connections. Called under the lock after
@@ -146,6 +170,7 @@ impl Shared {
             post_only_rejections: inner.ex.post_only_rejections,
             auth_failures: c.auth_failures,
             stream_connections: c.stream_connections,
+            quality: inner.quality.as_ref().map(Tracker::snapshot),
             prices: inner
                 .ex
                 .markets
@@ -167,5 +192,9 @@ impl Shared {
         inner.counters = Counters::default();
         inner.ex.fills = 0;
         inner.ex.post_only_rejections = 0;
+        let now = self.clock.now_us();
+        if let Some(q) = inner.quality.as_mut() {
+            q.reset(now);
+        }
     }
 }

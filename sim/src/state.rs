@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use mm_bybit::{Category, Side};
 use serde::{Deserialize, Serialize};
 
+use crate::quality::QuoteQuality;
+
 /// A snapshot of the simulator: open orders and counters since start (or the last reset).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SimState {
     /// Open orders of all accounts, oldest first.
     pub open_orders: Vec<SimOrder>,
@@ -40,6 +42,10 @@ pub struct SimState {
     /// WebSocket connections accepted (public, private and trade).
     #[serde(default)]
     pub stream_connections: u64,
+    /// Quote quality against the configured ladder (`SimConfig::quality`), since the first
+    /// order rested (or the last counter reset).
+    #[serde(default)]
+    pub quality: Option<QuoteQuality>,
 }
 
 /// An open order as the simulator sees it.

@@ -4,6 +4,7 @@ use mm_bybit::{CancelAll, Category, OrderAck};
 
 use crate::engine::{CANCEL_ALL_CAP, Exchange, Reject, params};
 use crate::order::Order;
+use crate::quality::BookView;
 use crate::rng::{SplitMix64, hash, stream};
 use crate::state::SimOrder;
 
@@ -112,6 +113,16 @@ impl Exchange {
                 self.rest_or_close(o);
             }
         }
+    }
+
+    /// Every market with its book, for the quote-quality tracker.
+    pub(crate) fn quote_views(&self) -> impl Iterator<Item = BookView<'_>> {
+        self.markets.values().map(|m| BookView {
+            symbol: &m.symbol,
+            bid: m.bid(),
+            ask: m.ask(),
+            book: self.book(&m.symbol),
+        })
     }
 
     /// Open orders of every account, oldest first.

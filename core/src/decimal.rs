@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `mantissa * 10^-scale`, kept normalised (no trailing zeros in the
 /// fraction) so equal values compare equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Decimal {
     mantissa: i128,
     scale: u32,
@@ -69,6 +69,54 @@ impl Decimal {
         Some(Decimal::new(unit.mantissa.checked_mul(n)?, unit.scale))
     }
 
+    pub fn is_zero(self) -> bool {
+        self.mantissa == 0
+    }
+
+    /// `self + other`, exactly (`None` on overflow).
+    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
+        let scale = self.scale.max(other.scale);
+        let a = self
+            .mantissa
+            .checked_mul(10i128.checked_pow(scale - self.scale)?)?;
+        let b = other
+            .mantissa
+            .checked_mul(10i128.checked_pow(scale - other.scale)?)?;
+        Some(Decimal::new(a.checked_add(b)?, scale))
+    }
+
+    /// `self - other`, exactly (`None` on overflow).
+    pub fn checked_sub(self, other: Decimal) -> Option<Decimal> {
+        self.checked_add(-other)
+    }
+
+    /// `self * other`, exactly (`None` on overflow).
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        Some(Decimal::new(
+            self.mantissa.checked_mul(other.mantissa)?,
+            self.scale.checked_add(other.scale)?,
+        ))
+    }
+
+    /// `self / other` cut (toward zero) to `scale` fractional digits:
+    /// averages for log lines and views (`None` for a zero divisor or on
+    /// overflow).
+    pub fn div_trunc(self, other: Decimal, scale: u32) -> Option<Decimal> {
+        if other.mantissa == 0 {
+            return None;
+        }
+        // (a / 10^sa) / (b / 10^sb) * 10^scale = a * 10^(sb + scale - sa) / b
+        let shift = i64::from(other.scale) + i64::from(scale) - i64::from(self.scale);
+        let (num, den) = if shift >= 0 {
+            let p = 10i128.checked_pow(u32::try_from(shift).ok()?)?;
+            (self.mantissa.checked_mul(p)?, other.mantissa)
+        } else {
+            let p = 10i128.checked_pow(u32::try_from(-shift).ok()?)?;
+            (self.mantissa, other.mantissa.checked_mul(p)?)
+        };
+        Some(Decimal::new(num / den, scale))
+    }
+
     fn normalised(mut self) -> Decimal {
         while self.scale > 0 && self.mantissa % 10 == 0 {
             self.mantissa /= 10;
@@ -78,6 +126,17 @@ impl Decimal {
             self.scale = 0;
         }
         self
+    }
+}
+
+impl std::ops::Neg for Decimal {
+    type Output = Decimal;
+
+    fn neg(self) -> Decimal {
+        Decimal {
+            mantissa: -self.mantissa,
+            scale: self.scale,
+        }
     }
 }
 
@@ -250,6 +309,19 @@ mod tests {
             too_many.parse::<Decimal>().map_err(|e| e.reason),
             Err("more than 30 significant digits")
         );
+    }
+
+    #[test]
+    fn arithmetic_is_exact() {
+        assert_eq!(d("0.001").checked_add(d("0.0025")), Some(d("0.0035")));
+        assert_eq!(d("0.001").checked_sub(d("0.003")), Some(d("-0.002")));
+        assert_eq!(d("-1.5").checked_add(d("1.5")), Some(Decimal::ZERO));
+        assert_eq!(d("60000.5").checked_mul(d("0.002")), Some(d("120.001")));
+        assert_eq!(d("120.001").div_trunc(d("0.002"), 2), Some(d("60000.5")));
+        assert_eq!(d("10").div_trunc(d("3"), 3), Some(d("3.333")));
+        assert_eq!(d("-10").div_trunc(d("3"), 0), Some(d("-3")));
+        assert_eq!(d("1").div_trunc(Decimal::ZERO, 2), None);
+        assert!(d("0").is_zero() && !d("0.1").is_zero());
     }
 
     #[test]

@@ -33,11 +33,13 @@ mod budget;
 mod bus;
 mod doubt;
 mod fatal;
+mod fills;
 mod freshness;
 mod levels;
 mod market;
 mod orders;
 mod out;
+mod positions;
 mod quote;
 mod reconcile;
 mod recovery;
@@ -53,7 +55,9 @@ mod tick_start;
 mod views;
 
 pub use self::session_id::SessionId;
-pub use self::views::{OrderCounts, OrderState, OrderView, Totals};
+pub use self::views::{
+    FillTotals, OrderCounts, OrderState, OrderView, PositionView, SideFills, Totals,
+};
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
 use crate::effect::{Effect, Fatal, Op};
@@ -85,6 +89,8 @@ pub struct Engine {
     recovery: recovery::Recovery,
     shutdown: Option<Shutdown>,
     replies: ReplyScratch,
+    fills: fills::Fills,
+    positions: positions::Positions,
     stopped: bool,
     wake: Option<Timestamp>,
 }
@@ -109,6 +115,8 @@ impl Engine {
             recovery: recovery::Recovery::default(),
             shutdown: None,
             replies: ReplyScratch::default(),
+            fills: fills::Fills::default(),
+            positions: positions::Positions::default(),
             stopped: false,
             wake: None,
         })
@@ -151,7 +159,14 @@ impl Engine {
             Input::Wake { .. } => {}
             Input::ConfigChanged { config, .. } => self.on_config(config.clone()),
             Input::Shutdown { .. } => self.on_shutdown(),
+            Input::OrderUpdates { orders, .. } => self.stream_apply().order_updates(orders),
+            Input::Executions { executions, .. } => self.stream_apply().executions(executions),
+            Input::Positions { positions, .. } => {
+                self.positions.check(positions, &self.market, &mut self.out);
+            }
+            Input::StreamState { stream, up, .. } => self.on_stream(*stream, *up),
         }
+        self.positions.expire(&self.market, &mut self.out);
         if self.stopped {
             self.wake = None;
             return;
@@ -191,6 +206,16 @@ impl Engine {
     /// Cumulative counters since the session began.
     pub fn totals(&self) -> &Totals {
         &self.out.totals
+    }
+
+    /// Fills and stream counters since the session began.
+    pub fn fill_totals(&self) -> &FillTotals {
+        &self.out.fills
+    }
+
+    /// Every symbol's position core knows, in symbol order.
+    pub fn positions(&self) -> Vec<PositionView> {
+        self.positions.views(&self.market)
     }
 
     pub fn config(&self) -> &Config {
@@ -331,6 +356,25 @@ impl Engine {
         }
     }
 
+    /// The parts a stream message changes (see `fills`).
+    fn stream_apply(&mut self) -> fills::StreamApply<'_> {
+        fills::StreamApply {
+            fills: &mut self.fills,
+            positions: &mut self.positions,
+            orders: &mut self.orders,
+            settle: &mut self.settle,
+            bus: &mut self.bus,
+            market: &self.market,
+            out: &mut self.out,
+        }
+    }
+
+    /// A stream connected or was lost: said in the log.
+    fn on_stream(&mut self, stream: crate::input::Stream, up: bool) {
+        let state = if up { "up" } else { "down" };
+        self.out.info(format!("{} stream {state}", stream.name()));
+    }
+
     /// Quoting stops; the shutdown part takes over (see `shutdown`).
     fn on_shutdown(&mut self) {
         if self.shutdown.is_some() {
@@ -449,6 +493,7 @@ impl Engine {
         consider(self.settle.next_wake(now));
         consider(self.shutdown.as_ref().and_then(Shutdown::wake));
         consider(self.recovery.wake());
+        consider(self.positions.wake());
         if self.shutdown.is_none() {
             consider(self.fresh.expiry());
         }

@@ -8,6 +8,9 @@ use crate::config::Config;
 pub use crate::domain::RequestId;
 use crate::time::Timestamp;
 
+mod stream;
+pub use self::stream::{Execution, Listing, ListingRows, OrderUpdate, Position, Stream};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Input {
     /// Fresh market data: top of book per symbol, as the exchange sent it.
@@ -31,6 +34,30 @@ pub enum Input {
     },
     /// Stop quoting, cancel everything, confirm nothing is open, then `Stopped`.
     Shutdown { now_ms: Timestamp },
+    // New variants go at the end: the journal encodes the variant's index.
+    /// One push of the private `order` topic (its `data` items, in order).
+    OrderUpdates {
+        now_ms: Timestamp,
+        orders: Vec<OrderUpdate>,
+    },
+    /// One push of the private `execution` (or `execution.fast`) topic.
+    Executions {
+        now_ms: Timestamp,
+        executions: Vec<Execution>,
+    },
+    /// One push of the private `position` topic.
+    Positions {
+        now_ms: Timestamp,
+        positions: Vec<Position>,
+    },
+    /// A stream connected (authenticated and subscribed: `up`) or was lost.
+    /// The shell sends `up` after every (re)connect, `!up` when it notices
+    /// the connection is gone.
+    StreamState {
+        now_ms: Timestamp,
+        stream: Stream,
+        up: bool,
+    },
 }
 
 impl Input {
@@ -40,7 +67,11 @@ impl Input {
             | Input::Response { now_ms, .. }
             | Input::Wake { now_ms }
             | Input::ConfigChanged { now_ms, .. }
-            | Input::Shutdown { now_ms } => *now_ms,
+            | Input::Shutdown { now_ms }
+            | Input::OrderUpdates { now_ms, .. }
+            | Input::Executions { now_ms, .. }
+            | Input::Positions { now_ms, .. }
+            | Input::StreamState { now_ms, .. } => *now_ms,
         }
     }
 
@@ -52,6 +83,10 @@ impl Input {
             Input::Wake { .. } => "wake",
             Input::ConfigChanged { .. } => "config change",
             Input::Shutdown { .. } => "shutdown",
+            Input::OrderUpdates { .. } => "order update",
+            Input::Executions { .. } => "executions",
+            Input::Positions { .. } => "positions",
+            Input::StreamState { .. } => "stream state",
         }
     }
 }
@@ -82,6 +117,9 @@ pub enum Outcome {
     HttpStatus(u16),
     /// HTTP 200 but the body did not parse; the text names what was wrong.
     Malformed(String),
+    // New variants go at the end: the journal encodes the variant's index.
+    /// HTTP 200, retCode 0, for an execution or position listing.
+    Listing(Listing),
 }
 
 /// A parsed Bybit v5 reply, kept close to the wire.

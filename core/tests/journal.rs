@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used)]
 
 use mm_core::config::Config;
-use mm_core::input::{Ack, ExchangeOrder, ItemCode, Outcome, RateLimitStatus, Reply};
+use mm_core::input::{
+    Ack, ExchangeOrder, Execution, ItemCode, Listing, ListingRows, OrderUpdate, Outcome, Position,
+    RateLimitStatus, Reply, Stream,
+};
 use mm_core::journal::{
     Encoder, FORMAT_VERSION, FRAME_HEAD_LEN, Journal, JournalHeader, MAGIC, MAX_FRAME_LEN,
     PREAMBLE_LEN, Reader, SessionEnd, decode,
@@ -72,6 +75,20 @@ fn every_input() -> Vec<Input> {
         Outcome::Transport("connection reset by peer".to_string()),
         Outcome::HttpStatus(503),
         Outcome::Malformed("expected `retCode` at line 1".to_string()),
+        Outcome::Listing(Listing {
+            rows: ListingRows::Executions(vec![execution()]),
+            next_cursor: Some("page_args%3D100%26".to_string()),
+            rate_limit: Some(RateLimitStatus {
+                limit: 50,
+                remaining: 49,
+                reset_ms: t.plus_ms(1000),
+            }),
+        }),
+        Outcome::Listing(Listing {
+            rows: ListingRows::Positions(vec![position(), Position::default()]),
+            next_cursor: None,
+            rate_limit: None,
+        }),
     ];
     let mut inputs = vec![
         Input::Tick {
@@ -103,6 +120,7 @@ fn every_input() -> Vec<Input> {
             outcome,
         });
     }
+    inputs.extend(stream_inputs(t.plus_ms(40)));
     inputs.push(Input::Wake {
         now_ms: t.plus_ms(50),
     });
@@ -114,6 +132,79 @@ fn every_input() -> Vec<Input> {
         now_ms: Timestamp(u64::MAX),
     });
     inputs
+}
+
+fn execution() -> Execution {
+    Execution {
+        symbol: "BTCUSDT".to_string(),
+        order_id: "9aac161b-8ed6-450d-9cab-c5cc67c21784".to_string(),
+        order_link_id: "jtest01-1".to_string(),
+        side: "Sell".to_string(),
+        exec_id: "0ab1bdf7-4219-438b-b30a-32ec863018f7".to_string(),
+        exec_price: "95900.1".to_string(),
+        exec_qty: "0.5".to_string(),
+        exec_type: "Trade".to_string(),
+        leaves_qty: "0".to_string(),
+        exec_time: "1746270400353".to_string(),
+        is_maker: true,
+        seq: 140_612_148_849_382,
+    }
+}
+
+fn position() -> Position {
+    Position {
+        symbol: "BTCUSDT".to_string(),
+        side: "Sell".to_string(),
+        size: "0.5".to_string(),
+        position_idx: 2,
+        seq: -1,
+        updated_time: "1697682317038".to_string(),
+    }
+}
+
+/// One input of every stream kind, with non-default fields.
+fn stream_inputs(t: Timestamp) -> Vec<Input> {
+    vec![
+        Input::StreamState {
+            now_ms: t,
+            stream: Stream::Private,
+            up: true,
+        },
+        Input::OrderUpdates {
+            now_ms: t.plus_ms(1),
+            orders: vec![
+                OrderUpdate {
+                    symbol: "BTCUSDT".to_string(),
+                    order_id: "1001".to_string(),
+                    order_link_id: "jtest01-1".to_string(),
+                    side: "Buy".to_string(),
+                    price: "59990.5".to_string(),
+                    qty: "0.003".to_string(),
+                    leaves_qty: "0".to_string(),
+                    cum_exec_qty: "0.003".to_string(),
+                    avg_price: "59990.5".to_string(),
+                    status: "Filled".to_string(),
+                    cancel_type: "UNKNOWN".to_string(),
+                    reject_reason: "EC_NoError".to_string(),
+                    updated_time: "1697682317038".to_string(),
+                },
+                OrderUpdate::default(),
+            ],
+        },
+        Input::Executions {
+            now_ms: t.plus_ms(2),
+            executions: vec![execution(), Execution::default()],
+        },
+        Input::Positions {
+            now_ms: t.plus_ms(3),
+            positions: vec![position()],
+        },
+        Input::StreamState {
+            now_ms: t.plus_ms(4),
+            stream: Stream::Public,
+            up: false,
+        },
+    ]
 }
 
 /// The header alone: magic, version, header frame.
@@ -170,6 +261,20 @@ fn every_input_kind_round_trips() {
     };
     assert!(!config.async_batch.enabled);
     assert_eq!(config.quoting.symbols, ["BTCUSDT", "ETHUSDT"]);
+}
+
+#[test]
+fn a_journal_cut_inside_a_stream_input_names_the_cut() {
+    let header = header();
+    let inputs = stream_inputs(Timestamp(1_700_000_000_000));
+    let (bytes, bounds) = journal_bytes(&header, &inputs);
+    // Inside the executions frame (the third input).
+    let cut = bounds[2] + (bounds[3] - bounds[2]) / 2;
+    let journal = decode(&bytes[..cut]).unwrap();
+    assert_eq!(journal.inputs, inputs[..2]);
+    let damage = journal.damage.expect("a torn frame is damage");
+    assert_eq!((damage.frame, damage.offset), (3, bounds[2] as u64));
+    assert!(damage.to_string().contains("truncated"), "{damage}");
 }
 
 #[test]

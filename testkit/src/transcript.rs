@@ -18,12 +18,14 @@
 //!
 //! This file holds `Transcript` (the order and layout of lines); what a line
 //! says is rendered by `inputs` (responses), `effects` (requests, finished
-//! ticks), `config` (flattened configs and their diffs) and `text` (times
+//! ticks), `stream` (stream messages and resync listings), `config`
+//! (flattened configs and their diffs) and `text` (times
 //! and escaped strings).
 
 mod config;
 mod effects;
 mod inputs;
+mod stream;
 mod text;
 
 use std::collections::BTreeMap;
@@ -143,8 +145,32 @@ impl Transcript {
                 return;
             }
             Input::Shutdown { .. } => "shutdown".to_string(),
+            Input::StreamState { stream, up, .. } => {
+                format!(
+                    "{} stream {}",
+                    stream.name(),
+                    if *up { "up" } else { "down" }
+                )
+            }
+            Input::OrderUpdates { orders, .. } => {
+                return self.with_details(now, stream::order_updates(orders));
+            }
+            Input::Executions { executions, .. } => {
+                return self.with_details(now, stream::executions(executions));
+            }
+            Input::Positions { positions, .. } => {
+                return self.with_details(now, stream::positions(positions));
+            }
         };
         self.at(now, head);
+    }
+
+    /// An input line and one detail line per item under it.
+    fn with_details(&mut self, now: Timestamp, (head, details): (String, Vec<String>)) {
+        self.at(now, head);
+        for d in details {
+            self.detail(d);
+        }
     }
 
     pub fn effect(&mut self, effect: &Effect) {

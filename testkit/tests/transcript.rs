@@ -218,3 +218,100 @@ end: 8 inputs, 0 effects
 "#;
     assert_eq!(t.finish(), expected);
 }
+
+#[test]
+fn stream_inputs_and_listings_render_one_item_a_line() {
+    use mm_core::input::{
+        Execution, Listing, ListingRows, OrderUpdate, Outcome, Position, RequestId, Stream,
+    };
+    let mut t = mm_testkit::Transcript::new();
+    let t0 = Timestamp(5_000);
+    t.input(&Input::StreamState {
+        now_ms: t0,
+        stream: Stream::Private,
+        up: true,
+    });
+    t.input(&Input::OrderUpdates {
+        now_ms: t0.plus_ms(1),
+        orders: vec![OrderUpdate {
+            symbol: "BTCUSDT".into(),
+            order_id: "o9".into(),
+            order_link_id: "s-2".into(),
+            side: "Buy".into(),
+            price: "59990.5".into(),
+            qty: "0.003".into(),
+            leaves_qty: "0".into(),
+            cum_exec_qty: "0.003".into(),
+            avg_price: "59990.5".into(),
+            status: "Cancelled".into(),
+            cancel_type: "CancelByAdmin".into(),
+            reject_reason: "EC_NoError".into(),
+            updated_time: "1700000000001".into(),
+        }],
+    });
+    let x = Execution {
+        symbol: "BTCUSDT".into(),
+        order_id: "o9".into(),
+        order_link_id: String::new(),
+        side: "Sell".into(),
+        exec_id: "e-1".into(),
+        exec_price: "60000.1".into(),
+        exec_qty: "0.001".into(),
+        exec_type: String::new(),
+        leaves_qty: String::new(),
+        exec_time: "1700000000002".into(),
+        is_maker: true,
+        seq: 77,
+    };
+    t.input(&Input::Executions {
+        now_ms: t0.plus_ms(2),
+        executions: vec![x.clone()],
+    });
+    let p = Position {
+        symbol: "BTCUSDT".into(),
+        side: "Sell".into(),
+        size: "0.001".into(),
+        position_idx: 0,
+        seq: 77,
+        updated_time: "1700000000003".into(),
+    };
+    t.input(&Input::Positions {
+        now_ms: t0.plus_ms(3),
+        positions: vec![p.clone()],
+    });
+    t.input(&Input::Response {
+        now_ms: t0.plus_ms(4),
+        request_id: RequestId(3),
+        outcome: Outcome::Listing(Listing {
+            rows: ListingRows::Executions(vec![Execution {
+                exec_type: "Funding".into(),
+                ..x
+            }]),
+            next_cursor: Some("c1".into()),
+            rate_limit: None,
+        }),
+    });
+    t.input(&Input::Response {
+        now_ms: t0.plus_ms(5),
+        request_id: RequestId(4),
+        outcome: Outcome::Listing(Listing {
+            rows: ListingRows::Positions(vec![p]),
+            next_cursor: None,
+            rate_limit: None,
+        }),
+    });
+    let expected = r#"      0 private stream up
+      1 order updates 1
+              s-2 BTCUSDT Buy 59990.5 x 0.003 leaves 0 filled 0.003 avg 59990.5 Cancelled cancel "CancelByAdmin" id "o9" at "1700000000001"
+      2 executions 1
+              (no link) BTCUSDT Sell 0.001 @ 60000.1 leaves "" exec "e-1" seq 77 at "1700000000002" id "o9" maker
+      3 positions 1
+              BTCUSDT "Sell" 0.001 seq 77 at "1700000000003"
+      4 reply r3 executions 1 next_cursor "c1"
+              (no link) BTCUSDT Sell 0.001 @ 60000.1 leaves "" exec "e-1" seq 77 at "1700000000002" type "Funding" id "o9" maker
+      5 reply r4 positions 1
+              BTCUSDT "Sell" 0.001 seq 77 at "1700000000003"
+end: 6 inputs, 0 effects
+"#;
+    assert_eq!(t.finish(), expected);
+}

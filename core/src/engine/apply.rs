@@ -143,6 +143,9 @@ impl OrderReply<'_> {
             Outcome::Malformed(e) => {
                 self.ambiguous(id, &sent, &format!("malformed reply: {}", clean(e)));
             }
+            // A listing cannot answer an order command: as unclear as a
+            // reply that does not parse.
+            Outcome::Listing(_) => self.ambiguous(id, &sent, "a listing in reply"),
             Outcome::HttpStatus(403) => self.ip_limited(id, &sent),
             Outcome::HttpStatus(429) => self.rate_limited(id, &sent, true, "http 429"),
             &Outcome::HttpStatus(s) if sent.batch => {

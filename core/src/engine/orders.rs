@@ -94,6 +94,11 @@ pub(super) struct Order {
     /// A create for it may have reached the exchange: it counts against its
     /// side's `levels` (see `levels`) until it is gone.
     pub(super) placed: bool,
+    /// Filled so far, from executions (see `fills`); `qty` stays the
+    /// order's whole quantity, as the exchange counts it for amends.
+    pub(super) filled: Lots,
+    /// Sum of price x qty of those fills (their average price's numerator).
+    pub(super) fill_value: crate::decimal::Decimal,
 }
 
 /// Gone orders remembered for inspection; older ones only live on as counters.
@@ -246,6 +251,8 @@ impl OrderTable {
                 create_sent_at: out.now,
                 in_doubt: false,
                 placed: false,
+                filled: Lots(0),
+                fill_value: crate::decimal::Decimal::ZERO,
             },
         )
     }

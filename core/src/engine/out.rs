@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::effect::{Effect, Level, LogEvent, TickStats};
-use crate::engine::Totals;
+use crate::engine::{FillTotals, Totals};
 use crate::input::Outcome;
 use crate::time::Timestamp;
 
@@ -18,6 +18,8 @@ pub(super) struct Out {
     /// Gathered since the last `TickDone`.
     pub(super) stats: TickStats,
     pub(super) totals: Totals,
+    /// Fills, positions and stream counters (see `fills`, `positions`).
+    pub(super) fills: FillTotals,
 }
 
 impl Out {
@@ -28,6 +30,7 @@ impl Out {
             now: Timestamp(0),
             stats: TickStats::default(),
             totals: Totals::default(),
+            fills: FillTotals::default(),
         }
     }
 
@@ -85,5 +88,6 @@ pub(super) fn describe(outcome: &Outcome) -> String {
         Outcome::Transport(e) => format!("transport error: {}", clean(e)),
         Outcome::HttpStatus(s) => format!("http {s}"),
         Outcome::Malformed(e) => format!("malformed reply: {}", clean(e)),
+        Outcome::Listing(_) => "a listing".to_string(),
     }
 }

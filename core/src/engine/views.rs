@@ -73,6 +73,42 @@ pub struct Totals {
     pub foreign_orders: u64,
 }
 
+/// Fills and stream counters since the session began (see `fills`,
+/// `positions`); metrics and the summary read these.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FillTotals {
+    /// Executions of ours applied (unique `execId`s), by symbol and side.
+    pub fills: BTreeMap<String, SideFills>,
+    /// Executions whose `execId` was applied already (stream repeats,
+    /// resync listings of fills the stream brought).
+    pub executions_duplicate: u64,
+    /// Exchange positions that differed from core's (each corrected).
+    pub position_mismatches: u64,
+    /// Order updates and executions about orders not of this session
+    /// (and executions that are not trades): ignored.
+    pub foreign_messages: u64,
+    /// Resyncs started: one per private stream (re)connect.
+    pub resyncs: u64,
+}
+
+/// Executions applied on one symbol, per side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SideFills {
+    pub buy: u64,
+    pub sell: u64,
+}
+
+/// One symbol's position: core's (from executions, corrected by the
+/// exchange's on a mismatch) and the exchange's latest, exact decimals,
+/// signed (long positive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionView {
+    pub symbol: String,
+    pub core: String,
+    /// `None` until the exchange has sent a position for the symbol.
+    pub exchange: Option<String>,
+}
+
 /// Orders core tracks right now, by state class (gauges for metrics/status).
 /// `gone` is cumulative: every order that ever left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

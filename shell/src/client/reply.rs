@@ -47,7 +47,8 @@ pub(super) fn scrub_outcome(o: &mut Outcome, scrub: impl Fn(&mut String)) {
             }
         }
         Outcome::Transport(m) | Outcome::Malformed(m) => scrub(m),
-        Outcome::Timeout | Outcome::HttpStatus(_) => {}
+        // Parsed rows of ids, decimals and enum names: nothing echoes a request.
+        Outcome::Timeout | Outcome::HttpStatus(_) | Outcome::Listing(_) => {}
     }
 }
 
@@ -66,6 +67,7 @@ pub fn describe(o: &Outcome) -> String {
         Outcome::Transport(m) => format!("transport: {m}"),
         Outcome::HttpStatus(s) => format!("HTTP {s}"),
         Outcome::Malformed(m) => format!("malformed: {m}"),
+        Outcome::Listing(_) => "a listing".to_string(),
     }
 }
 

@@ -77,7 +77,13 @@ impl Model {
                 outcome: Outcome::HttpStatus(403),
                 ..
             } => self.ip_paused = true,
-            Input::Tick { .. } | Input::Response { .. } | Input::Wake { .. } => {}
+            Input::Tick { .. }
+            | Input::Response { .. }
+            | Input::Wake { .. }
+            | Input::OrderUpdates { .. }
+            | Input::Executions { .. }
+            | Input::Positions { .. }
+            | Input::StreamState { .. } => {}
         }
     }
 

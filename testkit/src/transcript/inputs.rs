@@ -15,6 +15,7 @@ pub(super) fn response(id: u64, outcome: &Outcome, t0: Timestamp) -> (String, Ve
         Outcome::Transport(e) => (format!("reply r{id} transport error {}", quoted(e)), vec![]),
         Outcome::HttpStatus(code) => (format!("reply r{id} http {code}"), vec![]),
         Outcome::Malformed(e) => (format!("reply r{id} malformed {}", quoted(e)), vec![]),
+        Outcome::Listing(l) => super::stream::listing(id, l, t0),
     }
 }
 

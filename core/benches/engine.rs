@@ -54,7 +54,7 @@ impl Bench {
         let mut all = Vec::new();
         while !self.pending.is_empty() {
             for r in std::mem::take(&mut self.pending) {
-                let outcome = accept_all(&r);
+                let outcome = accept_all(&r, self.engine.wire_names());
                 all.push(r.clone());
                 self.engine.handle(Input::Response {
                     now_ms: now.plus_ms(5),
@@ -77,7 +77,7 @@ impl Bench {
         let reply_at = now.plus_ms(5);
         while !self.pending.is_empty() {
             for r in std::mem::take(&mut self.pending) {
-                let outcome = accept_all(&r);
+                let outcome = accept_all(&r, self.engine.wire_names());
                 self.engine.handle(Input::Response {
                     now_ms: reply_at,
                     request_id: r.id,
@@ -110,8 +110,14 @@ fn bench(c: &mut Criterion) {
     // The harness's share of the above: building the OK replies alone (the
     // exchange's work, not the engine's), for a tick's worth of requests.
     let requests = wide.sample_requests();
+    let names = wide.engine.wire_names().clone();
     c.bench_function("wide tick: reply building only (harness share)", |b| {
-        b.iter(|| requests.iter().map(accept_all).collect::<Vec<_>>());
+        b.iter(|| {
+            requests
+                .iter()
+                .map(|r| accept_all(r, &names))
+                .collect::<Vec<_>>()
+        });
     });
 }
 

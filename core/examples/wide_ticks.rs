@@ -38,7 +38,7 @@ fn main() {
                 }
             }
             let Some(r) = pending.pop() else { break };
-            let outcome = accept_all(&r);
+            let outcome = accept_all(&r, e.wire_names());
             e.handle(Input::Response {
                 now_ms: now.plus_ms(5),
                 request_id: r.id,

@@ -160,3 +160,19 @@ impl Endpoint {
         }
     }
 }
+
+/// A symbol of the session as a small integer: its index in the session's
+/// symbol table (`WireNames`, symbols sorted by name), so requests carry no
+/// owned name; the name is looked up where a request leaves core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SymbolId(pub u32);
+
+/// An orderLinkId as requests carry it. Core's own orders are `Ours(n)`,
+/// written `{session}-{n}` where a request leaves core (`WireNames::link`);
+/// any other id (one read off the exchange that is not in that exact form)
+/// is kept as its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum OrderLinkId {
+    Ours(u64),
+    Text(String),
+}

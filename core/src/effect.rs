@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Category, Side};
+use crate::domain::{Category, OrderLinkId, Side, SymbolId};
 pub use crate::domain::{Endpoint, RequestId};
 use crate::grid_value::GridValue;
 use crate::retcode;
@@ -92,8 +92,9 @@ pub struct Request {
 }
 
 /// Exchange-neutral in meaning, 1:1 with Bybit v5 endpoints. Prices and
-/// quantities are grid steps of the instrument (`GridValue`); their decimal
-/// text is rendered where they leave core.
+/// quantities are grid steps of the instrument (`GridValue`), symbols and
+/// orderLinkIds are numbers (`SymbolId`, `OrderLinkId`); their text is
+/// written where they leave core, from the session's `WireNames`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestKind {
     /// `POST /v5/order/create-batch`
@@ -124,13 +125,16 @@ pub enum RequestKind {
         order: CancelOrder,
     },
     /// `POST /v5/order/cancel-all` for one symbol.
-    CancelAll { category: Category, symbol: String },
+    CancelAll {
+        category: Category,
+        symbol: SymbolId,
+    },
     /// `GET /v5/order/realtime`: by `order_link_id` when set, else every open
     /// order of `symbol`, one page (`limit`) at a time from `cursor`.
     OpenOrders {
         category: Category,
-        symbol: String,
-        order_link_id: Option<String>,
+        symbol: SymbolId,
+        order_link_id: Option<OrderLinkId>,
         cursor: Option<String>,
         limit: u32,
     },
@@ -154,11 +158,11 @@ impl RequestKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrder {
-    pub symbol: String,
+    pub symbol: SymbolId,
     pub side: Side,
     pub price: GridValue,
     pub qty: GridValue,
-    pub order_link_id: String,
+    pub order_link_id: OrderLinkId,
     /// `timeInForce = PostOnly` when true, else GTC. Quotes are always post-only.
     pub post_only: bool,
 }
@@ -166,16 +170,16 @@ pub struct NewOrder {
 /// Amends by orderLinkId; `None` leaves the field unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmendOrder {
-    pub symbol: String,
-    pub order_link_id: String,
+    pub symbol: SymbolId,
+    pub order_link_id: OrderLinkId,
     pub price: Option<GridValue>,
     pub qty: Option<GridValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelOrder {
-    pub symbol: String,
-    pub order_link_id: String,
+    pub symbol: SymbolId,
+    pub order_link_id: OrderLinkId,
 }
 
 /// The operation a command performs; stats and metrics are keyed by it.

@@ -53,11 +53,13 @@ mod shutdown_ours;
 mod tick;
 mod tick_start;
 mod views;
+mod wire_names;
 
 pub use self::session_id::SessionId;
 pub use self::views::{
     FillTotals, OrderCounts, OrderState, OrderView, PositionView, SideFills, Totals,
 };
+pub use self::wire_names::WireNames;
 use crate::config::{Config, ConfigError};
 use crate::domain::Instrument;
 use crate::effect::{Effect, Fatal, Op};
@@ -228,6 +230,12 @@ impl Engine {
 
     pub fn session(&self) -> &SessionId {
         &self.market.session
+    }
+
+    /// The names this session's requests refer to by number (symbols,
+    /// orderLinkIds): what writes them on the wire.
+    pub fn wire_names(&self) -> &std::sync::Arc<WireNames> {
+        &self.market.names
     }
 
     /// True once `Effect::Stopped` has been emitted.

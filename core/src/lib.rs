@@ -52,9 +52,9 @@ pub mod virtual_exchange;
 
 pub use config::{Config, ConfigError};
 pub use decimal::Decimal;
-pub use domain::{Category, Instrument, Lots, Side, Ticks};
+pub use domain::{Category, Instrument, Lots, OrderLinkId, Side, SymbolId, Ticks};
 pub use effect::{Effect, Endpoint, Fatal, LogEvent, Op, Request, RequestKind, TickStats};
-pub use engine::{Engine, OrderCounts, OrderState, OrderView, SessionId, Totals};
+pub use engine::{Engine, OrderCounts, OrderState, OrderView, SessionId, Totals, WireNames};
 pub use grid_value::GridValue;
 pub use input::{BookTop, Input, Outcome, Reply, RequestId};
 pub use time::Timestamp;

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::config::RateLimitConfig;
 use crate::domain::{Category, Instrument, Side};
 use crate::effect::{Endpoint, Request, RequestKind};
+use crate::engine::WireNames;
 use crate::input::{Ack, ItemCode, Outcome, Reply};
 use crate::time::Timestamp;
 
@@ -198,7 +199,9 @@ impl VirtualExchange {
         true
     }
 
-    pub fn handle(&mut self, now: Timestamp, request: &Request) -> Outcome {
+    /// Answers `request`, reading its symbols and orderLinkIds by `names`
+    /// (the requesting engine's `wire_names`).
+    pub fn handle(&mut self, now: Timestamp, request: &Request, names: &WireNames) -> Outcome {
         self.stats.requests += 1;
         let nth = self.stats.requests;
         let ep = request.kind.endpoint();
@@ -227,7 +230,7 @@ impl VirtualExchange {
             Some(Fault::TopLevel(code)) => return Outcome::Reply(top(*code, "scripted")),
             _ => {}
         }
-        let mut reply = self.apply(now, &request.kind, fault.as_ref());
+        let mut reply = self.apply(now, &request.kind, names, fault.as_ref());
         match fault {
             Some(Fault::TimeoutApplied) => Outcome::Timeout,
             Some(Fault::AppliedHttp(s)) => Outcome::HttpStatus(s),
@@ -242,7 +245,13 @@ impl VirtualExchange {
         }
     }
 
-    fn apply(&mut self, now: Timestamp, kind: &RequestKind, fault: Option<&Fault>) -> Reply {
+    fn apply(
+        &mut self,
+        now: Timestamp,
+        kind: &RequestKind,
+        names: &WireNames,
+        fault: Option<&Fault>,
+    ) -> Reply {
         let ep = kind.endpoint();
         let (reject, keep) = match fault {
             Some(Fault::RejectItem { index, code }) => (Some((*index, *code)), usize::MAX),
@@ -254,11 +263,11 @@ impl VirtualExchange {
                 self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
                     vx.create(
                         *category,
-                        &orders[i].symbol,
+                        names.symbol(orders[i].symbol),
                         orders[i].side,
                         &orders[i].price.to_string(),
                         &orders[i].qty.to_string(),
-                        &orders[i].order_link_id,
+                        &names.link(&orders[i].order_link_id),
                     )
                 })
             }
@@ -266,7 +275,7 @@ impl VirtualExchange {
                 self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
                     let o = &orders[i];
                     vx.amend(
-                        &o.order_link_id,
+                        &names.link(&o.order_link_id),
                         o.price.map(|p| p.to_string()).as_deref(),
                         o.qty.map(|q| q.to_string()).as_deref(),
                     )
@@ -274,29 +283,29 @@ impl VirtualExchange {
             }
             RequestKind::CancelBatch { category, orders } => {
                 self.batch(now, ep, *category, orders.len(), reject, keep, |vx, i| {
-                    vx.cancel(&orders[i].order_link_id)
+                    vx.cancel(&names.link(&orders[i].order_link_id))
                 })
             }
             RequestKind::Place { category, order: o } => self.single(now, ep, reject, keep, |vx| {
                 vx.create(
                     *category,
-                    &o.symbol,
+                    names.symbol(o.symbol),
                     o.side,
                     &o.price.to_string(),
                     &o.qty.to_string(),
-                    &o.order_link_id,
+                    &names.link(&o.order_link_id),
                 )
             }),
             RequestKind::Amend { order: o, .. } => self.single(now, ep, reject, keep, |vx| {
                 vx.amend(
-                    &o.order_link_id,
+                    &names.link(&o.order_link_id),
                     o.price.map(|p| p.to_string()).as_deref(),
                     o.qty.map(|q| q.to_string()).as_deref(),
                 )
             }),
-            RequestKind::Cancel { order: o, .. } => {
-                self.single(now, ep, reject, keep, |vx| vx.cancel(&o.order_link_id))
-            }
+            RequestKind::Cancel { order: o, .. } => self.single(now, ep, reject, keep, |vx| {
+                vx.cancel(&names.link(&o.order_link_id))
+            }),
             RequestKind::CancelAll { symbol, .. } => {
                 // A scripted `RejectItem` here answers OK but cancels
                 // nothing: the race where orders land after the cancel-all.
@@ -306,7 +315,7 @@ impl VirtualExchange {
                     let links: Vec<String> = self
                         .open
                         .values()
-                        .filter(|o| &o.symbol == symbol)
+                        .filter(|o| o.symbol == names.symbol(*symbol))
                         .map(|o| o.order_link_id.clone())
                         .collect();
                     for link in links {
@@ -328,8 +337,8 @@ impl VirtualExchange {
                 if r.ret_code == 0 {
                     self.list(
                         &mut r,
-                        symbol,
-                        order_link_id.as_deref(),
+                        names.symbol(*symbol),
+                        order_link_id.as_ref().map(|l| names.link(l)).as_deref(),
                         cursor.as_deref(),
                         *limit,
                     );

@@ -111,7 +111,7 @@ fn create_results() {
     let queried: Vec<String> = next
         .iter()
         .filter_map(|r| match &r.kind {
-            RequestKind::OpenOrders { order_link_id, .. } => order_link_id.clone(),
+            RequestKind::OpenOrders { order_link_id, .. } => order_link_id.as_ref().map(link),
             _ => None,
         })
         .collect();
@@ -314,7 +314,7 @@ fn spot_duplicate_create_is_settled_like_110072() {
     let out = respond(&mut e, 10, &r, items(&r, &[0, 170_141]));
     assert_eq!(state(&e, &ls[1]), Some(OrderState::Unknown));
     assert!(sends(&out).iter().any(
-        |q| matches!(&q.kind, RequestKind::OpenOrders { order_link_id: Some(l), .. } if *l == ls[1])
+        |q| matches!(&q.kind, RequestKind::OpenOrders { order_link_id: Some(l), .. } if link(l) == ls[1])
     ));
 }
 

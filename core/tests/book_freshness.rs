@@ -110,6 +110,7 @@ fn a_symbol_missing_from_every_tick_is_pulled_at_its_books_age_the_rest_quote_on
     .unwrap();
     let vx = VirtualExchange::new(&sc.instruments, sc.config.rate_limits.clone());
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     d.keep_requests = true;
     // ETHUSDT's book only in tick 0; ticks every 200 ms until 3000.
     d.run_ticks(16, 200, |k, now| {

@@ -37,6 +37,7 @@ fn default_tier_with(sc: &Scenario, tweak: impl Fn(&mut mm_core::Config)) -> Dri
     .unwrap();
     let vx = VirtualExchange::new(&sc.instruments, RateLimitConfig::default());
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     common::recover(&mut d);
     d.keep_effects = true;
     d

@@ -192,6 +192,7 @@ fn run(s: &Setup) -> (Driver, Scenario) {
         vx.delay_orders(*nth, *ms);
     }
     let mut d = Driver::new(engine, vx, Timestamp(1_000), s.latency);
+    common::remember_names(&d.engine);
     d.keep_effects = true;
     d.keep_inputs = true;
     d.watch_sides = true;

@@ -303,6 +303,7 @@ fn garbage_inputs_are_logged_never_panic() {
     else {
         panic!("{q:?}")
     };
+    let asked = &link(asked);
     let out = respond(&mut e, 220, q, weird);
     // Ours is not in the list: a cancel in doubt that the exchange does
     // not list is gone; the stranger and its price are ignored.
@@ -326,6 +327,7 @@ fn shutdown_cancels_all_verifies_empty_then_stops() {
     // The first cancel-all (request 40 + ...) is lost once; shutdown retries.
     vx.script(2 + 4 * 9 + 1, Fault::TimeoutNotApplied);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     d.keep_effects = true;
     d.run_ticks(10, 200, |k, now| sc.books(k, now));
     assert_eq!(d.exchange.open_orders().len(), 40);
@@ -407,6 +409,7 @@ fn shutdown_cancels_again_what_is_still_open() {
     // still finds its orders and core cancels again.
     vx.script(2 + 4 * 4 + 1, Fault::RejectItem { index: 0, code: 0 });
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     d.run_ticks(5, 200, |k, now| sc.books(k, now));
     d.feed(Input::Shutdown { now_ms: d.now });
     d.run_idle(60_000);

@@ -32,6 +32,7 @@ fn driver(tweak: impl FnOnce(&mut Config)) -> (Scenario, Driver) {
     let (sc, engine, mut vx) = common::settling_seed("rec", tweak);
     crashed_account(&mut vx);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     d.keep_requests = true;
     d.keep_effects = true;
     (sc, d)
@@ -53,6 +54,7 @@ fn orphans_are_cancelled_and_confirmed_gone_before_the_first_quote() {
         .unwrap();
     let before = &d.requests[..first_place];
     // Every orphan was sent a cancel before the first place...
+    common::remember_names(&d.engine);
     let cancelled: std::collections::BTreeSet<String> = before
         .iter()
         .flat_map(common::links)
@@ -62,15 +64,16 @@ fn orphans_are_cancelled_and_confirmed_gone_before_the_first_quote() {
     // ...and every symbol that had some was listed again after its last
     // cancel, before the first place.
     for symbol in ["BTCUSDT", "ETHUSDT"] {
+        let id = d.engine.wire_names().symbol_id(symbol).unwrap();
         let last_cancel = before
             .iter()
             .rposition(|r| {
-                matches!(&r.kind, RequestKind::CancelBatch { orders, .. } if orders[0].symbol == symbol)
+                matches!(&r.kind, RequestKind::CancelBatch { orders, .. } if orders[0].symbol == id)
             })
             .unwrap();
         assert!(
             before[last_cancel..].iter().any(
-                |r| matches!(&r.kind, RequestKind::OpenOrders { symbol: s, order_link_id: None, .. } if s == symbol)
+                |r| matches!(&r.kind, RequestKind::OpenOrders { symbol: s, order_link_id: None, .. } if *s == id)
             ),
             "{symbol} confirmed by a listing"
         );
@@ -106,6 +109,7 @@ fn a_recovery_listing_that_fails_is_retried_and_nothing_is_quoted_meanwhile() {
     vx.script(3, mm_core::virtual_exchange::Fault::Http(503));
     vx.script(7, mm_core::virtual_exchange::Fault::TimeoutNotApplied);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     d.keep_requests = true;
     d.run_ticks(30, 200, |k, now| sc.books(k, now));
     d.run_idle(30_000);

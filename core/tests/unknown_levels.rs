@@ -71,6 +71,7 @@ fn a_timed_out_create_leaves_no_live_order_resting_stale() {
     );
     vx.script_orders(5, Fault::TimeoutNotApplied);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    common::remember_names(&d.engine);
     common::recover(&mut d);
     // After each tick has run, every order of ours at the exchange is on
     // that tick's ladder or (repriced a tick late under the faults) on the

@@ -248,6 +248,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         &client,
         &config,
         &instruments,
+        session.engine.wire_names(),
         &sid,
         exit::ask_exchange(&session, &ending),
     )

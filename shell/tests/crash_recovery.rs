@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use common::book::{ours, sample_until_exit};
 use common::*;
 use mm_core::effect::NewOrder;
-use mm_core::{Category, Outcome, RequestKind, Side};
+use mm_core::{
+    Category, Decimal, Instrument, OrderLinkId, Outcome, RequestKind, SessionId, Side, WireNames,
+};
 use mm_shell::client::Client;
 use mm_shell::secrets::Credentials;
 
@@ -93,18 +95,26 @@ impl World {
     /// An order placed by hand (orderLinkId not of the bot's form).
     fn place_foreign(&self) {
         let client = Client::new(&self.sim.base_url(), Credentials::paper(), 5000, 2000).unwrap();
+        let btc = Instrument {
+            symbol: "BTCUSDT".to_string(),
+            category: Category::Linear,
+            tick_size: Decimal::new(1, 1),
+            qty_step: Decimal::new(1, 3),
+            min_qty: Decimal::new(1, 3),
+        };
+        let names = WireNames::new(SessionId::new("hand").unwrap(), &[btc]);
         let kind = RequestKind::Place {
             category: Category::Linear,
             order: NewOrder {
-                symbol: "BTCUSDT".to_string(),
+                symbol: names.symbol_id("BTCUSDT").unwrap(),
                 side: Side::Buy,
                 price: "30000".parse().expect("decimal"),
                 qty: "0.001".parse().expect("decimal"),
-                order_link_id: "by-hand".to_string(),
+                order_link_id: OrderLinkId::Text("by-hand".to_string()),
                 post_only: true,
             },
         };
-        match self.rt.block_on(client.execute(&kind)) {
+        match self.rt.block_on(client.execute(&kind, &names)) {
             Outcome::Reply(r) if r.ret_code == 0 => {}
             other => panic!("foreign place: {other:?}"),
         }

@@ -11,7 +11,10 @@ mod common;
 use std::time::Duration;
 
 use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
-use mm_core::{Category, Outcome, RequestId, RequestKind, Side};
+use mm_core::{
+    Category, Decimal, Instrument, OrderLinkId, Outcome, RequestId, RequestKind, SessionId, Side,
+    SymbolId, WireNames,
+};
 use mm_shell::client::{Client, TradeRoute};
 use mm_shell::secrets::Credentials;
 use mm_shell::stream::{StreamSettings, TradeClient, TradeLink, ws_base_of};
@@ -40,21 +43,35 @@ async fn route(sim: &SimHandle, reply_timeout_ms: u64) -> TradeRoute {
     TradeRoute::new(trade, Credentials::paper(), 5000)
 }
 
+/// The one symbol the requests below name (`ETH`), in a session "t".
+const ETH: SymbolId = SymbolId(0);
+
+fn names() -> WireNames {
+    let eth = Instrument {
+        symbol: "ETHUSDT".to_string(),
+        category: Category::Linear,
+        tick_size: Decimal::new(1, 2),
+        qty_step: Decimal::new(1, 2),
+        min_qty: Decimal::new(1, 2),
+    };
+    WireNames::new(SessionId::new("t").unwrap(), &[eth])
+}
+
 fn place(link: &str, side: Side, price: &str) -> NewOrder {
     NewOrder {
-        symbol: "ETHUSDT".to_string(),
+        symbol: ETH,
         side,
         price: price.parse().expect("decimal"),
         qty: "0.01".parse().expect("decimal"),
-        order_link_id: link.to_string(),
+        order_link_id: OrderLinkId::Text(link.to_string()),
         post_only: true,
     }
 }
 
 fn amend(link: &str, price: &str) -> AmendOrder {
     AmendOrder {
-        symbol: "ETHUSDT".to_string(),
-        order_link_id: link.to_string(),
+        symbol: ETH,
+        order_link_id: OrderLinkId::Text(link.to_string()),
         price: Some(price.parse().expect("decimal")),
         qty: None,
     }
@@ -62,8 +79,8 @@ fn amend(link: &str, price: &str) -> AmendOrder {
 
 fn cancel(link: &str) -> CancelOrder {
     CancelOrder {
-        symbol: "ETHUSDT".to_string(),
-        order_link_id: link.to_string(),
+        symbol: ETH,
+        order_link_id: OrderLinkId::Text(link.to_string()),
     }
 }
 
@@ -150,8 +167,12 @@ async fn every_order_op_over_ws_reaches_core_as_its_rest_reply() {
     let mut codes = Vec::new();
     for (i, kind) in script().into_iter().enumerate() {
         assert!(TradeRoute::carries(&kind), "{kind:?}");
-        let over_rest = comparable(rest.execute(&kind).await);
-        let over_ws = comparable(ws.execute(RequestId(i as u64), &kind).await.unwrap());
+        let over_rest = comparable(rest.execute(&kind, &names()).await);
+        let over_ws = comparable(
+            ws.execute(RequestId(i as u64), &kind, &names())
+                .await
+                .unwrap(),
+        );
         assert_eq!(over_ws, over_rest, "request {i}: {kind:?}");
         let Outcome::Reply(r) = over_ws else {
             panic!("{i}: {over_ws:?}")
@@ -186,18 +207,18 @@ async fn queries_and_cancel_all_stay_on_rest() {
     for kind in [
         RequestKind::CancelAll {
             category: Category::Linear,
-            symbol: "ETHUSDT".to_string(),
+            symbol: ETH,
         },
         RequestKind::OpenOrders {
             category: Category::Linear,
-            symbol: "ETHUSDT".to_string(),
+            symbol: ETH,
             order_link_id: None,
             cursor: None,
             limit: 50,
         },
     ] {
         assert!(!TradeRoute::carries(&kind));
-        assert_eq!(ws.execute(RequestId(1), &kind).await, None);
+        assert_eq!(ws.execute(RequestId(1), &kind, &names()).await, None);
     }
     ws_sim.shutdown().await;
 }
@@ -213,13 +234,13 @@ fn one_create() -> RequestKind {
 async fn a_connection_lost_in_flight_is_a_transport_failure() {
     let ws_sim = common::sim_with_faults("ws_trade_drop=1").await;
     let ws = route(&ws_sim, 5000).await;
-    match ws.execute(RequestId(1), &one_create()).await {
+    match ws.execute(RequestId(1), &one_create(), &names()).await {
         Some(Outcome::Transport(m)) => assert!(m.contains("lost"), "{m}"),
         other => panic!("{other:?}"),
     }
     // While it is down, a request is refused unsent: a transport failure
     // too (core settles it by asking, which is safe).
-    match ws.execute(RequestId(2), &one_create()).await {
+    match ws.execute(RequestId(2), &one_create(), &names()).await {
         Some(Outcome::Transport(_)) => {}
         Some(Outcome::Reply(r)) => panic!("reconnected already and answered: {r:?}"),
         other => panic!("{other:?}"),
@@ -232,7 +253,7 @@ async fn a_reply_that_never_comes_is_a_timeout() {
     let ws_sim = common::sim_with_faults("ws_trade_lost=1").await;
     let ws = route(&ws_sim, 300).await;
     assert_eq!(
-        ws.execute(RequestId(1), &one_create()).await,
+        ws.execute(RequestId(1), &one_create(), &names()).await,
         Some(Outcome::Timeout)
     );
     ws_sim.shutdown().await;

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use common::*;
 use mm_core::effect::NewOrder;
-use mm_core::{Category, Outcome, RequestKind, Side};
+use mm_core::{
+    Category, Decimal, Instrument, OrderLinkId, Outcome, RequestKind, SessionId, Side, WireNames,
+};
 use mm_shell::client::Client;
 use mm_shell::secrets::Credentials;
 
@@ -63,18 +65,26 @@ async fn prices(client: &Client) -> Vec<Vec<(String, String, String)>> {
 
 /// One post-only buy far below the market; the reply as core would get it.
 async fn place(client: &Client) -> mm_core::Reply {
+    let btc = Instrument {
+        symbol: "BTCUSDT".to_string(),
+        category: Category::Linear,
+        tick_size: Decimal::new(1, 1),
+        qty_step: Decimal::new(1, 3),
+        min_qty: Decimal::new(1, 3),
+    };
+    let names = WireNames::new(SessionId::new("simcmd").unwrap(), &[btc]);
     let kind = RequestKind::Place {
         category: Category::Linear,
         order: NewOrder {
-            symbol: "BTCUSDT".to_string(),
+            symbol: names.symbol_id("BTCUSDT").unwrap(),
             side: Side::Buy,
             price: "30000".parse().expect("decimal"),
             qty: "0.001".parse().expect("decimal"),
-            order_link_id: "simcmd-1".to_string(),
+            order_link_id: OrderLinkId::Ours(1),
             post_only: true,
         },
     };
-    match client.execute(&kind).await {
+    match client.execute(&kind, &names).await {
         Outcome::Reply(r) => r,
         other => panic!("place: {other:?}"),
     }

@@ -28,6 +28,7 @@ mod checks;
 mod model;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use mm_core::config::RateLimitConfig;
 use mm_core::domain::Ticks;
@@ -35,7 +36,9 @@ use mm_core::effect::{Effect, Request, RequestKind};
 use mm_core::engine::Totals;
 use mm_core::journal::JournalHeader;
 use mm_core::virtual_exchange::{Scenario, VirtualExchange};
-use mm_core::{BookTop, Engine, Input, OrderState, Outcome, RequestId, SessionId, Timestamp};
+use mm_core::{
+    BookTop, Engine, Input, OrderState, Outcome, RequestId, SessionId, Timestamp, WireNames,
+};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -207,18 +210,23 @@ impl Machine {
         prop_assert!(r.id.0 > self.last_request, "request id r{} reused", r.id.0);
         self.last_request = r.id.0;
         self.check_request(r)?;
-        let links = links(r);
-        let outcome = self.vx.handle(self.now, r);
+        let names = Arc::clone(self.engine.wire_names());
+        let links = links(r, &names);
+        let outcome = self.vx.handle(self.now, r, &names);
         let (clears, query_for) = match &r.kind {
-            RequestKind::CancelAll { symbol, .. } => (Some(symbol.clone()), None),
+            RequestKind::CancelAll { symbol, .. } => {
+                (Some(names.symbol(*symbol).to_string()), None)
+            }
             RequestKind::OpenOrders {
                 order_link_id: Some(l),
                 ..
-            } => (None, Some(l.clone())),
+            } => (None, Some(names.link(l))),
             // A listing of the whole symbol (recovery, or shutdown verifying
             // a cancel that timed out): its answer decides every order of
             // the symbol, so each is in flight until it comes.
-            RequestKind::OpenOrders { symbol, .. } => (Some(symbol.clone()), None),
+            RequestKind::OpenOrders { symbol, .. } => {
+                (Some(names.symbol(*symbol).to_string()), None)
+            }
             _ => (None, None),
         };
         self.model.on_send(r);
@@ -331,25 +339,28 @@ impl Machine {
     }
 }
 
-/// The orderLinkIds a request carries.
-fn links(r: &Request) -> Vec<String> {
+/// The orderLinkIds a request carries, as on the wire.
+fn links(r: &Request, names: &WireNames) -> Vec<String> {
     match &r.kind {
-        RequestKind::PlaceBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
-        }
-        RequestKind::AmendBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
-        }
-        RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
-        }
-        RequestKind::Place { order, .. } => vec![order.order_link_id.clone()],
-        RequestKind::Amend { order, .. } => vec![order.order_link_id.clone()],
-        RequestKind::Cancel { order, .. } => vec![order.order_link_id.clone()],
+        RequestKind::PlaceBatch { orders, .. } => orders
+            .iter()
+            .map(|o| names.link(&o.order_link_id))
+            .collect(),
+        RequestKind::AmendBatch { orders, .. } => orders
+            .iter()
+            .map(|o| names.link(&o.order_link_id))
+            .collect(),
+        RequestKind::CancelBatch { orders, .. } => orders
+            .iter()
+            .map(|o| names.link(&o.order_link_id))
+            .collect(),
+        RequestKind::Place { order, .. } => vec![names.link(&order.order_link_id)],
+        RequestKind::Amend { order, .. } => vec![names.link(&order.order_link_id)],
+        RequestKind::Cancel { order, .. } => vec![names.link(&order.order_link_id)],
         RequestKind::OpenOrders {
             order_link_id: Some(l),
             ..
-        } => vec![l.clone()],
+        } => vec![names.link(l)],
         RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => vec![],
     }
 }

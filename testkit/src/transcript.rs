@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use mm_core::journal::{JournalError, JournalHeader};
-use mm_core::{Effect, Input, Timestamp};
+use mm_core::{Effect, Input, Timestamp, WireNames};
 
 pub use config::flatten_config;
 pub use text::oneline;
@@ -59,6 +59,8 @@ pub struct Transcript {
     effects: u64,
     /// Core's deadline as last shown (a `wake_at` line when it moves).
     wake: Option<Timestamp>,
+    /// The header's symbols and session: how requests' ids are written.
+    names: Option<WireNames>,
 }
 
 impl Transcript {
@@ -68,6 +70,10 @@ impl Transcript {
 
     /// Session id, instruments and the whole starting config, one key a line.
     pub fn header(&mut self, header: &JournalHeader) {
+        self.names = Some(WireNames::new(
+            header.session_id.clone(),
+            &header.instruments,
+        ));
         self.line(format!("session {}", header.session_id.as_str()));
         for i in &header.instruments {
             self.line(format!(
@@ -178,7 +184,13 @@ impl Transcript {
         let t0 = self.t0.unwrap_or_default();
         match effect {
             Effect::Send(request) => {
-                let (head, details) = send(request);
+                // A request's symbols and orderLinkIds are numbers that the
+                // header's session names; a transcript always has one first.
+                let Some(names) = &self.names else {
+                    self.effect_line("send (no session header to name it by)".to_string());
+                    return;
+                };
+                let (head, details) = send(request, names);
                 self.effect_line(head);
                 for d in details {
                     self.detail(d);

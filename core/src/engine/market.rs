@@ -3,11 +3,14 @@
 //! orderLinkIds it makes). The engine swaps the config only at a tick
 //! boundary (see `tick`), so a part never sees it change mid-command.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::domain::{Category, Instrument};
-use crate::engine::SessionId;
+use crate::domain::{OrderLinkId, SymbolId};
 use crate::engine::out::Out;
 use crate::engine::settle::LATE_LANDING_MARGIN_MS;
+use crate::engine::{SessionId, WireNames};
 use crate::time::Timestamp;
 
 /// A symbol core can trade, in symbol order (its index is the `sym` used
@@ -22,6 +25,8 @@ pub(super) struct Market {
     pub(super) instruments: Vec<Instrument>,
     pub(super) syms: Vec<Sym>,
     pub(super) session: SessionId,
+    /// The same symbols and session, for whoever writes our requests.
+    pub(super) names: Arc<WireNames>,
 }
 
 impl Market {
@@ -37,11 +42,13 @@ impl Market {
                 });
             }
         }
+        let names = Arc::new(WireNames::new(session.clone(), &instruments));
         Market {
             config,
             instruments,
             syms,
             session,
+            names,
         }
     }
 
@@ -100,6 +107,16 @@ impl Market {
     /// The orderLinkId of order `n`: `{session}-{n}`.
     pub(super) fn link(&self, n: u64) -> String {
         crate::engine::orders::link_of(&self.session, n)
+    }
+
+    /// `sym` as requests carry it (the same index, see `Sym`).
+    pub(super) fn symbol_id(sym: u32) -> SymbolId {
+        SymbolId(sym)
+    }
+
+    /// An orderLinkId read off the exchange, as requests carry it.
+    pub(super) fn link_id(&self, text: &str) -> OrderLinkId {
+        self.names.parse_link(text)
     }
 
     /// Whether `text` is exactly the orderLinkId of order `n` (no allocation).

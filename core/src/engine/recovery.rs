@@ -24,6 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Orphans;
+use crate::domain::OrderLinkId;
 use crate::effect::{Endpoint, Fatal, RequestKind};
 use crate::engine::market::Market;
 use crate::engine::out::{Out, describe};
@@ -56,7 +57,7 @@ struct SymRecovery {
     /// Orphans the previous listing found (what the cancels were for).
     last: BTreeSet<String>,
     /// Orphans still to be sent a cancel this round.
-    queue: Vec<String>,
+    queue: Vec<OrderLinkId>,
 }
 
 /// Whether recovery ended with an answer: quoting may start, or the
@@ -169,7 +170,7 @@ impl Recovery {
         };
         let (step, cursor) = (r.step, r.cursor.clone());
         let inst = market.inst(sym);
-        let (category, symbol) = (inst.category, inst.symbol.clone());
+        let (category, symbol) = (inst.category, Market::symbol_id(sym));
         let (kind, pending, n, units) = match step {
             Step::List => {
                 if !sender.allows(Endpoint::OpenOrders, 1, out) {
@@ -303,7 +304,7 @@ impl Recovery {
         } else {
             r.rounds += 1;
             r.step = Step::Cancel;
-            r.queue = seen.iter().cloned().collect();
+            r.queue = seen.iter().cloned().map(OrderLinkId::Text).collect();
             let (n, rounds) = (seen.len(), r.rounds);
             r.last = seen;
             let text = if first {

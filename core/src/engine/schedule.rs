@@ -15,7 +15,7 @@
 //! go level by level across all symbols (thinning, see `bus`).
 
 use crate::config::{CoalesceScope, Config};
-use crate::domain::Category;
+use crate::domain::{Category, OrderLinkId};
 use crate::effect::{AmendOrder, CancelOrder, NewOrder, Op, RequestKind};
 use crate::engine::bus::{Bus, Key, batch_endpoint, op_index, single_endpoint};
 use crate::engine::levels::park_places;
@@ -210,7 +210,7 @@ fn order_request(
         },
         (Op::Cancel, true) => RequestKind::CancelBatch {
             category,
-            orders: wire_all(&seqs, |s| cancel_wire(s, orders, market)),
+            orders: wire_all(&seqs, |s| cancel_wire(s, orders)),
         },
         (Op::Place, false) => match new_order_wire(seqs[0], orders, market) {
             Some(order) => RequestKind::Place { category, order },
@@ -220,7 +220,7 @@ fn order_request(
             Some(order) => RequestKind::Amend { category, order },
             None => return Next::Again,
         },
-        (Op::Cancel, false) => match cancel_wire(seqs[0], orders, market) {
+        (Op::Cancel, false) => match cancel_wire(seqs[0], orders) {
             Some(order) => RequestKind::Cancel { category, order },
             None => return Next::Again,
         },
@@ -261,11 +261,11 @@ fn new_order_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<NewO
     let o = orders.get(seq)?;
     let inst = market.inst(o.sym);
     Some(NewOrder {
-        symbol: inst.symbol.clone(),
+        symbol: Market::symbol_id(o.sym),
         side: o.side,
         price: GridValue::new(inst.tick_size, o.price.0),
         qty: GridValue::new(inst.qty_step, o.qty.0),
-        order_link_id: market.link(seq.n),
+        order_link_id: OrderLinkId::Ours(seq.n),
         post_only: true,
     })
 }
@@ -279,8 +279,8 @@ fn amend_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<AmendOrd
     };
     let qty_changes = qty != o.qty;
     Some(AmendOrder {
-        symbol: inst.symbol.clone(),
-        order_link_id: market.link(seq.n),
+        symbol: Market::symbol_id(o.sym),
+        order_link_id: OrderLinkId::Ours(seq.n),
         // Always carry the price when nothing else changes: an amend
         // with no field is an error at the exchange.
         price: (price != o.price || !qty_changes).then(|| GridValue::new(inst.tick_size, price.0)),
@@ -288,11 +288,11 @@ fn amend_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<AmendOrd
     })
 }
 
-fn cancel_wire(seq: Seq, orders: &OrderTable, market: &Market) -> Option<CancelOrder> {
+fn cancel_wire(seq: Seq, orders: &OrderTable) -> Option<CancelOrder> {
     let o = orders.get(seq)?;
     Some(CancelOrder {
-        symbol: market.inst(o.sym).symbol.clone(),
-        order_link_id: market.link(seq.n),
+        symbol: Market::symbol_id(o.sym),
+        order_link_id: OrderLinkId::Ours(seq.n),
     })
 }
 

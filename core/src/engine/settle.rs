@@ -25,6 +25,7 @@
 use std::collections::BTreeMap;
 
 use crate::decimal::Decimal;
+use crate::domain::OrderLinkId;
 use crate::effect::{Endpoint, RequestKind};
 use crate::engine::market::Market;
 use crate::engine::orders::OrderTable;
@@ -138,8 +139,8 @@ impl Settle {
         let inst = market.inst(o.sym);
         let kind = RequestKind::OpenOrders {
             category: inst.category,
-            symbol: inst.symbol.clone(),
-            order_link_id: Some(market.link(seq.n)),
+            symbol: Market::symbol_id(o.sym),
+            order_link_id: Some(OrderLinkId::Ours(seq.n)),
             cursor: None,
             limit: 1,
         };

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::OrderLinkId;
 use crate::effect::{Effect, Endpoint, Op, RequestKind};
 use crate::engine::bus::Bus;
 use crate::engine::doubt::Withdrawn;
@@ -56,8 +57,8 @@ pub(super) struct Clear {
     failures: u32,
     /// `"ours"`: orderLinkIds still to be sent a cancel this round, and
     /// ours the listing in progress found open.
-    pub(super) queue: Vec<String>,
-    found: Vec<String>,
+    pub(super) queue: Vec<OrderLinkId>,
+    found: Vec<OrderLinkId>,
 }
 
 pub(super) struct Shutdown {
@@ -193,7 +194,7 @@ impl Shutdown {
                 Endpoint::CancelAll,
                 RequestKind::CancelAll {
                     category: inst.category,
-                    symbol: inst.symbol.clone(),
+                    symbol: Market::symbol_id(sym),
                 },
                 Pending::CancelAll(sym),
             ),
@@ -201,7 +202,7 @@ impl Shutdown {
                 Endpoint::OpenOrders,
                 RequestKind::OpenOrders {
                     category: inst.category,
-                    symbol: inst.symbol.clone(),
+                    symbol: Market::symbol_id(sym),
                     order_link_id: None,
                     cursor: c.cursor.clone(),
                     limit: PAGE,
@@ -289,7 +290,7 @@ impl Shutdown {
                 if !market.is_our_link(&x.order_link_id) {
                     continue;
                 }
-                found.push(x.order_link_id.clone());
+                found.push(market.link_id(&x.order_link_id));
             }
             open += 1;
             if let Some(seq) = orders.seq_of(&x.order_link_id, market)

@@ -10,6 +10,7 @@
 //! gave up on it is caught here), until a listing shows none of ours.
 
 use crate::config::{Config, ShutdownCancel};
+use crate::domain::OrderLinkId;
 use crate::effect::{CancelOrder, Endpoint, RequestKind};
 use crate::engine::market::Market;
 use crate::engine::orders::OrderTable;
@@ -37,7 +38,7 @@ impl Shutdown {
         }
         for (seq, o) in orders.iter() {
             if let Some(c) = self.syms.get_mut(&o.sym) {
-                c.queue.push(market.link(seq.n));
+                c.queue.push(OrderLinkId::Ours(seq.n));
             }
         }
         for c in self.syms.values_mut() {
@@ -127,7 +128,7 @@ impl Shutdown {
 /// budget holds it back (the deferral is recorded).
 pub(super) fn take_cancels(
     sym: u32,
-    queue: &mut Vec<String>,
+    queue: &mut Vec<OrderLinkId>,
     market: &Market,
     sender: &mut Sender,
     out: &mut Out,
@@ -136,7 +137,7 @@ pub(super) fn take_cancels(
         return None;
     }
     let inst = market.inst(sym);
-    let (category, symbol) = (inst.category, inst.symbol.clone());
+    let (category, symbol) = (inst.category, Market::symbol_id(sym));
     let b = &market.config.async_batch;
     let batch = b.enabled && b.coalesce_cancel;
     let ep = if batch {
@@ -154,7 +155,7 @@ pub(super) fn take_cancels(
         return None;
     }
     let mut orders = queue.drain(..n).map(|order_link_id| CancelOrder {
-        symbol: symbol.clone(),
+        symbol,
         order_link_id,
     });
     let (kind, units) = if batch {

@@ -88,7 +88,8 @@ impl Driver {
             }
             match effect {
                 Effect::Send(request) => {
-                    let outcome = self.exchange.handle(self.now, &request);
+                    let names = std::sync::Arc::clone(self.engine.wire_names());
+                    let outcome = self.exchange.handle(self.now, &request, &names);
                     if self.watch_sides {
                         let most = self.exchange.most_per_side(self.engine.session().as_str());
                         self.max_side_orders = self.max_side_orders.max(most);

@@ -8,8 +8,9 @@
 
 use crate::config::{Config, OrderQty, RateLimitConfig};
 use crate::decimal::Decimal;
-use crate::domain::{Category, Instrument, Ticks};
+use crate::domain::{Category, Instrument, OrderLinkId, Ticks};
 use crate::effect::{Request, RequestKind};
+use crate::engine::WireNames;
 use crate::input::{Ack, BookTop, ItemCode, Outcome, Reply};
 use crate::time::Timestamp;
 
@@ -116,16 +117,12 @@ fn drift(mid: i64) -> i64 {
 
 /// Every order of a batch request accepted, as Bybit would say it, with no
 /// exchange behind it (benchmarks: the engine's work, not the exchange's).
-pub fn accept_all(r: &Request) -> Outcome {
-    let links: Vec<&str> = match &r.kind {
-        RequestKind::PlaceBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
-        RequestKind::AmendBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
-        }
+pub fn accept_all(r: &Request, names: &WireNames) -> Outcome {
+    let links: Vec<&OrderLinkId> = match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => orders.iter().map(|o| &o.order_link_id).collect(),
+        RequestKind::AmendBatch { orders, .. } => orders.iter().map(|o| &o.order_link_id).collect(),
         RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.as_str()).collect()
+            orders.iter().map(|o| &o.order_link_id).collect()
         }
         _ => Vec::new(),
     };
@@ -136,7 +133,7 @@ pub fn accept_all(r: &Request) -> Outcome {
             .iter()
             .map(|l| Ack {
                 order_id: String::new(),
-                order_link_id: (*l).to_string(),
+                order_link_id: names.link(l),
             })
             .collect(),
         codes: links

@@ -6,8 +6,30 @@ use mm_core::effect::{Effect, Request, RequestKind};
 use mm_core::input::{Ack, ItemCode, Outcome, Reply};
 use std::collections::BTreeMap;
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
-use mm_core::{BookTop, Engine, Input, OrderState, SessionId, TickStats, Timestamp};
+use mm_core::{BookTop, Engine, Input, OrderState, SessionId, TickStats, Timestamp, WireNames};
+
+thread_local! {
+    /// The wire names of the engine this test (thread) drives, so the
+    /// helpers below can write a request's symbols and orderLinkIds as the
+    /// exchange sees them: set by `handle` (every helper that feeds an
+    /// engine goes through it) and by `remember_names`.
+    static NAMES: RefCell<Option<Arc<WireNames>>> = const { RefCell::new(None) };
+}
+
+/// Makes `e`'s names the ones `links`, `symbols` and `ok` write with.
+pub fn remember_names(e: &Engine) {
+    NAMES.with(|n| *n.borrow_mut() = Some(Arc::clone(e.wire_names())));
+}
+
+fn names() -> Arc<WireNames> {
+    NAMES
+        .with(|n| n.borrow().clone())
+        .expect("no engine's names on this test thread: call common::remember_names(&engine) first")
+}
 
 pub fn engine(sc: &Scenario) -> Engine {
     engine_with(sc, |_| {})
@@ -32,6 +54,7 @@ pub fn scripted_seed(
     let (sc, engine, mut vx) = settling_seed(session, tweak);
     script(&mut vx);
     let mut d = Driver::new(engine, vx, Timestamp(0), 10);
+    remember_names(&d.engine);
     recover(&mut d);
     d.keep_effects = true;
     d.keep_requests = true;
@@ -98,6 +121,7 @@ pub fn started(sc: &Scenario) -> Engine {
 }
 
 pub fn handle(e: &mut Engine, input: Input) -> Vec<Effect> {
+    remember_names(e);
     e.handle(input);
     std::iter::from_fn(|| e.poll_effect()).collect()
 }
@@ -144,38 +168,48 @@ pub fn logs(effects: &[Effect]) -> String {
 
 /// The orderLinkIds a request carries, in order.
 pub fn links(r: &Request) -> Vec<String> {
+    let n = names();
     match &r.kind {
         RequestKind::PlaceBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
+            orders.iter().map(|o| n.link(&o.order_link_id)).collect()
         }
         RequestKind::AmendBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
+            orders.iter().map(|o| n.link(&o.order_link_id)).collect()
         }
         RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.order_link_id.clone()).collect()
+            orders.iter().map(|o| n.link(&o.order_link_id)).collect()
         }
-        RequestKind::Place { order, .. } => vec![order.order_link_id.clone()],
-        RequestKind::Amend { order, .. } => vec![order.order_link_id.clone()],
-        RequestKind::Cancel { order, .. } => vec![order.order_link_id.clone()],
+        RequestKind::Place { order, .. } => vec![n.link(&order.order_link_id)],
+        RequestKind::Amend { order, .. } => vec![n.link(&order.order_link_id)],
+        RequestKind::Cancel { order, .. } => vec![n.link(&order.order_link_id)],
         RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => vec![],
     }
 }
 
+/// A request's orderLinkId as the exchange sees it.
+pub fn link(l: &mm_core::OrderLinkId) -> String {
+    names().link(l)
+}
+
+/// A request's symbol by name.
+pub fn symbol(s: mm_core::SymbolId) -> String {
+    names().symbol(s).to_string()
+}
+
 /// The symbols a request's orders are for, in order.
 pub fn symbols(r: &Request) -> Vec<String> {
-    match &r.kind {
-        RequestKind::PlaceBatch { orders, .. } => orders.iter().map(|o| o.symbol.clone()).collect(),
-        RequestKind::AmendBatch { orders, .. } => orders.iter().map(|o| o.symbol.clone()).collect(),
-        RequestKind::CancelBatch { orders, .. } => {
-            orders.iter().map(|o| o.symbol.clone()).collect()
-        }
-        RequestKind::Place { order, .. } => vec![order.symbol.clone()],
-        RequestKind::Amend { order, .. } => vec![order.symbol.clone()],
-        RequestKind::Cancel { order, .. } => vec![order.symbol.clone()],
+    let ids = match &r.kind {
+        RequestKind::PlaceBatch { orders, .. } => orders.iter().map(|o| o.symbol).collect(),
+        RequestKind::AmendBatch { orders, .. } => orders.iter().map(|o| o.symbol).collect(),
+        RequestKind::CancelBatch { orders, .. } => orders.iter().map(|o| o.symbol).collect(),
+        RequestKind::Place { order, .. } => vec![order.symbol],
+        RequestKind::Amend { order, .. } => vec![order.symbol],
+        RequestKind::Cancel { order, .. } => vec![order.symbol],
         RequestKind::CancelAll { symbol, .. } | RequestKind::OpenOrders { symbol, .. } => {
-            vec![symbol.clone()]
+            vec![*symbol]
         }
-    }
+    };
+    ids.into_iter().map(symbol).collect()
 }
 
 /// Every order of the request accepted.

@@ -23,7 +23,7 @@ mod wire;
 use std::time::Duration;
 
 use mm_bybit::{BatchRequest, OpenOrdersQuery, Response, headers, paths};
-use mm_core::{Category, Outcome, RequestKind};
+use mm_core::{Category, Outcome, RequestKind, WireNames};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -103,14 +103,16 @@ impl Client {
         &self.base
     }
 
-    /// Performs one core request; never fails, every ending is an `Outcome`.
-    pub async fn execute(&self, kind: &RequestKind) -> Outcome {
+    /// Performs one core request, its symbols and orderLinkIds written by
+    /// `names` (the engine's `wire_names`); never fails, every ending is an
+    /// `Outcome`.
+    pub async fn execute(&self, kind: &RequestKind, names: &WireNames) -> Outcome {
         let c = |c: &Category| wire_category(*c);
         let sent = match kind {
             RequestKind::PlaceBatch { category, orders } => {
                 let body = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::place(o, None)).collect(),
+                    request: orders.iter().map(|o| wire::place(o, None, names)).collect(),
                 };
                 self.post(paths::CREATE_BATCH, &body)
                     .await
@@ -119,7 +121,7 @@ impl Client {
             RequestKind::AmendBatch { category, orders } => {
                 let body = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::amend(o, None)).collect(),
+                    request: orders.iter().map(|o| wire::amend(o, None, names)).collect(),
                 };
                 self.post(paths::AMEND_BATCH, &body)
                     .await
@@ -128,26 +130,29 @@ impl Client {
             RequestKind::CancelBatch { category, orders } => {
                 let body = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::cancel(o, None)).collect(),
+                    request: orders
+                        .iter()
+                        .map(|o| wire::cancel(o, None, names))
+                        .collect(),
                 };
                 self.post(paths::CANCEL_BATCH, &body)
                     .await
                     .map(reply::parse_batch_items)
             }
             RequestKind::Place { category, order } => {
-                let body = wire::place(order, Some(*category));
+                let body = wire::place(order, Some(*category), names);
                 self.post(paths::CREATE, &body)
                     .await
                     .map(reply::parse_single)
             }
             RequestKind::Amend { category, order } => {
-                let body = wire::amend(order, Some(*category));
+                let body = wire::amend(order, Some(*category), names);
                 self.post(paths::AMEND, &body)
                     .await
                     .map(reply::parse_single)
             }
             RequestKind::Cancel { category, order } => {
-                let body = wire::cancel(order, Some(*category));
+                let body = wire::cancel(order, Some(*category), names);
                 self.post(paths::CANCEL, &body)
                     .await
                     .map(reply::parse_single)
@@ -155,7 +160,7 @@ impl Client {
             RequestKind::CancelAll { category, symbol } => {
                 let body = mm_bybit::CancelAll {
                     category: c(category),
-                    symbol: Some(symbol.clone()),
+                    symbol: Some(names.symbol(*symbol).to_string()),
                     base_coin: None,
                     settle_coin: None,
                 };
@@ -171,8 +176,8 @@ impl Client {
                 limit,
             } => {
                 let mut q = OpenOrdersQuery::new(c(category));
-                q.symbol = Some(symbol.clone());
-                q.order_link_id.clone_from(order_link_id);
+                q.symbol = Some(names.symbol(*symbol).to_string());
+                q.order_link_id = order_link_id.as_ref().map(|l| names.link(l));
                 q.cursor.clone_from(cursor);
                 q.limit = Some(*limit);
                 self.get_signed(paths::OPEN_ORDERS, &q.to_query_string())

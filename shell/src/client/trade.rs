@@ -14,7 +14,7 @@
 
 use mm_bybit::ws::trade::{TradeHeader, TradeMessage, TradeReply, TradeRequest};
 use mm_bybit::{BatchRequest, Response};
-use mm_core::{Outcome, Reply, RequestId, RequestKind};
+use mm_core::{Outcome, Reply, RequestId, RequestKind, WireNames};
 use serde::Serialize;
 
 use super::reply::{self, core_rate_limit, from_response};
@@ -54,7 +54,12 @@ impl TradeRoute {
 
     /// Performs order request `id` (one that `carries`); every ending is an
     /// `Outcome`. `None` for a request this route does not carry.
-    pub async fn execute(&self, id: RequestId, kind: &RequestKind) -> Option<Outcome> {
+    pub async fn execute(
+        &self,
+        id: RequestId,
+        kind: &RequestKind,
+        names: &WireNames,
+    ) -> Option<Outcome> {
         let req_id = format!("mm-{}", id.0);
         let header = TradeHeader::new(crate::now_ms(), self.recv_window_ms);
         let c = |c: &mm_core::Category| wire_category(*c);
@@ -62,7 +67,7 @@ impl TradeRoute {
             RequestKind::PlaceBatch { category, orders } => {
                 let batch = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::place(o, None)).collect(),
+                    request: orders.iter().map(|o| wire::place(o, None, names)).collect(),
                 };
                 let req = TradeRequest::create_batch(req_id, header, batch);
                 self.send(&req, |m| match m {
@@ -74,7 +79,7 @@ impl TradeRoute {
             RequestKind::AmendBatch { category, orders } => {
                 let batch = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::amend(o, None)).collect(),
+                    request: orders.iter().map(|o| wire::amend(o, None, names)).collect(),
                 };
                 let req = TradeRequest::amend_batch(req_id, header, batch);
                 self.send(&req, batch_items).await
@@ -82,21 +87,29 @@ impl TradeRoute {
             RequestKind::CancelBatch { category, orders } => {
                 let batch = BatchRequest {
                     category: c(category),
-                    request: orders.iter().map(|o| wire::cancel(o, None)).collect(),
+                    request: orders
+                        .iter()
+                        .map(|o| wire::cancel(o, None, names))
+                        .collect(),
                 };
                 let req = TradeRequest::cancel_batch(req_id, header, batch);
                 self.send(&req, batch_items).await
             }
             RequestKind::Place { category, order } => {
-                let req = TradeRequest::create(req_id, header, wire::place(order, Some(*category)));
+                let req = TradeRequest::create(
+                    req_id,
+                    header,
+                    wire::place(order, Some(*category), names),
+                );
                 self.send(&req, single).await
             }
             RequestKind::Amend { category, order } => {
-                let req = TradeRequest::amend(req_id, header, wire::amend(order, Some(*category)));
+                let req =
+                    TradeRequest::amend(req_id, header, wire::amend(order, Some(*category), names));
                 self.send(&req, single).await
             }
             RequestKind::Cancel { category, order } => {
-                let body = wire::cancel(order, Some(*category));
+                let body = wire::cancel(order, Some(*category), names);
                 let req = TradeRequest::cancel(req_id, header, body);
                 self.send(&req, single).await
             }

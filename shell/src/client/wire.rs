@@ -1,8 +1,10 @@
-//! Core's requests as Bybit v5 wire types (mm-bybit), 1:1.
+//! Core's requests as Bybit v5 wire types (mm-bybit), 1:1: the symbols and
+//! orderLinkIds core carries as numbers are written here, from the
+//! session's `WireNames`.
 
 use mm_bybit::{OrderType, TimeInForce};
 use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
-use mm_core::{Category, RequestKind, Side};
+use mm_core::{Category, RequestKind, Side, WireNames};
 
 pub(super) fn status_name(s: mm_bybit::OrderStatus) -> String {
     // The wire spelling is the variant name (serde); `Other` stands for any
@@ -29,10 +31,14 @@ fn wire_side(s: Side) -> mm_bybit::Side {
     }
 }
 
-pub(super) fn place(o: &NewOrder, category: Option<Category>) -> mm_bybit::PlaceOrder {
+pub(super) fn place(
+    o: &NewOrder,
+    category: Option<Category>,
+    names: &WireNames,
+) -> mm_bybit::PlaceOrder {
     mm_bybit::PlaceOrder {
         category: category.map(wire_category),
-        symbol: o.symbol.clone(),
+        symbol: names.symbol(o.symbol).to_string(),
         side: wire_side(o.side),
         order_type: OrderType::Limit,
         qty: o.qty.to_string(),
@@ -42,28 +48,36 @@ pub(super) fn place(o: &NewOrder, category: Option<Category>) -> mm_bybit::Place
         } else {
             TimeInForce::Gtc
         }),
-        order_link_id: Some(o.order_link_id.clone()),
+        order_link_id: Some(names.link(&o.order_link_id)),
         position_idx: None,
     }
 }
 
-pub(super) fn amend(o: &AmendOrder, category: Option<Category>) -> mm_bybit::AmendOrder {
+pub(super) fn amend(
+    o: &AmendOrder,
+    category: Option<Category>,
+    names: &WireNames,
+) -> mm_bybit::AmendOrder {
     mm_bybit::AmendOrder {
         category: category.map(wire_category),
-        symbol: o.symbol.clone(),
+        symbol: names.symbol(o.symbol).to_string(),
         order_id: None,
-        order_link_id: Some(o.order_link_id.clone()),
+        order_link_id: Some(names.link(&o.order_link_id)),
         qty: o.qty.map(|q| q.to_string()),
         price: o.price.map(|p| p.to_string()),
     }
 }
 
-pub(super) fn cancel(o: &CancelOrder, category: Option<Category>) -> mm_bybit::CancelOrder {
+pub(super) fn cancel(
+    o: &CancelOrder,
+    category: Option<Category>,
+    names: &WireNames,
+) -> mm_bybit::CancelOrder {
     mm_bybit::CancelOrder {
         category: category.map(wire_category),
-        symbol: o.symbol.clone(),
+        symbol: names.symbol(o.symbol).to_string(),
         order_id: None,
-        order_link_id: Some(o.order_link_id.clone()),
+        order_link_id: Some(names.link(&o.order_link_id)),
     }
 }
 

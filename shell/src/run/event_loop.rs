@@ -270,6 +270,7 @@ impl Session {
                         self.trade.as_ref(),
                         &self.metrics,
                         &self.resp.0,
+                        self.engine.wire_names(),
                         req,
                     );
                 }

@@ -32,6 +32,7 @@ pub(super) async fn exchange_view(
     client: &Client,
     config: &Config,
     instruments: &[mm_core::Instrument],
+    names: &mm_core::WireNames,
     sid: &str,
     ask: bool,
 ) -> (Option<u64>, Option<mm_sim::SimState>) {
@@ -55,13 +56,13 @@ pub(super) async fn exchange_view(
             Err(e) => {
                 tracing::warn!("simulator state: {e}");
                 (
-                    count_open_orders(client, config, instruments, &prefix).await,
+                    count_open_orders(client, config, instruments, names, &prefix).await,
                     None,
                 )
             }
         },
         Venue::Bybit => (
-            count_open_orders(client, config, instruments, &prefix).await,
+            count_open_orders(client, config, instruments, names, &prefix).await,
             None,
         ),
     }
@@ -215,20 +216,22 @@ async fn count_open_orders(
     client: &Client,
     config: &Config,
     instruments: &[mm_core::Instrument],
+    names: &mm_core::WireNames,
     prefix: &str,
 ) -> Option<u64> {
     let mut total = 0u64;
-    for symbol in instruments.iter().map(|i| &i.symbol) {
+    for i in instruments {
+        let symbol = names.symbol_id(&i.symbol)?;
         let mut cursor = None;
         for _page in 0..100 {
             let kind = mm_core::RequestKind::OpenOrders {
                 category: config.exchange.category,
-                symbol: symbol.clone(),
+                symbol,
                 order_link_id: None,
                 cursor: cursor.clone(),
                 limit: 50,
             };
-            match client.execute(&kind).await {
+            match client.execute(&kind, names).await {
                 Outcome::Reply(r) if r.ret_code == 0 => {
                     total += r
                         .orders
@@ -242,7 +245,8 @@ async fn count_open_orders(
                 }
                 other => {
                     tracing::warn!(
-                        "open orders of {symbol} at exit: {}",
+                        "open orders of {} at exit: {}",
+                        i.symbol,
                         crate::client::describe(&other)
                     );
                     return None;

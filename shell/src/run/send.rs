@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use mm_core::{Outcome, Request, RequestId};
+use mm_core::{Outcome, Request, RequestId, WireNames};
 use tokio::sync::mpsc;
 
 use crate::client::{Client, TradeRoute};
@@ -26,6 +26,7 @@ pub(super) fn spawn_send(
     trade: Option<&Arc<TradeRoute>>,
     metrics: &Arc<Metrics>,
     tx: &mpsc::UnboundedSender<Response>,
+    names: &Arc<WireNames>,
     req: Request,
 ) {
     let endpoint = req.kind.endpoint();
@@ -38,16 +39,17 @@ pub(super) fn spawn_send(
     metrics.request_sent(endpoint);
     let client = client.clone();
     let metrics = metrics.clone();
+    let names = Arc::clone(names);
     let guard = ReplyGuard::new(req.id, tx.clone());
     tokio::spawn(async move {
         let t0 = Instant::now();
         let over_ws = match &trade {
-            Some(route) => route.execute(req.id, &req.kind).await,
+            Some(route) => route.execute(req.id, &req.kind, &names).await,
             None => None,
         };
         let outcome = match over_ws {
             Some(outcome) => outcome,
-            None => client.execute(&req.kind).await,
+            None => client.execute(&req.kind, &names).await,
         };
         metrics.request_done(verb, endpoint, t0.elapsed().as_secs_f64() * 1000.0);
         guard.reply(outcome);

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mm_core::config::{CoalesceScope, Config};
 use mm_core::effect::{Request, RequestKind};
-use mm_core::{Category, OrderState, OrderView};
+use mm_core::{Category, OrderState, OrderView, SymbolId, WireNames};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -52,7 +52,7 @@ impl Machine {
             self.model.in_force.async_batch.max_parallel_symbols
         );
         let prefix = format!("{}-", self.model.session.as_str());
-        for l in super::links(r) {
+        for l in super::links(r, self.engine.wire_names()) {
             prop_assert!(
                 l.len() <= 36
                     && l.starts_with(&prefix)
@@ -62,7 +62,7 @@ impl Machine {
                 l
             );
         }
-        let Some((category, symbols)) = batch(r) else {
+        let Some((category, symbols)) = batch(r, self.engine.wire_names()) else {
             return Ok(());
         };
         prop_assert!(
@@ -328,16 +328,17 @@ impl Machine {
 }
 
 /// A batch's category and its orders' symbols; `None` for other requests.
-fn batch(r: &Request) -> Option<(Category, Vec<String>)> {
+fn batch(r: &Request, names: &WireNames) -> Option<(Category, Vec<String>)> {
+    let name = |s: SymbolId| names.symbol(s).to_string();
     match &r.kind {
         RequestKind::PlaceBatch { category, orders } => {
-            Some((*category, orders.iter().map(|o| o.symbol.clone()).collect()))
+            Some((*category, orders.iter().map(|o| name(o.symbol)).collect()))
         }
         RequestKind::AmendBatch { category, orders } => {
-            Some((*category, orders.iter().map(|o| o.symbol.clone()).collect()))
+            Some((*category, orders.iter().map(|o| name(o.symbol)).collect()))
         }
         RequestKind::CancelBatch { category, orders } => {
-            Some((*category, orders.iter().map(|o| o.symbol.clone()).collect()))
+            Some((*category, orders.iter().map(|o| name(o.symbol)).collect()))
         }
         _ => None,
     }

@@ -6,11 +6,11 @@ use std::fmt::Write;
 
 use mm_core::GridValue;
 use mm_core::effect::{AmendOrder, CancelOrder, NewOrder};
-use mm_core::{Request, RequestKind, TickStats, Timestamp};
+use mm_core::{Request, RequestKind, TickStats, Timestamp, WireNames};
 
 use super::text::{oneline, quoted, quoted_if_odd, rel};
 
-pub(super) fn send(request: &Request) -> (String, Vec<String>) {
+pub(super) fn send(request: &Request, names: &WireNames) -> (String, Vec<String>) {
     let id = request.id.0;
     let ep = request.kind.endpoint().name();
     let batch = |cat: mm_core::Category, n: usize| {
@@ -23,34 +23,46 @@ pub(super) fn send(request: &Request) -> (String, Vec<String>) {
     match &request.kind {
         RequestKind::PlaceBatch { category, orders } => (
             batch(*category, orders.len()),
-            orders.iter().map(new_order).collect(),
+            orders.iter().map(|o| new_order(o, names)).collect(),
         ),
         RequestKind::AmendBatch { category, orders } => (
             batch(*category, orders.len()),
-            orders.iter().map(amend_order).collect(),
+            orders.iter().map(|o| amend_order(o, names)).collect(),
         ),
         RequestKind::CancelBatch { category, orders } => (
             batch(*category, orders.len()),
-            orders.iter().map(cancel_order).collect(),
+            orders.iter().map(|o| cancel_order(o, names)).collect(),
         ),
         RequestKind::Place { category, order } => (
-            format!("send r{id} {ep} {} {}", category.wire(), new_order(order)),
+            format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                new_order(order, names)
+            ),
             vec![],
         ),
         RequestKind::Amend { category, order } => (
-            format!("send r{id} {ep} {} {}", category.wire(), amend_order(order)),
+            format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                amend_order(order, names)
+            ),
             vec![],
         ),
         RequestKind::Cancel { category, order } => (
             format!(
                 "send r{id} {ep} {} {}",
                 category.wire(),
-                cancel_order(order)
+                cancel_order(order, names)
             ),
             vec![],
         ),
         RequestKind::CancelAll { category, symbol } => (
-            format!("send r{id} {ep} {} {}", category.wire(), oneline(symbol)),
+            format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                oneline(names.symbol(*symbol))
+            ),
             vec![],
         ),
         RequestKind::OpenOrders {
@@ -60,9 +72,13 @@ pub(super) fn send(request: &Request) -> (String, Vec<String>) {
             cursor,
             limit,
         } => {
-            let mut s = format!("send r{id} {ep} {} {}", category.wire(), oneline(symbol));
+            let mut s = format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                oneline(names.symbol(*symbol))
+            );
             if let Some(link) = order_link_id {
-                let _ = write!(s, " link {}", oneline(link));
+                let _ = write!(s, " link {}", oneline(&names.link(link)));
             }
             if let Some(c) = cursor {
                 let _ = write!(s, " cursor {}", quoted(c));
@@ -73,33 +89,37 @@ pub(super) fn send(request: &Request) -> (String, Vec<String>) {
     }
 }
 
-fn new_order(o: &NewOrder) -> String {
+fn new_order(o: &NewOrder, names: &WireNames) -> String {
     format!(
         "{} {} {} x {} {}{}",
-        oneline(&o.symbol),
+        oneline(names.symbol(o.symbol)),
         o.side.wire(),
         quoted_if_odd(&o.price.to_string()),
         quoted_if_odd(&o.qty.to_string()),
-        oneline(&o.order_link_id),
+        oneline(&names.link(&o.order_link_id)),
         if o.post_only { "" } else { " gtc" }
     )
 }
 
-fn amend_order(o: &AmendOrder) -> String {
+fn amend_order(o: &AmendOrder, names: &WireNames) -> String {
     let opt = |v: &Option<GridValue>| {
         v.map_or_else(|| "-".to_string(), |v| quoted_if_odd(&v.to_string()))
     };
     format!(
         "{} {} price {} qty {}",
-        oneline(&o.symbol),
-        oneline(&o.order_link_id),
+        oneline(names.symbol(o.symbol)),
+        oneline(&names.link(&o.order_link_id)),
         opt(&o.price),
         opt(&o.qty)
     )
 }
 
-fn cancel_order(o: &CancelOrder) -> String {
-    format!("{} {}", oneline(&o.symbol), oneline(&o.order_link_id))
+fn cancel_order(o: &CancelOrder, names: &WireNames) -> String {
+    format!(
+        "{} {}",
+        oneline(names.symbol(o.symbol)),
+        oneline(&names.link(&o.order_link_id))
+    )
 }
 
 pub(super) fn tick_done(s: &TickStats, t0: Timestamp) -> String {

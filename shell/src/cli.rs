@@ -148,6 +148,11 @@ pub struct BenchArgs {
     /// Write the results as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Rate-limit tier: "institutional" (1000/s per endpoint: every mode, scale runs) or
+    /// "default" (Bybit's default, 10 orders/s per batch endpoint: quote quality when the
+    /// budget binds).
+    #[arg(long, value_name = "TIER", default_value = "institutional", value_parser = parse_bench_tier)]
+    pub tier: mm_sim::Tier,
 }
 
 fn parse_faults(s: &str) -> Result<mm_sim::FaultSpec, String> {
@@ -156,6 +161,16 @@ fn parse_faults(s: &str) -> Result<mm_sim::FaultSpec, String> {
 
 fn parse_tier(s: &str) -> Result<mm_sim::Tier, String> {
     s.parse::<mm_sim::Tier>()
+}
+
+/// A Bybit tier: `unlimited` is the simulator's, not one to benchmark against.
+fn parse_bench_tier(s: &str) -> Result<mm_sim::Tier, String> {
+    match s.parse::<mm_sim::Tier>()? {
+        mm_sim::Tier::Unlimited => Err(format!(
+            "tier: {s:?} is not a Bybit tier (expected default or institutional)"
+        )),
+        t => Ok(t),
+    }
 }
 
 fn parse_on_off(s: &str) -> Result<bool, String> {

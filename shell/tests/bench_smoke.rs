@@ -2,8 +2,11 @@
 //! have their shape, and the order requests per tick keep the seed
 //! scenario's order: legacy > per-symbol batches > cross-symbol
 //! cancel+place > amend, and the trade-stream rows batch as their REST
-//! twins. A behaviour test, not a timing test: no duration is asserted
-//! beyond being positive.
+//! twins; the quote-quality columns (the simulator's coverage and
+//! deviation, requests/s, 10006) carry measured figures, the same in the
+//! table and the JSON, at the institutional and the default tier. A
+//! behaviour test, not a timing test: no duration is asserted beyond being
+//! positive.
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
 use std::io::Read;
@@ -29,26 +32,57 @@ const NAMES: [&str; 6] = [
     "ours amend (ws)",
 ];
 
-/// A table line of the row named `name` (not of a longer name it begins).
-fn is_row(line: &str, name: &str) -> bool {
-    line.strip_prefix(name)
-        .is_some_and(|rest| rest.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+/// A JSON row's figure `k`.
+fn f(r: &Value, k: &str) -> f64 {
+    r[k].as_f64().unwrap_or_else(|| panic!("{k}: {r}"))
 }
 
-#[test]
-fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
+/// The quality columns of a JSON row hold measured figures: shares in
+/// (0, 1] (orders rested and covered their targets some of the time), a
+/// deviation >= 0, an observed time of at least the session's ticks (the
+/// tick interval is at least 1 ms), and requests/s that are exactly the
+/// row's request count over that time.
+fn measured_quality(r: &Value) {
+    for k in ["inner_coverage", "coverage"] {
+        assert!(f(r, k) > 0.0 && f(r, k) <= 1.0, "{k}: {r}");
+    }
+    assert!(f(r, "mean_deviation_bps") >= 0.0, "{r}");
+    assert!(
+        f(r, "observed_s") > 0.0 && f(r, "requests_per_s") > 0.0,
+        "{r}"
+    );
+    assert!(r["rate_limit_rejections"].as_u64().is_some(), "{r}");
+}
+
+/// A table line of the row (the seed table's or a scale run's: the same
+/// name) shows its quality figures as the JSON has them.
+fn table_shows_quality(stdout: &str, r: &Value) {
+    let name = r["name"].as_str().unwrap();
+    let dev = r["mean_deviation_bps"].as_f64().unwrap();
+    let cells = [
+        format!(" {:.1} ", f(r, "requests_per_s")),
+        format!(" {} ", r["rate_limit_rejections"]),
+        format!(" {:.1}% ", 100.0 * f(r, "inner_coverage")),
+        format!(" {:.1}% ", 100.0 * f(r, "coverage")),
+        format!(" {dev:.2}"),
+        format!(" {} ", r["tick_p95_ms"]),
+    ];
+    assert!(
+        stdout
+            .lines()
+            .any(|l| is_row(l, name) && cells.iter().all(|c| l.contains(c.as_str()))),
+        "{name}: no line with {cells:?}:\n{stdout}"
+    );
+}
+
+/// Runs `mm bench` with `args` (bounded to 240 s, both pipes drained on
+/// threads so a chatty child never blocks); its stdout and the JSON.
+fn bench(args: &[&str]) -> (String, Value) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
-        .args([
-            "bench",
-            "--ticks",
-            "3",
-            "--latency-ms",
-            "1",
-            "--jitter-ms",
-            "0",
-        ])
+        .arg("bench")
+        .args(args)
         .arg("--json")
         .arg(&json)
         .current_dir(dir.path())
@@ -57,7 +91,6 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Drain both pipes on threads so a chatty child never blocks.
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {
@@ -78,7 +111,7 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         if Instant::now() > end {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("mm bench did not finish in 240 s");
+            panic!("mm bench {args:?} did not finish in 240 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -89,6 +122,88 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         status.success(),
         "mm bench failed ({status}):\n{stdout}\n{stderr}"
     );
+    let v = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (stdout, v)
+}
+
+/// `--tier default`: one table of the three modes with the quality columns,
+/// the same figures in the JSON, at Bybit's default rates (10/s), where the
+/// budget binds.
+#[test]
+fn default_tier_bench_reports_quality_per_mode() {
+    let ticks = 6;
+    let (stdout, v) = bench(&[
+        "--tier",
+        "default",
+        "--ticks",
+        &ticks.to_string(),
+        "--latency-ms",
+        "1",
+        "--jitter-ms",
+        "0",
+    ]);
+    for col in [
+        "req/s",
+        "req/tick",
+        "10006",
+        "inner cov",
+        "all cov",
+        "dev bps",
+        "p50 ms",
+        "p95 ms",
+    ] {
+        assert!(stdout.contains(col), "no {col:?} column:\n{stdout}");
+    }
+    assert!(stdout.contains("default tier (10 orders/s"), "{stdout}");
+    assert_eq!(v["settings"]["tier"], "default");
+    assert_eq!(v["settings"]["rate_per_endpoint"], 10);
+    assert_eq!(v["settings"]["walk_interval_ms"], 1000);
+    assert_eq!(v["scale"].as_array().unwrap().len(), 0);
+    let seed = v["seed"].as_array().unwrap();
+    let modes: Vec<&str> = seed.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["per_symbol", "cancel_place", "amend"]);
+    for r in seed {
+        measured_quality(r);
+        table_shows_quality(&stdout, r);
+        assert!(r["tick_p95_ms"].as_u64().is_some_and(|p| p > 0), "{r}");
+        // Zero 10006: core never sends what the budget cannot carry.
+        assert_eq!(r["rate_limit_rejections"], 0, "{r}");
+        // requests/s is the session's request count over the observed time
+        // (at the default tier every tick's requests are counted).
+        let done = r["ticks"].as_u64().unwrap();
+        #[allow(clippy::cast_precision_loss)]
+        let requests = f(r, "order_requests_per_tick") * done as f64;
+        let over_time = f(r, "requests_per_s") * f(r, "observed_s");
+        assert!(
+            (requests - over_time).abs() < 0.5,
+            "{requests} vs {over_time}: {r}"
+        );
+        // The budget binds: 10 orders a second per endpoint (create, amend,
+        // cancel), plus a second's burst of the rolling window. Unbudgeted,
+        // the 40 reprices of a tick every 200 ms would be ~200 a second.
+        #[allow(clippy::cast_precision_loss)]
+        let orders = f(r, "orders_per_tick") * done as f64;
+        let bound = 30.0 * (f(r, "observed_s") + 1.0);
+        assert!(orders <= bound, "{orders} orders > {bound}: {r}");
+    }
+    // Per-symbol batches send a request per symbol and operation where
+    // ours sends one per operation: more requests a second for the same
+    // budget of orders.
+    assert!(
+        f(&seed[0], "requests_per_s") > f(&seed[1], "requests_per_s"),
+        "per-symbol vs cancel+place requests/s:\n{stdout}"
+    );
+}
+
+/// A table line of the row named `name` (not of a longer name it begins).
+fn is_row(line: &str, name: &str) -> bool {
+    line.strip_prefix(name)
+        .is_some_and(|rest| rest.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+}
+
+#[test]
+fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
+    let (stdout, v) = bench(&["--ticks", "3", "--latency-ms", "1", "--jitter-ms", "0"]);
 
     // The table: a header with every column, one line per mode, the scale run.
     for col in [
@@ -101,6 +216,11 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         "limit ms",
         "p95/limit",
         "speedup",
+        "req/s",
+        "10006",
+        "inner cov",
+        "all cov",
+        "dev bps",
     ] {
         assert!(
             stdout.contains(col),
@@ -120,7 +240,6 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     assert!(stdout.contains("scale: 100 symbols x 3 levels"), "{stdout}");
 
     // The JSON: the same figures.
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["settings"]["latency_ms"], 1);
     assert_eq!(v["settings"]["symbols"], 4);
     assert_eq!(v["settings"]["levels"], 5);
@@ -180,6 +299,17 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
         // Nothing rejected or rate-limited at the institutional tier.
         assert_eq!(r["rate_limit_rejections"], 0, "{mode}: {r}");
         assert_eq!(r["rejects"], 0, "{mode}: {r}");
+        measured_quality(r);
+        table_shows_quality(&stdout, r);
+        if *mode != "legacy" {
+            // The market steps 3 bps every poll, past the 1 bps tolerance:
+            // every order is off its target until repriced (deviation > 0),
+            // and a batch mode reprices every level in the same round, so
+            // all levels are covered about as long as the inner one.
+            assert!(f(r, "mean_deviation_bps") > 0.0, "{mode}: {r}");
+            let (inner, all) = (f(r, "inner_coverage"), f(r, "coverage"));
+            assert!((inner - all).abs() < 0.05, "{mode}: {inner} vs {all}");
+        }
     }
     for r in seed {
         assert!(

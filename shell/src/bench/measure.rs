@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use mm_core::Config;
+use mm_sim::Tier;
 
 use super::scenario::{config_for, sim_config};
 use super::{BenchError, BenchRow, Mode, ORDER_PATHS, Plan, RATE, TRADE_OPS};
@@ -37,7 +38,7 @@ pub(super) async fn measure(
     let plan = Plan::of(mode, symbols, levels, max_parallel);
     // The 1-tick baseline first: its tick (places only) tells how long a
     // round really takes on this machine (debug builds, loaded cores).
-    let mut config = config_for(symbols, levels, args.latency_ms);
+    let mut config = config_for(symbols, levels, args.latency_ms, Tier::Institutional);
     mode.apply(&mut config);
     let formula = plan.rounds * (args.latency_ms + args.jitter_ms + 1);
     config.async_batch.tick_deadline_ms = (8 * formula + 2000).min(3_600_000);
@@ -51,7 +52,14 @@ pub(super) async fn measure(
     // below max_book_age_ms, which must exceed it.
     config.quoting.tick_interval_ms = config.async_batch.tick_deadline_ms.min(3_599_999);
     let slug = format!("{mode:?}-{symbols}x{levels}").to_lowercase();
-    let one = session(args, &config, symbols, 1, &dir.join(format!("{slug}-1"))).await;
+    let one = session(
+        args,
+        &config,
+        Tier::Institutional,
+        1,
+        &dir.join(format!("{slug}-1")),
+    )
+    .await;
     let one = one.map_err(|e| e.of(mode, 1))?;
     let first_rounds = plan.first_rounds.max(1);
     let measured = one.0.tick_ms.p50 * plan.rounds / first_rounds;
@@ -74,18 +82,13 @@ pub(super) async fn measure(
     config.quoting.tick_interval_ms = interval;
     config.async_batch.tick_deadline_ms = (8 * expected + 2000).min(3_600_000);
 
-    let many = session(args, &config, symbols, ticks, &dir.join(&slug)).await;
+    let many = session(args, &config, Tier::Institutional, ticks, &dir.join(&slug)).await;
     let (summary, state) = many.map_err(|e| e.of(mode, ticks))?;
-    let count = |s: &mm_sim::SimState, m: fn(&mm_sim::SimState) -> &BTreeMap<String, u64>| {
-        let by_path = m(s);
-        (ORDER_PATHS.iter().chain(&TRADE_OPS))
-            .filter_map(|p| by_path.get(*p))
-            .sum::<u64>()
-    };
-    let req = count(&state, |s| &s.requests_by_path)
-        .saturating_sub(count(&one.1, |s| &s.requests_by_path));
-    let ord =
-        count(&state, |s| &s.orders_by_path).saturating_sub(count(&one.1, |s| &s.orders_by_path));
+    let req = order_count(&state, |s| &s.requests_by_path)
+        .saturating_sub(order_count(&one.1, |s| &s.requests_by_path));
+    let ord = order_count(&state, |s| &s.orders_by_path)
+        .saturating_sub(order_count(&one.1, |s| &s.orders_by_path));
+    let quality = Quality::of(&state);
     let div = summary.ticks.saturating_sub(1).max(1);
     let limit = plan.rounds * args.latency_ms;
     #[allow(clippy::cast_precision_loss)]
@@ -111,6 +114,11 @@ pub(super) async fn measure(
         rejects: summary.rejects,
         rate_limit_rejections: state.rate_limit_rejections,
         post_only_rejections: state.post_only_rejections,
+        requests_per_s: quality.per_second(order_count(&state, |s| &s.requests_by_path)),
+        inner_coverage: quality.inner_coverage,
+        coverage: quality.coverage,
+        mean_deviation_bps: quality.mean_deviation_bps,
+        observed_s: quality.observed_s,
     };
     eprintln!(
         "mm bench: {} {symbols}x{levels}: {} ticks, {:.1} requests/tick, p95 {} ms",
@@ -119,17 +127,60 @@ pub(super) async fn measure(
     Ok(row)
 }
 
+/// Order requests (or the orders they carried) the simulator counted, REST
+/// paths and trade-stream ops alike.
+pub(super) fn order_count(
+    s: &mm_sim::SimState,
+    m: fn(&mm_sim::SimState) -> &BTreeMap<String, u64>,
+) -> u64 {
+    let by_path = m(s);
+    (ORDER_PATHS.iter().chain(&TRADE_OPS))
+        .filter_map(|p| by_path.get(*p))
+        .sum::<u64>()
+}
+
+/// The simulator's quote quality of a session, pooled over its symbols.
+pub(super) struct Quality {
+    pub(super) inner_coverage: f64,
+    pub(super) coverage: f64,
+    pub(super) mean_deviation_bps: Option<f64>,
+    /// From the first order resting to the end of the session.
+    pub(super) observed_s: f64,
+}
+
+impl Quality {
+    pub(super) fn of(state: &mm_sim::SimState) -> Quality {
+        let q = state.quality.as_ref();
+        Quality {
+            inner_coverage: q.map_or(0.0, |q| q.inner_coverage),
+            coverage: q.map_or(0.0, |q| q.coverage),
+            mean_deviation_bps: q.and_then(|q| q.mean_deviation_bps),
+            observed_s: q.map_or(0.0, |q| q.observed_ms / 1000.0),
+        }
+    }
+
+    /// `n` over the observed time.
+    #[allow(clippy::cast_precision_loss)]
+    pub(super) fn per_second(&self, n: u64) -> f64 {
+        if self.observed_s > 0.0 {
+            n as f64 / self.observed_s
+        } else {
+            0.0
+        }
+    }
+}
+
 /// One session against a fresh simulator; the summary and the simulator's
 /// state at the end.
-async fn session(
+pub(super) async fn session(
     args: &BenchArgs,
     config: &Config,
-    symbols: u32,
+    tier: Tier,
     ticks: u64,
     stem: &Path,
 ) -> Result<(crate::RunSummary, mm_sim::SimState), SessionError> {
     let sim = mm_sim::Sim::start(
-        sim_config(args, symbols, config.exchange.request_timeout_ms),
+        sim_config(args, config, tier),
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await
@@ -170,7 +221,7 @@ pub(super) enum SessionError {
 }
 
 impl SessionError {
-    fn of(self, mode: Mode, ticks: u64) -> BenchError {
+    pub(super) fn of(self, mode: Mode, ticks: u64) -> BenchError {
         match self {
             SessionError::Simulator(e) => BenchError::Simulator(e),
             SessionError::Run(e) => BenchError::Session {

@@ -38,13 +38,28 @@
 //!   is never the bottleneck; `tick_deadline_ms` is raised so legacy places
 //!   are not dropped as stale.
 //!
+//! - Quote quality comes from the simulator (`mm_sim::QuoteQuality`, measured
+//!   from its own book against the config's ladder): coverage of the inner
+//!   level and of all levels, mean deviation in bps, from the first order
+//!   resting to the end of the session (its shutdown included: a few round
+//!   trips with the quotes withdrawn, well under 1% of a 100-tick session);
+//!   requests/s are the session's order requests over that time.
+//!
+//! `--tier default` (`binding`) measures the seed scenario at Bybit's
+//! default rate limits instead, where the budget binds: per-symbol batches,
+//! cancel+place and amend (a planned mode slots into `Mode::DEFAULT_TIER`),
+//! core's default tick interval and deadline, a market walking in time
+//! (3 bps a second).
+//!
 //! | module     | job |
 //! |------------|-----|
 //! | `plan`     | the modes and what each must do per tick |
 //! | `scenario` | instruments, mm config, simulator config |
-//! | `measure`  | one mode at one size -> a `BenchRow` |
-//! | `report`   | rows, settings, the table |
+//! | `measure`  | one mode at one size -> a `BenchRow` (institutional tier) |
+//! | `binding`  | one mode at the default tier -> a `BenchRow` |
+//! | `report`   | rows, settings, the tables |
 
+mod binding;
 mod measure;
 mod plan;
 mod report;
@@ -84,8 +99,15 @@ const RATE: u64 = 1000;
 const BATCH: u64 = 20;
 /// The scale runs' shapes: (symbols, levels a side).
 pub const SCALES: [(u32, u32); 2] = [(50, 10), (100, 3)];
-/// Walk step per ticker poll (bps of mid).
+/// Walk step (bps of mid): per ticker poll at the institutional tier, per
+/// `WALK_EVERY_MS` at the default tier.
 const WALK_BPS: u32 = 3;
+/// The default tier's market steps this often: every 5th tick at core's
+/// default 200 ms. Then a step asks for 40 reprices while the budget carries
+/// 10 a second per endpoint (it binds 4x), and a mode that spends its budget
+/// on the inner levels first can hold them; a step every tick would make
+/// the 1 bps tolerance unreachable for any mode.
+const WALK_EVERY_MS: u64 = 1000;
 
 /// Why `mm bench` stopped (exit 1).
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +163,9 @@ async fn run_in(
     dir: &Path,
     started: std::time::Instant,
 ) -> Result<BenchReport, BenchError> {
+    if args.tier == mm_sim::Tier::Default {
+        return run_default_tier(args, dir, started).await;
+    }
     let base = mm_core::config::AsyncBatchConfig::default();
     let ticks = args.ticks.max(2);
     let legacy_ticks = (ticks / 5).max(ticks.min(3));
@@ -157,6 +182,9 @@ async fn run_in(
         rate_per_endpoint: RATE,
         fills: false,
         walk_bps: WALK_BPS,
+        walk_interval_ms: 0,
+        tick_interval_ms: None,
+        tick_deadline_ms: None,
         max_batch_size: base.max_batch_size,
         max_parallel_symbols: base.max_parallel_symbols,
         scales: SCALES.to_vec(),
@@ -195,6 +223,53 @@ async fn run_in(
         settings,
         seed,
         scale,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// `--tier default`: the seed-size modes of `Mode::DEFAULT_TIER`, no scale runs.
+async fn run_default_tier(
+    args: &BenchArgs,
+    dir: &Path,
+    started: std::time::Instant,
+) -> Result<BenchReport, BenchError> {
+    let core = mm_core::Config::default();
+    let ticks = args.ticks.max(2);
+    let limits = mm_sim::Limits::for_tier(mm_sim::Tier::Default);
+    let rate = limits
+        .uid_limit(mm_bybit::paths::CREATE_BATCH, mm_bybit::Category::Linear)
+        .map_or(0, |(_, n)| u64::from(n));
+    let settings = BenchSettings {
+        ticks,
+        legacy_ticks: 0,
+        scale_ticks: 0,
+        latency_ms: args.latency_ms,
+        jitter_ms: args.jitter_ms,
+        symbols: args.symbols,
+        levels: args.levels,
+        tier: "default",
+        rate_per_endpoint: rate,
+        fills: false,
+        walk_bps: WALK_BPS,
+        walk_interval_ms: WALK_EVERY_MS,
+        tick_interval_ms: Some(core.quoting.tick_interval_ms),
+        tick_deadline_ms: Some(core.async_batch.tick_deadline_ms),
+        max_batch_size: core.async_batch.max_batch_size,
+        max_parallel_symbols: core.async_batch.max_parallel_symbols,
+        scales: Vec::new(),
+    };
+    eprintln!(
+        "mm bench --tier default: {} symbols x {} levels, L = {} ms (jitter 0..={} ms), {ticks} ticks a mode",
+        args.symbols, args.levels, args.latency_ms, args.jitter_ms
+    );
+    let mut seed = Vec::new();
+    for mode in Mode::DEFAULT_TIER {
+        seed.push(binding::measure_default_tier(args, mode, ticks, dir).await?);
+    }
+    Ok(BenchReport {
+        settings,
+        seed,
+        scale: Vec::new(),
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }

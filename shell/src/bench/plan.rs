@@ -34,6 +34,8 @@ impl Mode {
         Mode::AmendWs,
     ];
     pub const BATCHED: [Mode; 3] = [Mode::PerSymbol, Mode::CancelPlace, Mode::Amend];
+    /// The modes `--tier default` compares (a planned mode will join them).
+    pub const DEFAULT_TIER: [Mode; 3] = [Mode::PerSymbol, Mode::CancelPlace, Mode::Amend];
 
     pub fn name(self) -> &'static str {
         match self {

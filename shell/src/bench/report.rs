@@ -35,6 +35,17 @@ pub struct BenchRow {
     pub rejects: u64,
     pub rate_limit_rejections: u64,
     pub post_only_rejections: u64,
+    /// The session's order requests per second of observed time.
+    pub requests_per_s: f64,
+    /// Quote quality, by the simulator from its own book (0..=1): level 0
+    /// both sides of every symbol, then every level.
+    pub inner_coverage: f64,
+    pub coverage: f64,
+    /// Mean distance of resting orders from their targets (bps, weighted by
+    /// resting time); `None` if nothing rested.
+    pub mean_deviation_bps: Option<f64>,
+    /// Time quality was observed: first order resting to the session's end.
+    pub observed_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +61,12 @@ pub struct BenchSettings {
     pub rate_per_endpoint: u64,
     pub fills: bool,
     pub walk_bps: u32,
+    /// 0 = the market steps on each ticker poll; else every this many ms
+    /// (in time only).
+    pub walk_interval_ms: u64,
+    /// The default tier runs core's defaults (None: set per mode, see `measure`).
+    pub tick_interval_ms: Option<u64>,
+    pub tick_deadline_ms: Option<u64>,
     pub max_batch_size: u32,
     pub max_parallel_symbols: u32,
     /// The scale runs' shapes: [symbols, levels a side].
@@ -68,6 +85,9 @@ pub struct BenchReport {
 pub fn render(r: &BenchReport) -> String {
     use std::fmt::Write as _;
     let s = &r.settings;
+    if s.tier == "default" {
+        return render_default_tier(r);
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -79,6 +99,7 @@ pub fn render(r: &BenchReport) -> String {
         "ticks: {} per batch mode, {} legacy; requests = order requests per tick (simulator's count, ticks 2..N); limit = rounds x L",
         s.ticks, s.legacy_ticks
     );
+    quality_legend(&mut out);
     header(&mut out, true);
     for row in &r.seed {
         line(&mut out, row, true);
@@ -100,6 +121,83 @@ pub fn render(r: &BenchReport) -> String {
             line(&mut out, row, false);
         }
     }
+    not_clean(&mut out, r);
+    let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
+    out
+}
+
+/// `--tier default`: one table, quality first.
+fn render_default_tier(r: &BenchReport) -> String {
+    use std::fmt::Write as _;
+    let s = &r.settings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "mm bench --tier default: seed scenario, {} symbols x {} levels a side; simulator L = {} ms (+ jitter 0..={} ms), Bybit's default tier ({} orders/s per batch endpoint), market walks {} bps every {} ms (in time only), fills off",
+        s.symbols,
+        s.levels,
+        s.latency_ms,
+        s.jitter_ms,
+        s.rate_per_endpoint,
+        s.walk_bps,
+        s.walk_interval_ms
+    );
+    let _ = writeln!(
+        out,
+        "ticks: {} a mode, core's defaults (tick every {} ms, places unsent {} ms after their tick began dropped)",
+        s.ticks,
+        s.tick_interval_ms.unwrap_or(0),
+        s.tick_deadline_ms.unwrap_or(0)
+    );
+    quality_legend(&mut out);
+    let _ = writeln!(
+        out,
+        "{:<22} {:>7} {:>9} {:>6} {:>9} {:>8} {:>8} {:>7} {:>7} {:>6}",
+        "mode",
+        "req/s",
+        "req/tick",
+        "10006",
+        "inner cov",
+        "all cov",
+        "dev bps",
+        "p50 ms",
+        "p95 ms",
+        "stale"
+    );
+    for x in &r.seed {
+        let _ = writeln!(
+            out,
+            "{:<22} {:>7.1} {:>9.1} {:>6} {:>8.1}% {:>7.1}% {:>8} {:>7} {:>7} {:>6}",
+            x.name,
+            x.requests_per_s,
+            x.order_requests_per_tick,
+            x.rate_limit_rejections,
+            100.0 * x.inner_coverage,
+            100.0 * x.coverage,
+            deviation(x),
+            x.tick_p50_ms,
+            x.tick_p95_ms,
+            x.stale_drops
+        );
+    }
+    not_clean(&mut out, r);
+    let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
+    out
+}
+
+fn quality_legend(out: &mut String) {
+    out.push_str(
+        "quality by the simulator from its own book: cov = share of time a level has an order within reprice_tolerance_bps of its target (inner = level 0), dev = mean distance of resting orders from their targets; req/s over the time observed\n",
+    );
+}
+
+fn deviation(r: &BenchRow) -> String {
+    r.mean_deviation_bps
+        .map_or_else(|| "-".to_string(), |d| format!("{d:.2}"))
+}
+
+fn not_clean(out: &mut String, r: &BenchReport) {
+    use std::fmt::Write as _;
     let dirty: Vec<String> = r
         .seed
         .iter()
@@ -136,8 +234,6 @@ pub fn render(r: &BenchReport) -> String {
     } else {
         let _ = writeln!(out, "\nnot clean:\n  {}", dirty.join("\n  "));
     }
-    let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
-    out
 }
 
 fn header(out: &mut String, speedup: bool) {
@@ -150,6 +246,11 @@ fn header(out: &mut String, speedup: bool) {
     if speedup {
         let _ = write!(out, " {:>8}", "speedup");
     }
+    let _ = write!(
+        out,
+        " {:>7} {:>6} {:>9} {:>8} {:>8}",
+        "req/s", "10006", "inner cov", "all cov", "dev bps"
+    );
     out.push('\n');
 }
 
@@ -176,5 +277,14 @@ fn line(out: &mut String, r: &BenchRow, speedup: bool) {
     if speedup {
         let _ = write!(out, " {:>7.1}x", r.speedup_vs_legacy.unwrap_or(f64::NAN));
     }
+    let _ = write!(
+        out,
+        " {:>7.1} {:>6} {:>8.1}% {:>7.1}% {:>8}",
+        r.requests_per_s,
+        r.rate_limit_rejections,
+        100.0 * r.inner_coverage,
+        100.0 * r.coverage,
+        deviation(r)
+    );
     out.push('\n');
 }

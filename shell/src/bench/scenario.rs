@@ -4,7 +4,9 @@
 use mm_core::Config;
 use mm_core::config::{OrderQty, ShutdownCancel};
 
-use super::WALK_BPS;
+use mm_sim::Tier;
+
+use super::{WALK_BPS, WALK_EVERY_MS};
 use crate::cli::BenchArgs;
 
 /// The seed's four instruments (the paper simulator's): symbol, start
@@ -49,9 +51,9 @@ pub(super) fn instruments(symbols: u32) -> Vec<(String, String, String, String, 
         .collect()
 }
 
-pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
+pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64, tier: Tier) -> Config {
     let rows = instruments(symbols);
-    let mut c = crate::paper::config(mm_sim::Tier::Institutional);
+    let mut c = crate::paper::config(tier);
     c.quoting.symbols = rows.iter().map(|r| r.0.clone()).collect();
     c.quoting.levels = levels;
     c.quoting.order_qty = OrderQty::PerSymbol(
@@ -59,7 +61,7 @@ pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
             .filter_map(|r| r.4.parse().ok().map(|q| (r.0.clone(), q)))
             .collect(),
     );
-    c.rate_limits = crate::paper::rate_limits(mm_sim::Tier::Institutional);
+    c.rate_limits = crate::paper::rate_limits(tier);
     c.exchange.request_timeout_ms = (2000 + 10 * latency_ms).min(60_000);
     // Shutdown by cancel-all keeps shutdown off the order endpoints, so the
     // N-tick minus 1-tick subtraction counts ticks only ("ours" cancels by id
@@ -71,21 +73,38 @@ pub(super) fn config_for(symbols: u32, levels: u32, latency_ms: u64) -> Config {
     c
 }
 
-pub(super) fn sim_config(
-    args: &BenchArgs,
-    symbols: u32,
-    request_timeout_ms: u64,
-) -> mm_sim::SimConfig {
-    let mut limits = mm_sim::Limits::for_tier(mm_sim::Tier::Institutional);
+/// The ladder the simulator measures quote quality against: the config's.
+pub(super) fn ladder(c: &Config) -> mm_sim::QuoteLadder {
+    mm_sim::QuoteLadder {
+        levels: c.quoting.levels,
+        spread_bps: c.quoting.spread_bps,
+        step_bps: c.quoting.step_bps,
+        tolerance_bps: c.quoting.reprice_tolerance_bps,
+        symbols: c.quoting.symbols.clone(),
+    }
+}
+
+/// The simulator of a bench session. At the institutional tier each ticker
+/// poll walks the market one step (every price moves every tick); at the
+/// default tier the market walks in time only, one step every
+/// `WALK_EVERY_MS`, so it moves at the same pace whatever a mode polls.
+pub(super) fn sim_config(args: &BenchArgs, config: &Config, tier: Tier) -> mm_sim::SimConfig {
+    let symbols = u32::try_from(config.quoting.symbols.len()).unwrap_or(u32::MAX);
+    let request_timeout_ms = config.exchange.request_timeout_ms;
+    let mut limits = mm_sim::Limits::for_tier(tier);
     limits.ip_max_requests = 0;
+    let in_time = tier == Tier::Default;
     mm_sim::SimConfig {
         seed: 1,
         latency_ms: args.latency_ms,
         jitter_ms: args.jitter_ms,
-        tier: mm_sim::Tier::Institutional,
+        tier,
         limits: Some(limits),
         fills: false,
         walk_bps: WALK_BPS,
+        walk_on_poll: !in_time,
+        walk_interval_ms: if in_time { WALK_EVERY_MS } else { 0 },
+        quality: Some(ladder(config)),
         instruments: instruments(symbols)
             .into_iter()
             .map(|r| mm_sim::SimInstrument {

@@ -394,6 +394,21 @@ impl Config {
     pub fn validate_for(&self, instruments: &[Instrument]) -> Result<(), ConfigError> {
         self::rules::check(self, Some(instruments))
     }
+
+    /// `async_batch.max_batch_size` above `exchange.category`'s batch limit
+    /// is capped at that limit (batches are chunked at the smaller of the
+    /// two): the notice saying so, or `None` when it fits.
+    pub fn batch_size_capped(&self) -> Option<String> {
+        let category = self.exchange.category;
+        let limit = category.batch_limit();
+        let size = self.async_batch.max_batch_size;
+        (size as usize > limit).then(|| {
+            format!(
+                "async_batch.max_batch_size = {size} is capped at the {} batch limit of {limit}",
+                category.wire()
+            )
+        })
+    }
 }
 
 /// `#[serde(with = "crate::config::as_toml")]`: a `Config` inside a postcard

@@ -53,17 +53,19 @@ fn engine_new_checks_batch_size_rate_limits_and_session() {
         err.contains("config: rate_limits.cancel_batch = 0 must be between 1 and 100000"),
         "{err}"
     );
-    // Spot's batch limit is 10.
+    // Spot's batch limit is 10: 20 is capped (with a notice), not refused.
     let mut sc = Scenario::seed();
     for i in &mut sc.instruments {
         i.category = Category::Spot;
     }
     sc.config.exchange.category = Category::Spot;
-    let err = refusal(&sc);
-    assert!(
-        err.contains("config: async_batch.max_batch_size = 20 exceeds the spot batch limit of 10"),
-        "{err}"
+    assert!(sc.config.validate_for(&sc.instruments).is_ok());
+    assert_eq!(
+        sc.config.batch_size_capped().as_deref(),
+        Some("async_batch.max_batch_size = 20 is capped at the spot batch limit of 10")
     );
+    sc.config.async_batch.max_batch_size = 10;
+    assert_eq!(sc.config.batch_size_capped(), None);
     let err = SessionId::new("has-dash").unwrap_err().to_string();
     assert!(
         err.contains("config: session_id = \"has-dash\" must be 1 to 15 characters of [A-Za-z0-9] (orderLinkIds stay within 36)"),
@@ -74,39 +76,43 @@ fn engine_new_checks_batch_size_rate_limits_and_session() {
     assert!(SessionId::new("abcdefghijklmnop").is_err());
 }
 
+/// Spot batches carry 10 orders, whether `max_batch_size` says 10 or more
+/// (capped at the category's limit).
 #[test]
 fn spot_batches_are_chunked_at_10() {
-    let mut sc = Scenario::seed();
-    for i in &mut sc.instruments {
-        i.category = Category::Spot;
-    }
-    sc.config.exchange.category = Category::Spot;
-    sc.config.async_batch.max_batch_size = 10;
-    let mut e = common::recovered(
-        Engine::new(
-            sc.config.clone(),
-            sc.instruments.clone(),
-            SessionId::new("s").unwrap(),
-        )
-        .unwrap(),
-    );
-    e.handle(mm_core::Input::Tick {
-        now_ms: mm_core::Timestamp(0),
-        books: sc.books(0, mm_core::Timestamp(0)),
-    });
-    let sends: Vec<_> = std::iter::from_fn(|| e.poll_effect())
-        .filter_map(|x| match x {
-            mm_core::Effect::Send(r) => Some(r),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(sends.len(), 4);
-    for r in &sends {
-        let mm_core::RequestKind::PlaceBatch { category, orders } = &r.kind else {
-            panic!("{r:?}")
-        };
-        assert_eq!(*category, Category::Spot);
-        assert_eq!(orders.len(), 10);
+    for size in [10, 20] {
+        let mut sc = Scenario::seed();
+        for i in &mut sc.instruments {
+            i.category = Category::Spot;
+        }
+        sc.config.exchange.category = Category::Spot;
+        sc.config.async_batch.max_batch_size = size;
+        let mut e = common::recovered(
+            Engine::new(
+                sc.config.clone(),
+                sc.instruments.clone(),
+                SessionId::new("s").unwrap(),
+            )
+            .unwrap(),
+        );
+        e.handle(mm_core::Input::Tick {
+            now_ms: mm_core::Timestamp(0),
+            books: sc.books(0, mm_core::Timestamp(0)),
+        });
+        let sends: Vec<_> = std::iter::from_fn(|| e.poll_effect())
+            .filter_map(|x| match x {
+                mm_core::Effect::Send(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sends.len(), 4, "max_batch_size = {size}");
+        for r in &sends {
+            let mm_core::RequestKind::PlaceBatch { category, orders } = &r.kind else {
+                panic!("{r:?}")
+            };
+            assert_eq!(*category, Category::Spot);
+            assert_eq!(orders.len(), 10, "max_batch_size = {size}");
+        }
     }
 }
 

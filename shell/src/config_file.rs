@@ -90,12 +90,18 @@ pub fn load(path: &Path) -> Result<(Config, String), LoadError> {
     Ok((config, text))
 }
 
-/// Validates against the exchange's instruments, listing every problem.
+/// Validates against the exchange's instruments, listing every problem; a
+/// valid config whose `max_batch_size` exceeds its category's batch limit is
+/// said to be capped (a notice line, INFO).
 pub fn validate_for(
     config: &Config,
     instruments: &[Instrument],
 ) -> Result<(), mm_core::ConfigError> {
-    config.validate_for(instruments)
+    config.validate_for(instruments)?;
+    if let Some(notice) = config.batch_size_capped() {
+        tracing::info!("config: {notice}");
+    }
+    Ok(())
 }
 
 /// Watches `path`; sends each valid, changed config on `tx`.

@@ -4,7 +4,9 @@
 //! Decisions: the simulator's instruments are the seed scenario's (as core's
 //! `Scenario::seed`): BTCUSDT 60000 (tick 0.1, step 0.001), ETHUSDT 3000
 //! (0.01, 0.01), SOLUSDT 150 (0.001, 0.1), XRPUSDT 2.5 (0.0001, 1); sizes are
-//! one lot except XRP (10). The market walks 3 bps per ticker poll: with the
+//! one lot except XRP (10); beside them the simulator's default spot
+//! (ETHUSDC, SOLUSDC) and inverse (ETHUSD, XRPUSD) instruments, for paper
+//! sessions of those categories. The market walks 3 bps per ticker poll: with the
 //! ladder's 5 bps steps and 1 bps tolerance no resting order is ever within
 //! tolerance of a new level, so every tick replaces every order (the seed
 //! scenario's 40 cancels + 40 places). The rate budgets match the chosen
@@ -92,6 +94,14 @@ pub fn sim_config(o: &SimOptions, request_timeout_ms: u64) -> SimConfig {
                 qty_step: r.3.to_string(),
                 min_qty: r.3.to_string(),
             })
+            // The simulator's spot and inverse instruments, so a paper
+            // session of `exchange.category = "spot"` / `"inverse"` runs.
+            .chain(
+                SimConfig::default()
+                    .instruments
+                    .into_iter()
+                    .filter(|i| i.category != mm_bybit::Category::Linear),
+            )
             .collect(),
         accounts: vec![(
             crate::secrets::PAPER_KEY.to_string(),

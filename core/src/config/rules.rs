@@ -213,21 +213,11 @@ fn rate_limits(config: &Config, p: &mut Problems) {
 
 /// A symbol's category is its instrument's (the exchange says what it is):
 /// batches never mix categories and are chunked at each one's own limit, so
-/// instruments of several categories can be quoted together.
-/// `exchange.category` is where the shell fetches instruments and books.
+/// instruments of several categories can be quoted together, and a
+/// `max_batch_size` above a category's limit is capped, not refused
+/// (`Config::batch_size_capped`). `exchange.category` is where the shell
+/// fetches instruments and books.
 fn against_instruments(config: &Config, instruments: &[Instrument], p: &mut Problems) {
-    let category = config.exchange.category;
-    let limit = category.batch_limit();
-    if config.async_batch.max_batch_size as usize > limit {
-        p.add(
-            "async_batch.max_batch_size",
-            format!(
-                "= {} exceeds the {} batch limit of {limit}",
-                config.async_batch.max_batch_size,
-                category.wire()
-            ),
-        );
-    }
     for symbol in &config.quoting.symbols {
         let Some(instrument) = instruments.iter().find(|i| &i.symbol == symbol) else {
             p.add(

@@ -61,6 +61,9 @@ pub struct ExchangeConfig {
     /// polled over REST every tick. The shell's business: core gets the same
     /// `Tick` either way. Start-up only.
     pub streams: bool,
+    /// While the private stream is down (after it was up), core lists the
+    /// open orders over REST this often to find orders that ended unseen.
+    pub reconcile_interval_ms: u64,
 }
 
 /// `exchange.order_transport`: REST, or Bybit's WebSocket trade stream
@@ -93,6 +96,7 @@ impl Default for ExchangeConfig {
             request_timeout_ms: 2000,
             order_transport: OrderTransport::Rest,
             streams: true,
+            reconcile_interval_ms: 2000,
         }
     }
 }
@@ -304,7 +308,10 @@ impl RateLimitConfig {
             Endpoint::AmendBatch => self.amend_batch,
             Endpoint::CancelBatch => self.cancel_batch,
             Endpoint::CancelAll => self.cancel_all,
-            Endpoint::OpenOrders => self.open_orders,
+            // The resync listings share the open-orders budget (see `budget`).
+            Endpoint::OpenOrders | Endpoint::ExecutionList | Endpoint::PositionList => {
+                self.open_orders
+            }
         }
     }
 

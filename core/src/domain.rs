@@ -118,9 +118,13 @@ pub enum Endpoint {
     CancelBatch,
     CancelAll,
     OpenOrders,
+    // Not in `ALL`: they spend `OpenOrders`'s budget (see `budget`).
+    ExecutionList,
+    PositionList,
 }
 
 impl Endpoint {
+    /// The endpoints with a rate budget of their own (`rate_limits.*`).
     pub const ALL: [Endpoint; 8] = [
         Endpoint::Create,
         Endpoint::Amend,
@@ -143,6 +147,8 @@ impl Endpoint {
             Endpoint::CancelBatch => "cancel_batch",
             Endpoint::CancelAll => "cancel_all",
             Endpoint::OpenOrders => "open_orders",
+            Endpoint::ExecutionList => "execution_list",
+            Endpoint::PositionList => "position_list",
         }
     }
 
@@ -157,6 +163,8 @@ impl Endpoint {
             Endpoint::CancelBatch => "/v5/order/cancel-batch",
             Endpoint::CancelAll => "/v5/order/cancel-all",
             Endpoint::OpenOrders => "/v5/order/realtime",
+            Endpoint::ExecutionList => "/v5/execution/list",
+            Endpoint::PositionList => "/v5/position/list",
         }
     }
 }

@@ -131,12 +131,30 @@ pub enum RequestKind {
     },
     /// `GET /v5/order/realtime`: by `order_link_id` when set, else every open
     /// order of `symbol`, one page (`limit`) at a time from `cursor`.
+    /// `open_only` sends `openOnly=1`: the recently closed orders instead
+    /// (Bybit's naming); false sends no `openOnly` at all.
     OpenOrders {
         category: Category,
         symbol: SymbolId,
         order_link_id: Option<OrderLinkId>,
         cursor: Option<String>,
         limit: u32,
+        open_only: bool,
+    },
+    /// `GET /v5/execution/list`: our executions of `symbol` from
+    /// `start_time` (`startTime`, exchange ms), newest first, one page
+    /// (`limit`) at a time from `cursor`. The reply is `Outcome::Listing`.
+    ExecutionList {
+        category: Category,
+        symbol: SymbolId,
+        start_time: Option<u64>,
+        cursor: Option<String>,
+        limit: u32,
+    },
+    /// `GET /v5/position/list` for `symbol`. The reply is `Outcome::Listing`.
+    PositionList {
+        category: Category,
+        symbol: SymbolId,
     },
 }
 
@@ -152,6 +170,8 @@ impl RequestKind {
             RequestKind::Cancel { .. } => Endpoint::Cancel,
             RequestKind::CancelAll { .. } => Endpoint::CancelAll,
             RequestKind::OpenOrders { .. } => Endpoint::OpenOrders,
+            RequestKind::ExecutionList { .. } => Endpoint::ExecutionList,
+            RequestKind::PositionList { .. } => Endpoint::PositionList,
         }
     }
 }

@@ -43,6 +43,7 @@ mod positions;
 mod quote;
 mod reconcile;
 mod recovery;
+mod resync;
 mod schedule;
 mod sender;
 mod seqmap;
@@ -93,6 +94,7 @@ pub struct Engine {
     replies: ReplyScratch,
     fills: fills::Fills,
     positions: positions::Positions,
+    resync: resync::Resync,
     stopped: bool,
     wake: Option<Timestamp>,
 }
@@ -119,6 +121,7 @@ impl Engine {
             replies: ReplyScratch::default(),
             fills: fills::Fills::default(),
             positions: positions::Positions::default(),
+            resync: resync::Resync::default(),
             stopped: false,
             wake: None,
         })
@@ -357,6 +360,20 @@ impl Engine {
                     .apply_list(sym, answer, &self.market, &mut self.out);
                 self.recovery_ended(ended);
             }
+            Pending::Resync(job) => {
+                if let Outcome::Listing(l) = outcome
+                    && let Some(rl) = &l.rate_limit
+                {
+                    (self.sender).correct_budget(
+                        crate::effect::Endpoint::OpenOrders,
+                        rl,
+                        &mut self.out,
+                    );
+                }
+                let mut resync = std::mem::take(&mut self.resync);
+                resync.apply(job, Answer { id, outcome }, &mut self.stream_apply());
+                self.resync = resync;
+            }
             Pending::RecoveryCancel(sym) => {
                 let answer = Answer { id, outcome };
                 (self.recovery).apply_cancel(sym, answer, &self.market, &mut self.out);
@@ -377,10 +394,18 @@ impl Engine {
         }
     }
 
-    /// A stream connected or was lost: said in the log.
+    /// A stream connected or was lost: a resync, or reconciling while the
+    /// private stream is down (see `resync`); after shutdown began, only said.
     fn on_stream(&mut self, stream: crate::input::Stream, up: bool) {
-        let state = if up { "up" } else { "down" };
-        self.out.info(format!("{} stream {state}", stream.name()));
+        if self.shutdown.is_some() {
+            let state = if up { "up" } else { "down" };
+            self.out
+                .info(format!("{} stream {state} during shutdown", stream.name()));
+            return;
+        }
+        let since = (self.fills.last_exec_ms).unwrap_or(self.out.start().0);
+        (self.resync).stream(stream, up, since, &self.market, &self.orders, &mut self.out);
+        self.settle.ask_closed |= self.resync.seen_private;
     }
 
     /// Quoting stops; the shutdown part takes over (see `shutdown`).
@@ -468,6 +493,7 @@ impl Engine {
             settle: &mut self.settle,
             tick: &mut self.tick,
             recovery: &mut self.recovery,
+            resync: &mut self.resync,
             shutdown: self.shutdown.as_mut(),
         }
         .run();
@@ -502,6 +528,9 @@ impl Engine {
         consider(self.shutdown.as_ref().and_then(Shutdown::wake));
         consider(self.recovery.wake());
         consider(self.positions.wake());
+        if self.shutdown.is_none() {
+            consider(self.resync.wake(now));
+        }
         if self.shutdown.is_none() {
             consider(self.fresh.expiry());
         }

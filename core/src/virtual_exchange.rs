@@ -24,7 +24,7 @@ use crate::config::RateLimitConfig;
 use crate::domain::{Category, Instrument, Side};
 use crate::effect::{Endpoint, Request, RequestKind};
 use crate::engine::WireNames;
-use crate::input::{Ack, ItemCode, Outcome, Reply};
+use crate::input::{Ack, ItemCode, Listing, ListingRows, Outcome, Reply};
 use crate::time::Timestamp;
 
 pub use driver::Driver;
@@ -210,7 +210,10 @@ impl VirtualExchange {
         self.last_delay_ms = 0;
         if !matches!(
             request.kind,
-            RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. }
+            RequestKind::CancelAll { .. }
+                | RequestKind::OpenOrders { .. }
+                | RequestKind::ExecutionList { .. }
+                | RequestKind::PositionList { .. }
         ) {
             self.order_requests += 1;
             if let Some(f) = self.order_script.remove(&self.order_requests) {
@@ -229,6 +232,19 @@ impl VirtualExchange {
             Some(Fault::Http(s)) => return Outcome::HttpStatus(*s),
             Some(Fault::TopLevel(code)) => return Outcome::Reply(top(*code, "scripted")),
             _ => {}
+        }
+        // It keeps no fills: its listings are empty.
+        let rows = match request.kind {
+            RequestKind::ExecutionList { .. } => Some(ListingRows::Executions(Vec::new())),
+            RequestKind::PositionList { .. } => Some(ListingRows::Positions(Vec::new())),
+            _ => None,
+        };
+        if let Some(rows) = rows {
+            return Outcome::Listing(Listing {
+                rows,
+                next_cursor: None,
+                rate_limit: None,
+            });
         }
         let mut reply = self.apply(now, &request.kind, names, fault.as_ref());
         match fault {
@@ -324,6 +340,9 @@ impl VirtualExchange {
                     }
                 }
                 r
+            }
+            RequestKind::ExecutionList { .. } | RequestKind::PositionList { .. } => {
+                Reply::default()
             }
             RequestKind::OpenOrders {
                 symbol,

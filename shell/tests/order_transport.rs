@@ -215,6 +215,7 @@ async fn queries_and_cancel_all_stay_on_rest() {
             order_link_id: None,
             cursor: None,
             limit: 50,
+            open_only: false,
         },
     ] {
         assert!(!TradeRoute::carries(&kind));

@@ -361,6 +361,9 @@ fn links(r: &Request, names: &WireNames) -> Vec<String> {
             order_link_id: Some(l),
             ..
         } => vec![names.link(l)],
-        RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => vec![],
+        RequestKind::CancelAll { .. }
+        | RequestKind::OpenOrders { .. }
+        | RequestKind::ExecutionList { .. }
+        | RequestKind::PositionList { .. } => vec![],
     }
 }

@@ -195,6 +195,22 @@ mod tests {
     }
 
     #[test]
+    fn reconcile_interval_defaults_to_2_s_and_is_bounded() {
+        let c = Config::from_toml_str("[exchange]\nkind = \"sim\"\n").unwrap();
+        assert_eq!(c.exchange.reconcile_interval_ms, 2000);
+        let c = Config::from_toml_str("[exchange]\nreconcile_interval_ms = 500\n").unwrap();
+        assert_eq!(c.exchange.reconcile_interval_ms, 500);
+        assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+        for bad in ["0", "99", "600001"] {
+            let e = Config::from_toml_str(&format!("[exchange]\nreconcile_interval_ms = {bad}\n"))
+                .unwrap_err();
+            let text = e.to_string();
+            assert_eq!(e.problems.len(), 1, "{text}");
+            assert!(text.contains("exchange.reconcile_interval_ms"), "{text}");
+        }
+    }
+
+    #[test]
     fn streams_must_be_a_bool_and_the_problem_names_the_key() {
         let e = Config::from_toml_str("[exchange]\nstreams = \"yes\"\n").unwrap_err();
         let text = e.to_string();

@@ -65,6 +65,12 @@ fn exchange(config: &Config, p: &mut Problems) {
     }
     p.range("exchange.recv_window_ms", ex.recv_window_ms, 100, 60_000);
     p.range(
+        "exchange.reconcile_interval_ms",
+        ex.reconcile_interval_ms,
+        100,
+        600_000,
+    );
+    p.range(
         "exchange.request_timeout_ms",
         ex.request_timeout_ms,
         1,

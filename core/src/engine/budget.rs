@@ -74,7 +74,14 @@ pub(super) struct Budget {
     awaiting: std::collections::BTreeMap<u64, (usize, u32)>,
 }
 
+/// The bucket of `ep`. The resync listings (executions, positions) spend
+/// the open-orders budget: Bybit gives each of the three 50 req/s per UID,
+/// so one shared budget never exceeds any of them, and they are rare.
 fn index(ep: Endpoint) -> usize {
+    let ep = match ep {
+        Endpoint::ExecutionList | Endpoint::PositionList => Endpoint::OpenOrders,
+        other => other,
+    };
     Endpoint::ALL.iter().position(|e| *e == ep).unwrap_or(0)
 }
 

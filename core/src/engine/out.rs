@@ -49,6 +49,11 @@ impl Out {
         None
     }
 
+    /// The session's first input time.
+    pub(super) fn start(&self) -> Timestamp {
+        self.t0.unwrap_or(self.now)
+    }
+
     pub(super) fn emit(&mut self, effect: Effect) {
         self.effects.push_back(effect);
     }

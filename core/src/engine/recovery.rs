@@ -182,6 +182,7 @@ impl Recovery {
                     order_link_id: None,
                     cursor,
                     limit: PAGE,
+                    open_only: false,
                 };
                 (kind, Pending::RecoveryList(sym), 1, 1)
             }

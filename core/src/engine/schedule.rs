@@ -4,7 +4,8 @@
 //! `Pump` sends what may go: while fewer requests are in flight than
 //! allowed, it asks the parts for their next request in priority order:
 //! shutdown requests,
-//! recovery requests, cancels, amends, settle queries, then places (places
+//! recovery requests, cancels, amends, settle queries, resync listings
+//! (see `resync`), then places (places
 //! only once every cancel and amend of the tick has been answered, unless
 //! `place_with_cancel`, only while their side has room for another order
 //! (see `levels`), and never after `Shutdown`). Requests in flight never
@@ -39,6 +40,7 @@ pub(super) struct Pump<'a> {
     pub(super) settle: &'a mut Settle,
     pub(super) tick: &'a mut TickRun,
     pub(super) recovery: &'a mut Recovery,
+    pub(super) resync: &'a mut crate::engine::resync::Resync,
     /// Present once shutdown began: no place goes out any more.
     pub(super) shutdown: Option<&'a mut Shutdown>,
 }
@@ -78,6 +80,9 @@ impl Pump<'_> {
         }
         if matches!(next, Next::Idle) {
             next = self.settle.next_query(self.orders, market, sender, out);
+        }
+        if matches!(next, Next::Idle) && self.shutdown.is_none() {
+            next = self.resync.next_request(self.orders, market, sender, out);
         }
         if matches!(next, Next::Idle)
             && self.shutdown.is_none()

@@ -32,6 +32,8 @@ pub(super) enum Pending {
     RecoveryCancel(u32),
     /// Shutdown: one page of a symbol's open orders.
     List(u32),
+    /// A resync or reconcile listing (its job, see `resync`).
+    Resync(u64),
 }
 
 pub(super) struct OrdersSent {

@@ -3,9 +3,10 @@
 //! | query answer                     | Unknown create            | Unknown amend / cancel |
 //! |----------------------------------|---------------------------|------------------------|
 //! | found, open (New, PartiallyFilled, Untriggered, Created) | Live, exchange's price/qty | same |
-//! | found, closed (Filled, Cancelled, Rejected, ...) | Gone(closed: status reason) | same |
+//! | found, closed (Filled, Cancelled, Rejected, ...) | Gone(filled) when Filled, else Gone(closed: status reason) | same |
 //! | not found, recv window + margin passed since the create was sent | Gone(never_created) | Gone(not_open) |
 //! | not found, recv window + margin not yet passed | re-query on the back-off (never later than when it has passed) | Gone(not_open) |
+//! | (once the private stream has been up) not found open | ask the closed orders (`openOnly=1`) first: found there, Gone(filled) when `Filled`, else Gone(closed); not found there either, the rows above | same |
 //! | query failed (any other outcome) | retry with back-off       | same |
 //!
 //! The back-off is short (200 ms doubling, capped at `MAX_BACKOFF_MS`): an
@@ -41,11 +42,16 @@ struct Entry {
     due: Timestamp,
     failures: u32,
     in_flight: bool,
+    /// The next query asks the recently closed orders (`openOnly=1`).
+    closed: bool,
 }
 
 #[derive(Default)]
 pub(super) struct Settle {
     entries: BTreeMap<Seq, Entry>,
+    /// Ask the closed orders before "not found" counts (see the module
+    /// docs): on once the private stream has been up.
+    pub(super) ask_closed: bool,
 }
 
 impl Settle {
@@ -56,6 +62,7 @@ impl Settle {
                 due: now,
                 failures: 0,
                 in_flight: false,
+                closed: false,
             },
         );
     }
@@ -143,6 +150,7 @@ impl Settle {
             order_link_id: Some(OrderLinkId::Ours(seq.n)),
             cursor: None,
             limit: 1,
+            open_only: self.entries.get(&seq).is_some_and(|e| e.closed),
         };
         if !sender.allows(Endpoint::OpenOrders, 1, out) {
             return Next::Idle;
@@ -177,6 +185,7 @@ impl Settle {
             return;
         };
         entry.in_flight = false;
+        let closed_query = std::mem::take(&mut entry.closed);
         let Some(order) = orders.get(seq) else {
             self.forget(seq);
             return;
@@ -211,7 +220,19 @@ impl Settle {
             Some(x) if is_open(&x.status) => self.settle_live(seq, x, orders, market, out),
             Some(x) => {
                 let detail = format!("settled: {} {}", clean(&x.status), clean(&x.reject_reason));
-                orders.gone(seq, "closed", detail.trim_end(), self, market, out);
+                let class = if x.status == "Filled" {
+                    "filled"
+                } else {
+                    "closed"
+                };
+                orders.gone(seq, class, detail.trim_end(), self, market, out);
+            }
+            None if self.ask_closed && !closed_query => {
+                // Not open: it may have filled (or been cancelled) already.
+                if let Some(e) = self.entries.get_mut(&seq) {
+                    e.closed = true;
+                    e.due = now;
+                }
             }
             None => match cause {
                 Ambiguous::Create => {

@@ -206,6 +206,7 @@ impl Shutdown {
                     order_link_id: None,
                     cursor: c.cursor.clone(),
                     limit: PAGE,
+                    open_only: false,
                 },
                 Pending::List(sym),
             ),

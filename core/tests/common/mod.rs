@@ -182,7 +182,10 @@ pub fn links(r: &Request) -> Vec<String> {
         RequestKind::Place { order, .. } => vec![n.link(&order.order_link_id)],
         RequestKind::Amend { order, .. } => vec![n.link(&order.order_link_id)],
         RequestKind::Cancel { order, .. } => vec![n.link(&order.order_link_id)],
-        RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => vec![],
+        RequestKind::CancelAll { .. }
+        | RequestKind::OpenOrders { .. }
+        | RequestKind::ExecutionList { .. }
+        | RequestKind::PositionList { .. } => vec![],
     }
 }
 
@@ -205,9 +208,10 @@ pub fn symbols(r: &Request) -> Vec<String> {
         RequestKind::Place { order, .. } => vec![order.symbol],
         RequestKind::Amend { order, .. } => vec![order.symbol],
         RequestKind::Cancel { order, .. } => vec![order.symbol],
-        RequestKind::CancelAll { symbol, .. } | RequestKind::OpenOrders { symbol, .. } => {
-            vec![*symbol]
-        }
+        RequestKind::CancelAll { symbol, .. }
+        | RequestKind::OpenOrders { symbol, .. }
+        | RequestKind::ExecutionList { symbol, .. }
+        | RequestKind::PositionList { symbol, .. } => vec![*symbol],
     };
     ids.into_iter().map(symbol).collect()
 }

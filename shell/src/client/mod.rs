@@ -15,7 +15,9 @@
 //! | `wire`  | core's requests as mm-bybit wire types |
 //! | `reply` | what came back as an `Outcome` |
 //! | `trade` | order requests over the trade stream instead (`order_transport = "ws"`) |
+//! | `listing` | the resync listings, and the private stream's items as core's inputs |
 
+mod listing;
 mod reply;
 mod trade;
 mod wire;
@@ -30,6 +32,7 @@ use serde::de::DeserializeOwned;
 use self::reply::Raw;
 use crate::secrets::Credentials;
 
+pub use self::listing::{core_execution, core_order_update, core_position};
 pub use self::reply::describe;
 pub use self::trade::TradeRoute;
 pub use self::wire::{verb, wire_category};
@@ -174,15 +177,41 @@ impl Client {
                 order_link_id,
                 cursor,
                 limit,
+                open_only,
             } => {
                 let mut q = OpenOrdersQuery::new(c(category));
                 q.symbol = Some(names.symbol(*symbol).to_string());
                 q.order_link_id = order_link_id.as_ref().map(|l| names.link(l));
                 q.cursor.clone_from(cursor);
                 q.limit = Some(*limit);
+                q.open_only = open_only.then_some(1);
                 self.get_signed(paths::OPEN_ORDERS, &q.to_query_string())
                     .await
                     .map(reply::parse_open_orders)
+            }
+            RequestKind::ExecutionList {
+                category,
+                symbol,
+                start_time,
+                cursor,
+                limit,
+            } => {
+                let q = listing::execution_query(
+                    *category,
+                    names.symbol(*symbol),
+                    *start_time,
+                    cursor.as_deref(),
+                    *limit,
+                );
+                self.get_signed(mm_core::Endpoint::ExecutionList.path(), &q)
+                    .await
+                    .map(listing::parse_executions)
+            }
+            RequestKind::PositionList { category, symbol } => {
+                let q = listing::position_query(*category, names.symbol(*symbol));
+                self.get_signed(mm_core::Endpoint::PositionList.path(), &q)
+                    .await
+                    .map(listing::parse_positions)
             }
         };
         let mut outcome = sent.unwrap_or_else(|failed| failed);

@@ -71,7 +71,7 @@ pub fn describe(o: &Outcome) -> String {
     }
 }
 
-fn rate_limit(h: &reqwest::header::HeaderMap) -> Option<RateLimitStatus> {
+pub(super) fn rate_limit(h: &reqwest::header::HeaderMap) -> Option<RateLimitStatus> {
     let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
     Some(core_rate_limit(
         mm_bybit::RateLimitStatus::from_header_values(

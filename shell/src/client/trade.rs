@@ -48,7 +48,10 @@ impl TradeRoute {
     pub fn carries(kind: &RequestKind) -> bool {
         !matches!(
             kind,
-            RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. }
+            RequestKind::CancelAll { .. }
+                | RequestKind::OpenOrders { .. }
+                | RequestKind::ExecutionList { .. }
+                | RequestKind::PositionList { .. }
         )
     }
 
@@ -113,7 +116,10 @@ impl TradeRoute {
                 let req = TradeRequest::cancel(req_id, header, body);
                 self.send(&req, single).await
             }
-            RequestKind::CancelAll { .. } | RequestKind::OpenOrders { .. } => return None,
+            RequestKind::CancelAll { .. }
+            | RequestKind::OpenOrders { .. }
+            | RequestKind::ExecutionList { .. }
+            | RequestKind::PositionList { .. } => return None,
         };
         reply::scrub_outcome(&mut outcome, |t| self.creds.scrub_in_place(t));
         Some(outcome)

@@ -84,7 +84,9 @@ pub(super) fn cancel(
 /// HTTP method of a request (metric label `verb`).
 pub fn verb(kind: &RequestKind) -> &'static str {
     match kind {
-        RequestKind::OpenOrders { .. } => "GET",
+        RequestKind::OpenOrders { .. }
+        | RequestKind::ExecutionList { .. }
+        | RequestKind::PositionList { .. } => "GET",
         _ => "POST",
     }
 }

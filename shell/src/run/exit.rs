@@ -230,6 +230,7 @@ async fn count_open_orders(
                 order_link_id: None,
                 cursor: cursor.clone(),
                 limit: 50,
+                open_only: false,
             };
             match client.execute(&kind, names).await {
                 Outcome::Reply(r) if r.ret_code == 0 => {

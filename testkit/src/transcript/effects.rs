@@ -71,6 +71,7 @@ pub(super) fn send(request: &Request, names: &WireNames) -> (String, Vec<String>
             order_link_id,
             cursor,
             limit,
+            open_only,
         } => {
             let mut s = format!(
                 "send r{id} {ep} {} {}",
@@ -84,8 +85,41 @@ pub(super) fn send(request: &Request, names: &WireNames) -> (String, Vec<String>
                 let _ = write!(s, " cursor {}", quoted(c));
             }
             let _ = write!(s, " limit {limit}");
+            // Only when set: transcripts recorded before the flag stay as they were.
+            if *open_only {
+                s.push_str(" closed");
+            }
             (s, vec![])
         }
+        RequestKind::ExecutionList {
+            category,
+            symbol,
+            start_time,
+            cursor,
+            limit,
+        } => {
+            let mut s = format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                oneline(names.symbol(*symbol))
+            );
+            if let Some(t) = start_time {
+                let _ = write!(s, " since {t}");
+            }
+            if let Some(c) = cursor {
+                let _ = write!(s, " cursor {}", quoted(c));
+            }
+            let _ = write!(s, " limit {limit}");
+            (s, vec![])
+        }
+        RequestKind::PositionList { category, symbol } => (
+            format!(
+                "send r{id} {ep} {} {}",
+                category.wire(),
+                oneline(names.symbol(*symbol))
+            ),
+            vec![],
+        ),
     }
 }
 

@@ -50,9 +50,8 @@ pub struct Metrics {
     last: std::sync::Mutex<Totals>,
 }
 
-/// The `stream` label of each stream the shell runs (the private one is
-/// not fed to core yet, so it is not listed).
-pub const STREAMS: [&str; 1] = ["public"];
+/// The `stream` label of each stream the shell runs.
+pub const STREAMS: [&str; 2] = ["public", "private"];
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {

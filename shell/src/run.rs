@@ -23,6 +23,7 @@
 //! | `startup`    | config, venue, credentials, server time, instruments, session files, metrics server |
 //! | `inputs`     | the tasks feeding the loop (market data, config reload, signals) |
 //! | `book_feed`  | books from the public stream (`exchange.streams`), REST for what it lacks |
+//! | `private_feed` | the private stream (`exchange.streams`): orders, fills, positions as inputs |
 //! | `event_loop` | the loop: effects out, one input in |
 //! | `send`       | one request on its task; exactly one response per `Send` |
 //! | `trade_link` | the trade connection order requests take with `order_transport = "ws"` |
@@ -33,6 +34,7 @@ mod event_loop;
 mod exit;
 mod inputs;
 mod paths;
+mod private_feed;
 mod send;
 mod startup;
 mod trade_link;
@@ -157,6 +159,9 @@ pub enum StartupError {
     /// `exchange.streams = true` and the public book stream cannot be started.
     #[error("exchange.streams = true: {0}")]
     BookStream(String),
+    /// `exchange.streams = true` and the private stream has no known host.
+    #[error("exchange.streams = true: {0}")]
+    PrivateStream(String),
 }
 
 impl RunError {
@@ -196,6 +201,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         client,
         trade,
         book_host,
+        private,
         config,
         config_text,
         instruments,
@@ -220,6 +226,12 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         },
     )
     .map_err(RunError::from)?;
+    // Fills during shutdown count too: it runs until the exchange's view at exit is taken.
+    let private = private.map(|(host, creds)| private_feed::PrivateFeed::start(&host, creds));
+    let (private_rx, private_handle) = match private {
+        Some(p) => (Some(p.rx), Some(p.handle)),
+        None => (None, None),
+    };
 
     let mut session = Session::new(
         engine,
@@ -231,7 +243,13 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         inputs.interval_tx,
     );
     let ending = session
-        .run(&opts, inputs.tick_rx, inputs.cfg_rx, inputs.sig_rx)
+        .run(
+            &opts,
+            inputs.tick_rx,
+            inputs.cfg_rx,
+            inputs.sig_rx,
+            private_rx,
+        )
         .await;
     inputs.ticker.abort();
     if let Some(t) = inputs.watcher_task {
@@ -269,6 +287,9 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     // a write to it failed: nothing goes after a gap).
     if let Err(e) = session.journal.finish(&ended_name(summary.ended)) {
         eprintln!("mm: ERROR: {e}");
+    }
+    if let Some(h) = private_handle {
+        h.stop().await;
     }
     if let Venue::Embedded(sim) = venue {
         sim.shutdown().await;

@@ -170,12 +170,12 @@ fn a_session_with_streams_quotes_from_stream_books_without_polling() {
         st.requests_by_path
     );
     assert_eq!(
-        st.stream_connections, 1,
-        "one public stream, never reconnected"
+        st.stream_connections, 2,
+        "one public and one private stream, never reconnected"
     );
     assert_eq!(
         summary.stream_reconnects,
-        BTreeMap::from([("public".to_string(), 0)])
+        BTreeMap::from([("private".to_string(), 0), ("public".to_string(), 0)])
     );
     assert!(
         out.stderr
@@ -270,7 +270,7 @@ fn a_skipped_delta_brings_a_fresh_snapshot_and_no_gapped_book_reaches_a_tick() {
         resubscribed >= 1 && resubscribed <= skips,
         "{resubscribed} resubscriptions, {skips} skips"
     );
-    assert_eq!(st.stream_connections, 1);
+    assert_eq!(st.stream_connections, 2, "public and private, each once");
     assert_eq!(summary.stream_reconnects["public"], 0);
     assert_true_states(&ticks, &market_states(&rt, &sim_cfg));
 }
@@ -324,6 +324,6 @@ fn paper_mode_takes_its_books_from_the_embedded_simulators_stream() {
     assert!(order_requests(&s) > 0);
     assert_eq!(
         s.stream_reconnects,
-        BTreeMap::from([("public".to_string(), 0)])
+        BTreeMap::from([("private".to_string(), 0), ("public".to_string(), 0)])
     );
 }

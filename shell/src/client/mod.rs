@@ -14,11 +14,13 @@
 //! |---------|-----|
 //! | `wire`  | core's requests as mm-bybit wire types |
 //! | `reply` | what came back as an `Outcome` |
+//! | `rows`  | the private stream's items and the resync listings' rows as core's inputs |
 //! | `trade` | order requests over the trade stream instead (`order_transport = "ws"`) |
 //! | `listing` | the resync listings, and the private stream's items as core's inputs |
 
 mod listing;
 mod reply;
+pub mod rows;
 mod trade;
 mod wire;
 

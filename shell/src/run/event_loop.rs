@@ -13,6 +13,7 @@ use crate::client::Client;
 use crate::journal_writer::{JournalWriter, LogWriter};
 use crate::metrics::Metrics;
 use crate::status::Stats;
+use crate::stream::StreamEvent;
 
 pub(super) struct Session {
     pub(super) engine: Engine,
@@ -54,6 +55,7 @@ enum Event {
     Response(Response),
     Wake(Timestamp),
     Tick(MarketData),
+    Private(StreamEvent),
     Config(Config),
     Status,
     ShutdownOverdue,
@@ -93,6 +95,7 @@ impl Session {
         mut tick_rx: mpsc::Receiver<MarketData>,
         mut cfg_rx: mpsc::Receiver<Config>,
         mut sig_rx: Option<mpsc::Receiver<&'static str>>,
+        mut private_rx: Option<mpsc::Receiver<StreamEvent>>,
     ) -> Ending {
         let mut status =
             tokio::time::interval(Duration::from_millis(opts.status_every_ms.max(100)));
@@ -141,6 +144,7 @@ impl Session {
                     biased;
                     Some(name) = signal => Event::Signal(name),
                     Some(r) = self.resp.1.recv() => Event::Response(r),
+                    Some(ev) = recv(&mut private_rx) => Event::Private(ev),
                     t = sleep => Event::Wake(t),
                     Some(books) = tick_rx.recv(), if !shutting => Event::Tick(books),
                     Some(c) = cfg_rx.recv(), if !shutting => Event::Config(c),
@@ -206,6 +210,12 @@ impl Session {
                     );
                     self.market_data_failed();
                     Input::Tick { now_ms: now, books }
+                }
+                Some(Event::Private(ev)) => {
+                    match super::private_feed::input(ev, now, &self.metrics) {
+                        Some(input) => input,
+                        None => continue,
+                    }
                 }
                 Some(Event::Config(config)) => {
                     // Core applies it at the next tick; the market task learns
@@ -346,5 +356,16 @@ impl Session {
                 symbols.join(", ")
             }
         )
+    }
+}
+
+/// The next item of `rx`; pends forever without one (or once it closed).
+async fn recv<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(r) => match r.recv().await {
+            Some(v) => Some(v),
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
     }
 }

@@ -30,6 +30,9 @@ pub(super) struct Started {
     pub(super) trade: Option<std::sync::Arc<crate::client::TradeRoute>>,
     /// The public stream's host with `exchange.streams = true`.
     pub(super) book_host: Option<String>,
+    /// The private stream's host and the credentials it signs in with
+    /// (`exchange.streams = true`).
+    pub(super) private: Option<(String, Credentials)>,
     pub(super) config: Config,
     /// The config file's text as loaded (`None` unless read from `config_path`):
     /// the hot-reload watcher's baseline.
@@ -109,17 +112,20 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             .await
             .map_err(StartupError::Instruments)?;
     crate::config_file::validate_for(&config, &instruments).map_err(StartupError::from)?;
+    let (book_host, private) = if ex.streams {
+        let private = super::private_feed::private_host(&venue, &base_url)?;
+        (
+            Some(super::book_feed::public_host(&venue, &base_url)?),
+            Some((private, creds.clone())),
+        )
+    } else {
+        (None, None)
+    };
     let trade = match ex.order_transport {
         OrderTransport::Rest => None,
         OrderTransport::Ws => {
             Some(super::trade_link::connect(&venue, &base_url, creds, &config).await?)
         }
-    };
-
-    let book_host = if ex.streams {
-        Some(super::book_feed::public_host(&venue, &base_url)?)
-    } else {
-        None
     };
 
     let start_ms = crate::now_ms();
@@ -195,6 +201,7 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
         client,
         trade,
         book_host,
+        private,
         config,
         config_text,
         instruments,

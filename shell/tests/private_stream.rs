@@ -1,0 +1,263 @@
+//! The private stream end to end: the `mm` binary against a simulator on a
+//! loopback port whose market walks on a timer and fills our quotes. What
+//! reached core is read back from the journal (core's own positions: the
+//! journal replayed through a fresh engine) and held against the
+//! simulator's positions, read over its REST `/v5/position/list`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::*;
+use mm_core::input::Stream;
+use mm_core::{Decimal, Engine, Input};
+
+const SYMBOLS: [&str; 4] = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
+
+/// A market that walks every 20 ms, 8 bps a step, and fills what it crosses.
+fn filling(faults: &str) -> mm_sim::SimConfig {
+    mm_sim::SimConfig {
+        latency_ms: 1,
+        fills: true,
+        walk_bps: 8,
+        walk_interval_ms: 20,
+        faults: faults.parse::<mm_sim::FaultSpec>().unwrap(),
+        ..mm_sim::SimConfig::default()
+    }
+}
+
+/// The seed scenario (books and fills from the streams) against `url`.
+fn config(dir: &Path, url: &str) -> PathBuf {
+    let cfg = p(dir, "mm.toml");
+    let toml = Seed::default().toml().replace(
+        "kind = \"sim\"",
+        &format!("kind = \"sim\"\nbase_url = \"{url}\""),
+    );
+    write(&cfg, &toml);
+    cfg
+}
+
+/// `mm run --ticks n` to its end: (stderr, summary, journal).
+fn session(dir: &Path, url: &str, ticks: u64) -> (Output, RunSummary, mm_core::journal::Journal) {
+    let cfg = config(dir, url);
+    let (journal, summary) = (p(dir, "j.mmj"), p(dir, "s.json"));
+    let mut cmd = mm();
+    cmd.current_dir(dir)
+        .args([
+            "run",
+            "--metrics-addr",
+            "off",
+            "--ticks",
+            &ticks.to_string(),
+        ])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--summary-json")
+        .arg(&summary);
+    let out = run(cmd, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let j = mm_core::journal::decode(&std::fs::read(&journal).unwrap()).unwrap();
+    (out, read_summary(&summary), j)
+}
+
+/// Core as the session left it: a fresh engine fed the journal's inputs
+/// in order, each one's effects drained, as the live loop did.
+fn replayed(j: &mm_core::journal::Journal) -> Engine {
+    let h = &j.header;
+    let mut engine = Engine::new(
+        h.config.clone(),
+        h.instruments.clone(),
+        h.session_id.clone(),
+    )
+    .unwrap();
+    for input in &j.inputs {
+        engine.handle(input.clone());
+        while engine.poll_effect().is_some() {}
+    }
+    engine
+}
+
+/// Core's position per symbol at the end of the session.
+fn core_positions(j: &mm_core::journal::Journal) -> BTreeMap<String, Decimal> {
+    replayed(j)
+        .positions()
+        .into_iter()
+        .map(|p| (p.symbol, p.core.parse().unwrap()))
+        .collect()
+}
+
+/// The simulator's position of `symbol` (signed: long positive), over its
+/// signed REST `/v5/position/list` with the paper key.
+fn sim_position(addr: std::net::SocketAddr, symbol: &str) -> Decimal {
+    let query = format!("category=linear&symbol={symbol}");
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let sign = mm_bybit::sign("paper-secret", ts, "paper-key", 5000, &query);
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET /v5/position/list?{query} HTTP/1.0\r\nHost: {addr}\r\nX-BAPI-API-KEY: paper-key\r\nX-BAPI-TIMESTAMP: {ts}\r\nX-BAPI-RECV-WINDOW: 5000\r\nX-BAPI-SIGN: {sign}\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["retCode"], 0, "{body}");
+    let row = &v["result"]["list"][0];
+    let size: Decimal = row["size"].as_str().unwrap().parse().unwrap();
+    match row["side"].as_str().unwrap() {
+        "Sell" => Decimal::ZERO.checked_sub(size).unwrap(),
+        _ => size,
+    }
+}
+
+fn same(a: Decimal, b: Decimal) -> bool {
+    a.checked_sub(b).is_some_and(Decimal::is_zero)
+}
+
+/// The private stream's states as journaled, in order.
+fn private_states(j: &mm_core::journal::Journal) -> Vec<bool> {
+    j.inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::StreamState {
+                stream: Stream::Private,
+                up,
+                ..
+            } => Some(*up),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Executions journaled, by symbol: (unique execIds, all of them).
+fn executions(j: &mm_core::journal::Journal) -> BTreeMap<String, (usize, usize)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for i in &j.inputs {
+        if let Input::Executions { executions, .. } = i {
+            for x in executions {
+                let e = out.entry(x.symbol.clone()).or_default();
+                e.1 += 1;
+                if seen.insert(x.exec_id.clone()) {
+                    e.0 += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn fills_reach_core_through_the_private_stream_and_its_positions_are_the_exchanges() {
+    let rt = one_worker_runtime();
+    let sim = start_sim(&rt, filling(""));
+    let dir = tmp();
+    let (_out, summary, j) = session(dir.path(), &sim.base_url(), 60);
+    assert_eq!(
+        summary.open_orders_exchange,
+        Some(0),
+        "nothing open at the end"
+    );
+
+    let states = private_states(&j);
+    assert_eq!(
+        states.first(),
+        Some(&true),
+        "the stream is up first: {states:?}"
+    );
+    let first_up = j
+        .inputs
+        .iter()
+        .position(|i| matches!(i, Input::StreamState { up: true, .. }))
+        .unwrap();
+    let first_fill = j
+        .inputs
+        .iter()
+        .position(|i| matches!(i, Input::Executions { .. }))
+        .expect("fills happened");
+    assert!(first_up < first_fill);
+    let sid = j.header.session_id.as_str().to_string();
+    for i in &j.inputs {
+        if let Input::Executions { executions, .. } = i {
+            for x in executions {
+                assert!(
+                    x.order_link_id.starts_with(&format!("{sid}-")) && x.exec_type == "Trade",
+                    "{x:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        j.inputs
+            .iter()
+            .any(|i| matches!(i, Input::Positions { .. })),
+        "position pushes reach core"
+    );
+
+    let core = core_positions(&j);
+    let sim_filled = sim.state().fills;
+    assert!(sim_filled > 0, "the market filled some of our orders");
+    for s in SYMBOLS {
+        let exchange = sim_position(sim.addr(), s);
+        let ours = core.get(s).copied().unwrap_or(Decimal::ZERO);
+        assert!(
+            same(ours, exchange),
+            "{s}: core {ours}, simulator {exchange}"
+        );
+    }
+    rt.block_on(sim.shutdown());
+}
+
+#[test]
+fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() {
+    let rt = one_worker_runtime();
+    let sim = start_sim(&rt, filling("ws_drop=0.01,ws_dup=0.2"));
+    let dir = tmp();
+    let (_out, summary, j) = session(dir.path(), &sim.base_url(), 80);
+    assert_eq!(
+        summary.open_orders_exchange,
+        Some(0),
+        "nothing open at the end"
+    );
+
+    let states = private_states(&j);
+    assert!(
+        states.windows(2).any(|w| w == [false, true]),
+        "lost and back: {states:?}"
+    );
+    assert!(
+        states.windows(2).all(|w| w[0] != w[1]),
+        "up and down alternate: {states:?}"
+    );
+    let reconnects = &summary.stream_reconnects;
+    assert_eq!(
+        reconnects["private"] as usize,
+        states.iter().filter(|u| **u).count() - 1,
+        "every connect after the first is a reconnect"
+    );
+    let execs = executions(&j);
+    assert!(
+        execs.values().any(|(unique, all)| all > unique),
+        "some execution came twice: {execs:?}"
+    );
+    // Core applied each execId once and counted every repeat.
+    let totals = replayed(&j).fill_totals().clone();
+    let (unique, all) = execs
+        .values()
+        .fold((0, 0), |(u, a), (u1, a1)| (u + u1, a + a1));
+    let applied: u64 = totals.fills.values().map(|f| f.buy + f.sell).sum();
+    assert_eq!(applied as usize, unique);
+    assert_eq!(totals.executions_duplicate as usize, all - unique);
+    rt.block_on(sim.shutdown());
+}

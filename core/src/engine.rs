@@ -21,6 +21,9 @@
 //! | `Settle` (`settle`)               | unknown orders' queries | settling `Unknown` orders |
 //! | `Recovery` (`recovery`)           | start-up listing and orphans | orphans cancelled or refused |
 //! | `Shutdown` (`shutdown`, `shutdown_ours`) | each symbol's clearing | cancel, verify, `Stopped` |
+//! | `Fills`, `StreamApply` (`fills`)  | execIds applied, our orderIds | fills, orders ended by the stream, others' messages ignored |
+//! | `Positions` (`positions`)         | each symbol's position | the exchange's position checked, corrected |
+//! | `Resync` (`resync`)               | resync and reconcile listings, the private stream's state | what to list on connect and while down |
 //! | `fatal`                           | - | credentials refused: `Fatal`, `Stopped` |
 //!
 //! Helpers without state: `quote` (book checks, the ladder, in integer

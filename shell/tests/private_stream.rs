@@ -140,18 +140,30 @@ fn private_states(j: &mm_core::journal::Journal) -> Vec<bool> {
         .collect()
 }
 
-/// Executions journaled, by symbol: (unique execIds, all of them).
+/// Executions journaled (pushed or listed), by symbol: (unique execIds, all of them).
 fn executions(j: &mm_core::journal::Journal) -> BTreeMap<String, (usize, usize)> {
     let mut seen = std::collections::BTreeSet::new();
     let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for i in &j.inputs {
-        if let Input::Executions { executions, .. } = i {
-            for x in executions {
-                let e = out.entry(x.symbol.clone()).or_default();
-                e.1 += 1;
-                if seen.insert(x.exec_id.clone()) {
-                    e.0 += 1;
-                }
+        // Pushed, or listed by a resync after a reconnect (which lists
+        // fills the stream brought already: repeats too).
+        let executions = match i {
+            Input::Executions { executions, .. } => executions,
+            Input::Response {
+                outcome:
+                    mm_core::Outcome::Listing(mm_core::input::Listing {
+                        rows: mm_core::input::ListingRows::Executions(executions),
+                        ..
+                    }),
+                ..
+            } => executions,
+            _ => continue,
+        };
+        for x in executions {
+            let e = out.entry(x.symbol.clone()).or_default();
+            e.1 += 1;
+            if seen.insert(x.exec_id.clone()) {
+                e.0 += 1;
             }
         }
     }

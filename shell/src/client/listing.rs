@@ -1,17 +1,17 @@
-//! The resync listings (`GET /v5/execution/list`, `GET /v5/position/list`)
-//! and the private stream's items as core's inputs: the exchange's strings
-//! passed through, field for field (`mm_core::input` names the Bybit field
-//! behind each). The private stream's reader uses the same conversions.
+//! The resync listings (`GET /v5/execution/list`, `GET /v5/position/list`):
+//! their query strings, and their replies as `Outcome::Listing`, each row
+//! mapped by `rows` exactly as the private stream's items are.
 
-use mm_bybit::ws::{Execution, OrderUpdate, PositionSide, PositionUpdate};
+use mm_bybit::ws::{Execution, PositionUpdate};
 use mm_bybit::{Response, query::encode_component};
-use mm_core::input::{self, Listing, ListingRows, Reply};
+use mm_core::input::{Listing, ListingRows, Reply};
 use mm_core::{Category, Outcome};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::reply::{Raw, rate_limit};
-use super::wire::{status_name, wire_category};
+use super::rows;
+use super::wire::wire_category;
 
 /// `result` of a listing: `list` and `nextPageCursor`.
 #[derive(Debug, Deserialize)]
@@ -67,19 +67,22 @@ pub(super) fn position_query(category: Category, symbol: &str) -> String {
 
 pub(super) fn parse_executions(raw: Raw) -> Outcome {
     parse_listing::<Execution>(raw, |list| {
-        ListingRows::Executions(list.iter().map(core_execution).collect())
+        ListingRows::Executions(list.into_iter().map(rows::execution).collect())
     })
 }
 
 pub(super) fn parse_positions(raw: Raw) -> Outcome {
     parse_listing::<PositionUpdate>(raw, |list| {
-        ListingRows::Positions(list.iter().map(core_position).collect())
+        ListingRows::Positions(list.into_iter().map(rows::position).collect())
     })
 }
 
 /// HTTP 200 with retCode 0: `Outcome::Listing`; another retCode: the
 /// envelope as a `Reply` for core to judge.
-fn parse_listing<T: DeserializeOwned>(raw: Raw, rows: impl FnOnce(&[T]) -> ListingRows) -> Outcome {
+fn parse_listing<T: DeserializeOwned>(
+    raw: Raw,
+    rows: impl FnOnce(Vec<T>) -> ListingRows,
+) -> Outcome {
     if raw.status != 200 {
         return Outcome::HttpStatus(raw.status);
     }
@@ -98,65 +101,10 @@ fn parse_listing<T: DeserializeOwned>(raw: Raw, rows: impl FnOnce(&[T]) -> Listi
     }
     let cursor = r.result.next_page_cursor;
     Outcome::Listing(Listing {
-        rows: rows(&r.result.list),
+        rows: rows(r.result.list),
         next_cursor: (!cursor.is_empty()).then_some(cursor),
         rate_limit,
     })
-}
-
-/// An `execution` / `execution.fast` item (or an execution-list row) as core's.
-pub fn core_execution(x: &Execution) -> input::Execution {
-    input::Execution {
-        symbol: x.symbol.clone(),
-        order_id: x.order_id.clone(),
-        order_link_id: x.order_link_id.clone(),
-        side: x.side.as_str().to_string(),
-        exec_id: x.exec_id.clone(),
-        exec_price: x.exec_price.clone(),
-        exec_qty: x.exec_qty.clone(),
-        // The variant's name is the wire spelling (`Other` for one this build does not know).
-        exec_type: x.exec_type.map(|t| format!("{t:?}")).unwrap_or_default(),
-        leaves_qty: x.leaves_qty.clone().unwrap_or_default(),
-        exec_time: x.exec_time.clone(),
-        is_maker: x.is_maker,
-        seq: x.seq,
-    }
-}
-
-/// A `position` item (or a position-list row) as core's.
-pub fn core_position(p: &PositionUpdate) -> input::Position {
-    input::Position {
-        symbol: p.symbol.clone(),
-        side: match p.side {
-            PositionSide::Buy => "Buy",
-            PositionSide::Sell => "Sell",
-            PositionSide::Flat => "",
-        }
-        .to_string(),
-        size: p.size.clone(),
-        position_idx: p.position_idx,
-        seq: p.seq,
-        updated_time: p.updated_time.clone(),
-    }
-}
-
-/// An `order` item as core's.
-pub fn core_order_update(o: &OrderUpdate) -> input::OrderUpdate {
-    input::OrderUpdate {
-        symbol: o.symbol.clone(),
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        side: o.side.as_str().to_string(),
-        price: o.price.clone(),
-        qty: o.qty.clone(),
-        leaves_qty: o.leaves_qty.clone(),
-        cum_exec_qty: o.cum_exec_qty.clone(),
-        avg_price: o.avg_price.clone(),
-        status: status_name(o.order_status),
-        cancel_type: o.cancel_type.clone(),
-        reject_reason: o.reject_reason.clone(),
-        updated_time: o.updated_time.clone(),
-    }
 }
 
 #[cfg(test)]
@@ -164,43 +112,54 @@ pub fn core_order_update(o: &OrderUpdate) -> input::OrderUpdate {
 mod tests {
     use super::*;
 
-    /// Bybit's documented `execution` and `position` examples, as core gets them.
+    fn raw(body: &str) -> Raw {
+        Raw {
+            status: 200,
+            headers: reqwest::header::HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// An execution-list page (Bybit's documented execution item as its row).
     #[test]
-    fn documented_items_pass_through_field_for_field() {
-        let x: Execution = serde_json::from_str(
-            r#"{"category":"linear","symbol":"BTCUSDT","closedSize":"0.5","execFee":"26.3725275",
-            "execId":"0ab1bdf7-4219-438b-b30a-32ec863018f7","execPrice":"95900.1","execQty":"0.5",
-            "execType":"Trade","execValue":"47950.05","feeRate":"0.00055","leavesQty":"0",
-            "orderId":"9aac161b-8ed6-450d-9cab-c5cc67c21784","orderLinkId":"","orderPrice":"94942.5",
-            "orderQty":"0.5","orderType":"Market","side":"Sell","execTime":"1746270400353",
-            "isMaker":false,"seq":140612148849382}"#,
-        )
-        .unwrap();
-        let c = core_execution(&x);
+    fn an_execution_page_is_a_listing_with_its_cursor() {
+        let body = r#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","nextPageCursor":"page_args%3D1%26",
+            "list":[{"category":"linear","symbol":"BTCUSDT","execId":"0ab1bdf7-4219-438b-b30a-32ec863018f7",
+            "execPrice":"95900.1","execQty":"0.5","execType":"Trade","leavesQty":"0",
+            "orderId":"9aac161b-8ed6-450d-9cab-c5cc67c21784","orderLinkId":"","side":"Sell",
+            "execTime":"1746270400353","isMaker":false,"seq":140612148849382}]}}"#;
+        let Outcome::Listing(l) = parse_executions(raw(body)) else {
+            panic!("not a listing");
+        };
+        assert_eq!(l.next_cursor.as_deref(), Some("page_args%3D1%26"));
+        let ListingRows::Executions(xs) = l.rows else {
+            panic!("not executions");
+        };
         assert_eq!(
-            (
-                c.side.as_str(),
-                c.exec_type.as_str(),
-                c.leaves_qty.as_str(),
-                c.seq
-            ),
-            ("Sell", "Trade", "0", 140_612_148_849_382)
+            (xs[0].exec_qty.as_str(), xs[0].exec_type.as_str(), xs[0].seq),
+            ("0.5", "Trade", 140_612_148_849_382)
         );
-        assert_eq!(
-            (c.exec_qty.as_str(), c.exec_price.as_str()),
-            ("0.5", "95900.1")
-        );
-        let p: PositionUpdate = serde_json::from_str(
-            r#"{"positionIdx":2,"symbol":"BTCUSDT","side":"","size":"0","entryPrice":"0",
-            "leverage":"10","positionValue":"0","markPrice":"28184.5","updatedTime":"1697682317038",
-            "category":"linear","positionStatus":"Normal","seq":8327597863}"#,
-        )
-        .unwrap();
-        let c = core_position(&p);
-        assert_eq!(
-            (c.side.as_str(), c.size.as_str(), c.position_idx, c.seq),
-            ("", "0", 2, 8_327_597_863)
-        );
+    }
+
+    /// A position-list page (REST's `avgPrice`), an empty page, a refusal.
+    #[test]
+    fn position_pages_and_refusals() {
+        let body = r#"{"retCode":0,"retMsg":"OK","result":{"category":"linear","nextPageCursor":"",
+            "list":[{"positionIdx":0,"symbol":"BTCUSDT","side":"Sell","size":"0.5","avgPrice":"60000",
+            "updatedTime":"1697682317038","seq":8327597863}]}}"#;
+        let Outcome::Listing(l) = parse_positions(raw(body)) else {
+            panic!("not a listing");
+        };
+        assert_eq!(l.next_cursor, None);
+        let ListingRows::Positions(ps) = l.rows else {
+            panic!("not positions");
+        };
+        assert_eq!((ps[0].side.as_str(), ps[0].size.as_str()), ("Sell", "0.5"));
+        let refused = parse_positions(raw(
+            r#"{"retCode":10001,"retMsg":"params error","result":{}}"#,
+        ));
+        assert!(matches!(refused, Outcome::Reply(r) if r.ret_code == 10001));
+        assert!(matches!(parse_executions(raw("{")), Outcome::Malformed(_)));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! | `reply` | what came back as an `Outcome` |
 //! | `rows`  | the private stream's items and the resync listings' rows as core's inputs |
 //! | `trade` | order requests over the trade stream instead (`order_transport = "ws"`) |
-//! | `listing` | the resync listings, and the private stream's items as core's inputs |
+//! | `listing` | the resync listings' queries and replies (rows mapped by `rows`) |
 
 mod listing;
 mod reply;
@@ -34,7 +34,6 @@ use serde::de::DeserializeOwned;
 use self::reply::Raw;
 use crate::secrets::Credentials;
 
-pub use self::listing::{core_execution, core_order_update, core_position};
 pub use self::reply::describe;
 pub use self::trade::TradeRoute;
 pub use self::wire::{verb, wire_category};

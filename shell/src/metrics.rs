@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::sync::atomic::AtomicU64;
+
+use mm_core::engine::{FillTotals, PositionView, SideFills};
 use mm_core::{Endpoint, Op, OrderCounts, TickStats, Totals};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -20,6 +23,9 @@ use prometheus_client::registry::Registry;
 
 type Labels1 = [(&'static str, &'static str); 1];
 type Labels2 = [(&'static str, &'static str); 2];
+/// Labels with a symbol (the config's, so not `'static`).
+type SymbolLabels = [(&'static str, String); 1];
+type SymbolSideLabels = [(&'static str, String); 2];
 type HistFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn ms_histogram() -> Histogram {
@@ -47,7 +53,10 @@ pub struct Metrics {
     stream_lag_ms: Histogram,
     fallback_symbols: Gauge,
     fallback_books: Counter,
+    fills: Family<SymbolSideLabels, Counter>,
+    position: Family<SymbolLabels, Gauge<f64, AtomicU64>>,
     last: std::sync::Mutex<Totals>,
+    last_fills: std::sync::Mutex<BTreeMap<String, SideFills>>,
 }
 
 /// The `stream` label of each stream the shell runs.
@@ -74,6 +83,8 @@ impl Metrics {
         let stream_lag_ms = ms_histogram();
         let fallback_symbols = Gauge::default();
         let fallback_books = Counter::default();
+        let fills = Family::<SymbolSideLabels, Counter>::default();
+        let position = Family::<SymbolLabels, Gauge<f64, AtomicU64>>::default();
         registry.register(
             "mm_tick_duration_ms",
             "Tick duration (ms, from core's TickDone)",
@@ -164,6 +175,16 @@ impl Metrics {
             "Books polled over REST for a tick because the book stream lacked them",
             fallback_books.clone(),
         );
+        registry.register(
+            "mm_fills",
+            "Executions of ours core applied (each execId once), by symbol and side",
+            fills.clone(),
+        );
+        registry.register(
+            "mm_position",
+            "Core's position per symbol (base units, long positive; an exact decimal in core)",
+            position.clone(),
+        );
         // Every label value present from the start, so a scrape shows the full set.
         for e in Endpoint::ALL {
             let _ = requests.get_or_create(&[("endpoint", e.name())]);
@@ -195,7 +216,10 @@ impl Metrics {
             stream_lag_ms,
             fallback_symbols,
             fallback_books,
+            fills,
+            position,
             last: std::sync::Mutex::new(Totals::default()),
+            last_fills: std::sync::Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -295,6 +319,48 @@ impl Metrics {
             .set(i64::try_from(counts.unknown).unwrap_or(i64::MAX));
     }
 
+    /// Every symbol's fills and position present from the start (0), so a
+    /// scrape shows the full set before the first fill.
+    pub fn symbols(&self, symbols: &[String]) {
+        for s in symbols {
+            for side in ["buy", "sell"] {
+                let _ = self
+                    .fills
+                    .get_or_create(&[("symbol", s.clone()), ("side", side.to_string())]);
+            }
+            let _ = self.position.get_or_create(&[("symbol", s.clone())]);
+        }
+    }
+
+    /// Brings `mm_fills_total` up to core's cumulative fill counts and
+    /// `mm_position` to core's positions. Positions are exact decimals in
+    /// core; here, and only here, they become floats.
+    pub fn sync_fills(&self, fills: &FillTotals, positions: &[PositionView]) {
+        let mut last = self
+            .last_fills
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (symbol, now) in &fills.fills {
+            let before = last.get(symbol).copied().unwrap_or_default();
+            for (side, n, b) in [
+                ("buy", now.buy, before.buy),
+                ("sell", now.sell, before.sell),
+            ] {
+                self.fills
+                    .get_or_create(&[("symbol", symbol.clone()), ("side", side.to_string())])
+                    .inc_by(n.saturating_sub(b));
+            }
+        }
+        last.clone_from(&fills.fills);
+        for p in positions {
+            if let Ok(v) = p.core.parse::<f64>() {
+                self.position
+                    .get_or_create(&[("symbol", p.symbol.clone())])
+                    .set(v);
+            }
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
@@ -342,4 +408,50 @@ pub async fn serve(metrics: Arc<Metrics>, addr: &str) -> Result<SocketAddr, Serv
         }
     });
     Ok(bound)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_follow_cores_counts_and_positions_are_its_exact_decimals_as_floats() {
+        let m = Metrics::new();
+        m.symbols(&["BTCUSDT".to_string()]);
+        let text = m.render();
+        assert!(
+            text.contains(r#"mm_fills_total{symbol="BTCUSDT",side="sell"} 0"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mm_position{symbol="BTCUSDT"} 0"#),
+            "{text}"
+        );
+        let mut fills = FillTotals::default();
+        fills
+            .fills
+            .insert("BTCUSDT".to_string(), SideFills { buy: 3, sell: 1 });
+        let pos = [PositionView {
+            symbol: "BTCUSDT".to_string(),
+            core: "-0.025".to_string(),
+            exchange: None,
+        }];
+        m.sync_fills(&fills, &pos);
+        // Synced again with the same totals: counters do not count twice.
+        m.sync_fills(&fills, &pos);
+        let text = m.render();
+        assert!(
+            text.contains(r#"mm_fills_total{symbol="BTCUSDT",side="buy"} 3"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mm_fills_total{symbol="BTCUSDT",side="sell"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mm_position{symbol="BTCUSDT"} -0.025"#),
+            "{text}"
+        );
+    }
 }

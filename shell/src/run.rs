@@ -228,6 +228,10 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     .map_err(RunError::from)?;
     // Fills during shutdown count too: it runs until the exchange's view at exit is taken.
     let private = private.map(|(host, creds)| private_feed::PrivateFeed::start(&host, creds));
+    if private.is_some() {
+        let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
+        metrics.symbols(&symbols);
+    }
     let (private_rx, private_handle) = match private {
         Some(p) => (Some(p.rx), Some(p.handle)),
         None => (None, None),
@@ -255,9 +259,8 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     if let Some(t) = inputs.watcher_task {
         t.abort();
     }
-    let counts = session.engine.order_counts();
     if !opts.quiet {
-        eprintln!("{}", session.stats.line(&counts, session.engine.totals()));
+        eprintln!("{}", session.status_line());
     }
 
     // The exchange's view at exit, and the summary, on every ending.
@@ -282,6 +285,19 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
     );
     if config.exchange.streams {
         summary.stream_reconnects = session.metrics.stream_reconnects();
+        let fills = session.engine.fill_totals();
+        summary.fills.clone_from(&fills.fills);
+        summary.resyncs = fills.resyncs;
+        summary.position_core = session
+            .engine
+            .positions()
+            .into_iter()
+            .map(|p| (p.symbol, p.core))
+            .collect();
+        if exit::ask_exchange(&session, &ending) {
+            summary.position_exchange =
+                exit::exchange_positions(&client, &config, &instruments).await;
+        }
     }
     // Every ending that gets here is orderly: the journal says so (unless
     // a write to it failed: nothing goes after a gap).

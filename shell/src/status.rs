@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use mm_core::engine::{FillTotals, PositionView};
 use mm_core::{Endpoint, OrderCounts, TickStats, Totals};
 
 use crate::histogram::Histogram;
@@ -75,9 +76,48 @@ impl Stats {
     }
 }
 
+/// The status line's fills and positions: ` | fills N | pos SYM=q ...`
+/// (core's applied executions and positions, exact decimals; `pos -`
+/// before core knows any).
+pub fn fills_part(fills: &FillTotals, positions: &[PositionView]) -> String {
+    let n: u64 = fills.fills.values().map(|f| f.buy + f.sell).sum();
+    let pos = if positions.is_empty() {
+        "-".to_string()
+    } else {
+        positions
+            .iter()
+            .map(|p| format!("{}={}", p.symbol, p.core))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(" | fills {n} | pos {pos}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fills_part_counts_both_sides_and_lists_every_position() {
+        let mut fills = FillTotals::default();
+        fills.fills.insert(
+            "BTCUSDT".to_string(),
+            mm_core::engine::SideFills { buy: 3, sell: 2 },
+        );
+        let pos = |symbol: &str, core: &str| PositionView {
+            symbol: symbol.to_string(),
+            core: core.to_string(),
+            exchange: None,
+        };
+        assert_eq!(
+            fills_part(&fills, &[pos("BTCUSDT", "0.003"), pos("ETHUSDT", "-0.02")]),
+            " | fills 5 | pos BTCUSDT=0.003 ETHUSDT=-0.02"
+        );
+        assert_eq!(
+            fills_part(&FillTotals::default(), &[]),
+            " | fills 0 | pos -"
+        );
+    }
 
     #[test]
     fn percentiles_nearest_rank() {

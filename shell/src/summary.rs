@@ -65,6 +65,20 @@ pub struct RunSummary {
     /// (`public`: the book stream); empty with `exchange.streams = false`.
     #[serde(default)]
     pub stream_reconnects: BTreeMap<String, u64>,
+    /// Executions of ours core applied (each execId once), by symbol and
+    /// side; empty with `exchange.streams = false`.
+    #[serde(default)]
+    pub fills: BTreeMap<String, mm_core::engine::SideFills>,
+    /// Core's position per symbol at exit (exact decimal, long positive).
+    #[serde(default)]
+    pub position_core: BTreeMap<String, String>,
+    /// The exchange's position per symbol at exit, from `/v5/position/list`
+    /// (`None`: not asked, or it could not be read).
+    #[serde(default)]
+    pub position_exchange: Option<BTreeMap<String, String>>,
+    /// Resyncs core started (one per private stream connect).
+    #[serde(default)]
+    pub resyncs: u64,
     /// Batch items answered 10006 that core re-queued.
     pub requeued: u64,
     /// Orders that ever became unknown (ambiguous outcome).

@@ -393,9 +393,13 @@ fn status_fields(l: &str) -> Option<Vec<(String, String)>> {
     out.push(("unknown".to_string(), unknown.to_string()));
     let (rejects, rest) = rest.split_once(" fallbacks ")?;
     out.push(("rejects".to_string(), rejects.to_string()));
-    let (fallbacks, headroom) = rest.split_once(" | min headroom ")?;
+    let (fallbacks, rest) = rest.split_once(" | min headroom ")?;
     out.push(("fallbacks".to_string(), fallbacks.to_string()));
+    let (headroom, rest) = rest.split_once(" | fills ")?;
     out.push(("headroom".to_string(), headroom.to_string()));
+    let (fills, pos) = rest.split_once(" | pos ")?;
+    out.push(("fills".to_string(), fills.to_string()));
+    out.push(("pos".to_string(), pos.to_string()));
     Some(out)
 }
 
@@ -438,7 +442,7 @@ fn a_long_run_prints_the_periodic_status_line_with_its_fields() {
         periodic.iter().any(|f| num(f, "live") > 0.0),
         "{periodic:?}"
     );
-    for k in ["unknown", "rejects", "fallbacks"] {
+    for k in ["unknown", "rejects", "fallbacks", "fills"] {
         assert!(num(last, k) >= 0.0, "{k}: {last:?}");
     }
     let headroom = &last.iter().find(|(n, _)| n == "headroom").unwrap().1;

@@ -43,6 +43,17 @@ fn config(dir: &Path, url: &str) -> PathBuf {
 
 /// `mm run --ticks n` to its end: (stderr, summary, journal).
 fn session(dir: &Path, url: &str, ticks: u64) -> (Output, RunSummary, mm_core::journal::Journal) {
+    session_with(dir, url, ticks, |_| {})
+}
+
+/// `session`, calling `meanwhile` with the running `mm` (its stderr lines
+/// readable as they come) before waiting for its end.
+fn session_with(
+    dir: &Path,
+    url: &str,
+    ticks: u64,
+    meanwhile: impl FnOnce(&mut Running),
+) -> (Output, RunSummary, mm_core::journal::Journal) {
     let cfg = config(dir, url);
     let (journal, summary) = (p(dir, "j.mmj"), p(dir, "s.json"));
     let mut cmd = mm();
@@ -60,7 +71,9 @@ fn session(dir: &Path, url: &str, ticks: u64) -> (Output, RunSummary, mm_core::j
         .arg(&journal)
         .arg("--summary-json")
         .arg(&summary);
-    let out = run(cmd, Duration::from_secs(120));
+    let mut running = Running::spawn(cmd);
+    meanwhile(&mut running);
+    let out = running.wait(Duration::from_secs(120));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = mm_core::journal::decode(&std::fs::read(&journal).unwrap()).unwrap();
     (out, read_summary(&summary), j)
@@ -92,20 +105,18 @@ fn core_positions(j: &mm_core::journal::Journal) -> BTreeMap<String, Decimal> {
         .collect()
 }
 
-/// The simulator's position of `symbol` (signed: long positive), over its
-/// signed REST `/v5/position/list` with the paper key.
-fn sim_position(addr: std::net::SocketAddr, symbol: &str) -> Decimal {
-    let query = format!("category=linear&symbol={symbol}");
+/// A signed GET of the simulator's REST API with the paper key: `result`.
+fn sim_get(addr: std::net::SocketAddr, path: &str, query: &str) -> serde_json::Value {
     let ts = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
-    let sign = mm_bybit::sign("paper-secret", ts, "paper-key", 5000, &query);
+    let sign = mm_bybit::sign("paper-secret", ts, "paper-key", 5000, query);
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     write!(
         s,
-        "GET /v5/position/list?{query} HTTP/1.0\r\nHost: {addr}\r\nX-BAPI-API-KEY: paper-key\r\nX-BAPI-TIMESTAMP: {ts}\r\nX-BAPI-RECV-WINDOW: 5000\r\nX-BAPI-SIGN: {sign}\r\n\r\n"
+        "GET {path}?{query} HTTP/1.0\r\nHost: {addr}\r\nX-BAPI-API-KEY: paper-key\r\nX-BAPI-TIMESTAMP: {ts}\r\nX-BAPI-RECV-WINDOW: 5000\r\nX-BAPI-SIGN: {sign}\r\n\r\n"
     )
     .unwrap();
     let mut out = String::new();
@@ -113,12 +124,54 @@ fn sim_position(addr: std::net::SocketAddr, symbol: &str) -> Decimal {
     let body = out.split("\r\n\r\n").nth(1).unwrap();
     let v: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(v["retCode"], 0, "{body}");
-    let row = &v["result"]["list"][0];
+    v["result"].clone()
+}
+
+/// The simulator's position of `symbol` (signed: long positive).
+fn sim_position(addr: std::net::SocketAddr, symbol: &str) -> Decimal {
+    let r = sim_get(
+        addr,
+        "/v5/position/list",
+        &format!("category=linear&symbol={symbol}"),
+    );
+    let row = &r["list"][0];
     let size: Decimal = row["size"].as_str().unwrap().parse().unwrap();
     match row["side"].as_str().unwrap() {
         "Sell" => Decimal::ZERO.checked_sub(size).unwrap(),
         _ => size,
     }
+}
+
+/// The simulator's executions of this session's orders, by symbol (every
+/// page of `/v5/execution/list`).
+fn sim_executions(addr: std::net::SocketAddr, sid: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let mut q = "category=linear&limit=100".to_string();
+        if !cursor.is_empty() {
+            q.push_str(&format!("&cursor={cursor}"));
+        }
+        let r = sim_get(addr, "/v5/execution/list", &q);
+        for x in r["list"].as_array().unwrap() {
+            if x["orderLinkId"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{sid}-"))
+            {
+                *out.entry(x["symbol"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+        }
+        cursor = r["nextPageCursor"].as_str().unwrap_or("").to_string();
+        if cursor.is_empty() {
+            return out;
+        }
+    }
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
 }
 
 fn same(a: Decimal, b: Decimal) -> bool {
@@ -220,6 +273,7 @@ fn fills_reach_core_through_the_private_stream_and_its_positions_are_the_exchang
     let core = core_positions(&j);
     let sim_filled = sim.state().fills;
     assert!(sim_filled > 0, "the market filled some of our orders");
+    let at_exit = summary.position_exchange.as_ref().expect("asked at exit");
     for s in SYMBOLS {
         let exchange = sim_position(sim.addr(), s);
         let ours = core.get(s).copied().unwrap_or(Decimal::ZERO);
@@ -227,16 +281,34 @@ fn fills_reach_core_through_the_private_stream_and_its_positions_are_the_exchang
             same(ours, exchange),
             "{s}: core {ours}, simulator {exchange}"
         );
+        // The summary says the same: core's, and the exchange's listing at exit.
+        assert!(
+            same(dec(&summary.position_core[s]), exchange),
+            "{s}: {summary:?}"
+        );
+        assert!(same(dec(&at_exit[s]), exchange), "{s}: {at_exit:?}");
     }
+    assert_eq!(&summary.fills, &replayed(&j).fill_totals().fills);
+    assert_eq!(summary.resyncs, 1, "one connect, one resync");
     rt.block_on(sim.shutdown());
 }
 
 #[test]
 fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() {
     let rt = one_worker_runtime();
-    let sim = start_sim(&rt, filling("ws_drop=0.01,ws_dup=0.2"));
+    let sim = start_sim(&rt, filling("ws_dup=0.2"));
+    let relay = cut::start(&rt, sim.addr());
     let dir = tmp();
-    let (_out, summary, j) = session(dir.path(), &sim.base_url(), 80);
+    // Dropped mid-session once fills happen, then again right after it is
+    // back (its resync in flight), then the session runs on.
+    let (_out, summary, j) = session_with(dir.path(), &relay.url, 80, |mm| {
+        mm.wait_line("Private stream up", Duration::from_secs(60));
+        std::thread::sleep(Duration::from_secs(2));
+        relay.cut_private();
+        mm.wait_count("Private stream up", 2, Duration::from_secs(30));
+        relay.cut_private();
+    });
+    assert_eq!(relay.cuts.load(std::sync::atomic::Ordering::Relaxed), 2);
     assert_eq!(
         summary.open_orders_exchange,
         Some(0),
@@ -244,9 +316,10 @@ fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() 
     );
 
     let states = private_states(&j);
-    assert!(
-        states.windows(2).any(|w| w == [false, true]),
-        "lost and back: {states:?}"
+    assert_eq!(
+        states,
+        [true, false, true, false, true],
+        "lost twice, back each time"
     );
     assert!(
         states.windows(2).all(|w| w[0] != w[1]),
@@ -258,6 +331,26 @@ fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() 
         states.iter().filter(|u| **u).count() - 1,
         "every connect after the first is a reconnect"
     );
+    // Every connect resynced; what was pushed while down came back by it:
+    // core's executions per symbol are the simulator's.
+    let ups = states.iter().filter(|u| **u).count() as u64;
+    assert_eq!(summary.resyncs, ups, "a resync per connect");
+    let sid = j.header.session_id.as_str().to_string();
+    let sim_execs = sim_executions(sim.addr(), &sid);
+    let core_execs: BTreeMap<String, u64> = summary
+        .fills
+        .iter()
+        .map(|(s, f)| (s.clone(), f.buy + f.sell))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert_eq!(core_execs, sim_execs, "private stream states: {states:?}");
+    for s in SYMBOLS {
+        let exchange = sim_position(sim.addr(), s);
+        assert!(
+            same(dec(&summary.position_core[s]), exchange),
+            "{s}: {summary:?}"
+        );
+    }
     let execs = executions(&j);
     assert!(
         execs.values().any(|(unique, all)| all > unique),

@@ -220,6 +220,46 @@ impl Client {
         outcome
     }
 
+    /// `GET /v5/position/list` of `symbol`: its rows as core's positions
+    /// (one-way mode: one row), or why not.
+    pub async fn positions(
+        &self,
+        category: Category,
+        symbol: &str,
+    ) -> Result<Vec<mm_core::input::Position>, ClientError> {
+        let path = mm_core::Endpoint::PositionList.path();
+        let outcome = match self
+            .get_signed(path, &listing::position_query(category, symbol))
+            .await
+        {
+            Ok(raw) => listing::parse_positions(raw),
+            Err(o) => o,
+        };
+        match outcome {
+            Outcome::Listing(mm_core::input::Listing {
+                rows: mm_core::input::ListingRows::Positions(rows),
+                ..
+            }) => Ok(rows),
+            Outcome::Reply(r) => Err(ClientError::Refused {
+                path: path.to_string(),
+                ret_code: r.ret_code,
+                ret_msg: self.creds.scrub(&r.ret_msg),
+            }),
+            Outcome::HttpStatus(status) => Err(ClientError::Status {
+                path: path.to_string(),
+                status,
+            }),
+            Outcome::Malformed(detail) => Err(ClientError::Parse {
+                path: path.to_string(),
+                detail: self.creds.scrub(&detail),
+            }),
+            other => Err(ClientError::NoReply {
+                path: path.to_string(),
+                outcome: Box::new(other),
+            }),
+        }
+    }
+
     /// A public GET (market data): the parsed envelope, or why not.
     pub async fn get_public<T: DeserializeOwned + Default>(
         &self,

@@ -37,6 +37,8 @@ pub(super) struct Session {
     pub(super) write_failure: Option<String>,
     /// Why core ended the session early (it sends nothing more; `Stopped` follows).
     pub(super) fatal: Option<Fatal>,
+    /// A private input or a reply may have changed fills or positions.
+    pub(super) fills_changed: bool,
 }
 
 /// How the loop ended.
@@ -86,6 +88,7 @@ impl Session {
             pending_interval: None,
             write_failure: None,
             fatal: None,
+            fills_changed: false,
         }
     }
 
@@ -181,11 +184,14 @@ impl Session {
                     shutdown_at = Some(Instant::now());
                     Input::Shutdown { now_ms: now }
                 }
-                Some(Event::Response((request_id, outcome))) => Input::Response {
-                    now_ms: now,
-                    request_id,
-                    outcome,
-                },
+                Some(Event::Response((request_id, outcome))) => {
+                    self.fills_changed |= matches!(outcome, mm_core::Outcome::Listing(_));
+                    Input::Response {
+                        now_ms: now,
+                        request_id,
+                        outcome,
+                    }
+                }
                 Some(Event::Wake(deadline)) => {
                     if now < deadline {
                         continue; // the wall clock lags the timer: sleep the rest
@@ -213,7 +219,10 @@ impl Session {
                 }
                 Some(Event::Private(ev)) => {
                     match super::private_feed::input(ev, now, &self.metrics) {
-                        Some(input) => input,
+                        Some(input) => {
+                            self.fills_changed = true;
+                            input
+                        }
                         None => continue,
                     }
                 }
@@ -227,8 +236,7 @@ impl Session {
                     }
                 }
                 Some(Event::Status) => {
-                    let counts = self.engine.order_counts();
-                    eprintln!("{}", self.stats.line(&counts, self.engine.totals()));
+                    eprintln!("{}", self.status_line());
                     continue;
                 }
                 Some(Event::ShutdownOverdue) => {
@@ -313,6 +321,13 @@ impl Session {
             self.metrics
                 .sync(self.engine.totals(), &self.engine.order_counts());
         }
+        // Fills and positions change on private inputs and on the resync
+        // listings' replies: kept current between ticks too.
+        if self.fills_changed || ticked || self.stopped {
+            self.fills_changed = false;
+            self.metrics
+                .sync_fills(self.engine.fill_totals(), &self.engine.positions());
+        }
     }
 
     fn log_failed(&mut self, e: crate::journal_writer::WriteError) {
@@ -332,6 +347,16 @@ impl Session {
             }
             self.write_failure = Some(message);
         }
+    }
+
+    /// The status line: ticks, orders, budget, then fills and positions.
+    pub(super) fn status_line(&self) -> String {
+        let counts = self.engine.order_counts();
+        format!(
+            "{}{}",
+            self.stats.line(&counts, self.engine.totals()),
+            crate::status::fills_part(self.engine.fill_totals(), &self.engine.positions())
+        )
     }
 
     /// What may still be open, for an exit before shutdown finished.

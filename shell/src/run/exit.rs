@@ -68,6 +68,34 @@ pub(super) async fn exchange_view(
     }
 }
 
+/// The exchange's position of every symbol (`/v5/position/list`, one-way
+/// rows), signed as core's (`Sell` negative); `None` if any could not be read.
+pub(super) async fn exchange_positions(
+    client: &Client,
+    config: &Config,
+    instruments: &[mm_core::Instrument],
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for i in instruments {
+        let rows = match client.positions(config.exchange.category, &i.symbol).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("positions at exit: {e}");
+                return None;
+            }
+        };
+        for p in rows.into_iter().filter(|p| p.position_idx == 0) {
+            let size = if p.side == "Sell" {
+                format!("-{}", p.size)
+            } else {
+                p.size
+            };
+            out.insert(p.symbol, size);
+        }
+    }
+    Some(out)
+}
+
 pub(super) fn summary(
     session: &Session,
     ending: &Ending,
@@ -115,6 +143,10 @@ pub(super) fn summary(
         market_data_failures: session.stats.market_data_failures,
         // The caller fills it in when the streams ran.
         stream_reconnects: std::collections::BTreeMap::new(),
+        fills: std::collections::BTreeMap::new(),
+        position_core: std::collections::BTreeMap::new(),
+        position_exchange: None,
+        resyncs: 0,
         requeued: t.requeued,
         unknown_orders: t.unknowns,
         orphans_found: t.orphans_found,

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, unreachable_pub)]
 
 pub mod book;
+pub mod cut;
 pub mod metrics;
 pub mod proxy;
 

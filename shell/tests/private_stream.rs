@@ -366,3 +366,133 @@ fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() 
     assert_eq!(totals.executions_duplicate as usize, all - unique);
     rt.block_on(sim.shutdown());
 }
+
+/// The simulator's position of each symbol of ours over time: (execTime ms,
+/// position after that execution), in the order the executions happened
+/// (its `/v5/execution/list`, oldest first).
+fn sim_trajectories(
+    addr: std::net::SocketAddr,
+    sid: &str,
+) -> BTreeMap<String, Vec<(u64, Decimal)>> {
+    let mut rows = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let mut q = "category=linear&limit=100".to_string();
+        if !cursor.is_empty() {
+            q.push_str(&format!("&cursor={cursor}"));
+        }
+        let r = sim_get(addr, "/v5/execution/list", &q);
+        rows.extend(r["list"].as_array().unwrap().iter().cloned());
+        cursor = r["nextPageCursor"].as_str().unwrap_or("").to_string();
+        if cursor.is_empty() {
+            break;
+        }
+    }
+    rows.reverse(); // newest first on the wire
+    let mut out: BTreeMap<String, Vec<(u64, Decimal)>> = BTreeMap::new();
+    for x in rows {
+        if !x["orderLinkId"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{sid}-"))
+        {
+            continue;
+        }
+        let q = dec(x["execQty"].as_str().unwrap());
+        let q = if x["side"] == "Buy" {
+            q
+        } else {
+            Decimal::ZERO.checked_sub(q).unwrap()
+        };
+        let path = out
+            .entry(x["symbol"].as_str().unwrap().to_string())
+            .or_default();
+        let before = path.last().map_or(Decimal::ZERO, |(_, p)| *p);
+        let t: u64 = x["execTime"].as_str().unwrap().parse().unwrap();
+        path.push((t, before.checked_add(q).unwrap()));
+    }
+    out
+}
+
+/// The positions a status line shows (`| pos SYM=q ...`).
+fn status_positions(line: &str) -> BTreeMap<String, Decimal> {
+    let pos = line.rsplit("| pos ").next().unwrap();
+    pos.split(' ')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(s, q)| (s.to_string(), dec(q)))
+        .collect()
+}
+
+#[test]
+fn every_status_line_shows_a_position_the_simulator_had_just_before() {
+    const LINES: usize = 12;
+    const WINDOW_MS: u64 = 1000;
+    let rt = one_worker_runtime();
+    let sim = start_sim(&rt, filling(""));
+    let dir = tmp();
+    let cfg = config(dir.path(), &sim.base_url());
+    let mut cmd = mm();
+    cmd.current_dir(dir.path())
+        .args(["run", "--metrics-addr", "off", "--ticks", "60"])
+        .args(["--status-every-ms", "250"])
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(p(dir.path(), "j.mmj"))
+        .arg("--summary-json")
+        .arg(p(dir.path(), "s.json"));
+    let mut running = Running::spawn(cmd);
+    // Each status line and the wall clock when it was read.
+    let mut lines = Vec::new();
+    for k in 1..=LINES {
+        running.wait_count("| pos ", k, Duration::from_secs(60));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let line = running
+            .seen
+            .iter()
+            .filter(|l| l.contains("| pos "))
+            .nth(k - 1)
+            .unwrap();
+        lines.push((now, line.clone()));
+    }
+    let out = running.wait(Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary = read_summary(&p(dir.path(), "s.json"));
+    let paths = sim_trajectories(sim.addr(), &summary.session_id);
+    assert!(!paths.is_empty(), "fills happened");
+    let mut judged = 0;
+    for (read_at, line) in &lines {
+        for (symbol, q) in status_positions(line) {
+            let path = paths.get(&symbol).map(Vec::as_slice).unwrap_or(&[]);
+            // What the simulator's position was at some moment of the window
+            // before the line was read: the value entering it, or any it took in it.
+            let from = read_at.saturating_sub(WINDOW_MS);
+            let entering = path
+                .iter()
+                .take_while(|(t, _)| *t < from)
+                .last()
+                .map_or(Decimal::ZERO, |(_, p)| *p);
+            let ok = same(entering, q)
+                || path
+                    .iter()
+                    .any(|(t, p)| *t >= from && *t <= *read_at && same(*p, q));
+            assert!(
+                ok,
+                "{symbol} {q} on a status line read at {read_at}: {line}\nsimulator: {path:?}"
+            );
+            judged += 1;
+        }
+    }
+    assert!(judged >= LINES, "positions on the status lines: {lines:?}");
+    for s in SYMBOLS {
+        let exchange = sim_position(sim.addr(), s);
+        assert!(
+            same(dec(&summary.position_core[s]), exchange),
+            "{s}: {summary:?}"
+        );
+    }
+    rt.block_on(sim.shutdown());
+}

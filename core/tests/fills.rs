@@ -12,15 +12,7 @@ use mm_core::{Input, OrderState, OrderView, Side};
 /// The seed scenario past recovery with its first ladder live (40 orders),
 /// books that never move (so nothing is replaced unless it filled).
 fn quoting() -> (Scenario, Driver) {
-    let (sc, mut d) = common::scripted_seed("f", |_| {}, |_| {});
-    let books = sc.books(0, d.now);
-    d.feed(Input::Tick {
-        now_ms: d.now,
-        books,
-    });
-    d.run_idle(5_000);
-    assert_eq!(d.engine.order_counts().live, 40, "{}", d.log);
-    (sc, d)
+    common::quoting_seed("f", |_| {})
 }
 
 fn tick(sc: &Scenario, d: &mut Driver) {

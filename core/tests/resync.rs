@@ -12,15 +12,7 @@ use mm_core::{Engine, Input, Outcome, Request, RequestKind, Side, Timestamp};
 /// The seed scenario past recovery with its first ladder live, books that
 /// never move, every request kept.
 fn quoting(tweak: impl FnOnce(&mut mm_core::Config)) -> (Scenario, Driver) {
-    let (sc, mut d) = common::scripted_seed("r", tweak, |_| {});
-    let books = sc.books(0, d.now);
-    d.feed(Input::Tick {
-        now_ms: d.now,
-        books,
-    });
-    d.run_idle(5_000);
-    assert_eq!(d.engine.order_counts().live, 40, "{}", d.log);
-    (sc, d)
+    common::quoting_seed("r", tweak)
 }
 
 fn stream(d: &mut Driver, stream: Stream, up: bool) {

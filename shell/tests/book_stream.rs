@@ -45,22 +45,7 @@ fn config(dir: &Path, url: &str, seed: &Seed) -> std::path::PathBuf {
 
 /// `mm run --ticks n` on `cfg` to its end: (exit code, stderr, summary, ticks' books).
 fn session(dir: &Path, cfg: &Path, ticks: u64) -> (Output, RunSummary, Vec<Vec<mm_core::BookTop>>) {
-    let (journal, summary) = (p(dir, "j.mmj"), p(dir, "s.json"));
-    let mut cmd = mm();
-    cmd.current_dir(dir)
-        .args([
-            "run",
-            "--metrics-addr",
-            "off",
-            "--ticks",
-            &ticks.to_string(),
-        ])
-        .arg("--config")
-        .arg(cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .arg("--summary-json")
-        .arg(&summary);
+    let (cmd, journal, summary) = run_ticks(dir, cfg, ticks);
     let out = run(cmd, Duration::from_secs(120));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = mm_core::journal::decode(&std::fs::read(&journal).unwrap()).unwrap();

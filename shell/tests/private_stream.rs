@@ -55,22 +55,7 @@ fn session_with(
     meanwhile: impl FnOnce(&mut Running),
 ) -> (Output, RunSummary, mm_core::journal::Journal) {
     let cfg = config(dir, url);
-    let (journal, summary) = (p(dir, "j.mmj"), p(dir, "s.json"));
-    let mut cmd = mm();
-    cmd.current_dir(dir)
-        .args([
-            "run",
-            "--metrics-addr",
-            "off",
-            "--ticks",
-            &ticks.to_string(),
-        ])
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .arg("--summary-json")
-        .arg(&summary);
+    let (cmd, journal, summary) = run_ticks(dir, &cfg, ticks);
     let mut running = Running::spawn(cmd);
     meanwhile(&mut running);
     let out = running.wait(Duration::from_secs(120));

@@ -61,6 +61,20 @@ pub fn scripted_seed(
     (sc, d)
 }
 
+/// The seed scenario past recovery with its first ladder live (40 orders),
+/// on books that never move, every request kept.
+pub fn quoting_seed(session: &str, tweak: impl FnOnce(&mut Config)) -> (Scenario, Driver) {
+    let (sc, mut d) = scripted_seed(session, tweak, |_| {});
+    let books = sc.books(0, d.now);
+    d.feed(Input::Tick {
+        now_ms: d.now,
+        books,
+    });
+    d.run_idle(5_000);
+    assert_eq!(d.engine.order_counts().live, 40, "{}", d.log);
+    (sc, d)
+}
+
 /// Runs the driven engine's start-up recovery (a wake at its clock) to its
 /// end, before any tick.
 pub fn recover(d: &mut Driver) {

@@ -358,6 +358,29 @@ addr = "127.0.0.1:0"
     }
 }
 
+/// `mm run --metrics-addr off --ticks n --config cfg` in `dir`, journaling
+/// to `dir/j.mmj` and summarising to `dir/s.json`: the command and those two
+/// paths.
+pub fn run_ticks(dir: &Path, cfg: &Path, ticks: u64) -> (Command, PathBuf, PathBuf) {
+    let (journal, summary) = (p(dir, "j.mmj"), p(dir, "s.json"));
+    let mut cmd = mm();
+    cmd.current_dir(dir)
+        .args([
+            "run",
+            "--metrics-addr",
+            "off",
+            "--ticks",
+            &ticks.to_string(),
+        ])
+        .arg("--config")
+        .arg(cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--summary-json")
+        .arg(&summary);
+    (cmd, journal, summary)
+}
+
 pub fn write(path: &Path, text: &str) {
     // Write-then-rename, so a watcher never reads half a file.
     let tmp = path.with_extension("tmp");

@@ -55,6 +55,16 @@ pub enum StreamKind {
     Private,
 }
 
+/// As log lines name it ("public book stream up", "private stream down").
+impl std::fmt::Display for StreamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StreamKind::PublicBook => "public book",
+            StreamKind::Private => "private",
+        })
+    }
+}
+
 /// What a stream task hands on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {

@@ -287,10 +287,10 @@ fn a_dropped_private_stream_reconnects_and_a_duplicated_execution_counts_once() 
     // Dropped mid-session once fills happen, then again right after it is
     // back (its resync in flight), then the session runs on.
     let (_out, summary, j) = session_with(dir.path(), &relay.url, 80, |mm| {
-        mm.wait_line("Private stream up", Duration::from_secs(60));
+        mm.wait_line("private stream up", Duration::from_secs(60));
         std::thread::sleep(Duration::from_secs(2));
         relay.cut_private();
-        mm.wait_count("Private stream up", 2, Duration::from_secs(30));
+        mm.wait_count("private stream up", 2, Duration::from_secs(30));
         relay.cut_private();
     });
     assert_eq!(relay.cuts.load(std::sync::atomic::Ordering::Relaxed), 2);

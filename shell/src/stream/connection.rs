@@ -70,7 +70,7 @@ pub(super) async fn run<R: Role>(
             Some(c) => c.scrub(&reason),
             None => reason,
         };
-        tracing::warn!("{:?} stream down: {reason}; reconnecting", R::KIND);
+        tracing::warn!("{} stream down: {reason}; reconnecting", R::KIND);
         if link.up {
             attempt = 0;
         }
@@ -141,7 +141,7 @@ impl Link<'_> {
                     let msg = match StreamMessage::parse(text.as_str()) {
                         Ok(m) => m,
                         Err(e) => {
-                            tracing::warn!("{:?} stream: {e}: skipped", R::KIND);
+                            tracing::warn!("{} stream: {e}: skipped", R::KIND);
                             continue;
                         }
                     };
@@ -194,7 +194,7 @@ impl Link<'_> {
                 refused(&reply, "subscribe")?;
                 if !self.up {
                     self.up = true;
-                    tracing::info!("{:?} stream up (connection {})", R::KIND, self.connection);
+                    tracing::info!("{} stream up (connection {})", R::KIND, self.connection);
                     self.emit(StreamEvent::Up {
                         stream: R::KIND,
                         connection: self.connection,

@@ -358,6 +358,8 @@ fn a_fill_of_an_order_with_its_cancel_in_flight_ends_it_filled() {
     d.run_idle(5_000);
     assert_eq!(gone(&d, "filled"), 1, "{}", d.log);
     assert!(d.engine.orders().iter().all(|x| x.order_link_id != link));
+    // Its cancel's answer finds it gone: nothing ambiguous about that.
+    assert!(!d.log.contains("ambiguous result"), "{}", d.log);
     assert_eq!(d.engine.order_counts().live, 40, "{}", d.log);
     common::assert_settled(&d);
 }

@@ -178,9 +178,12 @@ impl OrderReply<'_> {
         fates.clear();
         for (k, &seq) in sent.seqs.iter().enumerate() {
             let ack = &r.acks[k];
-            let ours =
-                self.orders.get(seq).is_some() && self.market.is_link(seq.n, &ack.order_link_id);
-            let fate = if !ack.order_link_id.is_empty() && !ours {
+            let tracked = self.orders.get(seq).is_some();
+            let ours = tracked && self.market.is_link(seq.n, &ack.order_link_id);
+            let fate = if !tracked {
+                // Gone while in flight (filled, per the private stream).
+                Fate::Done
+            } else if !ack.order_link_id.is_empty() && !ours {
                 // Results out of order or for someone else's order: we
                 // cannot tell what happened to ours.
                 Fate::Unknown

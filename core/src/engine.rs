@@ -394,6 +394,7 @@ impl Engine {
             bus: &mut self.bus,
             market: &self.market,
             out: &mut self.out,
+            shutting_down: self.shutdown.is_some(),
         }
     }
 

@@ -363,3 +363,29 @@ fn a_fill_of_an_order_with_its_cancel_in_flight_ends_it_filled() {
     assert_eq!(d.engine.order_counts().live, 40, "{}", d.log);
     common::assert_settled(&d);
 }
+
+#[test]
+fn an_order_cancelled_by_shutdown_is_cancelled_even_when_the_update_beats_the_reply() {
+    let (_sc, mut d) = quoting();
+    let o = order(&d, "XRPUSDT", Side::Buy, 0);
+    let now = d.now;
+    d.feed(Input::Shutdown { now_ms: now });
+    // Shutdown's cancel-batches are in flight; the stream says first.
+    let now = d.now;
+    d.feed(Input::OrderUpdates {
+        now_ms: now,
+        orders: vec![OrderUpdate {
+            symbol: o.symbol.clone(),
+            order_id: o.order_id.clone(),
+            order_link_id: o.order_link_id.clone(),
+            status: "Cancelled".to_string(),
+            cancel_type: "CancelByUser".to_string(),
+            ..OrderUpdate::default()
+        }],
+    });
+    assert!(d.log.contains("gone: cancelled (order update"), "{}", d.log);
+    d.run_idle(5_000);
+    assert_eq!(gone(&d, "cancelled_by_exchange"), 0, "{}", d.log);
+    assert_eq!(gone(&d, "cancelled"), 40, "{}", d.log);
+    assert!(d.engine.orders().is_empty(), "{}", d.log);
+}

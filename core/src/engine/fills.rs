@@ -7,7 +7,7 @@
 //! | execution, `execId` already applied       | counted as a duplicate, nothing else | same | same |
 //! | execution of another `execType` (funding, ADL, delivery...) | ignored, counted as not ours | same | same |
 //! | order update `Filled`                     | gone(filled)            | nothing                 | ignored, counted |
-//! | `Cancelled`, `PartiallyFilledCanceled`, `Deactivated` | gone(cancelled) when core asked for it (cancel pending or unknown), else gone(cancelled_by_exchange) | nothing | same |
+//! | `Cancelled`, `PartiallyFilledCanceled`, `Deactivated` | gone(cancelled) when core asked for it (cancel pending or unknown, or shutdown began), else gone(cancelled_by_exchange) | nothing | same |
 //! | `Rejected`                                | gone(rejected)          | nothing                 | same |
 //! | open statuses (`New`, `PartiallyFilled`...) | nothing: core's own replies and queries decide, a pushed message may be older than them | nothing | same |
 //!
@@ -95,6 +95,8 @@ pub(super) struct StreamApply<'a> {
     pub(super) bus: &'a mut Bus,
     pub(super) market: &'a Market,
     pub(super) out: &'a mut Out,
+    /// Shutdown began: every order is being cancelled at core's request.
+    pub(super) shutting_down: bool,
 }
 
 impl StreamApply<'_> {
@@ -250,10 +252,12 @@ impl StreamApply<'_> {
             if o.order_id.is_empty() && !u.order_id.is_empty() {
                 o.order_id.clone_from(&u.order_id);
             }
-            let asked = matches!(
-                o.state,
-                State::PendingCancel | State::Unknown(Ambiguous::Cancel)
-            );
+            // Shutdown's cancel-batches leave states alone, yet asked too.
+            let asked = self.shutting_down
+                || matches!(
+                    o.state,
+                    State::PendingCancel | State::Unknown(Ambiguous::Cancel)
+                );
             let class = match u.status.as_str() {
                 "Filled" => "filled",
                 "Rejected" => "rejected",

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use mm_sim::Tier;
 
-use super::measure::{Quality, order_count, session};
+use super::measure::{Counted, order_count, row, session};
 use super::scenario::config_for;
 use super::{BenchError, BenchRow, Mode, Plan};
 use crate::cli::BenchArgs;
@@ -27,45 +27,18 @@ pub(super) async fn measure_default_tier(
     let mut config = config_for(symbols, levels, args.latency_ms, Tier::Default);
     mode.apply(&mut config);
     let slug = format!("default-{mode:?}-{symbols}x{levels}").to_lowercase();
-    let (summary, state) = session(args, &config, Tier::Default, ticks, &dir.join(slug))
+    let measured = session(args, &config, Tier::Default, ticks, &dir.join(slug))
         .await
         .map_err(|e| e.of(mode, ticks))?;
     let max_parallel = config.async_batch.max_parallel_symbols;
     let plan = Plan::of(mode, symbols, levels, max_parallel);
-    let quality = Quality::of(&state);
-    let req = order_count(&state, |s| &s.requests_by_path);
-    let ord = order_count(&state, |s| &s.orders_by_path);
-    let div = summary.ticks.max(1);
-    let limit = plan.rounds * args.latency_ms;
-    #[allow(clippy::cast_precision_loss)]
-    let row = BenchRow {
-        mode,
-        name: mode.name().to_string(),
-        symbols,
-        levels,
-        ticks: summary.ticks,
-        tick_interval_ms: config.quoting.tick_interval_ms,
-        order_requests_per_tick: req as f64 / div as f64,
-        orders_per_tick: ord as f64 / div as f64,
-        expected: plan,
-        tick_p50_ms: summary.tick_ms.p50,
-        tick_p95_ms: summary.tick_ms.p95,
-        tick_p99_ms: summary.tick_ms.p99,
-        physical_limit_ms: limit,
-        p95_over_limit: super::measure::ratio(summary.tick_ms.p95, limit),
-        speedup_vs_legacy: None,
-        conflated_ticks: summary.conflated_ticks,
-        stale_drops: summary.stale_drops,
-        fallbacks: summary.fallbacks,
-        rejects: summary.rejects,
-        rate_limit_rejections: state.rate_limit_rejections,
-        post_only_rejections: state.post_only_rejections,
-        requests_per_s: quality.per_second(req),
-        inner_coverage: quality.inner_coverage,
-        coverage: quality.coverage,
-        mean_deviation_bps: quality.mean_deviation_bps,
-        observed_s: quality.observed_s,
+    // Every tick's requests count here: no baseline is subtracted.
+    let counted = Counted {
+        requests: order_count(&measured.1, |s| &s.requests_by_path),
+        orders: order_count(&measured.1, |s| &s.orders_by_path),
+        ticks: measured.0.ticks,
     };
+    let row = row(mode, plan, &config, args.latency_ms, &measured, &counted);
     eprintln!(
         "mm bench (default tier): {}: {} ticks, {:.1} requests/s, inner coverage {:.1}%, p95 {} ms",
         row.name,

@@ -24,6 +24,58 @@ pub(super) fn ratio(a: u64, b: u64) -> f64 {
     a as f64 / b as f64
 }
 
+/// The order requests and orders a row is per tick of, and over how many
+/// ticks they were counted.
+pub(super) struct Counted {
+    pub(super) requests: u64,
+    pub(super) orders: u64,
+    pub(super) ticks: u64,
+}
+
+/// A measured session (its summary and the simulator's state at the end)
+/// as a row of `mode` run with `config`.
+pub(super) fn row(
+    mode: Mode,
+    plan: Plan,
+    config: &Config,
+    latency_ms: u64,
+    (summary, state): &(crate::RunSummary, mm_sim::SimState),
+    counted: &Counted,
+) -> BenchRow {
+    let quality = Quality::of(state);
+    let div = counted.ticks.max(1);
+    let limit = plan.rounds * latency_ms;
+    #[allow(clippy::cast_precision_loss)]
+    BenchRow {
+        mode,
+        name: mode.name().to_string(),
+        symbols: u32::try_from(config.quoting.symbols.len()).unwrap_or(u32::MAX),
+        levels: config.quoting.levels,
+        ticks: summary.ticks,
+        tick_interval_ms: config.quoting.tick_interval_ms,
+        order_requests_per_tick: counted.requests as f64 / div as f64,
+        orders_per_tick: counted.orders as f64 / div as f64,
+        expected: plan,
+        tick_p50_ms: summary.tick_ms.p50,
+        tick_p95_ms: summary.tick_ms.p95,
+        tick_p99_ms: summary.tick_ms.p99,
+        physical_limit_ms: limit,
+        p95_over_limit: ratio(summary.tick_ms.p95, limit),
+        speedup_vs_legacy: None,
+        conflated_ticks: summary.conflated_ticks,
+        stale_drops: summary.stale_drops,
+        fallbacks: summary.fallbacks,
+        rejects: summary.rejects,
+        rate_limit_rejections: state.rate_limit_rejections,
+        post_only_rejections: state.post_only_rejections,
+        requests_per_s: quality.per_second(order_count(state, |s| &s.requests_by_path)),
+        inner_coverage: quality.inner_coverage,
+        coverage: quality.coverage,
+        mean_deviation_bps: quality.mean_deviation_bps,
+        observed_s: quality.observed_s,
+    }
+}
+
 /// One mode at one size: a session of `ticks` ticks and a 1-tick baseline,
 /// each against a fresh simulator.
 pub(super) async fn measure(
@@ -83,43 +135,15 @@ pub(super) async fn measure(
     config.async_batch.tick_deadline_ms = (8 * expected + 2000).min(3_600_000);
 
     let many = session(args, &config, Tier::Institutional, ticks, &dir.join(&slug)).await;
-    let (summary, state) = many.map_err(|e| e.of(mode, ticks))?;
-    let req = order_count(&state, |s| &s.requests_by_path)
-        .saturating_sub(order_count(&one.1, |s| &s.requests_by_path));
-    let ord = order_count(&state, |s| &s.orders_by_path)
-        .saturating_sub(order_count(&one.1, |s| &s.orders_by_path));
-    let quality = Quality::of(&state);
-    let div = summary.ticks.saturating_sub(1).max(1);
-    let limit = plan.rounds * args.latency_ms;
-    #[allow(clippy::cast_precision_loss)]
-    let row = BenchRow {
-        mode,
-        name: mode.name().to_string(),
-        symbols,
-        levels,
-        ticks: summary.ticks,
-        tick_interval_ms: interval,
-        order_requests_per_tick: req as f64 / div as f64,
-        orders_per_tick: ord as f64 / div as f64,
-        expected: plan,
-        tick_p50_ms: summary.tick_ms.p50,
-        tick_p95_ms: summary.tick_ms.p95,
-        tick_p99_ms: summary.tick_ms.p99,
-        physical_limit_ms: limit,
-        p95_over_limit: ratio(summary.tick_ms.p95, limit),
-        speedup_vs_legacy: None,
-        conflated_ticks: summary.conflated_ticks,
-        stale_drops: summary.stale_drops,
-        fallbacks: summary.fallbacks,
-        rejects: summary.rejects,
-        rate_limit_rejections: state.rate_limit_rejections,
-        post_only_rejections: state.post_only_rejections,
-        requests_per_s: quality.per_second(order_count(&state, |s| &s.requests_by_path)),
-        inner_coverage: quality.inner_coverage,
-        coverage: quality.coverage,
-        mean_deviation_bps: quality.mean_deviation_bps,
-        observed_s: quality.observed_s,
+    let many = many.map_err(|e| e.of(mode, ticks))?;
+    let counted = Counted {
+        requests: order_count(&many.1, |s| &s.requests_by_path)
+            .saturating_sub(order_count(&one.1, |s| &s.requests_by_path)),
+        orders: order_count(&many.1, |s| &s.orders_by_path)
+            .saturating_sub(order_count(&one.1, |s| &s.orders_by_path)),
+        ticks: many.0.ticks.saturating_sub(1),
     };
+    let row = row(mode, plan, &config, args.latency_ms, &many, &counted);
     eprintln!(
         "mm bench: {} {symbols}x{levels}: {} ticks, {:.1} requests/tick, p95 {} ms",
         row.name, row.ticks, row.order_requests_per_tick, row.tick_p95_ms

@@ -181,6 +181,33 @@ pub struct QuotingConfig {
     pub reprice: Reprice,
     /// A book older than this (or crossed, or missing) gets no quotes.
     pub max_book_age_ms: u64,
+    /// Where the desired quotes come from: core's own ladder, or the user's
+    /// strategy (`Input::Quotes`, through the shell's API or quote socket).
+    pub source: QuoteSource,
+    /// With `source = "external"`: a symbol's latest quote set older than
+    /// this is pulled (its orders cancelled) until a new set arrives.
+    pub max_quote_age_ms: u64,
+}
+
+/// `quoting.source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteSource {
+    /// The ladder of `spread_bps`, `step_bps`, `levels` around each mid.
+    #[default]
+    Ladder,
+    /// Quote sets pushed from outside (`Input::Quotes`).
+    External,
+}
+
+impl QuoteSource {
+    /// As written in the config file (and so in log lines).
+    pub fn name(self) -> &'static str {
+        match self {
+            QuoteSource::Ladder => "ladder",
+            QuoteSource::External => "external",
+        }
+    }
 }
 
 impl Default for QuotingConfig {
@@ -209,6 +236,8 @@ impl Default for QuotingConfig {
             reprice_tolerance_bps: 1,
             reprice: Reprice::CancelPlace,
             max_book_age_ms: 2000,
+            source: QuoteSource::Ladder,
+            max_quote_age_ms: 2000,
         }
     }
 }

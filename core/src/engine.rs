@@ -13,6 +13,7 @@
 //! | `Out` (`out`)                     | effects, the clock, `TickStats`, `Totals` | log lines (deterministic) |
 //! | `TickRun` (`tick`, `tick_start`)  | the tick in flight, a conflated one, a pending config | conflation, ladders, stale drops, `TickDone` |
 //! | `BookClock` (`freshness`)         | each symbol's last good book | hold, refuse, expiry ticks |
+//! | `ExternalQuotes` (`external`)     | each symbol's latest external quote set | sets accepted or refused, stale sets pulled |
 //! | `OrderTable` (`orders`, `levels`, `doubt`) | every order's state, side counts | gone, unknown, the `levels` gate |
 //! | `Bus` (`bus`)                     | queued commands | batching, thinning |
 //! | `Sender` (`sender`, `budget`)     | requests in flight, rate budget, IP pause | spending, deferring |
@@ -35,6 +36,7 @@ mod apply;
 mod budget;
 mod bus;
 mod doubt;
+mod external;
 mod fatal;
 mod fills;
 mod freshness;
@@ -91,6 +93,7 @@ pub struct Engine {
     sender: Sender,
     tick: TickRun,
     fresh: freshness::BookClock,
+    external: external::ExternalQuotes,
     settle: Settle,
     recovery: recovery::Recovery,
     shutdown: Option<Shutdown>,
@@ -118,6 +121,7 @@ impl Engine {
             bus: Bus::default(),
             tick: TickRun::default(),
             fresh: freshness::BookClock::default(),
+            external: external::ExternalQuotes::default(),
             settle: Settle::default(),
             recovery: recovery::Recovery::default(),
             shutdown: None,
@@ -173,6 +177,7 @@ impl Engine {
                 self.positions.check(positions, &self.market, &mut self.out);
             }
             Input::StreamState { stream, up, .. } => self.on_stream(*stream, *up),
+            Input::Quotes { set, .. } => self.on_quotes(set),
         }
         self.positions.expire(&self.market, &mut self.out);
         if self.stopped {
@@ -244,6 +249,12 @@ impl Engine {
         &self.market.names
     }
 
+    /// Why the last `Input::Quotes` was refused (the field it fails on), or
+    /// `None` when it was accepted: what the shell tells the client.
+    pub fn last_quote_refusal(&self) -> Option<&str> {
+        self.external.last_refusal.as_deref()
+    }
+
     /// True once `Effect::Stopped` has been emitted.
     pub fn is_stopped(&self) -> bool {
         self.stopped
@@ -285,12 +296,24 @@ impl Engine {
             tick: &mut self.tick,
             market: &self.market,
             fresh: &mut self.fresh,
+            external: &mut self.external,
             orders: &mut self.orders,
             settle: &self.settle,
             bus: &mut self.bus,
             out: &mut self.out,
         }
         .run(n, books);
+    }
+
+    /// An external quote set: kept for the next tick, or refused (see
+    /// `external`). After shutdown began nothing is quoted again.
+    fn on_quotes(&mut self, set: &crate::input::QuoteSet) {
+        if self.shutdown.is_some() {
+            self.out.info("quotes after shutdown ignored".to_string());
+            self.external.last_refusal = Some("shutting down".to_string());
+            return;
+        }
+        self.external.receive(set, &self.market, &mut self.out);
     }
 
     /// Finishes the tick once nothing of it is queued or in flight, then
@@ -467,12 +490,13 @@ impl Engine {
         if self.tick.current.is_some() || self.shutdown.is_some() || self.stopped {
             return;
         }
-        let max_age = self.market.config.quoting.max_book_age_ms;
+        let q = &self.market.config.quoting;
+        let (max_age, max_quote_age) = (q.max_book_age_ms, q.max_quote_age_ms);
         let nsyms = self.market.syms.len();
-        if !self
-            .fresh
-            .expiry_due(max_age, nsyms, &self.orders, &mut self.out)
-        {
+        let books = (self.fresh).expiry_due(max_age, nsyms, &self.orders, &mut self.out);
+        let quotes = q.source == crate::config::QuoteSource::External
+            && (self.external).expiry_due(max_quote_age, &self.orders, &mut self.out);
+        if !books && !quotes {
             return;
         }
         self.fresh.expiry_tick = true;
@@ -537,6 +561,10 @@ impl Engine {
         }
         if self.shutdown.is_none() {
             consider(self.fresh.expiry());
+            let q = &self.market.config.quoting;
+            if q.source == crate::config::QuoteSource::External {
+                consider(self.external.expiry(q.max_quote_age_ms));
+            }
         }
         next
     }

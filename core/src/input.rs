@@ -58,6 +58,10 @@ pub enum Input {
         stream: Stream,
         up: bool,
     },
+    /// Desired quotes for one symbol from the user's own strategy (used with
+    /// `quoting.source = "external"`): core validates the set against the
+    /// instrument and, when it is accepted, quotes it from the next tick on.
+    Quotes { now_ms: Timestamp, set: QuoteSet },
 }
 
 impl Input {
@@ -71,7 +75,8 @@ impl Input {
             | Input::OrderUpdates { now_ms, .. }
             | Input::Executions { now_ms, .. }
             | Input::Positions { now_ms, .. }
-            | Input::StreamState { now_ms, .. } => *now_ms,
+            | Input::StreamState { now_ms, .. }
+            | Input::Quotes { now_ms, .. } => *now_ms,
         }
     }
 
@@ -87,6 +92,7 @@ impl Input {
             Input::Executions { .. } => "executions",
             Input::Positions { .. } => "positions",
             Input::StreamState { .. } => "stream state",
+            Input::Quotes { .. } => "quotes",
         }
     }
 }
@@ -101,6 +107,24 @@ pub struct BookTop {
     pub bid: String,
     pub ask: String,
     pub received_ms: Timestamp,
+}
+
+/// One symbol's desired quotes, as the client sent them: prices and sizes
+/// are decimal strings, so a price off the grid is core's decision (and the
+/// journal keeps exactly what arrived). Level `i` of a side is `bids[i]` /
+/// `asks[i]`, best first; an empty side quotes nothing on that side.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QuoteSet {
+    pub symbol: String,
+    pub bids: Vec<QuoteLevel>,
+    pub asks: Vec<QuoteLevel>,
+}
+
+/// One level of a `QuoteSet`: price and size as decimal strings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QuoteLevel {
+    pub price: String,
+    pub qty: String,
 }
 
 /// How a request ended, as the shell observed it. The shell does not judge:

@@ -141,3 +141,31 @@ fn refusal(sc: &Scenario) -> String {
     .expect("the config should be refused")
     .to_string()
 }
+
+#[test]
+fn quote_age_must_exceed_the_tick_interval_with_external_quotes() {
+    let mut sc = Scenario::seed();
+    sc.config.quoting.tick_interval_ms = 500;
+    sc.config.quoting.max_quote_age_ms = 500;
+    // The ladder does not read it.
+    assert!(
+        Engine::new(
+            sc.config.clone(),
+            sc.instruments.clone(),
+            SessionId::new("s").unwrap()
+        )
+        .is_ok()
+    );
+    sc.config.quoting.source = mm_core::config::QuoteSource::External;
+    let err = refusal(&sc);
+    assert!(
+        err.contains("config: quoting.max_quote_age_ms = 500 must exceed quoting.tick_interval_ms = 500 (a set is that old at the next tick)"),
+        "{err}"
+    );
+    sc.config.quoting.max_quote_age_ms = 0;
+    assert!(
+        refusal(&sc).contains("quoting.max_quote_age_ms = 0 must be between 1 and 3600000"),
+        "{}",
+        refusal(&sc)
+    );
+}

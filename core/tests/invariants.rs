@@ -10,7 +10,7 @@ use common::{links, symbols};
 use mm_core::config::{CoalesceScope, Reprice};
 use mm_core::domain::{Category, Ticks};
 use mm_core::effect::{Effect, Endpoint, Request, RequestKind};
-use mm_core::input::Outcome;
+use mm_core::input::{Outcome, QuoteLevel, QuoteSet};
 use mm_core::virtual_exchange::{Driver, Fault, Scenario, VirtualExchange};
 use mm_core::{BookTop, Engine, Input, SessionId, Timestamp};
 use proptest::prelude::*;
@@ -42,6 +42,90 @@ struct Setup {
     /// Books live an hour (the end state compared with orders resting), or
     /// the default 2 s (quotes pulled by the expiry tick while idling).
     long_books: bool,
+    /// `quoting.source = "external"`: per tick, per symbol, the quote set
+    /// pushed before the tick (`None`: none that tick).
+    quotes: Option<Vec<Vec<Option<Shape>>>>,
+}
+
+/// A random external quote set around a symbol's mid (see `quote_set`).
+#[derive(Debug, Clone)]
+struct Shape {
+    bids: usize,
+    asks: usize,
+    /// Best level's distance from mid, and between levels, in ticks.
+    gap: i64,
+    step: i64,
+    /// Per level: its size in qty steps.
+    sizes: [i64; 6],
+    /// 0..=6 a valid set; 7 off-grid, 8 crossed, 9 too many levels.
+    kind: u8,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (
+        0usize..=6,
+        0usize..=6,
+        1i64..=60,
+        1i64..=30,
+        any::<[u8; 6]>(),
+        0u8..10,
+    )
+        .prop_map(|(bids, asks, gap, step, sizes, kind)| Shape {
+            bids,
+            asks,
+            gap,
+            step,
+            sizes: sizes.map(|b| i64::from(b % 3) + 1),
+            kind,
+        })
+}
+
+/// `setup()` quoting random external sets (some refused, some ticks
+/// without one) instead of the ladder.
+fn external_setup() -> impl Strategy<Value = Setup> {
+    setup().prop_flat_map(|s| {
+        let per_tick = prop::collection::vec(prop::option::weighted(0.8, shape()), s.symbols);
+        let quotes = prop::collection::vec(per_tick, s.moves.len());
+        (Just(s), quotes).prop_map(|(mut s, q)| {
+            s.quotes = Some(q);
+            s
+        })
+    })
+}
+
+fn quote_set(inst: &mm_core::Instrument, mid: i64, levels: u32, sh: &Shape) -> QuoteSet {
+    let level = |p: i64, i: usize| QuoteLevel {
+        price: inst.price_string(Ticks(p)),
+        qty: inst.qty_string(mm_core::Lots(sh.sizes[i])),
+    };
+    let levels = levels as usize;
+    let (nb, na) = if sh.kind == 9 {
+        (levels + 1, 1)
+    } else {
+        (sh.bids.min(levels), sh.asks.min(levels))
+    };
+    let mut bids: Vec<QuoteLevel> = (0..nb)
+        .map(|i| level(mid - sh.gap - sh.step * i as i64, i.min(5)))
+        .collect();
+    let mut asks: Vec<QuoteLevel> = (0..na)
+        .map(|i| level(mid + sh.gap + sh.step * i as i64, i.min(5)))
+        .collect();
+    match sh.kind {
+        7 => bids.push(QuoteLevel {
+            price: "1.0005".into(),
+            qty: "1".into(),
+        }),
+        8 => {
+            bids = vec![level(mid + 5, 0)];
+            asks = vec![level(mid - 5, 0)];
+        }
+        _ => {}
+    }
+    QuoteSet {
+        symbol: inst.symbol.clone(),
+        bids,
+        asks,
+    }
 }
 
 fn fault(kind: u8) -> Fault {
@@ -117,6 +201,7 @@ fn setup() -> impl Strategy<Value = Setup> {
             delays,
             mixed: d.0,
             long_books: d.1,
+            quotes: None,
         })
 }
 
@@ -178,6 +263,10 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     c.async_batch.max_parallel_symbols = s.max_parallel;
     c.async_batch.tick_deadline_ms = s.deadline;
     c.rate_limits = mm_core::config::RateLimitConfig::uniform(s.rate);
+    if s.quotes.is_some() {
+        c.quoting.source = mm_core::config::QuoteSource::External;
+        c.quoting.max_quote_age_ms = 500;
+    }
     let engine = Engine::new(
         sc.config.clone(),
         sc.instruments.clone(),
@@ -197,12 +286,24 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     d.keep_inputs = true;
     d.watch_sides = true;
     let ticks = s.moves.len();
-    let mut k = 0;
-    d.run_ticks(ticks as u64, 200, |_, now| {
-        let b = books(&sc, s, k, now);
-        k += 1;
-        b
-    });
+    for k in 0..ticks {
+        if let Some(q) = &s.quotes {
+            for (i, inst) in sc.instruments.iter().enumerate() {
+                let Some(sh) = &q[k][i] else { continue };
+                let mid =
+                    100_000 + 1_000 * i as i64 + s.moves[..=k].iter().map(|m| m[i]).sum::<i64>();
+                let set = quote_set(inst, mid, s.levels, sh);
+                d.feed(Input::Quotes { now_ms: d.now, set });
+            }
+        }
+        let books = books(&sc, s, k, d.now);
+        d.feed(Input::Tick {
+            now_ms: d.now,
+            books,
+        });
+        let next = d.now.plus_ms(200);
+        d.run_until(next);
+    }
     d.run_idle(120_000);
     (d, sc)
 }
@@ -470,6 +571,19 @@ proptest! {
         check(&s, &sc, &d)?;
         replays_identically(&sc, &d)?;
     }
+
+    #[test]
+    fn external_quotes_keep_the_invariants(s in external_setup()) {
+        let (d, sc) = run(&s);
+        check(&s, &sc, &d)?;
+        replays_identically(&sc, &d)?;
+        let t = d.engine.totals();
+        let q = s.quotes.as_ref().unwrap();
+        let pushed = q.iter().flatten().flatten().count() as u64;
+        prop_assert_eq!(t.external_quote_sets + t.refused_quote_sets, pushed);
+        let bad = q.iter().flatten().flatten().filter(|sh| sh.kind >= 7).count() as u64;
+        prop_assert_eq!(t.refused_quote_sets, bad);
+    }
 }
 
 #[test]
@@ -494,6 +608,7 @@ fn input_variants_are_all_exercised_by_replay() {
         delays: vec![(2, 300)],
         mixed: true,
         long_books: false,
+        quotes: None,
     };
     let (d, sc) = run(&s);
     assert!(

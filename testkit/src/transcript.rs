@@ -167,6 +167,20 @@ impl Transcript {
             Input::Positions { positions, .. } => {
                 return self.with_details(now, stream::positions(positions));
             }
+            Input::Quotes { set, .. } => {
+                let side = |levels: &[mm_core::input::QuoteLevel]| {
+                    let parts: Vec<String> = (levels.iter())
+                        .map(|l| format!("{}x{}", quoted_if_odd(&l.price), quoted_if_odd(&l.qty)))
+                        .collect();
+                    parts.join(",")
+                };
+                format!(
+                    "quotes {} bids [{}] asks [{}]",
+                    oneline(&set.symbol),
+                    side(&set.bids),
+                    side(&set.asks)
+                )
+            }
         };
         self.at(now, head);
     }

@@ -181,6 +181,18 @@ fn quoting(config: &Config, p: &mut Problems) {
             ),
         );
     }
+    p.range("quoting.max_quote_age_ms", q.max_quote_age_ms, 1, 3_600_000);
+    // Same reason: a set sent once a tick is one interval old at the next.
+    // Only where it matters, so a ladder config never trips over it.
+    if q.source == super::QuoteSource::External && q.max_quote_age_ms <= q.tick_interval_ms {
+        p.add(
+            "quoting.max_quote_age_ms",
+            format!(
+                "= {} must exceed quoting.tick_interval_ms = {} (a set is that old at the next tick)",
+                q.max_quote_age_ms, q.tick_interval_ms
+            ),
+        );
+    }
 }
 
 fn async_batch(config: &Config, p: &mut Problems) {

@@ -1,9 +1,11 @@
-//! Reconcile one side of one symbol: desired ladder vs tracked orders.
+//! Reconcile one side of one symbol: desired set vs tracked orders. Each
+//! level wants a price and a size (the ladder's one size, or an external
+//! set's own per level): an order matches a level only at that level's size.
 //!
 //! 1. A level holding a busy order (pending new/amend/cancel, or unknown
 //!    with its query unanswered) is frozen for this tick: nothing is placed
 //!    there and no order gets two commands in one tick; its live orders are
-//!    kept if within tolerance of the level's target, else cancelled (a
+//!    kept if at the level's size and within tolerance of its price, else cancelled (a
 //!    frozen level never rests a stale price). An unknown order whose query
 //!    has answered (a create not found yet) freezes nothing: it is left
 //!    alone, still counted against its side (see `levels`).
@@ -12,7 +14,8 @@
 //!    is re-labelled to the level it now serves. Matching across levels is
 //!    what makes a ladder that shifted by whole steps cost nothing.
 //! 3. What is left moves: with `reprice = "amend"` leftover orders are paired
-//!    with leftover levels best-first and amended; otherwise (and for the
+//!    with leftover levels best-first and amended (price and size: the
+//!    amend carries a qty only where it differs); otherwise (and for the
 //!    surplus either way) cancelled, and leftover levels get new orders.
 //!
 //! That is the fewest operations: every kept order saves a command, each
@@ -20,20 +23,19 @@
 
 use crate::domain::{Lots, Side, Ticks};
 use crate::engine::orders::{OrderTable, Seq, State};
-use crate::engine::quote::within;
+use crate::engine::quote::{Want, within};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Action {
     Cancel(Seq),
     Amend { seq: Seq, price: Ticks, qty: Lots },
-    Place { level: u32, price: Ticks },
+    Place { level: u32, price: Ticks, qty: Lots },
 }
 
 pub(super) struct SidePlan<'a> {
     pub(super) side: Side,
-    /// Desired price per level (`None`: no order at that level).
-    pub(super) desired: &'a [Option<Ticks>],
-    pub(super) qty: Lots,
+    /// Desired price and size per level (`None`: no order at that level).
+    pub(super) desired: &'a [Option<Want>],
     pub(super) tol_bps: u32,
     pub(super) amend: bool,
     /// Whether an unknown order's query is unanswered (see `settle`).
@@ -46,9 +48,9 @@ pub(super) struct SidePlan<'a> {
 pub(super) struct Scratch {
     frozen: Vec<u32>,
     idle: Vec<(Seq, Ticks, Lots)>,
-    open: Vec<(u32, Ticks)>,
+    open: Vec<(u32, Want)>,
     used: Vec<bool>,
-    unmet: Vec<(u32, Ticks)>,
+    unmet: Vec<(u32, Want)>,
     left: Vec<(Seq, Ticks, Lots)>,
     /// The side's decisions, in order.
     pub(super) actions: Vec<Action>,
@@ -98,7 +100,7 @@ pub(super) fn reconcile_side(
             continue;
         }
         let target = plan.desired.get(o.level as usize).copied().flatten();
-        let fits = target.is_some_and(|p| o.qty == plan.qty && within(o.price, p, plan.tol_bps));
+        let fits = target.is_some_and(|(p, q)| o.qty == q && within(o.price, p, plan.tol_bps));
         if !fits {
             out.push(Action::Cancel(seq));
         }
@@ -110,10 +112,10 @@ pub(super) fn reconcile_side(
     }));
 
     used.resize(idle.len(), false);
-    for &(level, want) in open.iter() {
+    for &(level, (want, want_qty)) in open.iter() {
         let mut best: Option<(usize, i64)> = None;
         for (i, &(_, price, qty)) in idle.iter().enumerate() {
-            if used[i] || qty != plan.qty || !within(price, want, plan.tol_bps) {
+            if used[i] || qty != want_qty || !within(price, want, plan.tol_bps) {
                 continue;
             }
             let d = (price.0 - want.0).abs();
@@ -128,7 +130,7 @@ pub(super) fn reconcile_side(
                     o.level = level;
                 }
             }
-            None => unmet.push((level, want)),
+            None => unmet.push((level, (want, want_qty))),
         }
     }
     left.extend(
@@ -145,28 +147,24 @@ pub(super) fn reconcile_side(
             Side::Sell => left.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0))),
         }
         let pairs = left.len().min(unmet.len());
-        for (&(seq, _, _), &(level, price)) in left.iter().zip(unmet.iter()) {
+        for (&(seq, _, _), &(level, (price, qty))) in left.iter().zip(unmet.iter()) {
             if let Some(o) = orders.get_mut(seq) {
                 o.level = level;
             }
-            out.push(Action::Amend {
-                seq,
-                price,
-                qty: plan.qty,
-            });
+            out.push(Action::Amend { seq, price, qty });
         }
         for &(seq, _, _) in &left[pairs..] {
             out.push(Action::Cancel(seq));
         }
-        for &(level, price) in &unmet[pairs..] {
-            out.push(Action::Place { level, price });
+        for &(level, (price, qty)) in &unmet[pairs..] {
+            out.push(Action::Place { level, price, qty });
         }
     } else {
         for &(seq, _, _) in left.iter() {
             out.push(Action::Cancel(seq));
         }
-        for &(level, price) in unmet.iter() {
-            out.push(Action::Place { level, price });
+        for &(level, (price, qty)) in unmet.iter() {
+            out.push(Action::Place { level, price, qty });
         }
     }
 }

@@ -1,12 +1,15 @@
 //! A tick's start: each configured symbol's book judged (`freshness`), its
-//! ladder built (`quote`), each side reconciled against our orders
-//! (`reconcile`) and the resulting commands queued on the bus.
+//! desired set built (the ladder, `quote`, or its latest external set,
+//! `external`), each side reconciled against our orders (`reconcile`) and
+//! the resulting commands queued on the bus.
 
 use std::collections::BTreeMap;
 
-use crate::domain::{Lots, Side};
+use crate::config::QuoteSource;
+use crate::domain::Side;
 use crate::effect::Op;
 use crate::engine::bus::{Bus, Key, op_index};
+use crate::engine::external::ExternalQuotes;
 use crate::engine::freshness::{BookClock, Verdict};
 use crate::engine::market::Market;
 use crate::engine::orders::{OrderTable, Seq, State};
@@ -22,6 +25,7 @@ pub(super) struct TickStart<'a> {
     pub(super) tick: &'a mut TickRun,
     pub(super) market: &'a Market,
     pub(super) fresh: &'a mut BookClock,
+    pub(super) external: &'a mut ExternalQuotes,
     pub(super) orders: &'a mut OrderTable,
     pub(super) settle: &'a Settle,
     pub(super) bus: &'a mut Bus,
@@ -74,14 +78,13 @@ impl TickStart<'_> {
             (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
         let amend = q.reprice == crate::config::Reprice::Amend;
         let max_age = q.max_book_age_ms;
+        let external = q.source == QuoteSource::External;
         let mut counts = [0u64; 3];
         let mut ok_books = 0u64;
         let mut held = 0u64;
         for sym in 0..nsyms {
             let sym32 = sym as u32;
-            lad.bids.clear();
-            lad.asks.clear();
-            let mut qty = Lots(0);
+            lad.clear();
             if configured[sym] {
                 let name = market.name(sym32);
                 let inst = market.inst(sym32);
@@ -92,14 +95,24 @@ impl TickStart<'_> {
                     .order_qty
                     .for_symbol(name)
                     .and_then(|d| inst.qty_lots(&d));
-                match (
-                    self.fresh
-                        .judge(sym, books.get(name).copied(), inst, now, max_age),
-                    lots,
-                ) {
-                    (Verdict::Quote(bid, ask), Some(lots)) => {
-                        ladder_into(&mut lad, bid, ask, levels, spread, step);
-                        qty = lots;
+                let verdict = self
+                    .fresh
+                    .judge(sym, books.get(name).copied(), inst, now, max_age);
+                // External: the latest set, unless there is none or it is
+                // stale. Pulled then whatever the book (so the tick without
+                // books pulls it too); quoted only on a usable book.
+                let pulled = external && {
+                    let max_q = q.max_quote_age_ms;
+                    let why = self.external.desired(sym, now, max_q, &mut lad).err();
+                    (self.external).verdict(sym32, why, market, self.orders, self.out);
+                    why.is_some()
+                };
+                match (verdict, lots) {
+                    (Verdict::Hold { .. }, _) if pulled => {}
+                    (Verdict::Quote(bid, ask), lots) if external || lots.is_some() => {
+                        if let (false, Some(lots)) = (external, lots) {
+                            ladder_into(&mut lad, bid, ask, levels, spread, step, lots);
+                        }
                         ok_books += 1;
                         self.fresh
                             .hold_verdict(sym32, n, None, market, self.orders, self.out);
@@ -120,7 +133,7 @@ impl TickStart<'_> {
                         );
                         continue;
                     }
-                    (Verdict::Quote(..), None) => {
+                    (Verdict::Quote(..), _) => {
                         self.fresh.set_held(sym, false);
                         self.fresh.book_verdict(
                             sym32,
@@ -131,6 +144,7 @@ impl TickStart<'_> {
                         );
                     }
                     (Verdict::Refuse(why), _) => {
+                        lad.clear();
                         self.fresh.set_held(sym, false);
                         self.fresh
                             .book_verdict(sym32, Some(why), market, self.orders, self.out);
@@ -138,6 +152,7 @@ impl TickStart<'_> {
                 }
             } else {
                 self.fresh.forget(sym);
+                self.external.forget(sym);
             }
             for (side, desired) in [(Side::Buy, &lad.bids), (Side::Sell, &lad.asks)] {
                 let seqs = &by_side[sym * 2 + side_index(side)];
@@ -149,14 +164,13 @@ impl TickStart<'_> {
                 let plan = SidePlan {
                     side,
                     desired,
-                    qty,
                     tol_bps: tol,
                     amend,
                     asking: &asking,
                 };
                 reconcile_side(self.orders, seqs, &plan, &mut scratch);
                 for action in &scratch.actions {
-                    let op = self.apply_action(sym32, side, qty, *action);
+                    let op = self.apply_action(sym32, side, *action);
                     counts[op_index(op)] += 1;
                 }
             }
@@ -185,13 +199,7 @@ impl TickStart<'_> {
     }
 
     /// Turns one reconcile decision into an order state and a queued command.
-    fn apply_action(
-        &mut self,
-        sym: u32,
-        side: Side,
-        qty: crate::domain::Lots,
-        action: Action,
-    ) -> Op {
+    fn apply_action(&mut self, sym: u32, side: Side, action: Action) -> Op {
         let (op, seq) = match action {
             Action::Cancel(seq) => {
                 self.orders.set_state(seq, State::PendingCancel);
@@ -202,7 +210,7 @@ impl TickStart<'_> {
                     .set_state(seq, State::PendingAmend { price, qty });
                 (Op::Amend, seq)
             }
-            Action::Place { level, price } => (
+            Action::Place { level, price, qty } => (
                 Op::Place,
                 self.orders
                     .new_order(sym, side, level, price, qty, self.out),

@@ -71,6 +71,10 @@ pub struct Totals {
     /// Start-up recovery: open orders that are not of our form (another
     /// strategy's): left alone, counted.
     pub foreign_orders: u64,
+    /// External quote sets accepted (`quoting.source = "external"`).
+    pub external_quote_sets: u64,
+    /// External quote sets refused whole (a field failed validation).
+    pub refused_quote_sets: u64,
 }
 
 /// Fills and stream counters since the session began (see `fills`,

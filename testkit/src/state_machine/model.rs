@@ -83,7 +83,8 @@ impl Model {
             | Input::OrderUpdates { .. }
             | Input::Executions { .. }
             | Input::Positions { .. }
-            | Input::StreamState { .. } => {}
+            | Input::StreamState { .. }
+            | Input::Quotes { .. } => {}
         }
     }
 

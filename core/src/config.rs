@@ -13,9 +13,11 @@ use crate::domain::{Endpoint, Instrument};
 
 mod hosts;
 mod parse;
+mod risk;
 mod rules;
 mod session;
 
+pub use self::risk::{PerSymbol, RiskConfig};
 pub use self::session::{
     JournalConfig, MAX_ROTATE_MB, Orphans, RecoveryConfig, ShutdownCancel, ShutdownConfig,
 };
@@ -31,6 +33,9 @@ pub struct Config {
     pub recovery: RecoveryConfig,
     pub shutdown: ShutdownConfig,
     pub journal: JournalConfig,
+    /// Boxed: most sessions leave it empty, and every `Input::ConfigChanged`
+    /// carries a `Config`.
+    pub risk: Box<RiskConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

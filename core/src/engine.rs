@@ -49,6 +49,7 @@ mod quote;
 mod reconcile;
 mod recovery;
 mod resync;
+mod risk;
 mod schedule;
 mod sender;
 mod seqmap;
@@ -61,6 +62,7 @@ mod tick_start;
 mod views;
 mod wire_names;
 
+pub use self::risk::LIMITS as RISK_LIMITS;
 pub use self::session_id::SessionId;
 pub use self::views::{
     FillTotals, OrderCounts, OrderState, OrderView, PositionView, SideFills, Totals,
@@ -101,6 +103,7 @@ pub struct Engine {
     fills: fills::Fills,
     positions: positions::Positions,
     resync: resync::Resync,
+    risk: risk::Risk,
     stopped: bool,
     wake: Option<Timestamp>,
 }
@@ -129,6 +132,7 @@ impl Engine {
             fills: fills::Fills::default(),
             positions: positions::Positions::default(),
             resync: resync::Resync::default(),
+            risk: risk::Risk::default(),
             stopped: false,
             wake: None,
         })
@@ -231,6 +235,12 @@ impl Engine {
         self.positions.views(&self.market)
     }
 
+    /// How many times each `[risk]` limit bound a side (ticks x sides), by
+    /// limit name (see `risk`).
+    pub fn risk_blocks(&self) -> &BTreeMap<&'static str, u64> {
+        &self.risk.blocks
+    }
+
     pub fn config(&self) -> &Config {
         &self.market.config
     }
@@ -301,6 +311,8 @@ impl Engine {
             settle: &self.settle,
             bus: &mut self.bus,
             out: &mut self.out,
+            risk: &mut self.risk,
+            positions: &self.positions,
         }
         .run(n, books);
     }

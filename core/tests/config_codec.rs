@@ -136,7 +136,7 @@ fn unknown_sections_and_syntax_errors_are_named() {
         got,
         vec![
             "config: metrics.addr = 5 is not valid: invalid type: integer `5`, expected a string",
-            "config: quotng is not a known key (allowed here: async_batch, exchange, journal, metrics, quoting, rate_limits, recovery, shutdown)",
+            "config: quotng is not a known key (allowed here: async_batch, exchange, journal, metrics, quoting, rate_limits, recovery, risk, shutdown)",
         ]
     );
     // A syntax error stops the reading: one problem, where it is.

@@ -433,6 +433,7 @@ mod tests {
             .fills
             .insert("BTCUSDT".to_string(), SideFills { buy: 3, sell: 1 });
         let pos = [PositionView {
+            max_abs: String::new(),
             symbol: "BTCUSDT".to_string(),
             core: "-0.025".to_string(),
             exchange: None,

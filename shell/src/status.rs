@@ -105,6 +105,7 @@ mod tests {
             mm_core::engine::SideFills { buy: 3, sell: 2 },
         );
         let pos = |symbol: &str, core: &str| PositionView {
+            max_abs: String::new(),
             symbol: symbol.to_string(),
             core: core.to_string(),
             exchange: None,

@@ -67,6 +67,7 @@ fn known() -> Vec<(String, Vec<String>)> {
     let mut full = Config::default();
     // Optional fields are skipped when None: give each a value.
     full.exchange.base_url = Some(String::new());
+    *full.risk = super::RiskConfig::every_key();
     let Ok(toml::Value::Table(t)) = toml::Value::try_from(&full) else {
         return Vec::new();
     };

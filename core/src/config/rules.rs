@@ -21,6 +21,10 @@ pub(crate) fn check(
         0,
         super::MAX_ROTATE_MB,
     );
+    for (key, message) in (config.risk).problems(&config.quoting.symbols, config.quoting.spread_bps)
+    {
+        p.add(key, message);
+    }
     if let Some(instruments) = instruments {
         against_instruments(config, instruments, &mut p);
     }

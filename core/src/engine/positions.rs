@@ -49,6 +49,24 @@ struct Pos {
     exchange: Option<Decimal>,
     /// A position newer than core's executions: (seq, qty, since).
     waiting: Option<(i64, Decimal, Timestamp)>,
+    /// The largest |qty| so far (the summary's `max_abs_position`).
+    max_abs: Decimal,
+}
+
+impl Pos {
+    fn track_max(&mut self) {
+        let abs = if self.qty.mantissa() < 0 {
+            -self.qty
+        } else {
+            self.qty
+        };
+        if abs
+            .checked_sub(self.max_abs)
+            .is_some_and(Decimal::is_positive)
+        {
+            self.max_abs = abs;
+        }
+    }
 }
 
 #[derive(Default)]
@@ -81,7 +99,10 @@ impl Positions {
             return;
         }
         match p.qty.checked_add(signed) {
-            Some(q) => p.qty = q,
+            Some(q) => {
+                p.qty = q;
+                p.track_max();
+            }
             None => out.error(format!(
                 "position {}: {} + {signed} overflows: execution not counted",
                 market.name(sym),
@@ -137,6 +158,7 @@ impl Positions {
             p.started = true;
             p.qty = q;
             p.covered = seq.max(0);
+            p.track_max();
             if !q.is_zero() {
                 out.info(format!(
                     "position {}: {q} at the exchange before any fill of ours: taken as the start",
@@ -180,6 +202,7 @@ impl Positions {
             return;
         }
         p.qty = q.checked_add(later).unwrap_or(q);
+        p.track_max();
         p.covered = p.covered.max(seq);
         out.fills.position_mismatches += 1;
         out.warn(format!(
@@ -208,6 +231,13 @@ impl Positions {
             .min()
     }
 
+    /// Core's position of `sym` (zero before any is known).
+    pub(super) fn qty(&self, sym: u32) -> Decimal {
+        self.by_sym
+            .get(sym as usize)
+            .map_or(Decimal::ZERO, |p| p.qty)
+    }
+
     /// Every symbol with a position known, in symbol order.
     pub(super) fn views(&self, market: &Market) -> Vec<PositionView> {
         self.by_sym
@@ -218,6 +248,7 @@ impl Positions {
                 symbol: market.name(i as u32).to_string(),
                 core: p.qty.to_string(),
                 exchange: p.exchange.map(|d| d.to_string()),
+                max_abs: p.max_abs.to_string(),
             })
             .collect()
     }

@@ -14,8 +14,10 @@ use crate::engine::freshness::{BookClock, Verdict};
 use crate::engine::market::Market;
 use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
+use crate::engine::positions::Positions;
 use crate::engine::quote::ladder_into;
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
+use crate::engine::risk::{Exposure, Risk};
 use crate::engine::settle::Settle;
 use crate::engine::tick::{TickRun, TickState, side_index};
 use crate::input::BookTop;
@@ -30,6 +32,8 @@ pub(super) struct TickStart<'a> {
     pub(super) settle: &'a Settle,
     pub(super) bus: &'a mut Bus,
     pub(super) out: &'a mut Out,
+    pub(super) risk: &'a mut Risk,
+    pub(super) positions: &'a Positions,
 }
 
 impl TickStart<'_> {
@@ -113,6 +117,14 @@ impl TickStart<'_> {
                         if let (false, Some(lots)) = (external, lots) {
                             ladder_into(&mut lad, bid, ask, levels, spread, step, lots);
                         }
+                        let on = Exposure {
+                            book: (bid, ask),
+                            orders: self.orders,
+                            positions: self.positions,
+                            seqs: [&by_side[sym * 2], &by_side[sym * 2 + 1]],
+                            market,
+                        };
+                        self.risk.limit(sym32, &mut lad, on, self.out);
                         ok_books += 1;
                         self.fresh
                             .hold_verdict(sym32, n, None, market, self.orders, self.out);

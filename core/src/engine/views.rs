@@ -111,6 +111,9 @@ pub struct PositionView {
     pub core: String,
     /// `None` until the exchange has sent a position for the symbol.
     pub exchange: Option<String>,
+    /// The largest absolute value core's position has had this session.
+    #[serde(default)]
+    pub max_abs: String,
 }
 
 /// Orders core tracks right now, by state class (gauges for metrics/status).

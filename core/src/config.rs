@@ -192,6 +192,12 @@ pub struct QuotingConfig {
     /// With `source = "external"`: a symbol's latest quote set older than
     /// this is pulled (its orders cancelled) until a new set arrives.
     pub max_quote_age_ms: u64,
+    /// Inventory skew of the built-in ladder: both sides move this many bps
+    /// of mid per unit (base qty) of position, against it (long: lower).
+    /// A decimal string; "0" = no skew.
+    pub skew_bps_per_unit: Decimal,
+    /// The skew's bound, in bps of mid.
+    pub max_skew_bps: u32,
 }
 
 /// `quoting.source`.
@@ -243,6 +249,8 @@ impl Default for QuotingConfig {
             max_book_age_ms: 2000,
             source: QuoteSource::Ladder,
             max_quote_age_ms: 2000,
+            skew_bps_per_unit: Decimal::ZERO,
+            max_skew_bps: 20,
         }
     }
 }

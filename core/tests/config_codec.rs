@@ -118,7 +118,7 @@ max_batchsize = 5
         got,
         vec![
             "config: async_batch.max_batchsize is not a known key (allowed here: coalesce_amend, coalesce_cancel, coalesce_place, coalesce_scope, enabled, max_batch_size, max_parallel_symbols, place_with_cancel, tick_deadline_ms)",
-            "config: quoting.levles is not a known key (allowed here: levels, max_book_age_ms, max_quote_age_ms, order_qty, reprice, reprice_tolerance_bps, source, spread_bps, step_bps, symbols, tick_interval_ms)",
+            "config: quoting.levles is not a known key (allowed here: levels, max_book_age_ms, max_quote_age_ms, max_skew_bps, order_qty, reprice, reprice_tolerance_bps, skew_bps_per_unit, source, spread_bps, step_bps, symbols, tick_interval_ms)",
             "config: quoting.tick_interval_ms = \"fast\" is not valid: invalid type: string \"fast\", expected u64",
             "config: quoting.levels = 0 must be between 1 and 50",
         ],

@@ -83,3 +83,26 @@ fn rules_name_every_problem() {
     }
     assert_eq!(e.problems.len(), 6, "{text}");
 }
+
+#[test]
+fn skew_defaults_to_none_and_refuses_a_negative_rate() {
+    let c = Config::from_toml_str("[quoting]\nskew_bps_per_unit = \"2.5\"\nmax_skew_bps = 30\n")
+        .unwrap();
+    assert_eq!(
+        (
+            c.quoting.skew_bps_per_unit.to_string(),
+            c.quoting.max_skew_bps
+        ),
+        ("2.5".to_string(), 30)
+    );
+    assert!(Config::default().quoting.skew_bps_per_unit.is_zero());
+    let text = problems("[quoting]\nskew_bps_per_unit = \"-1\"\nmax_skew_bps = 1001\n");
+    assert!(
+        text.contains("quoting.skew_bps_per_unit = -1 must not be negative"),
+        "{text}"
+    );
+    assert!(
+        text.contains("quoting.max_skew_bps = 1001 must be between 0 and 1000"),
+        "{text}"
+    );
+}

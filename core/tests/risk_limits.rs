@@ -283,3 +283,64 @@ fn a_one_book_spike_costs_quotes_while_it_lasts_only() {
     assert_eq!(at_exchange(&d, "BTCUSDT", Side::Buy), 5, "{}", d.log);
     assert_eq!(blocks(&d, "max_mid_jump"), 2);
 }
+
+fn level0(d: &Driver, symbol: &str) -> (String, String) {
+    (
+        order(d, symbol, Side::Buy, 0).price,
+        order(d, symbol, Side::Sell, 0).price,
+    )
+}
+
+#[test]
+fn skew_moves_both_sides_against_the_position_within_its_bound() {
+    // XRPUSDT: book 2.4999 / 2.5001, level 0 at 2.4987 / 2.5013 unskewed.
+    let tweak = |c: &mut Config| {
+        c.quoting.skew_bps_per_unit = "0.5".parse().unwrap();
+        c.quoting.reprice_tolerance_bps = 0;
+    };
+    let (sc, mut d) = start(tweak);
+    assert_eq!(level0(&d, "XRPUSDT"), ("2.4987".into(), "2.5013".into()));
+    fill(&mut d, "XRPUSDT", Side::Buy, 3, "b1");
+    fill(&mut d, "XRPUSDT", Side::Buy, 4, "b2");
+    // Long 20 x 0.5 = 10 bps: 25 ticks lower, the spread kept.
+    tick_at(&sc, &mut d, 0);
+    assert_eq!(
+        level0(&d, "XRPUSDT"),
+        ("2.4962".into(), "2.4988".into()),
+        "{}",
+        d.log
+    );
+    // Other symbols have no position: unskewed.
+    assert_eq!(order(&d, "BTCUSDT", Side::Buy, 0).price, "59970");
+    // Short 20: 10 bps higher.
+    for (i, level) in [0, 1, 2, 3].into_iter().enumerate() {
+        fill(&mut d, "XRPUSDT", Side::Sell, level, &format!("s{i}"));
+    }
+    tick_at(&sc, &mut d, 0);
+    assert_eq!(
+        level0(&d, "XRPUSDT"),
+        ("2.5012".into(), "2.5038".into()),
+        "{}",
+        d.log
+    );
+}
+
+#[test]
+fn skew_is_bounded_by_max_skew_bps() {
+    let (sc, mut d) = start(|c| {
+        c.quoting.skew_bps_per_unit = "0.5".parse().unwrap();
+        c.quoting.max_skew_bps = 4;
+        // Every order at its exact target (none kept within a tolerance).
+        c.quoting.reprice_tolerance_bps = 0;
+    });
+    fill(&mut d, "XRPUSDT", Side::Buy, 3, "b1");
+    fill(&mut d, "XRPUSDT", Side::Buy, 4, "b2");
+    // 10 bps asked, 4 allowed: 10 ticks lower.
+    tick_at(&sc, &mut d, 0);
+    assert_eq!(
+        level0(&d, "XRPUSDT"),
+        ("2.4977".into(), "2.5003".into()),
+        "{}",
+        d.log
+    );
+}

@@ -174,6 +174,16 @@ fn quoting(config: &Config, p: &mut Problems) {
         1_000,
     );
     p.range("quoting.max_book_age_ms", q.max_book_age_ms, 1, 3_600_000);
+    if q.skew_bps_per_unit.mantissa() < 0 {
+        p.add(
+            "quoting.skew_bps_per_unit",
+            format!(
+                "= {} must not be negative (the skew goes against the position)",
+                q.skew_bps_per_unit
+            ),
+        );
+    }
+    p.range("quoting.max_skew_bps", u64::from(q.max_skew_bps), 0, 1_000);
     // The last book is already one interval old when the next poll lands: at
     // or below the interval, quotes would be pulled between every two polls.
     if q.max_book_age_ms <= q.tick_interval_ms {

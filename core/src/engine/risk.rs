@@ -50,6 +50,41 @@ pub const LIMITS: [&str; 6] = [
     "max_notional",
 ];
 
+/// The built-in ladder's book, skewed against `sym`'s position: bid and ask
+/// both move by mid x clamp(position x `quoting.skew_bps_per_unit`,
+/// +-`quoting.max_skew_bps`) / 10000 ticks, cut toward zero (long: lower,
+/// short: higher), so the spread stays and the side that reduces the
+/// position gets nearer the market. Exact decimals, no rounding but the cut.
+pub(super) fn skewed(
+    sym: u32,
+    book: (Ticks, Ticks),
+    positions: &Positions,
+    market: &Market,
+) -> (Ticks, Ticks) {
+    let q = &market.config.quoting;
+    if q.skew_bps_per_unit.is_zero() || q.max_skew_bps == 0 {
+        return book;
+    }
+    let Some(bps) = positions.qty(sym).checked_mul(q.skew_bps_per_unit) else {
+        return book;
+    };
+    let max = Decimal::new(i128::from(q.max_skew_bps), 0);
+    let bps = if gt(bps, max) {
+        max
+    } else if gt(-max, bps) {
+        -max
+    } else {
+        bps
+    };
+    let m2 = i128::from(book.0.0) + i128::from(book.1.0);
+    // mid x bps / 10000 = m2 x bps / 20000.
+    let shift = Decimal::times(bps, m2)
+        .and_then(|v| v.div_trunc(Decimal::new(20_000, 0), 0))
+        .and_then(|v| i64::try_from(v.mantissa()).ok())
+        .unwrap_or(0);
+    (Ticks(book.0.0 - shift), Ticks(book.1.0 - shift))
+}
+
 /// What a symbol's limits read besides its ladder.
 pub(super) struct Exposure<'a> {
     /// The book's best bid and ask the ladder was built on.

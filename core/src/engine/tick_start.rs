@@ -17,7 +17,7 @@ use crate::engine::out::Out;
 use crate::engine::positions::Positions;
 use crate::engine::quote::ladder_into;
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
-use crate::engine::risk::{Exposure, Risk};
+use crate::engine::risk::{Exposure, Risk, skewed};
 use crate::engine::settle::Settle;
 use crate::engine::tick::{TickRun, TickState, side_index};
 use crate::input::BookTop;
@@ -115,7 +115,8 @@ impl TickStart<'_> {
                     (Verdict::Hold { .. }, _) if pulled => {}
                     (Verdict::Quote(bid, ask), lots) if external || lots.is_some() => {
                         if let (false, Some(lots)) = (external, lots) {
-                            ladder_into(&mut lad, bid, ask, levels, spread, step, lots);
+                            let (b, a) = skewed(sym32, (bid, ask), self.positions, market);
+                            ladder_into(&mut lad, b, a, levels, spread, step, lots);
                         }
                         let on = Exposure {
                             book: (bid, ask),

@@ -153,6 +153,10 @@ pub struct BenchArgs {
     /// budget binds).
     #[arg(long, value_name = "TIER", default_value = "institutional", value_parser = parse_bench_tier)]
     pub tier: mm_sim::Tier,
+    /// Only the streams section: fill -> position and book change -> first request, with the
+    /// streams and without (institutional tier).
+    #[arg(long, conflicts_with = "tier")]
+    pub streams_only: bool,
 }
 
 fn parse_faults(s: &str) -> Result<mm_sim::FaultSpec, String> {

@@ -159,6 +159,7 @@ fn default_tier_bench_reports_quality_per_mode() {
     assert_eq!(v["settings"]["rate_per_endpoint"], 10);
     assert_eq!(v["settings"]["walk_interval_ms"], 1000);
     assert_eq!(v["scale"].as_array().unwrap().len(), 0);
+    assert!(v["streams"].is_null(), "{}", v["streams"]);
     let seed = v["seed"].as_array().unwrap();
     let modes: Vec<&str> = seed.iter().map(|r| r["mode"].as_str().unwrap()).collect();
     assert_eq!(modes, ["per_symbol", "cancel_place", "amend"]);
@@ -193,6 +194,112 @@ fn default_tier_bench_reports_quality_per_mode() {
         f(&seed[0], "requests_per_s") > f(&seed[1], "requests_per_s"),
         "per-symbol vs cancel+place requests/s:\n{stdout}"
     );
+}
+
+/// The streams section's rows: (measure, variant), the stream variant first.
+const STREAM_ROWS: [(&str, &str); 6] = [
+    ("fill -> position", "private stream"),
+    ("fill -> position", "REST reconcile"),
+    ("fill -> core knows", "private stream"),
+    ("fill -> core knows", "REST reconcile"),
+    ("book change -> first request", "book stream"),
+    ("book change -> first request", "polling"),
+];
+
+/// `--streams-only`: fill and book-change latencies, each stream beside its
+/// fallback, in the table and the JSON. Orderings asserted only where the
+/// physics holds them at any load: without the private stream core's
+/// position never moves, and the REST path to a fill needs a tick and two
+/// round trips of L = 40 ms (the stream, one push), polling one round trip
+/// before a tick has the new book.
+#[test]
+fn streams_section_measures_each_stream_beside_its_fallback() {
+    let l = 40;
+    let (stdout, v) = bench(&[
+        "--streams-only",
+        "--ticks",
+        "25",
+        "--latency-ms",
+        &l.to_string(),
+        "--jitter-ms",
+        "0",
+    ]);
+    for col in [
+        "measure",
+        "variant",
+        "events",
+        "seen",
+        "p50 ms",
+        "p99 ms",
+        "p50/stream",
+    ] {
+        assert!(stdout.contains(col), "no {col:?} column:\n{stdout}");
+    }
+    assert!(!stdout.contains("seed per-symbol batch"), "{stdout}");
+    let st = &v["streams"];
+    assert_eq!(st["ticks"], 25);
+    assert_eq!(st["tick_interval_ms"], 200);
+    assert_eq!(st["reconcile_interval_ms"], 2000);
+    let rows = st["rows"].as_array().unwrap();
+    let names: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["measure"].as_str().unwrap(),
+                r["variant"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(names, STREAM_ROWS);
+    let n = |r: &Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    for r in rows {
+        assert!(n(r, "events") > 0, "nothing to measure: {r}");
+        assert!(n(r, "seen") <= n(r, "events"), "{r}");
+        if n(r, "seen") > 0 {
+            assert!(n(r, "p50_ms") <= n(r, "p99_ms"), "{r}");
+        }
+        // The table line shows the same counts.
+        let (measure, variant) = (
+            r["measure"].as_str().unwrap(),
+            r["variant"].as_str().unwrap(),
+        );
+        let cells = format!(" {} {} ", n(r, "events"), n(r, "seen"));
+        assert!(
+            stdout.lines().any(|l| {
+                l.starts_with(measure)
+                    && l.contains(variant)
+                    && l.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .contains(cells.trim_start())
+            }),
+            "{measure} / {variant}: no line with {cells:?}:\n{stdout}"
+        );
+    }
+    let [s_pos, r_pos, s_known, r_known, b_stream, b_poll] = [0, 1, 2, 3, 4, 5].map(|i| &rows[i]);
+    // Every fill made while the private stream was up reached core's
+    // position through it, and that is when core knew of it.
+    assert_eq!(n(s_pos, "seen"), n(s_pos, "events"), "{s_pos}");
+    assert_eq!(s_known["p50_ms"], s_pos["p50_ms"], "{s_known} vs {s_pos}");
+    // Without it, core's position does not move (fills wait for the next
+    // resync), but core learns that orders filled (a cancel or a reconcile
+    // answered "not found", then the settle query): at least one round
+    // trip after the fill.
+    assert_eq!(n(r_pos, "seen"), 0, "{r_pos}");
+    assert!(r_pos["p50_ms"].is_null(), "{r_pos}");
+    assert!(n(r_known, "seen") > 0, "{r_known}");
+    assert!(n(r_known, "p50_ms") >= l, "{r_known}");
+    assert!(
+        n(s_known, "p50_ms") < n(r_known, "p50_ms"),
+        "stream {s_known} vs REST {r_known}"
+    );
+    // A polled book reaches core half a round trip after the simulator
+    // served it: no re-quote of a polled book comes sooner.
+    assert!(
+        n(b_stream, "seen") > 0 && n(b_poll, "seen") > 0,
+        "{b_stream} {b_poll}"
+    );
+    assert!(n(b_poll, "p50_ms") >= l / 2 - 1, "{b_poll}");
 }
 
 /// A table line of the row named `name` (not of a longer name it begins).
@@ -238,6 +345,13 @@ fn bench_prints_the_table_and_json_and_keeps_the_request_order() {
     }
     assert!(stdout.contains("scale: 50 symbols x 10 levels"), "{stdout}");
     assert!(stdout.contains("scale: 100 symbols x 3 levels"), "{stdout}");
+    // The streams section follows (its figures: `streams_section_...`).
+    assert!(
+        stdout.contains("\nstreams: 4 symbols x 5 levels"),
+        "{stdout}"
+    );
+    let rows = v["streams"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), STREAM_ROWS.len(), "{}", v["streams"]);
 
     // The JSON: the same figures.
     assert_eq!(v["settings"]["latency_ms"], 1);

@@ -109,4 +109,4 @@ pub use faults::{FaultSpec, FaultSpecError};
 pub use ladder::{QuoteLadder, Targets, distance_bps, ladder_targets, within};
 pub use quality::{LevelQuality, QuoteQuality, SymbolQuality};
 pub use server::{Sim, SimHandle};
-pub use state::{SimOrder, SimPrice, SimState};
+pub use state::{SimExecution, SimOrder, SimPrice, SimState};

@@ -105,6 +105,25 @@ impl SimHandle {
         self.shared.quality()
     }
 
+    /// The latest executions (those `/v5/execution/list` keeps: 1000 per account and
+    /// category), oldest first.
+    pub fn executions(&self) -> Vec<crate::state::SimExecution> {
+        self.shared.executions()
+    }
+
+    /// When each step of the timed walk (`SimConfig::walk_interval_ms`) happened (server
+    /// ms, the latest 100 000): every market moved then.
+    pub fn walk_times(&self) -> Vec<u64> {
+        self.shared.walk_times()
+    }
+
+    /// `false`: the private stream goes down and stays down (each connection is closed at
+    /// its next engine event, new ones are refused with HTTP 503) until `true` again. For
+    /// measuring what a client does without it.
+    pub fn set_private_stream(&self, on: bool) {
+        self.shared.set_private_off(!on);
+    }
+
     /// Zeroes the counters (not the orders or prices), like `POST /sim/reset-counters`.
     pub fn reset_counters(&self) {
         self.shared.reset_counters();

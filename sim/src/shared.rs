@@ -1,6 +1,8 @@
 //! The state every request handler shares: the config, the clock, and under one lock the
 //! exchange, the rate limiters, the counters and the request sequence numbers.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +14,7 @@ use crate::events::Event;
 use crate::quality::{QuoteQuality, Tracker};
 use crate::ratelimit::{IpLimiter, UidLimiter};
 use crate::rng::{hash, stream};
-use crate::state::{Counters, SimPrice, SimState};
+use crate::state::{Counters, SimExecution, SimPrice, SimState};
 
 /// Wall-clock milliseconds that never go backwards (wall time at start + monotonic elapsed),
 /// so rate windows are not disturbed by clock steps.
@@ -54,7 +56,13 @@ pub(crate) struct Shared {
     pub(crate) bus: broadcast::Sender<Arc<Event>>,
     /// Flips to true when the simulator stops: stream connections close.
     pub(crate) stopping: watch::Sender<bool>,
+    /// The private stream is switched off (`SimHandle::set_private_stream`).
+    private_off: AtomicBool,
 }
+
+/// Timed walk steps remembered (`SimHandle::walk_times`): a benchmark's
+/// sessions take minutes at most; a long paper run keeps only the latest.
+const WALKS_KEPT: usize = 100_000;
 
 /// Events a slow stream connection may fall behind by before it must resynchronise.
 const BUS_CAPACITY: usize = 8192;
@@ -72,6 +80,8 @@ pub(crate) struct Inner {
     pub(crate) stream_conns: u64,
     /// Quote quality, when a ladder is configured.
     pub(crate) quality: Option<Tracker>,
+    /// When each timed walk step happened (server ms), the latest `WALKS_KEPT`.
+    pub(crate) walk_times: VecDeque<u64>,
 }
 
 impl Shared {
@@ -93,9 +103,11 @@ impl Shared {
                 fault_seq: 0,
                 stream_conns: 0,
                 quality,
+                walk_times: VecDeque::new(),
             }),
             bus: broadcast::channel(BUS_CAPACITY).0,
             stopping: watch::Sender::new(false),
+            private_off: AtomicBool::new(false),
         })
     }
 
@@ -137,7 +149,46 @@ impl Shared {
         for s in &symbols {
             inner.ex.step_market(s, now);
         }
+        if inner.walk_times.len() == WALKS_KEPT {
+            inner.walk_times.pop_front();
+        }
+        inner.walk_times.push_back(now);
         self.publish(&mut inner);
+    }
+
+    pub(crate) fn private_off(&self) -> bool {
+        self.private_off.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_private_off(&self, off: bool) {
+        self.private_off.store(off, Ordering::Relaxed);
+    }
+
+    pub(crate) fn walk_times(&self) -> Vec<u64> {
+        self.lock().walk_times.iter().copied().collect()
+    }
+
+    /// The executions kept for `/v5/execution/list`, every account and category, by time.
+    pub(crate) fn executions(&self) -> Vec<SimExecution> {
+        let inner = self.lock();
+        let mut all: Vec<SimExecution> = inner
+            .ex
+            .executions
+            .values()
+            .flatten()
+            .map(|f| SimExecution {
+                symbol: f.symbol.clone(),
+                exec_id: f.exec_id.clone(),
+                order_id: f.order_id.clone(),
+                order_link_id: f.order_link_id.clone(),
+                side: f.side,
+                exec_qty: f.exec_qty.clone(),
+                leaves_qty: f.leaves_qty.clone(),
+                exec_time_ms: f.exec_time.parse().unwrap_or(0),
+            })
+            .collect();
+        all.sort_by_key(|e| e.exec_time_ms);
+        all
     }
 
     /// The reply delay for the `arrival`-th request to `path`.

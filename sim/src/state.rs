@@ -67,6 +67,28 @@ pub struct SimOrder {
     pub qty: String,
 }
 
+/// One execution as the simulator made it (`SimHandle::executions`): when it filled, by the
+/// simulator's clock, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimExecution {
+    /// Symbol.
+    pub symbol: String,
+    /// `execId`.
+    pub exec_id: String,
+    /// Exchange order id.
+    pub order_id: String,
+    /// Client order id ("" if none).
+    pub order_link_id: String,
+    /// The order's side.
+    pub side: Side,
+    /// Quantity filled.
+    pub exec_qty: String,
+    /// What was left of the order after it (`"0"`: the order is filled).
+    pub leaves_qty: String,
+    /// `execTime`: server ms.
+    pub exec_time_ms: u64,
+}
+
 /// Best bid / ask / mid of one symbol's simulated market.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimPrice {

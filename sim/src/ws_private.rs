@@ -3,13 +3,16 @@
 //! every order state change, every fill and the position it leaves, and the position after
 //! every accepted create, amend and cancel (as Bybit pushes it). Bybit keeps no replay, so
 //! a connection that falls behind the event bus is closed and the client resynchronises.
+//! While `SimHandle::set_private_stream(false)` holds, a connection is closed at its next
+//! event and a new one is refused with HTTP 503 (a private stream outage on demand).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
 use crate::auth::{StreamAuthError, stream_auth};
 use crate::events::Event;
@@ -21,6 +24,9 @@ use crate::ws_session::{Channel, Command, Pushed, Session};
 const TOPICS: [&str; 3] = ["order", "execution", "position"];
 
 pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+    if shared.private_off() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     ws.on_upgrade(move |socket| async move {
         let session = Session::new(shared, socket);
         let channel = Private {
@@ -140,6 +146,9 @@ impl Channel for Private {
     }
 
     async fn on_event(&mut self, s: &mut Session, ev: &Event) -> bool {
+        if s.shared.private_off() {
+            return false;
+        }
         if self.account.is_none() || ev.account() != self.account {
             return true;
         }

@@ -211,17 +211,23 @@ pub(super) async fn session(
     .map_err(SessionError::Simulator)?;
     let mut config = config.clone();
     config.exchange.base_url = Some(sim.base_url());
-    let with = |ext: &str| -> PathBuf {
-        let mut p = stem.as_os_str().to_owned();
-        p.push(ext);
-        PathBuf::from(p)
-    };
-    let result = run_session(RunOptions {
+    let result = run_session(run_options(config, ticks, stem)).await;
+    let state = sim.state();
+    sim.shutdown().await;
+    let summary = result.map_err(SessionError::Run)?;
+    Ok((summary, state))
+}
+
+/// A bench session's options: in-process, against the simulator in
+/// `config.exchange.base_url`, no metrics server, no status line, its
+/// journal and log at `stem` + `.mmj` / `.log`.
+pub(super) fn run_options(config: Config, ticks: u64, stem: &Path) -> RunOptions {
+    RunOptions {
         session_id: None,
         config: Some(config),
         ticks: Some(ticks),
-        journal: Some(with(".mmj")),
-        log: Some(with(".log")),
+        journal: Some(with_ext(stem, ".mmj")),
+        log: Some(with_ext(stem, ".log")),
         metrics_addr: Some("off".to_string()),
         status_every_ms: 2000,
         reload_poll_ms: 500,
@@ -229,12 +235,14 @@ pub(super) async fn session(
         signals: false,
         quiet: true,
         ..RunOptions::default()
-    })
-    .await;
-    let state = sim.state();
-    sim.shutdown().await;
-    let summary = result.map_err(SessionError::Run)?;
-    Ok((summary, state))
+    }
+}
+
+/// `stem` with `ext` appended (a stem may contain dots).
+pub(super) fn with_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut p = stem.as_os_str().to_owned();
+    p.push(ext);
+    PathBuf::from(p)
 }
 
 /// A measured session that failed, before `measure` names its mode.

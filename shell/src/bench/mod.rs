@@ -51,26 +51,38 @@
 //! core's default tick interval and deadline, a market walking in time
 //! (3 bps a second).
 //!
+//! The streams section (`streams`, also alone with `--streams-only`):
+//! issue 11's benchmark, fill -> core's position and book change -> the
+//! first request that re-quotes it, each with its stream and without
+//! (REST reconcile, polling), core's defaults at the same tick interval;
+//! timed from the simulator's record to the session's journal replayed.
+//!
 //! | module     | job |
 //! |------------|-----|
 //! | `plan`     | the modes and what each must do per tick |
 //! | `scenario` | instruments, mm config, simulator config |
 //! | `measure`  | one mode at one size -> a `BenchRow` (institutional tier) |
 //! | `binding`  | one mode at the default tier -> a `BenchRow` |
+//! | `streams`  | fill and book-change latencies, streams vs REST: four sessions -> `LatencyRow`s |
+//! | `latency`  | those latencies from the simulator's record and the session's journal replayed |
 //! | `report`   | rows, settings, the tables |
 
 mod binding;
+mod latency;
 mod measure;
 mod plan;
 mod report;
 mod scenario;
+mod streams;
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::BenchArgs;
 
 pub use plan::{Mode, Plan};
-pub use report::{BenchReport, BenchRow, BenchSettings, render};
+pub use report::{
+    BenchReport, BenchRow, BenchSettings, LatencyRow, Percentiles, StreamsReport, render,
+};
 
 use measure::{measure, ratio};
 
@@ -121,6 +133,8 @@ pub enum BenchError {
     Json(#[from] serde_json::Error),
     #[error("bench: simulator: {0}")]
     Simulator(std::io::Error),
+    #[error("bench: journal {}: {reason}", .path.display())]
+    Journal { path: PathBuf, reason: String },
     /// A measured session did not end cleanly.
     #[error("bench {mode} ({ticks} ticks): {source}")]
     Session {
@@ -189,6 +203,16 @@ async fn run_in(
         max_parallel_symbols: base.max_parallel_symbols,
         scales: SCALES.to_vec(),
     };
+    if args.streams_only {
+        let streams = streams::measure_streams(args, ticks, dir).await?;
+        return Ok(BenchReport {
+            settings,
+            seed: Vec::new(),
+            scale: Vec::new(),
+            streams: Some(streams),
+            elapsed_s: started.elapsed().as_secs_f64(),
+        });
+    }
     eprintln!(
         "mm bench: seed scenario {} symbols x {} levels a side, L = {} ms (jitter 0..={} ms), {ticks} ticks a batch mode, {legacy_ticks} legacy; then {}, {scale_ticks} ticks a mode",
         args.symbols,
@@ -219,10 +243,12 @@ async fn run_in(
             scale.push(measure(args, mode, symbols, levels, scale_ticks, dir).await?);
         }
     }
+    let streams = streams::measure_streams(args, ticks, dir).await?;
     Ok(BenchReport {
         settings,
         seed,
         scale,
+        streams: Some(streams),
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -270,6 +296,7 @@ async fn run_default_tier(
         settings,
         seed,
         scale: Vec::new(),
+        streams: None,
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }

@@ -78,7 +78,53 @@ pub struct BenchReport {
     pub settings: BenchSettings,
     pub seed: Vec<BenchRow>,
     pub scale: Vec<BenchRow>,
+    /// The streams section (institutional tier only).
+    pub streams: Option<StreamsReport>,
     pub elapsed_s: f64,
+}
+
+/// Fill and book-change latencies with the streams and without
+/// (`bench::streams`): its settings and rows, two per measure.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamsReport {
+    /// Ticks a session.
+    pub ticks: u64,
+    pub tick_interval_ms: u64,
+    pub reconcile_interval_ms: u64,
+    /// The fill sessions' market: this many bps every this many ms.
+    pub fill_walk_bps: u32,
+    pub fill_walk_ms: u64,
+    /// The book sessions' market.
+    pub book_walk_bps: u32,
+    pub book_walk_ms: u64,
+    /// The REST session's private stream is cut this long after it connected.
+    pub outage_after_ms: u64,
+    pub rows: Vec<LatencyRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyRow {
+    /// `fill -> position`, `fill -> core knows`, `book change -> first request`.
+    pub measure: &'static str,
+    /// `private stream` / `REST reconcile`, `book stream` / `polling`.
+    pub variant: &'static str,
+    #[serde(flatten)]
+    pub latency: Percentiles,
+    /// This row's P50 over the stream variant's (`None` when either is
+    /// missing or the stream's is 0 ms).
+    pub p50_vs_stream: Option<f64>,
+}
+
+/// Events and nearest-rank percentiles of the latencies measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Percentiles {
+    /// Fills, or book changes, in the measured window.
+    pub events: u64,
+    /// Of those, the ones core learned of (a fill) or re-quoted (a book
+    /// change) before the session ended: the latencies' count.
+    pub seen: u64,
+    pub p50_ms: Option<u64>,
+    pub p99_ms: Option<u64>,
 }
 
 /// The table (stdout).
@@ -89,6 +135,14 @@ pub fn render(r: &BenchReport) -> String {
         return render_default_tier(r);
     }
     let mut out = String::new();
+    if r.seed.is_empty() {
+        // `--streams-only`.
+        if let Some(st) = &r.streams {
+            render_streams(&mut out, st, s);
+        }
+        let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
+        return out;
+    }
     let _ = writeln!(
         out,
         "mm bench: seed scenario, {} symbols x {} levels a side, every price moved every tick; simulator L = {} ms (+ jitter 0..={} ms), institutional tier ({}/s per endpoint), fills off",
@@ -122,8 +176,57 @@ pub fn render(r: &BenchReport) -> String {
         }
     }
     not_clean(&mut out, r);
+    if let Some(st) = &r.streams {
+        render_streams(&mut out, st, s);
+    }
     let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
     out
+}
+
+/// The streams section: two rows a measure, the stream variant first.
+fn render_streams(out: &mut String, st: &StreamsReport, s: &BenchSettings) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "\nstreams: {} symbols x {} levels, core's defaults (cancel+place, a tick every {} ms), {} ticks a session, simulator L = {} ms (+ jitter 0..={} ms); the market walks in time",
+        s.symbols, s.levels, st.tick_interval_ms, st.ticks, s.latency_ms, s.jitter_ms
+    );
+    let _ = writeln!(
+        out,
+        "fills: {} bps every {} ms, fills on; REST reconcile = the private stream cut {} ms after it connected, open orders listed every {} ms (reconcile_interval_ms); books: {} bps every {} ms, fills off",
+        st.fill_walk_bps,
+        st.fill_walk_ms,
+        st.outage_after_ms,
+        st.reconcile_interval_ms,
+        st.book_walk_bps,
+        st.book_walk_ms
+    );
+    out.push_str(
+        "from the simulator's clock (when it filled, when its book moved) to the journal's (the input core learned it on, the input it sent the request on)\n",
+    );
+    let _ = writeln!(
+        out,
+        "{:<30} {:<16} {:>7} {:>7} {:>7} {:>7} {:>10}",
+        "measure", "variant", "events", "seen", "p50 ms", "p99 ms", "p50/stream"
+    );
+    let ms = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |x| x.to_string());
+    for r in &st.rows {
+        let l = &r.latency;
+        let ratio = r
+            .p50_vs_stream
+            .map_or_else(|| "-".to_string(), |x| format!("{x:.1}x"));
+        let _ = writeln!(
+            out,
+            "{:<30} {:<16} {:>7} {:>7} {:>7} {:>7} {:>10}",
+            r.measure,
+            r.variant,
+            l.events,
+            l.seen,
+            ms(l.p50_ms),
+            ms(l.p99_ms),
+            ratio
+        );
+    }
 }
 
 /// `--tier default`: one table, quality first.

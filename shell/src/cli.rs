@@ -35,6 +35,8 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
+// The doc comments are `--help` text, where `<session-id>` is meant literally.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// TOML config; without it, paper mode (built-in config, in-process simulator).
@@ -64,6 +66,10 @@ pub struct RunArgs {
     /// How often the config file is checked for changes (SIGHUP also reloads).
     #[arg(long, value_name = "MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(10..))]
     pub reload_poll_ms: u64,
+    /// Take quote sets from your own strategy on this Unix socket path or
+    /// loopback IP:PORT (newline-delimited JSON; needs quoting.source = "external").
+    #[arg(long, value_name = "ADDR")]
+    pub quotes: Option<String>,
     #[command(flatten)]
     pub sim: SimFlags,
 }

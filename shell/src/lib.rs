@@ -23,6 +23,7 @@
 //! | `histogram`       | tick durations in fixed memory (log-linear buckets) |
 //! | `summary`         | `--summary-json` |
 //! | `paper`           | the built-in paper-mode config and simulator setup |
+//! | `quotes`          | bring your own quotes: the Rust API (`quotes::start`) and the `--quotes` socket |
 //! | `*_cmd`, `bench`  | the other subcommands |
 //!
 //! Library code writes nothing to stdout (that is the CLI's: tables, the
@@ -42,6 +43,7 @@ pub mod journal_writer;
 pub mod market;
 pub mod metrics;
 pub mod paper;
+pub mod quotes;
 pub mod replay_cmd;
 pub mod run;
 pub mod secrets;

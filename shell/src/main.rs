@@ -83,6 +83,8 @@ async fn run(args: RunArgs) -> i32 {
         },
         signals: true,
         quiet: false,
+        quotes_addr: args.quotes,
+        link: None,
     };
     match mm_shell::run_session(opts).await {
         Ok(s) => {

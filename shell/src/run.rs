@@ -83,6 +83,11 @@ pub struct RunOptions {
     pub signals: bool,
     /// No status line (bench).
     pub quiet: bool,
+    /// `--quotes ADDR`: take quote sets on this socket (`quotes::socket`).
+    pub quotes_addr: Option<String>,
+    /// Where quote sets come in and events go out (`quotes::start` sets
+    /// it; `--quotes` makes one).
+    pub link: Option<crate::quotes::Link>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +167,9 @@ pub enum StartupError {
     /// `exchange.streams = true` and the private stream has no known host.
     #[error("exchange.streams = true: {0}")]
     PrivateStream(String),
+    /// `--quotes ADDR` cannot be used.
+    #[error(transparent)]
+    Quotes(#[from] crate::quotes::socket::QuotesAddrError),
 }
 
 impl RunError {
@@ -176,7 +184,14 @@ impl RunError {
 }
 
 /// Runs one session to its end; the library entry point (`mm run`, bench).
-pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
+pub async fn run_session(mut opts: RunOptions) -> Result<RunSummary, RunError> {
+    let quotes_addr = match opts.quotes_addr.as_deref() {
+        Some(a) => Some(crate::quotes::socket::QuotesAddr::parse(a).map_err(StartupError::from)?),
+        None => None,
+    };
+    if quotes_addr.is_some() {
+        opts.link.get_or_insert_with(crate::quotes::Link::default);
+    }
     // Listening from the first moment: a signal during start-up stops it
     // before any order, instead of killing the process (the default action).
     let mut signals = if opts.signals {
@@ -232,6 +247,23 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
         metrics.symbols(&symbols);
     }
+    let quote_server = match (&quotes_addr, &opts.link) {
+        (Some(addr), Some(link)) => {
+            let quoted: Vec<mm_core::Instrument> = (instruments.iter())
+                .filter(|i| config.quoting.symbols.contains(&i.symbol))
+                .cloned()
+                .collect();
+            let server = crate::quotes::socket::QuoteServer::start(addr, quoted, link.clone())
+                .await
+                .map_err(StartupError::from)?;
+            if !opts.quiet {
+                let addr = crate::quotes::socket::display(&server.addr);
+                eprintln!("mm: taking quote sets on {addr} (newline-delimited JSON)");
+            }
+            Some(server)
+        }
+        _ => None,
+    };
     let (private_rx, private_handle) = match private {
         Some(p) => (Some(p.rx), Some(p.handle)),
         None => (None, None),
@@ -246,6 +278,7 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         trade,
         inputs.interval_tx,
     );
+    session.link = opts.link.clone();
     let ending = session
         .run(
             &opts,
@@ -256,6 +289,9 @@ pub async fn run_session(opts: RunOptions) -> Result<RunSummary, RunError> {
         )
         .await;
     inputs.ticker.abort();
+    if let Some(s) = &quote_server {
+        s.stop();
+    }
     if let Some(t) = inputs.watcher_task {
         t.abort();
     }

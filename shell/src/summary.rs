@@ -79,6 +79,12 @@ pub struct RunSummary {
     /// Resyncs core started (one per private stream connect).
     #[serde(default)]
     pub resyncs: u64,
+    /// External quote sets core accepted and refused (`quoting.source =
+    /// "external"`).
+    #[serde(default)]
+    pub external_quote_sets: u64,
+    #[serde(default)]
+    pub refused_quote_sets: u64,
     /// Batch items answered 10006 that core re-queued.
     pub requeued: u64,
     /// Orders that ever became unknown (ambiguous outcome).

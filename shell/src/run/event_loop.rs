@@ -39,6 +39,8 @@ pub(super) struct Session {
     pub(super) fatal: Option<Fatal>,
     /// A private input or a reply may have changed fills or positions.
     pub(super) fills_changed: bool,
+    /// Quote sets in, events out (`quotes`), when someone quotes.
+    pub(super) link: Option<crate::quotes::Link>,
 }
 
 /// How the loop ended.
@@ -59,6 +61,9 @@ enum Event {
     Tick(MarketData),
     Private(StreamEvent),
     Config(Config),
+    Quotes(crate::quotes::Pending),
+    /// `Quoter::stop`: as a first SIGTERM.
+    Stop,
     Status,
     ShutdownOverdue,
 }
@@ -89,6 +94,7 @@ impl Session {
             write_failure: None,
             fatal: None,
             fills_changed: false,
+            link: None,
         }
     }
 
@@ -106,6 +112,10 @@ impl Session {
         status.reset();
         let mut shutdown_at: Option<Instant> = None;
         let mut pending_shutdown = false;
+        self.publish(|e| crate::quotes::SessionEvent::Started {
+            session_id: e.session().as_str().to_string(),
+            instruments: e.instruments().to_vec(),
+        });
         loop {
             self.drain();
             if self.stopped {
@@ -143,6 +153,19 @@ impl Session {
                     }
                 };
                 let shutting = shutdown_at.is_some();
+                let link = self.link.clone();
+                let quote = async {
+                    match &link {
+                        Some(l) => l.mailbox.take().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let stop = async {
+                    match &link {
+                        Some(l) => l.stop.notified().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 Some(tokio::select! {
                     biased;
                     Some(name) = signal => Event::Signal(name),
@@ -151,11 +174,14 @@ impl Session {
                     t = sleep => Event::Wake(t),
                     Some(books) = tick_rx.recv(), if !shutting => Event::Tick(books),
                     Some(c) = cfg_rx.recv(), if !shutting => Event::Config(c),
+                    p = quote, if !shutting => Event::Quotes(p),
+                    () = stop, if !shutting => Event::Stop,
                     _ = status.tick(), if !opts.quiet => Event::Status,
                     () = overdue => Event::ShutdownOverdue,
                 })
             };
             let now = Timestamp(crate::now_ms());
+            let mut quoted = None;
             let input = match event {
                 None => {
                     shutdown_at = Some(Instant::now());
@@ -200,6 +226,7 @@ impl Session {
                 }
                 Some(Event::Tick(MarketData::Books(books))) => {
                     self.tick_begins();
+                    self.publish_books(&books);
                     Input::Tick { now_ms: now, books }
                 }
                 Some(Event::Tick(MarketData::Failed(why))) => {
@@ -215,6 +242,7 @@ impl Session {
                         "market data: {why}; core gets this tick with the book stream's books only"
                     );
                     self.market_data_failed();
+                    self.publish_books(&books);
                     Input::Tick { now_ms: now, books }
                 }
                 Some(Event::Private(ev)) => {
@@ -234,6 +262,16 @@ impl Session {
                         now_ms: now,
                         config,
                     }
+                }
+                Some(Event::Stop) => {
+                    eprintln!("mm: stop requested: shutting down (cancelling every order)");
+                    shutdown_at = Some(Instant::now());
+                    Input::Shutdown { now_ms: now }
+                }
+                Some(Event::Quotes(p)) => {
+                    let set = p.set.clone();
+                    quoted = Some(p);
+                    Input::Quotes { now_ms: now, set }
                 }
                 Some(Event::Status) => {
                     eprintln!("{}", self.status_line());
@@ -259,6 +297,45 @@ impl Session {
             // Handled even when it could not be journaled: core must see every
             // response to cancel what is open.
             self.engine.handle(input);
+            if let Some(p) = quoted {
+                self.quote_verdict(p);
+            }
+        }
+    }
+
+    /// Tells the set's sender what core made of it.
+    fn quote_verdict(&mut self, p: crate::quotes::Pending) {
+        use crate::quotes::SessionEvent;
+        let Some(link) = &self.link else { return };
+        let symbol = p.set.symbol;
+        let ev = match self.engine.last_quote_refusal() {
+            None => SessionEvent::Accepted {
+                symbol,
+                id: p.id,
+                client: p.client,
+            },
+            Some(reason) => SessionEvent::Refused {
+                symbol,
+                id: p.id,
+                reason: reason.to_string(),
+                client: p.client,
+            },
+        };
+        let _ = link.events.send(ev);
+    }
+
+    fn publish_books(&self, books: &[mm_core::BookTop]) {
+        self.publish(|_| crate::quotes::SessionEvent::Books {
+            books: books.to_vec(),
+        });
+    }
+
+    /// Events for whoever quotes (none without a `link` or a receiver).
+    fn publish(&self, ev: impl FnOnce(&Engine) -> crate::quotes::SessionEvent) {
+        if let Some(link) = &self.link
+            && link.events.receiver_count() > 0
+        {
+            let _ = link.events.send(ev(&self.engine));
         }
     }
 
@@ -303,6 +380,10 @@ impl Session {
                         self.stats.on_tick(&t);
                     }
                     self.metrics.tick_done(&t);
+                    self.publish(|e| crate::quotes::SessionEvent::Tick {
+                        stats: t.clone(),
+                        orders: e.orders(),
+                    });
                     ticked = true;
                 }
                 // Core sends nothing more and emits Stopped right after:
@@ -311,7 +392,10 @@ impl Session {
                     tracing::error!("{fatal}");
                     self.fatal.get_or_insert(fatal);
                 }
-                Effect::Stopped => self.stopped = true,
+                Effect::Stopped => {
+                    self.stopped = true;
+                    self.publish(|_| crate::quotes::SessionEvent::Stopped);
+                }
             }
         }
         if let Err(e) = self.log.flush() {
@@ -327,6 +411,10 @@ impl Session {
             self.fills_changed = false;
             self.metrics
                 .sync_fills(self.engine.fill_totals(), &self.engine.positions());
+            self.publish(|e| crate::quotes::SessionEvent::Positions {
+                positions: e.positions(),
+                fills: e.fill_totals().fills.clone(),
+            });
         }
     }
 

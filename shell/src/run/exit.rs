@@ -137,6 +137,8 @@ pub(super) fn summary(
             p99: session.stats.percentile(99),
         },
         fallbacks: t.fallbacks,
+        external_quote_sets: t.external_quote_sets,
+        refused_quote_sets: t.refused_quote_sets,
         stale_drops: t.stale_drops,
         rejects: t.rejects,
         conflated_ticks: t.conflated,

@@ -170,6 +170,10 @@ pub enum StartupError {
     /// `--quotes ADDR` cannot be used.
     #[error(transparent)]
     Quotes(#[from] crate::quotes::socket::QuotesAddrError),
+    #[error(
+        "--quotes needs quoting.source = \"external\" in the config (paper mode without --config sets it)"
+    )]
+    QuotesNeedExternal,
 }
 
 impl RunError {

@@ -56,8 +56,20 @@ pub(super) async fn start(opts: &RunOptions) -> Result<Started, RunError> {
             let (c, text) = crate::config_file::load(path).map_err(StartupError::from)?;
             (c, Some(text))
         }
-        (None, None) => (crate::paper::config(opts.sim.tier), None),
+        (None, None) => {
+            let mut c = crate::paper::config(opts.sim.tier);
+            // Paper mode with --quotes: the quotes are the caller's.
+            if opts.quotes_addr.is_some() {
+                c.quoting.source = mm_core::config::QuoteSource::External;
+            }
+            (c, None)
+        }
     };
+    // Sets on the socket would all be refused: say so before anything runs.
+    if opts.quotes_addr.is_some() && config.quoting.source != mm_core::config::QuoteSource::External
+    {
+        return Err(StartupError::QuotesNeedExternal.into());
+    }
 
     // The config's metrics address was judged with the config; an override
     // on the command line meets the same rule, before anything is opened.

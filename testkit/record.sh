@@ -19,6 +19,10 @@
 #   # reload: <seconds> <file>            copy snapshots/configs/<file> over the
 #                                         running config at that time (hot reload)
 #   # signal: <seconds> <SIG>             send the signal to `mm` at that time
+#   # client: <command>                   an externally driven session: `mm run`
+#                                         gets --quotes <socket>, and <command>
+#                                         (run from the repository root, {sock}
+#                                         replaced by the socket path) quotes it
 # Times are wall-clock seconds from the start of `mm run`, so where a reload
 # lands can differ between recordings; the journal records where it landed,
 # so the replay is exact either way.
@@ -71,11 +75,21 @@ for name in "${names[@]}"; do
     # A fixed session id per recording: orderLinkIds stay the same across
     # re-recordings, so a snapshot diff shows only changed decisions.
     sid=$(printf '%s' "rec$name" | tr -cd 'A-Za-z0-9' | cut -c1-15)
+    client=$(sed -n 's/^# client: //p' "$cfg")
+    quotes=()
+    [[ -n $client ]] && quotes=(--quotes "$work/q.sock")
     "$mm" run --config "$work/config.toml" --session-id "$sid" \
         --journal "$work/journal.mmj" --log "$work/core.log" \
-        --metrics-addr 127.0.0.1:0 "${extra[@]}" 2>"$work/stderr" &
+        --metrics-addr 127.0.0.1:0 "${quotes[@]}" "${extra[@]}" 2>"$work/stderr" &
     pid=$!
     started=$(date +%s.%N)
+    cpid=
+    if [[ -n $client ]]; then
+        for _ in $(seq 200); do [[ -S $work/q.sock ]] && break; sleep 0.05; done
+        echo "  client: ${client//\{sock\}/$work/q.sock}" >&2
+        (cd "$root" && eval "${client//\{sock\}/$work/q.sock}") >"$work/client.out" 2>&1 &
+        cpid=$!
+    fi
     # Scripted events, in time order.
     while read -r kind at what; do
         [[ -z ${kind:-} ]] && continue
@@ -86,7 +100,7 @@ for name in "${names[@]}"; do
         case $kind in
             reload)
                 echo "  +${at}s reload from $what" >&2
-                sed -e '/^# record:/d' -e '/^# reload:/d' -e '/^# signal:/d' \
+                sed -e '/^# record:/d' -e '/^# reload:/d' -e '/^# signal:/d' -e '/^# client:/d' \
                     "$configs/$what" >"$work/config.next"
                 mv "$work/config.next" "$work/config.toml"
                 ;;
@@ -99,6 +113,11 @@ for name in "${names[@]}"; do
     if ! wait "$pid"; then
         echo "record.sh: mm run failed for $name; its stderr:" >&2
         cat "$work/stderr" >&2
+        exit 1
+    fi
+    if [[ -n $cpid ]] && ! wait "$cpid"; then
+        echo "record.sh: the quote client failed for $name; its output:" >&2
+        cat "$work/client.out" >&2
         exit 1
     fi
     mv "$work/journal.mmj" "$sessions/$name.mmj"

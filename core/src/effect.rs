@@ -40,6 +40,11 @@ pub enum Fatal {
     /// Open orders of an earlier session (our orderLinkId form, another
     /// session id) found at start-up with `recovery.orphans = "refuse"`.
     OrphansRefused { order_link_ids: Vec<String> },
+    /// A `[risk]` kill switch tripped (`max_loss`, `max_fills_per_minute`):
+    /// quoting stopped and shutdown cancelled every order before this, so
+    /// unlike the others it comes after the cancels, right before `Stopped`.
+    /// Never re-armed: a new session needs a restart.
+    KillSwitch { reason: String },
 }
 
 impl fmt::Display for Fatal {
@@ -81,6 +86,10 @@ impl fmt::Display for Fatal {
                     order_link_ids.len()
                 )
             }
+            Fatal::KillSwitch { reason } => write!(
+                f,
+                "kill switch: {reason}; quoting stopped and shutdown cancelled our orders (see the shutdown lines for what was confirmed gone)"
+            ),
         }
     }
 }

@@ -184,6 +184,7 @@ impl Engine {
             Input::Quotes { set, .. } => self.on_quotes(set),
         }
         self.positions.expire(&self.market, &mut self.out);
+        self.kill_switch();
         if self.stopped {
             self.wake = None;
             return;
@@ -463,6 +464,35 @@ impl Engine {
             &self.market,
             &mut self.out,
         ));
+    }
+
+    /// The `[risk]` kill switch, after every input: once tripped, quoting
+    /// stops and shutdown cancels every order and confirms it gone; then
+    /// `Fatal::KillSwitch` and `Stopped` end the session. Not during a
+    /// shutdown already under way, never re-armed.
+    fn kill_switch(&mut self) {
+        if self.stopped || self.shutdown.is_some() {
+            return;
+        }
+        let fills = (self.out.fills.fills.values())
+            .map(|f| f.buy + f.sell)
+            .sum();
+        let now = self.out.now;
+        let Some(reason) = (self.risk).kill(fills, &self.positions, &self.market, now) else {
+            return;
+        };
+        self.out.error(format!(
+            "kill switch: {reason}: quoting stops, every order is cancelled and confirmed gone, then the session ends"
+        ));
+        self.on_shutdown();
+        if let Some(sd) = self.shutdown.as_mut() {
+            sd.then_fatal = Some(Fatal::KillSwitch { reason });
+        }
+    }
+
+    /// The kill switch's reason, once it tripped.
+    pub fn kill_switch_reason(&self) -> Option<&str> {
+        self.risk.tripped.as_deref()
     }
 
     /// Moves shutdown along; `Stopped` when it is over.

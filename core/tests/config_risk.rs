@@ -106,3 +106,21 @@ fn skew_defaults_to_none_and_refuses_a_negative_rate() {
         "{text}"
     );
 }
+
+#[test]
+fn kill_switch_keys_parse_and_are_checked() {
+    let c =
+        Config::from_toml_str("[risk]\nmax_loss = \"50.5\"\nmax_fills_per_minute = 120\n").unwrap();
+    assert_eq!(c.risk.max_loss, Some("50.5".parse().unwrap()));
+    assert_eq!(c.risk.max_fills_per_minute, Some(120));
+    assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+    let text = problems("[risk]\nmax_loss = \"0\"\nmax_fills_per_minute = 0\n");
+    assert!(
+        text.contains("risk.max_loss = 0 must be positive"),
+        "{text}"
+    );
+    assert!(
+        text.contains("risk.max_fills_per_minute = 0 must be between 1 and 1000000"),
+        "{text}"
+    );
+}

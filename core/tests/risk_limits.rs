@@ -344,3 +344,80 @@ fn skew_is_bounded_by_max_skew_bps() {
         d.log
     );
 }
+
+/// A tick on the scenario's books with `symbol`'s bid and ask set.
+fn tick_book(sc: &Scenario, d: &mut Driver, symbol: &str, bid: &str, ask: &str) {
+    let mut books = sc.books(0, d.now);
+    for b in &mut books {
+        if b.symbol == symbol {
+            b.bid = bid.to_string();
+            b.ask = ask.to_string();
+        }
+    }
+    d.feed(Input::Tick {
+        now_ms: d.now,
+        books,
+    });
+    d.run_idle(5_000);
+}
+
+#[test]
+fn a_crash_past_max_loss_cancels_everything_then_ends_the_session() {
+    let (sc, mut d) = start(|c| c.risk.max_loss = Some("1".parse().unwrap()));
+    // Long 20 XRPUSDT bought at 2.4987 and 2.4975: cash -49.962.
+    fill(&mut d, "XRPUSDT", Side::Buy, 0, "b1");
+    fill(&mut d, "XRPUSDT", Side::Buy, 1, "b2");
+    tick_at(&sc, &mut d, 0);
+    assert!(d.fatal.is_none() && !d.stopped, "{}", d.log);
+    // Mid 2.4: 20 x 2.4 - 49.962 = -1.962.
+    tick_book(&sc, &mut d, "XRPUSDT", "2.3999", "2.4001");
+    let reason =
+        "max_loss: PnL -1.962 (realised + unrealised at mid, every symbol) is a loss above 1";
+    assert_eq!(
+        d.fatal,
+        Some(mm_core::Fatal::KillSwitch {
+            reason: reason.to_string()
+        }),
+        "{}",
+        d.log
+    );
+    assert!(d.stopped);
+    assert!(d.exchange.open_orders().is_empty(), "{}", d.log);
+    assert_eq!(d.engine.kill_switch_reason(), Some(reason));
+    // Tripped, then the orders cancelled and confirmed, then Fatal, Stopped.
+    let tripped = d
+        .log
+        .find(&format!("kill switch: {reason}: quoting stops"))
+        .unwrap();
+    let complete = d.log.find("shutdown complete: stopped").unwrap();
+    let fatal = d.log.find("fatal: kill switch: max_loss").unwrap();
+    assert!(tripped < complete && complete < fatal, "{}", d.log);
+    // Never re-armed: nothing more is decided.
+    let before = d.requests.len();
+    tick_at(&sc, &mut d, 0);
+    assert_eq!(d.requests.len(), before);
+}
+
+#[test]
+fn too_many_fills_in_a_minute_trip_the_kill_switch() {
+    let (_, mut d) = start(|c| c.risk.max_fills_per_minute = Some(2));
+    fill(&mut d, "XRPUSDT", Side::Buy, 0, "b1");
+    fill(&mut d, "XRPUSDT", Side::Sell, 0, "s1");
+    assert!(d.fatal.is_none(), "{}", d.log);
+    fill(&mut d, "BTCUSDT", Side::Buy, 0, "b2");
+    d.run_idle(5_000);
+    let reason = "max_fills_per_minute: 3 fills of ours in the last 60 s, above 2";
+    assert_eq!(
+        d.fatal,
+        Some(mm_core::Fatal::KillSwitch {
+            reason: reason.to_string()
+        }),
+        "{}",
+        d.log
+    );
+    assert!(
+        d.stopped && d.exchange.open_orders().is_empty(),
+        "{}",
+        d.log
+    );
+}

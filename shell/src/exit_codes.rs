@@ -13,6 +13,9 @@ pub const PROBLEM: i32 = 1;
 pub const USAGE: i32 = 2;
 /// The exchange refused us for good (credentials, orphans refused).
 pub const FATAL: i32 = 3;
+/// A `[risk]` kill switch tripped (`max_loss`, `max_fills_per_minute`):
+/// quoting stopped and shutdown cancelled our orders before the end.
+pub const KILL_SWITCH: i32 = 4;
 
 /// `mm replay`: the whole journal replayed, up to its end-of-session frame.
 pub const REPLAY_FINISHED: i32 = 0;
@@ -32,6 +35,8 @@ Exit codes (mm run):
      overdue, a second signal, or open orders could not be listed at exit
   2  bad usage, config or files (also credentials): nothing was started
   3  a fatal refusal by the exchange (credentials, orphans refused)
+  4  a risk kill switch tripped (risk.max_loss, risk.max_fills_per_minute):
+     quoting stopped and every order was cancelled before the session ended
 Other subcommands: 0 done, 1 failed, 2 bad usage or config.
 mm replay: see mm replay --help";
 

@@ -111,6 +111,13 @@ pub enum RunError {
         message: String,
         summary: Option<Box<RunSummary>>,
     },
+    /// A `[risk]` kill switch tripped: quoting stopped, orders cancelled by
+    /// shutdown, then the session ended (never re-armed).
+    #[error("{message}")]
+    KillSwitch {
+        message: String,
+        summary: Option<Box<RunSummary>>,
+    },
     /// SIGINT / SIGTERM during start-up: stopped before sending any order
     /// (nothing of this session can be open, so it is not a failure).
     #[error("{0}")]
@@ -183,6 +190,7 @@ impl RunError {
             RunError::Startup(_) => exit_codes::USAGE,
             RunError::Failed { .. } | RunError::Interrupted(_) => exit_codes::PROBLEM,
             RunError::Fatal { .. } => exit_codes::FATAL,
+            RunError::KillSwitch { .. } => exit_codes::KILL_SWITCH,
         }
     }
 }
@@ -333,6 +341,12 @@ pub async fn run_session(mut opts: RunOptions) -> Result<RunSummary, RunError> {
             .positions()
             .into_iter()
             .map(|p| (p.symbol, p.core))
+            .collect();
+        summary.max_abs_position = session
+            .engine
+            .positions()
+            .into_iter()
+            .map(|p| (p.symbol, p.max_abs))
             .collect();
         if exit::ask_exchange(&session, &ending) {
             summary.position_exchange =

@@ -32,6 +32,10 @@ pub enum Ended {
     /// Orders of an earlier session were open at start-up and
     /// `recovery.orphans = "refuse"`: nothing was placed. Exit code 3.
     OrphansRefused,
+    /// A `[risk]` kill switch tripped (`kill_switch` says why): quoting
+    /// stopped, shutdown cancelled our orders, then the session ended.
+    /// Exit code 4.
+    KillSwitch,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -76,6 +80,17 @@ pub struct RunSummary {
     /// (`None`: not asked, or it could not be read).
     #[serde(default)]
     pub position_exchange: Option<BTreeMap<String, String>>,
+    /// The largest absolute position core held per symbol this session
+    /// (exact decimal); empty with `exchange.streams = false`.
+    #[serde(default)]
+    pub max_abs_position: BTreeMap<String, String>,
+    /// How many times each `[risk]` limit bound a side (ticks x sides), by
+    /// limit name.
+    #[serde(default)]
+    pub risk_blocks: BTreeMap<String, u64>,
+    /// The kill switch's reason when it tripped (`ended` = `kill_switch`).
+    #[serde(default)]
+    pub kill_switch: Option<String>,
     /// Resyncs core started (one per private stream connect).
     #[serde(default)]
     pub resyncs: u64,

@@ -90,6 +90,13 @@ pub struct RiskConfig {
     /// A book whose mid moved more than this from the last good one gets no
     /// quotes, until a second book confirms the move.
     pub max_mid_jump_bps: Option<u32>,
+    /// Kill switch, quote currency: the session's PnL (realised plus
+    /// unrealised from our executions, marked at mid, every symbol) below
+    /// minus this ends the session (orders cancelled first).
+    pub max_loss: Option<Decimal>,
+    /// Kill switch: more fills of ours than this in the last 60 s of core's
+    /// time ends the session.
+    pub max_fills_per_minute: Option<u32>,
 }
 
 impl RiskConfig {
@@ -102,6 +109,8 @@ impl RiskConfig {
             max_notional: Some(PerSymbol::All(Decimal::ZERO)),
             price_band_bps: Some(0),
             max_mid_jump_bps: Some(0),
+            max_loss: Some(Decimal::ZERO),
+            max_fills_per_minute: Some(0),
         }
     }
 }
@@ -152,6 +161,22 @@ impl RiskConfig {
                     format!("= {v} must be between 1 and 10000"),
                 ));
             }
+        }
+        if let Some(v) = self.max_loss
+            && !v.is_positive()
+        {
+            out.push((
+                "risk.max_loss".to_string(),
+                format!("= {v} must be positive (a loss, in quote currency)"),
+            ));
+        }
+        if let Some(v) = self.max_fills_per_minute
+            && !(1..=1_000_000).contains(&v)
+        {
+            out.push((
+                "risk.max_fills_per_minute".to_string(),
+                format!("= {v} must be between 1 and 1000000"),
+            ));
         }
         if let Some(band) = self.price_band_bps
             && u64::from(band) * 2 <= u64::from(spread_bps)

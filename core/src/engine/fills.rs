@@ -177,6 +177,7 @@ impl StreamApply<'_> {
         }
         let signed = if side == Side::Buy { qty } else { -qty };
         (self.positions).apply(sym, signed, x.seq, self.market, self.out);
+        self.positions.trade(sym, signed, price);
         let count = self
             .out
             .fills

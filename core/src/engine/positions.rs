@@ -51,6 +51,11 @@ struct Pos {
     waiting: Option<(i64, Decimal, Timestamp)>,
     /// The largest |qty| so far (the summary's `max_abs_position`).
     max_abs: Decimal,
+    /// For PnL: the sum of our executions (signed) and the cash they moved
+    /// (sells in, buys out), and the last execution's price.
+    traded: Decimal,
+    cash: Decimal,
+    last_price: Option<Decimal>,
 }
 
 impl Pos {
@@ -229,6 +234,36 @@ impl Positions {
             .iter()
             .filter_map(|p| p.waiting.map(|(_, _, t)| t.plus_ms(WAIT_MS)))
             .min()
+    }
+
+    /// An execution of ours (each execId once) for PnL: `signed` qty at `price`.
+    pub(super) fn trade(&mut self, sym: u32, signed: Decimal, price: Option<Decimal>) {
+        let p = self.pos(sym);
+        let Some(price) = price else { return };
+        if let (Some(t), Some(c)) = (
+            p.traded.checked_add(signed),
+            price
+                .checked_mul(signed)
+                .and_then(|v| p.cash.checked_sub(v)),
+        ) {
+            p.traded = t;
+            p.cash = c;
+            p.last_price = Some(price);
+        }
+    }
+
+    /// The session's PnL of `sym` from our executions: cash plus what they
+    /// left marked at `mark` (the last execution's price without one).
+    /// Realised and unrealised together, exact.
+    pub(super) fn pnl(&self, sym: u32, mark: Option<Decimal>) -> Option<Decimal> {
+        let p = self.by_sym.get(sym as usize)?;
+        let mark = mark.or(p.last_price)?;
+        p.traded.checked_mul(mark)?.checked_add(p.cash)
+    }
+
+    /// Symbols with a position slot, for sums over them.
+    pub(super) fn len(&self) -> usize {
+        self.by_sym.len()
     }
 
     /// Core's position of `sym` (zero before any is known).

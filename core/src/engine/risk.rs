@@ -30,7 +30,7 @@
 //! when none binds any more), with the values at that moment; every tick a
 //! limit binds a side is counted (`blocks`, by limit name).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::decimal::Decimal;
 use crate::domain::{Category, Lots, Side, Ticks};
@@ -39,6 +39,7 @@ use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
 use crate::engine::positions::Positions;
 use crate::engine::quote::Ladder;
+use crate::time::Timestamp;
 
 /// The limits' names: log lines, counters, metric labels.
 pub const LIMITS: [&str; 6] = [
@@ -111,7 +112,18 @@ pub(super) struct Risk {
     mids: Vec<MidRef>,
     /// Ticks x sides each limit bound, by limit name.
     pub(super) blocks: BTreeMap<&'static str, u64>,
+    /// Per symbol: the latest usable book's bid + ask (PnL's mark).
+    marks: Vec<Option<i128>>,
+    /// Fills of ours counted so far, and when the recent ones came (core
+    /// time, count): `max_fills_per_minute`'s window.
+    fills_seen: u64,
+    recent_fills: VecDeque<(Timestamp, u64)>,
+    /// The kill switch's reason, once tripped (never cleared).
+    pub(super) tripped: Option<String>,
 }
+
+/// `max_fills_per_minute`'s window.
+const MINUTE_MS: u64 = 60_000;
 
 /// One limit binding one side, with the values behind it (for the log).
 struct Bind {
@@ -154,6 +166,10 @@ impl Risk {
             self.mids.resize_with(i + 1, MidRef::default);
         }
         let m2 = i128::from(on.book.0.0) + i128::from(on.book.1.0);
+        if self.marks.len() <= i {
+            self.marks.resize(i + 1, None);
+        }
+        self.marks[i] = Some(m2);
         let mut binds: [Vec<Bind>; 2] = [Vec::new(), Vec::new()];
 
         if let Some(jump) = cfg.max_mid_jump_bps {
@@ -348,6 +364,68 @@ impl Risk {
             }
             *was = now;
         }
+    }
+}
+
+impl Risk {
+    /// The kill switch, judged after every input until it trips: the
+    /// reason, the first time `max_loss` or `max_fills_per_minute` is
+    /// passed. `fills` is the count of our fills so far.
+    pub(super) fn kill(
+        &mut self,
+        fills: u64,
+        positions: &Positions,
+        market: &Market,
+        now: Timestamp,
+    ) -> Option<String> {
+        if self.tripped.is_some() {
+            return None;
+        }
+        let cfg = &market.config.risk;
+        let new = fills.saturating_sub(self.fills_seen);
+        self.fills_seen = fills;
+        if let Some(max) = cfg.max_fills_per_minute {
+            if new > 0 {
+                self.recent_fills.push_back((now, new));
+            }
+            while self
+                .recent_fills
+                .front()
+                .is_some_and(|(t, _)| now.since(*t) >= MINUTE_MS)
+            {
+                self.recent_fills.pop_front();
+            }
+            let n: u64 = self.recent_fills.iter().map(|(_, c)| c).sum();
+            if n > u64::from(max) {
+                return self.trip(format!(
+                    "max_fills_per_minute: {n} fills of ours in the last 60 s, above {max}"
+                ));
+            }
+        }
+        if let Some(max) = cfg.max_loss {
+            let mut pnl = Decimal::ZERO;
+            for sym in 0..positions.len() {
+                let s32 = sym as u32;
+                let tick = market.inst(s32).tick_size;
+                let mark = (self.marks.get(sym).copied().flatten())
+                    .and_then(|m2| Decimal::times(tick, m2))
+                    .and_then(|m| m.div_trunc(Decimal::new(2, 0), tick.scale() + 1));
+                if let Some(p) = positions.pnl(s32, mark) {
+                    pnl = pnl.checked_add(p).unwrap_or(pnl);
+                }
+            }
+            if gt(-pnl, max) {
+                return self.trip(format!(
+                    "max_loss: PnL {pnl} (realised + unrealised at mid, every symbol) is a loss above {max}"
+                ));
+            }
+        }
+        None
+    }
+
+    fn trip(&mut self, reason: String) -> Option<String> {
+        self.tripped = Some(reason.clone());
+        Some(reason)
     }
 }
 

@@ -64,6 +64,8 @@ pub(super) struct Clear {
 pub(super) struct Shutdown {
     draining: bool,
     pub(super) syms: BTreeMap<u32, Clear>,
+    /// Emitted right before `Stopped` (a kill switch's shutdown).
+    pub(super) then_fatal: Option<crate::effect::Fatal>,
 }
 
 fn backoff_ms(n: u32) -> u64 {
@@ -120,6 +122,7 @@ impl Shutdown {
         Shutdown {
             draining: true,
             syms,
+            then_fatal: None,
         }
     }
 
@@ -155,6 +158,10 @@ impl Shutdown {
             ));
         }
         out.info("shutdown complete: stopped".to_string());
+        if let Some(fatal) = self.then_fatal.take() {
+            out.error(format!("fatal: {fatal}"));
+            out.emit(Effect::Fatal(fatal));
+        }
         out.emit(Effect::Stopped);
         true
     }

@@ -111,6 +111,7 @@ pub(super) fn summary(
         ended: match (ending, &session.fatal) {
             (_, Some(mm_core::Fatal::Auth { .. })) => Ended::AuthFailed,
             (_, Some(mm_core::Fatal::OrphansRefused { .. })) => Ended::OrphansRefused,
+            (_, Some(mm_core::Fatal::KillSwitch { .. })) => Ended::KillSwitch,
             (Ending::Stopped, None) if session.write_failure.is_some() => Ended::WriteFailed,
             (Ending::Stopped, None) => Ended::Stopped,
             (Ending::ShutdownOverdue(_), None) => Ended::ShutdownOverdue,
@@ -148,6 +149,11 @@ pub(super) fn summary(
         fills: std::collections::BTreeMap::new(),
         position_core: std::collections::BTreeMap::new(),
         position_exchange: None,
+        max_abs_position: std::collections::BTreeMap::new(),
+        risk_blocks: (session.engine.risk_blocks().iter())
+            .map(|(l, n)| ((*l).to_string(), *n))
+            .collect(),
+        kill_switch: session.engine.kill_switch_reason().map(str::to_string),
         resyncs: 0,
         requeued: t.requeued,
         unknown_orders: t.unknowns,
@@ -189,6 +195,12 @@ pub(super) fn conclude(
             summary.open_orders_core,
             exchange_count(&summary)
         );
+        if summary.ended == Ended::KillSwitch {
+            return Err(RunError::KillSwitch {
+                message,
+                summary: Some(Box::new(summary)),
+            });
+        }
         return Err(RunError::Fatal {
             message,
             summary: Some(Box::new(summary)),
@@ -370,6 +382,31 @@ mod tests {
         assert_eq!(e.exit_code(), 1);
         assert!(e.to_string().contains("could not be listed"), "{e}");
         assert_eq!(s, unknown);
+    }
+
+    #[test]
+    fn a_kill_switch_ending_writes_the_summary_and_exits_4() {
+        let reason =
+            "max_loss: PnL -12 (realised + unrealised at mid, every symbol) is a loss above 10";
+        let killed = RunSummary {
+            ended: Ended::KillSwitch,
+            fatal: Some(format!("kill switch: {reason}")),
+            kill_switch: Some(reason.to_string()),
+            stopped: true,
+            open_orders_exchange: Some(0),
+            ..RunSummary::default()
+        };
+        let (r, s) = written(Ending::Stopped, killed.clone());
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit_codes::KILL_SWITCH);
+        assert!(e.to_string().contains(reason), "{e}");
+        assert_eq!(s, killed);
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(text.contains("\"ended\":\"kill_switch\""), "{text}");
+        assert!(
+            text.contains(&format!("\"kill_switch\":\"{reason}\"")),
+            "{text}"
+        );
     }
 
     #[test]

@@ -199,9 +199,9 @@ fn default_tier_bench_reports_quality_per_mode() {
 /// The streams section's rows: (measure, variant), the stream variant first.
 const STREAM_ROWS: [(&str, &str); 6] = [
     ("fill -> position", "private stream"),
-    ("fill -> position", "REST reconcile"),
+    ("fill -> position", "REST (stream down)"),
     ("fill -> core knows", "private stream"),
-    ("fill -> core knows", "REST reconcile"),
+    ("fill -> core knows", "REST (stream down)"),
     ("book change -> first request", "book stream"),
     ("book change -> first request", "polling"),
 ];

@@ -276,6 +276,69 @@ async fn the_timed_walk_moves_the_market_and_fills_between_polls() {
     sim.shutdown().await;
 }
 
+/// `set_private_stream(false)`: a connected private stream ends at its next event and a new
+/// one is refused (HTTP 503) until switched on again; the public stream is untouched. The
+/// simulator's record: the executions with their time, and the timed walk's steps.
+#[tokio::test]
+async fn the_private_stream_goes_down_on_demand_and_the_record_keeps_fills_and_steps() {
+    let cfg = SimConfig {
+        walk_interval_ms: 50,
+        ..SimConfig::default()
+    };
+    let (sim, c) = start(cfg).await;
+    let url = sim.base_url().replace("http://", "ws://");
+    let mut private = Ws::private(&sim.base_url(), KEY, SECRET).await;
+    let mut book = Ws::connect(&sim.base_url(), "/v5/public/linear").await;
+    book.subscribe(&["orderbook.1.ETHUSDT"]).await;
+    sim.set_private_stream(false);
+    // Market events reach every connection: the private one is closed at the next.
+    loop {
+        match private.next_within(2000).await {
+            Next::Json(_) => continue,
+            Next::Gone | Next::Closed(_) => break,
+            Next::Quiet => panic!("the private stream stayed up"),
+        }
+    }
+    let refused = tokio_tungstenite::connect_async(format!("{url}/v5/private")).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
+        other => panic!("not refused: {other:?}"),
+    }
+    assert!(
+        matches!(book.next_within(2000).await, Next::Json(_)),
+        "public stream up"
+    );
+    sim.set_private_stream(true);
+    let mut again = Ws::private(&sim.base_url(), KEY, SECRET).await;
+    let before = now_ms();
+    // Well through the ask (a few walk steps away), so it fills whatever the walk does.
+    let (_, ask) = c.ticker("ETHUSDT").await;
+    let through = format!("{:.2}", ask.parse::<f64>().unwrap() + 5.0);
+    let mut gtc = item("ETHUSDT", "Buy", "0.05", &through, "take-1");
+    gtc["timeInForce"] = json!("GTC");
+    let r = c.post("/v5/order/create", &single("linear", gtc)).await;
+    assert_eq!(r.ret_code(), 0, "{}", r.text);
+    assert_eq!(
+        again.next_on("execution").await["data"][0]["orderLinkId"],
+        "take-1"
+    );
+    let x = sim.executions();
+    assert_eq!(x.len(), 1, "{x:?}");
+    assert_eq!(
+        (x[0].order_link_id.as_str(), x[0].exec_qty.as_str()),
+        ("take-1", "0.05")
+    );
+    assert_eq!(x[0].leaves_qty, "0.00", "nothing left (on the qty grid)");
+    assert!(
+        x[0].exec_time_ms >= before && x[0].exec_time_ms <= now_ms(),
+        "{x:?}"
+    );
+    let steps = sim.walk_times();
+    assert!(steps.len() >= 2, "{steps:?}");
+    assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
+    sim.shutdown().await;
+}
+
 fn faulty(spec: &str) -> SimConfig {
     SimConfig {
         faults: spec.parse::<FaultSpec>().unwrap(),

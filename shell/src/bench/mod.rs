@@ -54,7 +54,7 @@
 //! The streams section (`streams`, also alone with `--streams-only`):
 //! issue 11's benchmark, fill -> core's position and book change -> the
 //! first request that re-quotes it, each with its stream and without
-//! (REST reconcile, polling), core's defaults at the same tick interval;
+//! (REST with the private stream down, polling), core's defaults at the same tick interval;
 //! timed from the simulator's record to the session's journal replayed.
 //!
 //! | module     | job |

@@ -106,7 +106,7 @@ pub struct StreamsReport {
 pub struct LatencyRow {
     /// `fill -> position`, `fill -> core knows`, `book change -> first request`.
     pub measure: &'static str,
-    /// `private stream` / `REST reconcile`, `book stream` / `polling`.
+    /// `private stream` / `REST (stream down)`, `book stream` / `polling`.
     pub variant: &'static str,
     #[serde(flatten)]
     pub latency: Percentiles,
@@ -193,7 +193,7 @@ fn render_streams(out: &mut String, st: &StreamsReport, s: &BenchSettings) {
     );
     let _ = writeln!(
         out,
-        "fills: {} bps every {} ms, fills on; REST reconcile = the private stream cut {} ms after it connected, open orders listed every {} ms (reconcile_interval_ms); books: {} bps every {} ms, fills off",
+        "fills: {} bps every {} ms, fills on; REST (stream down) = the private stream cut {} ms after it connected and refused since: core lists open orders every {} ms (reconcile_interval_ms) and settles what a cancel, amend or listing finds gone; books: {} bps every {} ms, fills off",
         st.fill_walk_bps,
         st.fill_walk_ms,
         st.outage_after_ms,
@@ -206,7 +206,7 @@ fn render_streams(out: &mut String, st: &StreamsReport, s: &BenchSettings) {
     );
     let _ = writeln!(
         out,
-        "{:<30} {:<16} {:>7} {:>7} {:>7} {:>7} {:>10}",
+        "{:<30} {:<18} {:>7} {:>7} {:>7} {:>7} {:>10}",
         "measure", "variant", "events", "seen", "p50 ms", "p99 ms", "p50/stream"
     );
     let ms = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |x| x.to_string());
@@ -217,7 +217,7 @@ fn render_streams(out: &mut String, st: &StreamsReport, s: &BenchSettings) {
             .map_or_else(|| "-".to_string(), |x| format!("{x:.1}x"));
         let _ = writeln!(
             out,
-            "{:<30} {:<16} {:>7} {:>7} {:>7} {:>7} {:>10}",
+            "{:<30} {:<18} {:>7} {:>7} {:>7} {:>7} {:>10}",
             r.measure,
             r.variant,
             l.events,

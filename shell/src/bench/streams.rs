@@ -60,7 +60,7 @@ impl Variant {
     fn name(self) -> &'static str {
         match self {
             Variant::PrivateStream => "private stream",
-            Variant::PrivateDown => "REST reconcile",
+            Variant::PrivateDown => "REST (stream down)",
             Variant::BookStream => "book stream",
             Variant::Polling => "polling",
         }

@@ -490,6 +490,12 @@ impl Engine {
         }
     }
 
+    /// The session's PnL from our executions (realised + unrealised at the
+    /// latest usable mid, every symbol, quote currency), exact.
+    pub fn pnl(&self) -> crate::decimal::Decimal {
+        self.risk.pnl(&self.positions, &self.market)
+    }
+
     /// The kill switch's reason, once it tripped.
     pub fn kill_switch_reason(&self) -> Option<&str> {
         self.risk.tripped.as_deref()

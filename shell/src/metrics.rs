@@ -57,6 +57,10 @@ pub struct Metrics {
     position: Family<SymbolLabels, Gauge<f64, AtomicU64>>,
     last: std::sync::Mutex<Totals>,
     last_fills: std::sync::Mutex<BTreeMap<String, SideFills>>,
+    risk_blocks: Family<Labels1, Counter>,
+    kill_switch: Gauge,
+    pnl: Gauge<f64, AtomicU64>,
+    last_blocks: std::sync::Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// The `stream` label of each stream the shell runs.
@@ -85,6 +89,9 @@ impl Metrics {
         let fallback_books = Counter::default();
         let fills = Family::<SymbolSideLabels, Counter>::default();
         let position = Family::<SymbolLabels, Gauge<f64, AtomicU64>>::default();
+        let risk_blocks = Family::<Labels1, Counter>::default();
+        let kill_switch = Gauge::default();
+        let pnl = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "mm_tick_duration_ms",
             "Tick duration (ms, from core's TickDone)",
@@ -185,7 +192,25 @@ impl Metrics {
             "Core's position per symbol (base units, long positive; an exact decimal in core)",
             position.clone(),
         );
+        registry.register(
+            "mm_risk_blocks",
+            "Ticks x sides a [risk] limit bound (a level or side not quoted), by limit",
+            risk_blocks.clone(),
+        );
+        registry.register(
+            "mm_kill_switch",
+            "1 once a [risk] kill switch tripped (the session then shuts down), else 0",
+            kill_switch.clone(),
+        );
+        registry.register(
+            "mm_pnl",
+            "The session's PnL from our executions, realised + unrealised at mid, every symbol (quote currency; exact in core)",
+            pnl.clone(),
+        );
         // Every label value present from the start, so a scrape shows the full set.
+        for limit in mm_core::engine::RISK_LIMITS {
+            let _ = risk_blocks.get_or_create(&[("limit", limit)]);
+        }
         for e in Endpoint::ALL {
             let _ = requests.get_or_create(&[("endpoint", e.name())]);
         }
@@ -220,6 +245,10 @@ impl Metrics {
             position,
             last: std::sync::Mutex::new(Totals::default()),
             last_fills: std::sync::Mutex::new(BTreeMap::new()),
+            risk_blocks,
+            kill_switch,
+            pnl,
+            last_blocks: std::sync::Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -361,6 +390,27 @@ impl Metrics {
         }
     }
 
+    /// Brings `mm_risk_blocks_total` up to core's cumulative block counts
+    /// and `mm_kill_switch` to whether it tripped.
+    /// `mm_pnl` from core's exact PnL (a float only here).
+    pub fn sync_risk(&self, blocks: &BTreeMap<&'static str, u64>, killed: bool, pnl: &str) {
+        if let Ok(v) = pnl.parse::<f64>() {
+            self.pnl.set(v);
+        }
+        let mut last = self
+            .last_blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (limit, n) in blocks {
+            let before = last.get(limit).copied().unwrap_or(0);
+            self.risk_blocks
+                .get_or_create(&[("limit", *limit)])
+                .inc_by(n.saturating_sub(before));
+        }
+        last.clone_from(blocks);
+        self.kill_switch.set(i64::from(killed));
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
@@ -414,6 +464,36 @@ pub async fn serve(metrics: Arc<Metrics>, addr: &str) -> Result<SocketAddr, Serv
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn risk_blocks_count_up_to_cores_and_the_kill_switch_is_a_gauge() {
+        let m = Metrics::new();
+        let text = m.render();
+        for limit in mm_core::engine::RISK_LIMITS {
+            assert!(
+                text.contains(&format!("mm_risk_blocks_total{{limit=\"{limit}\"}} 0")),
+                "{text}"
+            );
+        }
+        assert!(text.contains("mm_kill_switch 0"), "{text}");
+        let mut blocks = BTreeMap::new();
+        blocks.insert("max_position", 3);
+        m.sync_risk(&blocks, false, "0");
+        blocks.insert("max_position", 5);
+        blocks.insert("price_band", 1);
+        m.sync_risk(&blocks, true, "-1.5");
+        let text = m.render();
+        assert!(
+            text.contains(r#"mm_risk_blocks_total{limit="max_position"} 5"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mm_risk_blocks_total{limit="price_band"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("mm_kill_switch 1"), "{text}");
+        assert!(text.contains("mm_pnl -1.5"), "{text}");
+    }
 
     #[test]
     fn fills_follow_cores_counts_and_positions_are_its_exact_decimals_as_floats() {

@@ -78,15 +78,26 @@ impl Stats {
 
 /// The status line's fills and positions: ` | fills N | pos SYM=q ...`
 /// (core's applied executions and positions, exact decimals; `pos -`
-/// before core knows any).
-pub fn fills_part(fills: &FillTotals, positions: &[PositionView]) -> String {
+/// before core knows any), each position against its `risk.max_position`
+/// when it has one (`SYM=q/cap`).
+pub fn fills_part(
+    fills: &FillTotals,
+    positions: &[PositionView],
+    risk: &mm_core::config::RiskConfig,
+) -> String {
     let n: u64 = fills.fills.values().map(|f| f.buy + f.sell).sum();
     let pos = if positions.is_empty() {
         "-".to_string()
     } else {
         positions
             .iter()
-            .map(|p| format!("{}={}", p.symbol, p.core))
+            .map(|p| {
+                let cap = (risk.max_position.as_ref()).and_then(|m| m.for_symbol(&p.symbol));
+                match cap {
+                    Some(cap) => format!("{}={}/{cap}", p.symbol, p.core),
+                    None => format!("{}={}", p.symbol, p.core),
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -110,13 +121,26 @@ mod tests {
             core: core.to_string(),
             exchange: None,
         };
+        let none = mm_core::config::RiskConfig::default();
+        let both = [pos("BTCUSDT", "0.003"), pos("ETHUSDT", "-0.02")];
         assert_eq!(
-            fills_part(&fills, &[pos("BTCUSDT", "0.003"), pos("ETHUSDT", "-0.02")]),
+            fills_part(&fills, &both, &none),
             " | fills 5 | pos BTCUSDT=0.003 ETHUSDT=-0.02"
         );
         assert_eq!(
-            fills_part(&FillTotals::default(), &[]),
+            fills_part(&FillTotals::default(), &[], &none),
             " | fills 0 | pos -"
+        );
+        // Against its cap where risk.max_position has one.
+        let capped = mm_core::config::RiskConfig {
+            max_position: Some(mm_core::config::PerSymbol::Each(
+                [("BTCUSDT".to_string(), "0.01".parse().expect("a decimal"))].into(),
+            )),
+            ..mm_core::config::RiskConfig::default()
+        };
+        assert_eq!(
+            fills_part(&fills, &both, &capped),
+            " | fills 5 | pos BTCUSDT=0.003/0.01 ETHUSDT=-0.02"
         );
     }
 

@@ -403,17 +403,7 @@ impl Risk {
             }
         }
         if let Some(max) = cfg.max_loss {
-            let mut pnl = Decimal::ZERO;
-            for sym in 0..positions.len() {
-                let s32 = sym as u32;
-                let tick = market.inst(s32).tick_size;
-                let mark = (self.marks.get(sym).copied().flatten())
-                    .and_then(|m2| Decimal::times(tick, m2))
-                    .and_then(|m| m.div_trunc(Decimal::new(2, 0), tick.scale() + 1));
-                if let Some(p) = positions.pnl(s32, mark) {
-                    pnl = pnl.checked_add(p).unwrap_or(pnl);
-                }
-            }
+            let pnl = self.pnl(positions, market);
             if gt(-pnl, max) {
                 return self.trip(format!(
                     "max_loss: PnL {pnl} (realised + unrealised at mid, every symbol) is a loss above {max}"
@@ -421,6 +411,24 @@ impl Risk {
             }
         }
         None
+    }
+
+    /// The session's PnL over every symbol, in quote currency: realised plus
+    /// unrealised from our executions, marked at each symbol's latest usable
+    /// mid (its last execution's price before it has one).
+    pub(super) fn pnl(&self, positions: &Positions, market: &Market) -> Decimal {
+        let mut pnl = Decimal::ZERO;
+        for sym in 0..positions.len() {
+            let s32 = sym as u32;
+            let tick = market.inst(s32).tick_size;
+            let mark = (self.marks.get(sym).copied().flatten())
+                .and_then(|m2| Decimal::times(tick, m2))
+                .and_then(|m| m.div_trunc(Decimal::new(2, 0), tick.scale() + 1));
+            if let Some(p) = positions.pnl(s32, mark) {
+                pnl = pnl.checked_add(p).unwrap_or(pnl);
+            }
+        }
+        pnl
     }
 
     fn trip(&mut self, reason: String) -> Option<String> {

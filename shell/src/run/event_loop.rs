@@ -411,6 +411,11 @@ impl Session {
             self.fills_changed = false;
             self.metrics
                 .sync_fills(self.engine.fill_totals(), &self.engine.positions());
+            (self.metrics).sync_risk(
+                self.engine.risk_blocks(),
+                self.engine.kill_switch_reason().is_some(),
+                &self.engine.pnl().to_string(),
+            );
             self.publish(|e| crate::quotes::SessionEvent::Positions {
                 positions: e.positions(),
                 fills: e.fill_totals().fills.clone(),
@@ -443,7 +448,11 @@ impl Session {
         format!(
             "{}{}",
             self.stats.line(&counts, self.engine.totals()),
-            crate::status::fills_part(self.engine.fill_totals(), &self.engine.positions())
+            crate::status::fills_part(
+                self.engine.fill_totals(),
+                &self.engine.positions(),
+                &self.engine.config().risk
+            )
         )
     }
 

@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use mm_core::config::QuoteSource;
 use mm_core::input::{QuoteLevel, QuoteSet};
 use mm_core::{BookTop, Instrument, Lots, Ticks};
-use mm_shell::quotes::{self, SessionEvent};
+use mm_shell::quotes::SessionEvent;
+use mm_shell::quoting;
 use mm_shell::{RunOptions, RunSummary, SimOptions};
 
 /// Levels a side, the spread between the best quotes and the step between
@@ -94,7 +95,7 @@ pub(crate) async fn run(seconds: u64, dir: Option<PathBuf>) -> Result<RunSummary
     let mut config = mm_shell::paper::config(SimOptions::default().tier);
     config.quoting.source = QuoteSource::External;
     config.quoting.levels = LEVELS as u32;
-    let mut session = quotes::start(RunOptions {
+    let mut session = quoting::start(RunOptions {
         config: Some(config),
         journal: dir.as_ref().map(|d| d.join("journal.mmj")),
         log: dir.as_ref().map(|d| d.join("core.log")),

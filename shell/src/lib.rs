@@ -23,7 +23,8 @@
 //! | `histogram`       | tick durations in fixed memory (log-linear buckets) |
 //! | `summary`         | `--summary-json` |
 //! | `paper`           | the built-in paper-mode config and simulator setup |
-//! | `quotes`          | bring your own quotes: the Rust API (`quotes::start`) and the `--quotes` socket |
+//! | `quotes`          | bring your own quotes: the transport (mailbox, events) and the `--quotes` socket |
+//! | `quoting`         | bring your own quotes from Rust: `quoting::start` |
 //! | `*_cmd`, `bench`  | the other subcommands |
 //!
 //! Library code writes nothing to stdout (that is the CLI's: tables, the
@@ -44,6 +45,7 @@ pub mod market;
 pub mod metrics;
 pub mod paper;
 pub mod quotes;
+pub mod quoting;
 pub mod replay_cmd;
 pub mod run;
 pub mod secrets;

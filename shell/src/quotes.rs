@@ -1,6 +1,7 @@
 //! Bring your own quotes: a session driven by the user's strategy
-//! (`quoting.source = "external"`), from Rust ([`start`]) or from any
-//! language over a socket (`mm run --quotes ADDR`, see `socket`).
+//! (`quoting.source = "external"`), from Rust (`quoting::start`) or from
+//! any language over a socket (`mm run --quotes ADDR`, see `socket`). This
+//! module is the transport both share, below `run` (which reads it).
 //!
 //! The shell decides nothing here either: every quote set becomes one
 //! `Input::Quotes`, journaled like any input, and core accepts or refuses
@@ -13,31 +14,6 @@
 //!   without bound;
 //! - events: what the session does, as [`SessionEvent`]s on a broadcast
 //!   channel (bounded: a receiver that falls behind loses the oldest).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use mm_core::input::{QuoteLevel, QuoteSet};
-//! let mut config = mm_shell::paper::config(mm_shell::SimOptions::default().tier);
-//! config.quoting.source = mm_core::config::QuoteSource::External;
-//! let mut session = mm_shell::quotes::start(mm_shell::RunOptions {
-//!     config: Some(config),
-//!     ..mm_shell::RunOptions::default()
-//! });
-//! session.quoter.push(QuoteSet {
-//!     symbol: "BTCUSDT".into(),
-//!     bids: vec![QuoteLevel { price: "59990".into(), qty: "0.001".into() }],
-//!     asks: vec![QuoteLevel { price: "60010".into(), qty: "0.001".into() }],
-//! });
-//! while let Ok(event) = session.events.recv().await {
-//!     println!("{event:?}");
-//!     # break;
-//! }
-//! session.quoter.stop();
-//! let summary = session.done.await??;
-//! # let _ = summary;
-//! # Ok(())
-//! # }
-//! ```
 
 pub mod socket;
 
@@ -50,10 +26,6 @@ use mm_core::input::QuoteSet;
 use mm_core::{BookTop, Instrument, TickStats};
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
-use tokio::task::JoinHandle;
-
-use crate::run::{RunError, RunOptions};
-use crate::summary::RunSummary;
 
 /// Events kept for a receiver that has not read them yet; past that the
 /// oldest are lost (`broadcast::error::RecvError::Lagged`).
@@ -193,7 +165,8 @@ impl Link {
     }
 }
 
-/// Pushes quote sets into a running session and asks it to stop.
+/// Pushes quote sets into a running session and asks it to stop
+/// (`quoting::start` gives one).
 #[derive(Debug, Clone)]
 pub struct Quoter {
     link: Link,
@@ -201,6 +174,13 @@ pub struct Quoter {
 }
 
 impl Quoter {
+    pub(crate) fn new(link: Link) -> Quoter {
+        Quoter {
+            link,
+            next_id: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
     /// Queues `set` (the latest per symbol wins); its verdict comes back as
     /// an event carrying the id returned here.
     pub fn push(&self, set: QuoteSet) -> u64 {
@@ -218,32 +198,5 @@ impl Quoter {
     /// then `done` resolves. Idempotent.
     pub fn stop(&self) {
         self.link.stop.notify_one();
-    }
-}
-
-/// A session started with [`start`].
-#[derive(Debug)]
-pub struct QuoteSession {
-    pub quoter: Quoter,
-    /// Every event from the start of the session.
-    pub events: broadcast::Receiver<SessionEvent>,
-    /// The session's end, as `run_session` returns it.
-    pub done: JoinHandle<Result<RunSummary, RunError>>,
-}
-
-/// Starts a session (on the current tokio runtime) that the caller quotes:
-/// `opts.config` (or `config_path`) should say `quoting.source =
-/// "external"`. Sets for other sources are refused by core, and told so.
-pub fn start(mut opts: RunOptions) -> QuoteSession {
-    let link = opts.link.get_or_insert_with(Link::default).clone();
-    let events = link.events.subscribe();
-    let done = tokio::spawn(crate::run::run_session(opts));
-    QuoteSession {
-        quoter: Quoter {
-            link,
-            next_id: Arc::new(AtomicU64::new(1)),
-        },
-        events,
-        done,
     }
 }

@@ -85,7 +85,7 @@ pub struct RunOptions {
     pub quiet: bool,
     /// `--quotes ADDR`: take quote sets on this socket (`quotes::socket`).
     pub quotes_addr: Option<String>,
-    /// Where quote sets come in and events go out (`quotes::start` sets
+    /// Where quote sets come in and events go out (`quoting::start` sets
     /// it; `--quotes` makes one).
     pub link: Option<crate::quotes::Link>,
 }

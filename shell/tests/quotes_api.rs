@@ -12,7 +12,8 @@ use std::time::Duration;
 use mm_core::config::QuoteSource;
 use mm_core::input::{QuoteLevel, QuoteSet};
 use mm_core::{Instrument, Ticks};
-use mm_shell::quotes::{self, SessionEvent};
+use mm_shell::quotes::SessionEvent;
+use mm_shell::quoting;
 use mm_shell::{RunOptions, SimOptions};
 use tokio::sync::broadcast::Receiver;
 
@@ -90,7 +91,7 @@ fn pushed_sets_are_quoted_bad_ones_refused_and_stop_is_clean() {
         let mut config = mm_shell::paper::config(SimOptions::default().tier);
         config.quoting.source = QuoteSource::External;
         config.quoting.levels = 2;
-        let mut s = quotes::start(RunOptions {
+        let mut s = quoting::start(RunOptions {
             config: Some(config),
             journal: Some(dir.path().join("j.mmj")),
             log: Some(dir.path().join("core.log")),

@@ -208,15 +208,23 @@ const STREAM_ROWS: [(&str, &str); 6] = [
 
 /// `--streams-only`: fill and book-change latencies, each stream beside its
 /// fallback, in the table and the JSON. Orderings asserted only where the
-/// physics holds them at any load: without the private stream core's
+/// physics holds them with a wide margin: without the private stream core's
 /// position never moves, and the REST path to a fill needs a tick and two
 /// round trips of L = 40 ms (the stream, one push), polling one round trip
 /// before a tick has the new book.
 #[test]
 fn streams_section_measures_each_stream_beside_its_fallback() {
     let l = 40;
+    // One symbol, two levels a side: a few private messages a tick. At the
+    // seed size (40 cancels and 40 places a tick, each pushed with its
+    // position: ~800 messages a second) a debug build on a loaded machine
+    // fell 200 ms behind the private stream, and the ordering below with it.
     let (stdout, v) = bench(&[
         "--streams-only",
+        "--symbols",
+        "1",
+        "--levels",
+        "2",
         "--ticks",
         "25",
         "--latency-ms",
@@ -278,9 +286,13 @@ fn streams_section_measures_each_stream_beside_its_fallback() {
     }
     let [s_pos, r_pos, s_known, r_known, b_stream, b_poll] = [0, 1, 2, 3, 4, 5].map(|i| &rows[i]);
     // Every fill made while the private stream was up reached core's
-    // position through it, and that is when core knew of it.
+    // position through it (core may know of a fill sooner, from its
+    // order's update).
     assert_eq!(n(s_pos, "seen"), n(s_pos, "events"), "{s_pos}");
-    assert_eq!(s_known["p50_ms"], s_pos["p50_ms"], "{s_known} vs {s_pos}");
+    assert!(
+        n(s_known, "p50_ms") <= n(s_pos, "p50_ms"),
+        "{s_known} vs {s_pos}"
+    );
     // Without it, core's position does not move (fills wait for the next
     // resync), but core learns that orders filled (a cancel or a reconcile
     // answered "not found", then the settle query): at least one round

@@ -214,7 +214,7 @@ fn render_streams(out: &mut String, st: &StreamsReport, s: &BenchSettings) {
         let l = &r.latency;
         let ratio = r
             .p50_vs_stream
-            .map_or_else(|| "-".to_string(), |x| format!("{x:.1}x"));
+            .map_or_else(|| "-".to_string(), |x| format!("{x:.2}x"));
         let _ = writeln!(
             out,
             "{:<30} {:<18} {:>7} {:>7} {:>7} {:>7} {:>10}",

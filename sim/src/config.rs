@@ -27,6 +27,9 @@ pub struct SimConfig {
     pub fills: bool,
     /// Size of one price-walk step, in basis points of mid (at least one tick when > 0).
     pub walk_bps: u32,
+    /// A trend: every walk step also moves mid this many bps (signed: up when
+    /// positive, at least one tick when not 0), after the seeded +-walk_bps.
+    pub drift_bps: i32,
     /// Full bid-ask spread of the simulated market, in bps of mid (at least 2 ticks).
     pub spread_bps: u32,
     /// Tradable instruments.
@@ -75,6 +78,7 @@ impl Default for SimConfig {
             faults: FaultSpec::default(),
             fills: true,
             walk_bps: 5,
+            drift_bps: 0,
             spread_bps: 1,
             instruments: vec![
                 linear("BTCUSDT", "60000", "0.1", "0.001", "0.001"),

@@ -86,7 +86,8 @@ impl Exchange {
     pub(crate) fn new(cfg: &SimConfig) -> Result<Self, ConfigError> {
         let mut markets = BTreeMap::new();
         for inst in &cfg.instruments {
-            let m = Market::new(inst, cfg.seed, cfg.walk_bps, cfg.spread_bps)?;
+            let mut m = Market::new(inst, cfg.seed, cfg.walk_bps, cfg.spread_bps)?;
+            m.drift_bps = cfg.drift_bps;
             if markets.insert(inst.symbol.clone(), m).is_some() {
                 return Err(ConfigError::Duplicate(inst.symbol.clone()));
             }

@@ -24,6 +24,8 @@ pub(crate) struct Market {
     pub(crate) high: u64,
     pub(crate) low: u64,
     walk_bps: u32,
+    /// `SimConfig::drift_bps`: a trend added to every step.
+    pub(crate) drift_bps: i32,
     spread_bps: u32,
     rng: SplitMix64,
     /// Book update id: +1 per step (what the orderbook stream's `u` carries).
@@ -78,6 +80,7 @@ impl Market {
             high: mid,
             low: mid,
             walk_bps,
+            drift_bps: 0,
             spread_bps,
             rng: SplitMix64::new(hash(&[seed, stream::WALK, str_hash(&inst.symbol)])),
             u: 1,
@@ -87,16 +90,26 @@ impl Market {
     /// One walk step of exactly +-walk_bps of mid (at least one tick), seeded per symbol.
     /// Never walks so low that the bid would leave the grid.
     pub(crate) fn step(&mut self) {
-        if self.walk_bps == 0 {
+        if self.walk_bps == 0 && self.drift_bps == 0 {
             return;
         }
-        let delta = (self.mid * u64::from(self.walk_bps) / 10_000).max(1);
-        let up = self.rng.next_u64() & 1 == 1;
         let floor = 2 * self.half_spread() + 2;
-        if up || self.mid <= delta + floor {
-            self.mid += delta;
-        } else {
-            self.mid -= delta;
+        if self.walk_bps > 0 {
+            let delta = (self.mid * u64::from(self.walk_bps) / 10_000).max(1);
+            let up = self.rng.next_u64() & 1 == 1;
+            if up || self.mid <= delta + floor {
+                self.mid += delta;
+            } else {
+                self.mid -= delta;
+            }
+        }
+        if self.drift_bps != 0 {
+            let drift = (self.mid * u64::from(self.drift_bps.unsigned_abs()) / 10_000).max(1);
+            if self.drift_bps > 0 {
+                self.mid += drift;
+            } else if self.mid > drift + floor {
+                self.mid -= drift;
+            }
         }
         self.high = self.high.max(self.mid);
         self.low = self.low.min(self.mid);
@@ -175,6 +188,31 @@ mod tests {
                 assert_eq!(m.price.steps_of(&t.ask1_price), Ok(m.ask()));
             }
         }
+    }
+
+    #[test]
+    fn drift_trends_the_walk_its_way_and_stays_seeded() {
+        let path = |drift| {
+            let mut m = markets(7).remove(0);
+            m.drift_bps = drift;
+            let start = m.mid();
+            let mids: Vec<u64> = (0..200)
+                .map(|_| {
+                    m.step();
+                    m.mid()
+                })
+                .collect();
+            (start, mids)
+        };
+        let (start, flat) = path(0);
+        let (_, up) = path(10);
+        let (_, down) = path(-10);
+        // +-5 bps a step at random, +-10 bps of drift: every step moves its way.
+        assert!(up.windows(2).all(|w| w[1] > w[0]), "{up:?}");
+        assert!(down.windows(2).all(|w| w[1] < w[0]), "{down:?}");
+        assert!(up[199] > start && down[199] < start);
+        assert_eq!(path(10).1, up);
+        assert_ne!(flat, up);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 #   # reload: <seconds> <file>            copy snapshots/configs/<file> over the
 #                                         running config at that time (hot reload)
 #   # signal: <seconds> <SIG>             send the signal to `mm` at that time
+#   # exit: <code>                        mm run's expected exit status (default 0)
 #   # client: <command>                   an externally driven session: `mm run`
 #                                         gets --quotes <socket>, and <command>
 #                                         (run from the repository root, {sock}
@@ -110,8 +111,12 @@ for name in "${names[@]}"; do
                 ;;
         esac
     done < <(sed -n -e 's/^# reload: /reload /p' -e 's/^# signal: /signal /p' "$cfg" | sort -k2 -g)
-    if ! wait "$pid"; then
-        echo "record.sh: mm run failed for $name; its stderr:" >&2
+    # `# exit: <code>`: a session that ends early on purpose (a kill switch: 4).
+    expect=$(sed -n 's/^# exit: //p' "$cfg" | head -n 1)
+    rc=0
+    wait "$pid" || rc=$?
+    if [[ $rc != "${expect:-0}" ]]; then
+        echo "record.sh: mm run ended $rc (expected ${expect:-0}) for $name; its stderr:" >&2
         cat "$work/stderr" >&2
         exit 1
     fi

@@ -95,6 +95,15 @@ pub struct SimFlags {
     /// Resting orders fill when the simulated market crosses them.
     #[arg(long, value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = parse_on_off)]
     pub sim_fills: bool,
+    /// A trending market: every walk step also moves mid this many bps
+    /// (negative: down), e.g. --sim-drift-bps=-3 to watch risk.max_position hold.
+    #[arg(
+        long,
+        value_name = "BPS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub sim_drift_bps: i32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -80,6 +80,7 @@ async fn run(args: RunArgs) -> i32 {
             faults: args.sim.sim_faults,
             tier: args.sim.sim_tier,
             fills: args.sim.sim_fills,
+            drift_bps: args.sim.sim_drift_bps,
         },
         signals: true,
         quiet: false,

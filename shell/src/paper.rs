@@ -35,6 +35,9 @@ pub struct SimOptions {
     pub faults: mm_sim::FaultSpec,
     pub tier: mm_sim::Tier,
     pub fills: bool,
+    /// A trend: bps of mid the market moves every walk step on top of its
+    /// seeded walk (negative: down). 0 = none.
+    pub drift_bps: i32,
 }
 
 impl Default for SimOptions {
@@ -46,6 +49,7 @@ impl Default for SimOptions {
             faults: mm_sim::FaultSpec::default(),
             tier: mm_sim::Tier::Institutional,
             fills: true,
+            drift_bps: 0,
         }
     }
 }
@@ -84,6 +88,7 @@ pub fn sim_config(o: &SimOptions, request_timeout_ms: u64) -> SimConfig {
         faults: o.faults,
         fills: o.fills,
         walk_bps: 3,
+        drift_bps: o.drift_bps,
         instruments: ROWS
             .iter()
             .map(|r| SimInstrument {

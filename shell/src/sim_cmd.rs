@@ -24,6 +24,7 @@ pub async fn run(args: &SimArgs) -> Result<(), SimCmdError> {
         faults: args.faults,
         tier: args.tier,
         fills: args.fills,
+        drift_bps: 0,
     };
     let mut stop = crate::signals::stop_signals()?;
     let cfg = crate::paper::sim_config(

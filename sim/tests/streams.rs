@@ -333,7 +333,15 @@ async fn the_private_stream_goes_down_on_demand_and_the_record_keeps_fills_and_s
         x[0].exec_time_ms >= before && x[0].exec_time_ms <= now_ms(),
         "{x:?}"
     );
-    let steps = sim.walk_times();
+    // The walk runs every 50 ms: wait (bounded) for a second step.
+    let mut steps = sim.walk_times();
+    for _ in 0..100 {
+        if steps.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        steps = sim.walk_times();
+    }
     assert!(steps.len() >= 2, "{steps:?}");
     assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
     sim.shutdown().await;

@@ -65,7 +65,7 @@ mod wire_names;
 pub use self::risk::LIMITS as RISK_LIMITS;
 pub use self::session_id::SessionId;
 pub use self::views::{
-    FillTotals, OrderCounts, OrderState, OrderView, PositionView, SideFills, Totals,
+    FillTotals, OrderCounts, OrderState, OrderView, PositionView, RiskLimited, SideFills, Totals,
 };
 pub use self::wire_names::WireNames;
 use crate::config::{Config, ConfigError};
@@ -240,6 +240,11 @@ impl Engine {
     /// limit name (see `risk`).
     pub fn risk_blocks(&self) -> &BTreeMap<&'static str, u64> {
         &self.risk.blocks
+    }
+
+    /// The sides `[risk]` limits bind now (at each symbol's last tick).
+    pub fn risk_limited(&self) -> Vec<RiskLimited> {
+        self.risk.limited(&self.market)
     }
 
     pub fn config(&self) -> &Config {

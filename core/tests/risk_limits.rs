@@ -6,6 +6,7 @@
 mod common;
 
 use mm_core::config::{Config, PerSymbol};
+use mm_core::engine::RiskLimited;
 use mm_core::input::Execution;
 use mm_core::virtual_exchange::{Driver, Scenario};
 use mm_core::{Input, OrderView, Side};
@@ -105,6 +106,16 @@ fn the_side_that_would_pass_max_position_is_not_quoted_the_other_side_is() {
         d.log
     );
     assert_eq!(blocks(&d, "max_position"), 1);
+    // What an outside strategy is told: the side, the limit, its values.
+    assert_eq!(
+        d.engine.risk_limited(),
+        vec![RiskLimited {
+            symbol: "XRPUSDT".to_string(),
+            side: Side::Buy,
+            limits: vec!["max_position".to_string()],
+            detail: "position 20 + open 50 (worst case) above max_position 60".to_string(),
+        }]
+    );
     // Blocked again: counted, not logged again.
     tick_at(&sc, &mut d, 0);
     assert_eq!(blocks(&d, "max_position"), 2);
@@ -124,6 +135,7 @@ fn the_side_that_would_pass_max_position_is_not_quoted_the_other_side_is() {
         d.log
     );
     assert_eq!(blocks(&d, "max_position"), 2);
+    assert!(d.engine.risk_limited().is_empty());
 }
 
 #[test]

@@ -126,7 +126,7 @@ pub(crate) async fn run(seconds: u64, dir: Option<PathBuf>) -> Result<RunSummary
                 refused += 1;
                 eprintln!("ema_ladder: {symbol} refused: {reason}");
             }
-            Ok(SessionEvent::Tick { stats, orders }) => {
+            Ok(SessionEvent::Tick { stats, orders, .. }) => {
                 ticks += 1;
                 if ticks % 25 == 0 {
                     eprintln!(

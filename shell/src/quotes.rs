@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use mm_core::engine::{OrderView, PositionView, SideFills};
+use mm_core::engine::{OrderView, PositionView, RiskLimited, SideFills};
 use mm_core::input::QuoteSet;
 use mm_core::{BookTop, Instrument, TickStats};
 use serde::Serialize;
@@ -69,10 +69,13 @@ pub enum SessionEvent {
         #[serde(skip)]
         client: u64,
     },
-    /// A tick finished: its statistics and every order core tracks.
+    /// A tick finished: its statistics, every order core tracks, and the
+    /// sides `[risk]` limits keep from quoting in full (absent when none).
     Tick {
         stats: TickStats,
         orders: Vec<OrderView>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        risk: Vec<RiskLimited>,
     },
     /// Fills or positions changed (the private stream, or a resync).
     Positions {

@@ -142,7 +142,8 @@ fn a_socket_client_quotes_bad_input_is_told_and_changes_nothing() {
             "levels = 5",
             "levels = 2\nsource = \"external\"\nmax_quote_age_ms = 3000",
         )
-        .replace("BTCUSDT = \"0.001\"", "BTCUSDT = \"0.005\"");
+        .replace("BTCUSDT = \"0.001\"", "BTCUSDT = \"0.005\"")
+        + "\n[risk]\nmax_order_qty = { ETHUSDT = \"0.05\" }\n";
     let cfg = p(dir.path(), "mm.toml");
     write(&cfg, &toml);
     let sock = p(dir.path(), "q.sock");
@@ -307,6 +308,27 @@ fn a_socket_client_quotes_bad_input_is_told_and_changes_nothing() {
     let eth_want: BTreeSet<_> = [entry("Buy", "1000", "0.01")].into();
     wait_book(&sim, "ETHUSDT", &eth_want, &log);
     assert_eq!(sim_book(&sim, "BTCUSDT"), want, "A's quotes untouched by B");
+
+    // A set core takes but a [risk] limit trims: B is told which side and why.
+    let risky = json!({"symbol": "ETHUSDT", "id": 8, "bids": [level("1000", "0.01")],
+        "asks": [level("100000", "0.1")]})
+    .to_string();
+    b.send(&risky);
+    assert_eq!(b.verdict()["event"], "accepted");
+    let end = Instant::now() + Duration::from_secs(15);
+    let limited = loop {
+        assert!(Instant::now() < end, "no tick told B of its limited side");
+        let tick = b.next("tick");
+        if let Some(r) = tick.get("risk") {
+            break r.clone();
+        }
+    };
+    assert_eq!(
+        limited,
+        json!([{"symbol": "ETHUSDT", "side": "Sell", "limits": ["max_order_qty"],
+            "detail": "1 levels of qty up to 0.1 above max_order_qty 0.05"}])
+    );
+    assert_eq!(sim_book(&sim, "ETHUSDT"), eth_want, "the ask is not quoted");
 
     // A disconnects: its symbol is pulled after max_quote_age_ms, while B
     // (still quoting) keeps its own.

@@ -39,6 +39,7 @@ use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
 use crate::engine::positions::Positions;
 use crate::engine::quote::Ladder;
+use crate::engine::views::RiskLimited;
 use crate::time::Timestamp;
 
 /// The limits' names: log lines, counters, metric labels.
@@ -109,6 +110,8 @@ struct MidRef {
 pub(super) struct Risk {
     /// Per (symbol, side): the limits that bound it at its last judgement.
     binding: Vec<Vec<&'static str>>,
+    /// Per (symbol, side): those limits' values at that judgement.
+    details: Vec<String>,
     mids: Vec<MidRef>,
     /// Ticks x sides each limit bound, by limit name.
     pub(super) blocks: BTreeMap<&'static str, u64>,
@@ -163,6 +166,7 @@ impl Risk {
         let i = sym as usize;
         if self.binding.len() < (i + 1) * 2 {
             self.binding.resize_with((i + 1) * 2, Vec::new);
+            self.details.resize_with((i + 1) * 2, String::new);
             self.mids.resize_with(i + 1, MidRef::default);
         }
         let m2 = i128::from(on.book.0.0) + i128::from(on.book.1.0);
@@ -345,6 +349,8 @@ impl Risk {
                 *self.blocks.entry(b.limit).or_insert(0) += 1;
             }
             let now: Vec<&'static str> = bind.iter().map(|b| b.limit).collect();
+            let details: Vec<&str> = bind.iter().map(|b| b.detail.as_str()).collect();
+            self.details[i * 2 + s] = details.join("; ");
             let was = &mut self.binding[i * 2 + s];
             if *was == now {
                 continue;
@@ -356,10 +362,9 @@ impl Risk {
                     was.join(", ")
                 ));
             } else {
-                let details: Vec<&str> = bind.iter().map(|b| b.detail.as_str()).collect();
                 out.warn(format!(
                     "risk: {name} {side} side limited: {}",
-                    details.join("; ")
+                    self.details[i * 2 + s]
                 ));
             }
             *was = now;
@@ -368,6 +373,21 @@ impl Risk {
 }
 
 impl Risk {
+    /// Every side a limit bound at its symbol's last judgement: what the
+    /// quote stream tells an outside strategy.
+    pub(super) fn limited(&self, market: &Market) -> Vec<RiskLimited> {
+        let sides = self.binding.iter().zip(&self.details).enumerate();
+        sides
+            .filter(|(_, (limits, _))| !limits.is_empty())
+            .map(|(k, (limits, detail))| RiskLimited {
+                symbol: market.name((k / 2) as u32).to_string(),
+                side: side_of(k % 2),
+                limits: limits.iter().map(ToString::to_string).collect(),
+                detail: detail.clone(),
+            })
+            .collect()
+    }
+
     /// The kill switch, judged after every input until it trips: the
     /// reason, the first time `max_loss` or `max_fills_per_minute` is
     /// passed. `fills` is the count of our fills so far.

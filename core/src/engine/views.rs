@@ -33,6 +33,16 @@ pub struct OrderView {
     pub state: OrderState,
 }
 
+/// A side of a symbol that `[risk]` limits keep from quoting in full, as
+/// its last tick judged it: the limits' names and their values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskLimited {
+    pub symbol: String,
+    pub side: Side,
+    pub limits: Vec<String>,
+    pub detail: String,
+}
+
 /// Cumulative counters since the session began (metrics read these; the
 /// per-tick view is `TickStats`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -274,9 +274,18 @@ fn for_client(ev: SessionEvent, me: u64, mine: &BTreeSet<String>) -> Option<serd
         {
             return None;
         }
-        SessionEvent::Tick { stats, mut orders } => {
+        SessionEvent::Tick {
+            stats,
+            mut orders,
+            mut risk,
+        } => {
             orders.retain(|o| mine.contains(&o.symbol));
-            SessionEvent::Tick { stats, orders }
+            risk.retain(|r| mine.contains(&r.symbol));
+            SessionEvent::Tick {
+                stats,
+                orders,
+                risk,
+            }
         }
         SessionEvent::Positions {
             mut positions,

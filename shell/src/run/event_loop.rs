@@ -383,6 +383,7 @@ impl Session {
                     self.publish(|e| crate::quotes::SessionEvent::Tick {
                         stats: t.clone(),
                         orders: e.orders(),
+                        risk: e.risk_limited(),
                     });
                     ticked = true;
                 }

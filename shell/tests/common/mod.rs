@@ -6,6 +6,7 @@ pub mod book;
 pub mod cut;
 pub mod metrics;
 pub mod proxy;
+pub mod sim_rest;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

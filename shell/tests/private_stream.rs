@@ -30,6 +30,15 @@ fn filling(faults: &str) -> mm_sim::SimConfig {
     }
 }
 
+/// `filling`, trending down 1 bps a step on top of its walk (about 6% over
+/// a 60-tick session): one side fills again and again, as in a real trend.
+fn trending() -> mm_sim::SimConfig {
+    mm_sim::SimConfig {
+        drift_bps: -1,
+        ..filling("")
+    }
+}
+
 /// The seed scenario (books and fills from the streams) against `url`.
 fn config(dir: &Path, url: &str) -> PathBuf {
     let cfg = p(dir, "mm.toml");
@@ -174,7 +183,7 @@ fn executions(j: &mm_core::journal::Journal) -> BTreeMap<String, (usize, usize)>
 #[test]
 fn fills_reach_core_through_the_private_stream_and_its_positions_are_the_exchanges() {
     let rt = one_worker_runtime();
-    let sim = start_sim(&rt, filling(""));
+    let sim = start_sim(&rt, trending());
     let dir = tmp();
     let (_out, summary, j) = session(dir.path(), &sim.base_url(), 60);
     assert_eq!(
@@ -221,6 +230,11 @@ fn fills_reach_core_through_the_private_stream_and_its_positions_are_the_exchang
     let core = core_positions(&j);
     let sim_filled = sim.state().fills;
     assert!(sim_filled > 0, "the market filled some of our orders");
+    // The market fell through our bids: the trend left us long somewhere.
+    assert!(
+        core.values().any(|d| d.is_positive()),
+        "no long position after a falling market: {core:?}"
+    );
     let at_exit = summary.position_exchange.as_ref().expect("asked at exit");
     for s in SYMBOLS {
         let exchange = sim_position(sim.addr(), s);
@@ -376,7 +390,7 @@ fn every_status_line_shows_a_position_the_simulator_had_just_before() {
     const LINES: usize = 12;
     const WINDOW_MS: u64 = 1000;
     let rt = one_worker_runtime();
-    let sim = start_sim(&rt, filling(""));
+    let sim = start_sim(&rt, trending());
     let dir = tmp();
     let cfg = config(dir.path(), &sim.base_url());
     let mut cmd = mm();

@@ -36,23 +36,6 @@ fn order(d: &Driver, symbol: &str, side: Side, level: u32) -> OrderView {
         .unwrap()
 }
 
-fn exec(o: &OrderView, id: &str, qty: &str, leaves: &str, seq: i64) -> Execution {
-    Execution {
-        symbol: o.symbol.clone(),
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        side: o.side.wire().to_string(),
-        exec_id: id.to_string(),
-        exec_price: o.price.clone(),
-        exec_qty: qty.to_string(),
-        exec_type: "Trade".to_string(),
-        leaves_qty: leaves.to_string(),
-        exec_time: "1700000000000".to_string(),
-        is_maker: true,
-        seq,
-    }
-}
-
 fn executions(d: &mut Driver, executions: Vec<Execution>) {
     let now = d.now;
     d.feed(Input::Executions {
@@ -112,7 +95,7 @@ fn a_partial_then_a_full_fill_ends_the_order_filled_and_its_level_is_quoted_agai
     // XRPUSDT quotes 10 lots (qty 10, step 1).
     let o = order(&d, "XRPUSDT", Side::Buy, 0);
     assert_eq!(o.qty, "10");
-    executions(&mut d, vec![exec(&o, "e1", "4", "6", 11)]);
+    executions(&mut d, vec![common::exec(&o, "e1", "4", "6", 11)]);
     let still = order(&d, "XRPUSDT", Side::Buy, 0);
     assert_eq!(still.order_link_id, o.order_link_id);
     assert_eq!(still.state, OrderState::Live);
@@ -131,7 +114,7 @@ fn a_partial_then_a_full_fill_ends_the_order_filled_and_its_level_is_quoted_agai
     tick(&sc, &mut d);
     assert_eq!(d.requests.len(), before, "{}", d.log);
 
-    executions(&mut d, vec![exec(&o, "e2", "6", "0", 12)]);
+    executions(&mut d, vec![common::exec(&o, "e2", "6", "0", 12)]);
     assert!(
         d.engine
             .orders()
@@ -173,10 +156,10 @@ fn without_leaves_qty_the_order_ends_when_its_fills_reach_its_qty() {
     // execution.fast: no leavesQty, and no orderLinkId on a maker fill.
     let (_, mut d) = quoting();
     let o = order(&d, "XRPUSDT", Side::Sell, 1);
-    let mut a = exec(&o, "e1", "3", "", 5);
+    let mut a = common::exec(&o, "e1", "3", "", 5);
     a.order_link_id.clear();
     a.exec_type.clear();
-    let mut b = exec(&o, "e2", "7", "", 6);
+    let mut b = common::exec(&o, "e2", "7", "", 6);
     b.order_link_id.clear();
     executions(&mut d, vec![a]);
     assert_eq!(
@@ -193,7 +176,7 @@ fn without_leaves_qty_the_order_ends_when_its_fills_reach_its_qty() {
 fn a_duplicate_execution_is_counted_once() {
     let (_, mut d) = quoting();
     let o = order(&d, "XRPUSDT", Side::Buy, 2);
-    let e = exec(&o, "dup", "2", "8", 7);
+    let e = common::exec(&o, "dup", "2", "8", 7);
     executions(&mut d, vec![e.clone(), e.clone()]);
     executions(&mut d, vec![e]);
     assert_eq!(core_position(&d, "XRPUSDT").as_deref(), Some("2"));
@@ -201,7 +184,7 @@ fn a_duplicate_execution_is_counted_once() {
     assert_eq!(f.executions_duplicate, 2);
     assert_eq!(f.fills["XRPUSDT"].buy, 1);
     // The order filled 2 of 10, not 6.
-    executions(&mut d, vec![exec(&o, "rest", "8", "", 8)]);
+    executions(&mut d, vec![common::exec(&o, "rest", "8", "", 8)]);
     assert_eq!(gone(&d, "filled"), 1, "{}", d.log);
 }
 
@@ -249,7 +232,7 @@ fn a_position_mismatch_is_logged_counted_and_corrected() {
     let o = order(&d, "XRPUSDT", Side::Buy, 0);
     // The exchange's start: flat, never traded.
     positions(&mut d, vec![position("XRPUSDT", "", "0", -1)]);
-    executions(&mut d, vec![exec(&o, "e1", "4", "6", 20)]);
+    executions(&mut d, vec![common::exec(&o, "e1", "4", "6", 20)]);
     positions(&mut d, vec![position("XRPUSDT", "Buy", "4", 20)]);
     assert_eq!(d.engine.fill_totals().position_mismatches, 0, "{}", d.log);
 
@@ -272,16 +255,16 @@ fn a_position_mismatch_is_logged_counted_and_corrected() {
     assert_eq!(view[0].exchange.as_deref(), Some("5"));
 
     // The missing fill arrives late: it is in the exchange's value already.
-    executions(&mut d, vec![exec(&o, "e-late", "1", "5", 21)]);
+    executions(&mut d, vec![common::exec(&o, "e-late", "1", "5", 21)]);
     assert_eq!(core_position(&d, "XRPUSDT").as_deref(), Some("5"));
     positions(&mut d, vec![position("XRPUSDT", "Buy", "5", 21)]);
     assert_eq!(d.engine.fill_totals().position_mismatches, 1);
 
     // A position that arrives before its own fill is no mismatch...
     positions(&mut d, vec![position("XRPUSDT", "Buy", "7", 22)]);
-    executions(&mut d, vec![exec(&o, "e3", "2", "3", 22)]);
+    executions(&mut d, vec![common::exec(&o, "e3", "2", "3", 22)]);
     // ...nor is one that arrives after a later fill.
-    executions(&mut d, vec![exec(&o, "e4", "1", "2", 23)]);
+    executions(&mut d, vec![common::exec(&o, "e4", "1", "2", 23)]);
     positions(&mut d, vec![position("XRPUSDT", "Buy", "7", 22)]);
     assert_eq!(d.engine.fill_totals().position_mismatches, 1, "{}", d.log);
     assert_eq!(core_position(&d, "XRPUSDT").as_deref(), Some("8"));
@@ -307,12 +290,12 @@ fn the_first_exchange_position_is_the_start_not_a_mismatch() {
 fn messages_about_orders_not_ours_are_ignored_and_counted() {
     let (_, mut d) = quoting();
     let o = order(&d, "XRPUSDT", Side::Buy, 0);
-    let mut other = exec(&o, "x1", "4", "6", 30);
+    let mut other = common::exec(&o, "x1", "4", "6", 30);
     other.order_link_id = "other-7".to_string();
-    let mut no_link = exec(&o, "x2", "4", "6", 31);
+    let mut no_link = common::exec(&o, "x2", "4", "6", 31);
     no_link.order_link_id.clear();
     no_link.order_id = "someone-elses".to_string();
-    let mut funding = exec(&o, "x3", "4", "6", 32);
+    let mut funding = common::exec(&o, "x3", "4", "6", 32);
     funding.exec_type = "Funding".to_string();
     executions(&mut d, vec![other, no_link, funding]);
     let now = d.now;
@@ -354,7 +337,7 @@ fn a_fill_of_an_order_with_its_cancel_in_flight_ends_it_filled() {
         "{}",
         d.log
     );
-    executions(&mut d, vec![exec(&o, "c1", "10", "0", 40)]);
+    executions(&mut d, vec![common::exec(&o, "c1", "10", "0", 40)]);
     d.run_idle(5_000);
     assert_eq!(gone(&d, "filled"), 1, "{}", d.log);
     assert!(d.engine.orders().iter().all(|x| x.order_link_id != link));

@@ -7,7 +7,7 @@ mod common;
 
 use mm_core::config::{Config, PerSymbol};
 use mm_core::engine::RiskLimited;
-use mm_core::input::Execution;
+
 use mm_core::virtual_exchange::{Driver, Scenario};
 use mm_core::{Input, OrderView, Side};
 
@@ -48,20 +48,7 @@ fn order(d: &Driver, symbol: &str, side: Side, level: u32) -> OrderView {
 /// The order at `level` fills whole: the stream says so, the exchange closes it.
 fn fill(d: &mut Driver, symbol: &str, side: Side, level: u32, id: &str) {
     let o = order(d, symbol, side, level);
-    let x = Execution {
-        symbol: o.symbol.clone(),
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        side: o.side.wire().to_string(),
-        exec_id: id.to_string(),
-        exec_price: o.price.clone(),
-        exec_qty: o.qty.clone(),
-        exec_type: "Trade".to_string(),
-        leaves_qty: "0".to_string(),
-        exec_time: "1700000000000".to_string(),
-        is_maker: true,
-        seq: 0,
-    };
+    let x = common::exec(&o, id, &o.qty, "0", 0);
     let now = d.now;
     d.feed(Input::Executions {
         now_ms: now,

@@ -340,3 +340,27 @@ pub fn assert_settled(d: &Driver) -> Resting {
     );
     ours
 }
+
+/// An execution of `o` (its price) as the private stream sends it.
+pub fn exec(
+    o: &mm_core::OrderView,
+    id: &str,
+    qty: &str,
+    leaves: &str,
+    seq: i64,
+) -> mm_core::input::Execution {
+    mm_core::input::Execution {
+        symbol: o.symbol.clone(),
+        order_id: o.order_id.clone(),
+        order_link_id: o.order_link_id.clone(),
+        side: o.side.wire().to_string(),
+        exec_id: id.to_string(),
+        exec_price: o.price.clone(),
+        exec_qty: qty.to_string(),
+        exec_type: "Trade".to_string(),
+        leaves_qty: leaves.to_string(),
+        exec_time: "1700000000000".to_string(),
+        is_maker: true,
+        seq,
+    }
+}

@@ -7,7 +7,6 @@ mod common;
 
 use mm_core::config::{Config, PerSymbol};
 use mm_core::engine::RiskLimited;
-
 use mm_core::virtual_exchange::{Driver, Scenario};
 use mm_core::{Input, OrderView, Side};
 

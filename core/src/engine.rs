@@ -598,7 +598,7 @@ impl Engine {
         };
         consider(self.sender.pause_until);
         if let Some(t) = &self.tick.current
-            && self.bus.has(Op::Place)
+            && (self.bus.has(Op::Place) || self.bus.has(Op::Amend))
         {
             consider(Some(t.deadline));
         }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::*;
 use mm_core::config::{Config, ShutdownCancel};
 use mm_core::effect::{Effect, Endpoint, RequestKind};
@@ -38,6 +40,82 @@ fn places_unsent_at_the_deadline_are_dropped_as_stale_cancels_never() {
     assert_eq!(done[0].live_orders, 0);
     assert_eq!(e.totals().gone_by_reason.get("stale"), Some(&40));
     assert_eq!(e.totals().gone_by_reason.get("cancelled"), Some(&40));
+}
+
+#[test]
+fn amends_unsent_at_the_deadline_are_dropped_and_replanned_from_fresh_prices() {
+    let sc = Scenario::seed();
+    let mut e = engine_with(&sc, |c| {
+        c.quoting.reprice = mm_core::config::Reprice::Amend;
+        c.async_batch.max_parallel_symbols = 1;
+    });
+    let out = tick(&mut e, 0, sc.books(0, Timestamp(0)));
+    answer_all(&mut e, 5, sends(&out));
+    let before: BTreeMap<String, String> = e
+        .orders()
+        .into_iter()
+        .map(|o| (o.order_link_id, o.price))
+        .collect();
+    assert_eq!(before.len(), 40);
+    // Every order moves: 40 amends in two batches, one in flight at a time.
+    let out = tick(&mut e, 1000, sc.books(1, Timestamp(1000)));
+    let first = sends(&out);
+    assert_eq!(first.len(), 1);
+    assert!(matches!(first[0].kind, RequestKind::AmendBatch { .. }));
+    let sent: Vec<String> = links(&first[0]);
+    assert_eq!(sent.len(), 20);
+    assert_eq!(e.poll_timeout(), Some(Timestamp(1200)), "the tick deadline");
+    // The batch is slow: the deadline passes with the second one queued.
+    let woke = handle(
+        &mut e,
+        Input::Wake {
+            now_ms: Timestamp(1200),
+        },
+    );
+    assert!(sends(&woke).is_empty());
+    assert!(
+        logs(&woke).contains(
+            "20 amends still unsent at the tick deadline dropped as stale (their orders rest at their old prices)"
+        ),
+        "{}",
+        logs(&woke)
+    );
+    let rest = respond(&mut e, 1300, &first[0], ok(&first[0]));
+    assert!(sends(&rest).is_empty(), "no amend after the deadline");
+    let done = tick_done(&rest);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].stale_drops, 20);
+    assert_eq!(done[0].live_orders, 40, "a dropped amend keeps its order");
+    for o in e.orders() {
+        let moved = o.price != before[&o.order_link_id];
+        assert_eq!(
+            moved,
+            sent.contains(&o.order_link_id),
+            "{} moved only if its amend went out",
+            o.order_link_id
+        );
+        assert_eq!(o.state, mm_core::OrderState::Live);
+    }
+    // The next tick reconciles the dropped ones again from its own prices
+    // (books 12 bps from where they rest: 2 bps from any level's target).
+    let mut pending = sends(&tick(&mut e, 1400, sc.books(4, Timestamp(1400))));
+    let mut amended: Vec<String> = Vec::new();
+    let mut now = 1400;
+    while let Some(r) = pending.pop() {
+        if matches!(r.kind, RequestKind::AmendBatch { .. }) {
+            amended.extend(links(&r));
+        }
+        now += 10;
+        pending.extend(sends(&respond(&mut e, now, &r, ok(&r))));
+    }
+    for (link, price) in &before {
+        if !sent.contains(link) {
+            assert!(
+                amended.contains(link),
+                "{link} (still at {price}) re-planned"
+            );
+        }
+    }
 }
 
 #[test]

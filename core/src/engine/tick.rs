@@ -9,7 +9,7 @@
 //! At the start: a pending config is applied (so `enabled = false` takes
 //! effect for that very tick), books are judged (`freshness`: a symbol
 //! without a book this tick may be held), ladders built, every other side
-//! reconciled and the commands queued. Places still unsent
+//! reconciled and the commands queued. Places and amends still unsent
 //! `tick_deadline_ms` after the start are dropped as stale; cancels never.
 //! `TickDone` goes out when the last request is answered, with the stats
 //! gathered since the previous `TickDone`.
@@ -119,9 +119,13 @@ impl TickRun {
         self.started
     }
 
-    /// Drops places still queued past the tick's deadline: never applied
-    /// ones as stale, those in doubt (an earlier send may have landed)
-    /// become Unknown and are settled by a query.
+    /// Drops places and amends still queued past the tick's deadline: their
+    /// prices are the tick's start's, and sending them later rests quotes
+    /// where the market was. A never-applied place is gone as stale; a
+    /// never-applied amend leaves its order Live at its old price (the next
+    /// tick reconciles it from fresh prices); one in doubt (an earlier send
+    /// may have landed) becomes Unknown and is settled by a query. Cancels
+    /// are never dropped.
     pub(super) fn drop_stale(
         &self,
         bus: &mut Bus,
@@ -134,29 +138,38 @@ impl TickRun {
             return;
         };
         let n = t.n;
-        if out.now < t.deadline || !bus.has(Op::Place) {
+        if out.now < t.deadline || !(bus.has(Op::Place) || bus.has(Op::Amend)) {
             return;
         }
-        let keys = bus.drain(Op::Place);
-        let mut stale = 0u64;
-        let mut unknown = 0u64;
-        for k in &keys {
-            match orders.withdraw(Op::Place, k.seq, "stale", settle, market, out) {
-                Withdrawn::Dropped => stale += 1,
-                Withdrawn::Unknown => unknown += 1,
+        for op in [Op::Amend, Op::Place] {
+            let keys = bus.drain(op);
+            let mut stale = 0u64;
+            let mut unknown = 0u64;
+            for k in &keys {
+                match orders.withdraw(op, k.seq, "stale", settle, market, out) {
+                    Withdrawn::Dropped => stale += 1,
+                    Withdrawn::Unknown => unknown += 1,
+                }
             }
-        }
-        out.stats.stale_drops += stale;
-        out.totals.stale_drops += stale;
-        if stale > 0 {
-            out.warn(format!(
-                "tick {n}: {stale} places still unsent at the tick deadline dropped as stale"
-            ));
-        }
-        if unknown > 0 {
-            out.warn(format!(
-                "tick {n}: {unknown} places still queued at the tick deadline may have been applied by an earlier send: unknown, settling"
-            ));
+            out.stats.stale_drops += stale;
+            out.totals.stale_drops += stale;
+            if op == Op::Amend {
+                out.totals.stale_amends += stale;
+            }
+            let (what, left) = match op {
+                Op::Amend => ("amends", " (their orders rest at their old prices)"),
+                _ => ("places", ""),
+            };
+            if stale > 0 {
+                out.warn(format!(
+                    "tick {n}: {stale} {what} still unsent at the tick deadline dropped as stale{left}"
+                ));
+            }
+            if unknown > 0 {
+                out.warn(format!(
+                    "tick {n}: {unknown} {what} still queued at the tick deadline may have been applied by an earlier send: unknown, settling"
+                ));
+            }
         }
     }
 

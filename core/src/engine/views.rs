@@ -54,7 +54,10 @@ pub struct Totals {
     pub requests: BTreeMap<Endpoint, u64>,
     pub fallbacks: u64,
     pub rejects: u64,
+    /// Places and amends unsent at their tick's deadline, dropped.
     pub stale_drops: u64,
+    /// Of those, amends (their orders rest on at their old prices).
+    pub stale_amends: u64,
     pub conflated: u64,
     pub rate_deferrals: u64,
     pub requeued: u64,

@@ -172,6 +172,13 @@ pub struct BenchArgs {
     /// streams and without (institutional tier).
     #[arg(long, conflicts_with = "tier")]
     pub streams_only: bool,
+    /// Only the quotes section: a quote set written on the --quotes socket, and pushed through
+    /// the Rust API, -> accepted and -> the first order request carrying it.
+    #[arg(long, conflicts_with_all = ["tier", "streams_only"])]
+    pub quotes_only: bool,
+    /// Quote sets a quotes session sends [default: half of --ticks, at least 10].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub quote_sets: Option<u64>,
 }
 
 fn parse_faults(s: &str) -> Result<mm_sim::FaultSpec, String> {

@@ -57,6 +57,11 @@
 //! (REST with the private stream down, polling), core's defaults at the same tick interval;
 //! timed from the simulator's record to the session's journal replayed.
 //!
+//! The quotes section (`quotes`, also alone with `--quotes-only`): issue
+//! 12's benchmark, a quote set written on the `--quotes` socket or pushed
+//! through the Rust API -> accepted, and -> the first order request that
+//! carries it, at core's default tick interval and a short one.
+//!
 //! | module     | job |
 //! |------------|-----|
 //! | `plan`     | the modes and what each must do per tick |
@@ -64,6 +69,7 @@
 //! | `measure`  | one mode at one size -> a `BenchRow` (institutional tier) |
 //! | `binding`  | one mode at the default tier -> a `BenchRow` |
 //! | `streams`  | fill and book-change latencies, streams vs REST: four sessions -> `LatencyRow`s |
+//! | `quotes`   | quote set -> accepted and -> first request, socket vs Rust API: four sessions -> `QuoteRow`s |
 //! | `latency`  | those latencies from the simulator's record and the session's journal replayed |
 //! | `report`   | rows, settings, the tables |
 
@@ -71,6 +77,7 @@ mod binding;
 mod latency;
 mod measure;
 mod plan;
+mod quotes;
 mod report;
 mod scenario;
 mod streams;
@@ -80,6 +87,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::BenchArgs;
 
 pub use plan::{Mode, Plan};
+pub use quotes::{Pair, QuoteRow, QuotesReport};
 pub use report::{
     BenchReport, BenchRow, BenchSettings, LatencyRow, Percentiles, StreamsReport, render,
 };
@@ -105,6 +113,9 @@ pub const TRADE_OPS: [&str; 6] = [
     mm_bybit::ws::trade::OP_CANCEL_BATCH,
 ];
 
+/// Quote sets a quotes session sends when `--quote-sets` is not given
+/// (else half of `--ticks`).
+const MIN_QUOTE_SETS: u64 = 10;
 /// Units per second per order endpoint at the institutional tier.
 const RATE: u64 = 1000;
 /// Exchange batch limit (linear) and the config's chunk size.
@@ -135,6 +146,9 @@ pub enum BenchError {
     Simulator(std::io::Error),
     #[error("bench: journal {}: {reason}", .path.display())]
     Journal { path: PathBuf, reason: String },
+    /// The quotes section's strategy could not drive its session.
+    #[error("bench quotes: {0}")]
+    Quotes(String),
     /// A measured session did not end cleanly.
     #[error("bench {mode} ({ticks} ticks): {source}")]
     Session {
@@ -203,13 +217,24 @@ async fn run_in(
         max_parallel_symbols: base.max_parallel_symbols,
         scales: SCALES.to_vec(),
     };
-    if args.streams_only {
-        let streams = streams::measure_streams(args, ticks, dir).await?;
+    let sets = args.quote_sets.unwrap_or((ticks / 2).max(MIN_QUOTE_SETS));
+    if args.streams_only || args.quotes_only {
+        let streams = if args.streams_only {
+            Some(streams::measure_streams(args, ticks, dir).await?)
+        } else {
+            None
+        };
+        let quotes = if args.quotes_only {
+            Some(quotes::measure_quotes(args, sets, dir).await?)
+        } else {
+            None
+        };
         return Ok(BenchReport {
             settings,
             seed: Vec::new(),
             scale: Vec::new(),
-            streams: Some(streams),
+            streams,
+            quotes,
             elapsed_s: started.elapsed().as_secs_f64(),
         });
     }
@@ -244,11 +269,13 @@ async fn run_in(
         }
     }
     let streams = streams::measure_streams(args, ticks, dir).await?;
+    let quotes = quotes::measure_quotes(args, sets, dir).await?;
     Ok(BenchReport {
         settings,
         seed,
         scale,
         streams: Some(streams),
+        quotes: Some(quotes),
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -297,6 +324,7 @@ async fn run_default_tier(
         seed,
         scale: Vec::new(),
         streams: None,
+        quotes: None,
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }

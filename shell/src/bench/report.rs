@@ -80,6 +80,9 @@ pub struct BenchReport {
     pub scale: Vec<BenchRow>,
     /// The streams section (institutional tier only).
     pub streams: Option<StreamsReport>,
+    /// The quotes section (`bench::quotes`; institutional tier only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<super::quotes::QuotesReport>,
     pub elapsed_s: f64,
 }
 
@@ -136,9 +139,12 @@ pub fn render(r: &BenchReport) -> String {
     }
     let mut out = String::new();
     if r.seed.is_empty() {
-        // `--streams-only`.
+        // `--streams-only` or `--quotes-only`.
         if let Some(st) = &r.streams {
             render_streams(&mut out, st, s);
+        }
+        if let Some(q) = &r.quotes {
+            super::quotes::render(&mut out, q);
         }
         let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
         return out;
@@ -178,6 +184,9 @@ pub fn render(r: &BenchReport) -> String {
     not_clean(&mut out, r);
     if let Some(st) = &r.streams {
         render_streams(&mut out, st, s);
+    }
+    if let Some(q) = &r.quotes {
+        super::quotes::render(&mut out, q);
     }
     let _ = writeln!(out, "elapsed {:.1} s", r.elapsed_s);
     out

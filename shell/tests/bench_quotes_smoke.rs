@@ -1,0 +1,142 @@
+//! `mm bench --quotes-only` at a tiny size (a few sets, L = 1 ms): both
+//! paths (the `--quotes` socket and the Rust API) at both tick intervals,
+//! in the table and the JSON, and the figures are measurements: every set
+//! sent was accepted and found in an order request, every latency is
+//! positive, P50 <= P99, and the tick wait is part of the request latency
+//! and bounded by the tick interval. A behaviour test, not a timing test.
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const SETS: u64 = 6;
+
+fn bench(args: &[&str]) -> (String, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
+        .arg("bench")
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let end = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mm bench {args:?} did not finish in 240 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    println!("{stdout}");
+    assert!(
+        status.success(),
+        "mm bench failed ({status}):\n{stdout}\n{stderr}"
+    );
+    let v = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (stdout, v)
+}
+
+fn ms(r: &Value, measure: &str, p: &str) -> f64 {
+    r[measure][p]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{measure}.{p}: {r}"))
+}
+
+#[test]
+fn quotes_section_measures_both_paths_at_both_tick_intervals() {
+    let sets = SETS.to_string();
+    let (stdout, v) = bench(&[
+        "--quotes-only",
+        "--quote-sets",
+        &sets,
+        "--levels",
+        "2",
+        "--latency-ms",
+        "1",
+        "--jitter-ms",
+        "0",
+    ]);
+    assert!(v["streams"].is_null(), "{}", v["streams"]);
+    assert!(v["seed"].as_array().unwrap().is_empty());
+    let q = &v["quotes"];
+    assert_eq!(q["levels"], 2);
+    let rows = q["rows"].as_array().unwrap();
+    let shape: Vec<(&str, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap(),
+                r["tick_interval_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("socket", 200),
+            ("rust api", 200),
+            ("socket", 50),
+            ("rust api", 50)
+        ]
+    );
+    for r in rows {
+        for k in ["sets", "accepted", "requested"] {
+            assert_eq!(r[k].as_u64(), Some(SETS), "{k}: {r}");
+        }
+        for m in ["accepted_ms", "request_ms", "tick_wait_ms", "ours_ms"] {
+            assert!(ms(r, m, "p50_ms") <= ms(r, m, "p99_ms"), "{m}: {r}");
+        }
+        // Measured, not defaulted: a set takes time to arrive, and a
+        // request waits at least for a tick to start and its cancels to
+        // come back.
+        assert!(ms(r, "accepted_ms", "p50_ms") > 0.0, "{r}");
+        assert!(ms(r, "request_ms", "p50_ms") > 0.0, "{r}");
+        assert!(ms(r, "ours_ms", "p50_ms") > 0.0, "{r}");
+        // The tick wait is part of each set's request latency (so of its
+        // percentiles too), and typically within one tick interval (+ the
+        // journal's whole-ms readings; a loaded machine may miss a timer).
+        let tick = r["tick_interval_ms"].as_f64().unwrap();
+        for p in ["p50_ms", "p99_ms"] {
+            assert!(ms(r, "tick_wait_ms", p) <= ms(r, "request_ms", p), "{r}");
+        }
+        assert!(ms(r, "tick_wait_ms", "p50_ms") <= tick + 2.0, "{r}");
+        // The table shows the row with its counts.
+        let path = r["path"].as_str().unwrap();
+        let cells = format!("{path} {} {SETS} {SETS} {SETS}", r["tick_interval_ms"]);
+        assert!(
+            stdout.lines().any(|l| l
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .starts_with(&cells)),
+            "no line {cells:?}:\n{stdout}"
+        );
+    }
+}

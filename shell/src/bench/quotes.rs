@@ -654,3 +654,120 @@ fn pair(p: Pair, decimals: usize) -> String {
     let f = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.decimals$}"));
     format!("{} / {}", f(p.p50_ms), f(p.p99_ms))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or_else(|_| panic!("{s}"))
+    }
+
+    #[test]
+    fn every_set_moves_every_level_past_the_reprice_tolerance() {
+        let tick = dec("0.1");
+        let mid = 600_000; // 60000.0 in ticks
+        let sets: Vec<QuoteSet> = (0..12)
+            .map(|k| quote_set(mid, tick, "0.001", k, 3))
+            .collect();
+        let tolerance = 1; // bps: core's default reprice_tolerance_bps
+        for pair in sets.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            for (x, y) in (a.bids.iter().chain(&a.asks)).zip(b.bids.iter().chain(&b.asks)) {
+                let (x, y) = (
+                    units(&x.price, tick).unwrap(),
+                    units(&y.price, tick).unwrap(),
+                );
+                assert!((x - y).abs() * 10_000 > tolerance * mid, "{x} -> {y}");
+            }
+        }
+        for s in &sets {
+            assert_eq!((s.bids.len(), s.asks.len()), (3, 3));
+            let px = |l: &QuoteLevel| units(&l.price, tick).unwrap();
+            // Best first, not crossed, on the grid (units() parsed them).
+            assert!(s.bids.windows(2).all(|w| px(&w[0]) > px(&w[1])));
+            assert!(s.asks.windows(2).all(|w| px(&w[0]) < px(&w[1])));
+            assert!(px(&s.bids[0]) < mid && mid < px(&s.asks[0]));
+        }
+    }
+
+    #[test]
+    fn phases_spread_over_the_tick_interval() {
+        let mut seen: Vec<u64> = (0..20).map(|k| phase_ms(k, 200) / 20).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert!(seen.len() >= 8, "{seen:?}");
+        assert!((0..50).all(|k| phase_ms(k, 50) < 50));
+    }
+
+    fn step(now_ms: u64, quotes: Option<&QuoteSet>, tick: bool, prices: &[i128]) -> Step {
+        Step {
+            now_ms,
+            quotes: quotes.cloned(),
+            tick,
+            prices: prices
+                .iter()
+                .map(|&u| GridValue::new(dec("0.1"), i64::try_from(u).unwrap_or(0)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_set_is_timed_to_the_first_request_carrying_one_of_its_prices() {
+        let tick = dec("0.1");
+        let (a, b) = (
+            quote_set(600_000, tick, "0.001", 0, 1),
+            quote_set(600_000, tick, "0.001", 1, 1),
+        );
+        let a_bid = units(&a.bids[0].price, tick).unwrap();
+        let b_ask = units(&b.asks[0].price, tick).unwrap();
+        let trace = Trace {
+            steps: vec![
+                step(990, None, true, &[]),
+                step(1003, Some(&a), false, &[]),
+                // The tick's cancels carry no price; an older price is not a.
+                step(1100, None, true, &[]),
+                step(1101, None, false, &[a_bid - 1]),
+                step(1122, None, false, &[a_bid]),
+                step(1300, Some(&b), false, &[]),
+                step(1310, None, true, &[b_ask]),
+            ],
+        };
+        let sent = |set: &QuoteSet, at| Sent {
+            set: set.clone(),
+            written_wall_ms: at,
+            accepted_us: Some(500),
+        };
+        let mut from = 0;
+        let m = trace.measure(&sent(&a, 1000), &mut from).unwrap();
+        assert_eq!((m.request, m.tick_wait, from), (122, 97, 2));
+        let m = trace.measure(&sent(&b, 1299), &mut from).unwrap();
+        assert_eq!((m.request, m.tick_wait), (11, 10));
+        // A set the journal never took is not measured.
+        let c = quote_set(600_000, tick, "0.001", 2, 1);
+        assert!(trace.measure(&sent(&c, 1400), &mut from).is_none());
+        let r = row(
+            Route::Socket,
+            200,
+            &[sent(&a, 1000), sent(&b, 1299), sent(&c, 1400)],
+            &trace,
+        );
+        assert_eq!((r.sets, r.accepted, r.requested), (3, 3, 2));
+        assert_eq!(
+            r.request_ms,
+            Pair {
+                p50_ms: Some(11.0),
+                p99_ms: Some(122.0)
+            }
+        );
+        assert_eq!(
+            r.ours_ms,
+            Pair {
+                p50_ms: Some(1.0),
+                p99_ms: Some(25.0)
+            }
+        );
+        assert_eq!(r.accepted_ms.p50_ms, Some(0.5));
+    }
+}

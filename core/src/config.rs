@@ -111,6 +111,10 @@ impl Default for ExchangeConfig {
 pub enum Reprice {
     CancelPlace,
     Amend,
+    /// Amend first, cancel + place on the other endpoints' spare budget,
+    /// widened tolerance for what the budget cannot carry
+    /// (`engine/plan.rs`).
+    Planned,
 }
 
 impl Reprice {
@@ -119,6 +123,7 @@ impl Reprice {
         match self {
             Reprice::CancelPlace => "cancel_place",
             Reprice::Amend => "amend",
+            Reprice::Planned => "planned",
         }
     }
 }
@@ -184,6 +189,9 @@ pub struct QuotingConfig {
     /// A resting order within this many bps of its desired price is kept.
     pub reprice_tolerance_bps: u32,
     pub reprice: Reprice,
+    /// With `reprice = "planned"`: an order further than this many bps from
+    /// the nearest target of its side is cancelled, whatever the budget.
+    pub max_deviation_bps: u32,
     /// A book older than this (or crossed, or missing) gets no quotes.
     pub max_book_age_ms: u64,
     /// Where the desired quotes come from: core's own ladder, or the user's
@@ -246,6 +254,7 @@ impl Default for QuotingConfig {
             tick_interval_ms: 200,
             reprice_tolerance_bps: 1,
             reprice: Reprice::CancelPlace,
+            max_deviation_bps: 5,
             max_book_age_ms: 2000,
             source: QuoteSource::Ladder,
             max_quote_age_ms: 2000,

@@ -44,6 +44,7 @@ mod levels;
 mod market;
 mod orders;
 mod out;
+mod plan;
 mod positions;
 mod quote;
 mod reconcile;
@@ -308,6 +309,9 @@ impl Engine {
             }
             self.market.apply_config(config, n, &mut self.out);
         }
+        let now = self.out.now;
+        let until = now.plus_ms(self.market.config.async_batch.tick_deadline_ms);
+        let capacity = plan::Capacity::of(&mut self.sender.budget, &self.market, now, until);
         TickStart {
             tick: &mut self.tick,
             market: &self.market,
@@ -319,6 +323,7 @@ impl Engine {
             out: &mut self.out,
             risk: &mut self.risk,
             positions: &self.positions,
+            capacity,
         }
         .run(n, books);
     }

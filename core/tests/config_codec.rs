@@ -118,7 +118,7 @@ max_batchsize = 5
         got,
         vec![
             "config: async_batch.max_batchsize is not a known key (allowed here: coalesce_amend, coalesce_cancel, coalesce_place, coalesce_scope, enabled, max_batch_size, max_parallel_symbols, place_with_cancel, tick_deadline_ms)",
-            "config: quoting.levles is not a known key (allowed here: levels, max_book_age_ms, max_quote_age_ms, max_skew_bps, order_qty, reprice, reprice_tolerance_bps, skew_bps_per_unit, source, spread_bps, step_bps, symbols, tick_interval_ms)",
+            "config: quoting.levles is not a known key (allowed here: levels, max_book_age_ms, max_deviation_bps, max_quote_age_ms, max_skew_bps, order_qty, reprice, reprice_tolerance_bps, skew_bps_per_unit, source, spread_bps, step_bps, symbols, tick_interval_ms)",
             "config: quoting.tick_interval_ms = \"fast\" is not valid: invalid type: string \"fast\", expected u64",
             "config: quoting.levels = 0 must be between 1 and 50",
         ],
@@ -267,5 +267,41 @@ fn plain_http_only_to_a_loopback_host_judged_on_the_parsed_url() {
     assert!(
         err.contains("plain http only to a loopback address"),
         "{err}"
+    );
+}
+
+#[test]
+fn planned_reprice_and_its_bound_are_read_and_checked() {
+    let c =
+        Config::from_toml_str("[quoting]\nreprice = \"planned\"\nmax_deviation_bps = 3\n").unwrap();
+    assert_eq!(c.quoting.reprice, mm_core::config::Reprice::Planned);
+    assert_eq!(c.quoting.max_deviation_bps, 3);
+    assert_eq!(Config::from_toml_str(&c.to_toml_string()).unwrap(), c);
+    let problems = |text: &str| -> Vec<String> {
+        let err = Config::from_toml_str(text).unwrap_err();
+        err.problems.iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        problems("[quoting]\nreprice = \"plan\"\n"),
+        vec![
+            "config: quoting.reprice = \"plan\" is not valid: unknown variant `plan`, expected one of `cancel_place`, `amend`, `planned`"
+        ]
+    );
+    assert_eq!(
+        problems(
+            "[quoting]\nreprice = \"planned\"\nreprice_tolerance_bps = 4\nmax_deviation_bps = 2\n"
+        ),
+        vec![
+            "config: quoting.max_deviation_bps = 2 must be at least quoting.reprice_tolerance_bps = 4 with reprice = \"planned\" (an order within tolerance is on target)"
+        ]
+    );
+    assert_eq!(
+        problems("[quoting]\nmax_deviation_bps = 0\n"),
+        vec!["config: quoting.max_deviation_bps = 0 must be between 1 and 5000"]
+    );
+    // Unused outside planned mode: a bound below the tolerance is no problem there.
+    assert!(
+        Config::from_toml_str("[quoting]\nreprice_tolerance_bps = 4\nmax_deviation_bps = 2\n")
+            .is_ok()
     );
 }

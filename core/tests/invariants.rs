@@ -21,7 +21,10 @@ struct Setup {
     levels: u32,
     enabled: bool,
     by_symbol: bool,
-    amend: bool,
+    /// 0 cancel_place, 1 amend, 2 planned.
+    reprice: u8,
+    /// `quoting.max_deviation_bps` (planned only).
+    max_dev: u32,
     coalesce: [bool; 3],
     place_with_cancel: bool,
     max_batch: u32,
@@ -155,15 +158,9 @@ fn fault(kind: u8) -> Fault {
 
 fn setup() -> impl Strategy<Value = Setup> {
     (
-        (
-            1usize..=5,
-            1u32..=6,
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>(),
-        ),
+        (1usize..=5, 1u32..=6, any::<bool>(), any::<bool>(), 0u8..3),
         (any::<[bool; 3]>(), any::<bool>(), 1u32..=20, 1u32..=6),
-        (5u32..=300, 1u64..=60, 30u64..=400),
+        (5u32..=300, 1u64..=60, 30u64..=400, 1u32..=30),
         (3usize..=14),
         any::<bool>(),
         (any::<bool>(), any::<bool>()),
@@ -187,7 +184,8 @@ fn setup() -> impl Strategy<Value = Setup> {
             // Legacy runs are slow (one request at a time): keep them rarer.
             enabled: a.2 || a.3,
             by_symbol: a.3,
-            amend: a.4,
+            reprice: a.4,
+            max_dev: c.3,
             coalesce: b.0,
             place_with_cancel: b.1,
             max_batch: b.2,
@@ -248,11 +246,12 @@ fn run(s: &Setup) -> (Driver, Scenario) {
     } else {
         CoalesceScope::Category
     };
-    c.quoting.reprice = if s.amend {
-        Reprice::Amend
-    } else {
-        Reprice::CancelPlace
+    c.quoting.reprice = match s.reprice {
+        0 => Reprice::CancelPlace,
+        1 => Reprice::Amend,
+        _ => Reprice::Planned,
     };
+    c.quoting.max_deviation_bps = s.max_dev.max(c.quoting.reprice_tolerance_bps);
     [
         c.async_batch.coalesce_cancel,
         c.async_batch.coalesce_amend,
@@ -608,7 +607,8 @@ fn input_variants_are_all_exercised_by_replay() {
         levels: 2,
         enabled: true,
         by_symbol: false,
-        amend: false,
+        reprice: 0,
+        max_dev: 5,
         coalesce: [true; 3],
         place_with_cancel: false,
         max_batch: 20,

@@ -44,9 +44,16 @@ fn places_unsent_at_the_deadline_are_dropped_as_stale_cancels_never() {
 
 #[test]
 fn amends_unsent_at_the_deadline_are_dropped_and_replanned_from_fresh_prices() {
+    use mm_core::config::Reprice;
+    for reprice in [Reprice::Amend, Reprice::Planned] {
+        amends_dropped_at_the_deadline(reprice);
+    }
+}
+
+fn amends_dropped_at_the_deadline(reprice: mm_core::config::Reprice) {
     let sc = Scenario::seed();
     let mut e = engine_with(&sc, |c| {
-        c.quoting.reprice = mm_core::config::Reprice::Amend;
+        c.quoting.reprice = reprice;
         c.async_batch.max_parallel_symbols = 1;
     });
     let out = tick(&mut e, 0, sc.books(0, Timestamp(0)));

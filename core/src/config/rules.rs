@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Config, ConfigError, ConfigProblem, ExchangeKind};
+use super::{Config, ConfigError, ConfigProblem, ExchangeKind, Reprice};
 use crate::domain::Instrument;
 
 pub(crate) fn check(
@@ -173,6 +173,21 @@ fn quoting(config: &Config, p: &mut Problems) {
         0,
         1_000,
     );
+    p.range(
+        "quoting.max_deviation_bps",
+        u64::from(q.max_deviation_bps),
+        1,
+        5_000,
+    );
+    if q.reprice == Reprice::Planned && q.max_deviation_bps < q.reprice_tolerance_bps {
+        p.add(
+            "quoting.max_deviation_bps",
+            format!(
+                "= {} must be at least quoting.reprice_tolerance_bps = {} with reprice = \"planned\" (an order within tolerance is on target)",
+                q.max_deviation_bps, q.reprice_tolerance_bps
+            ),
+        );
+    }
     p.range("quoting.max_book_age_ms", q.max_book_age_ms, 1, 3_600_000);
     if q.skew_bps_per_unit.mantissa() < 0 {
         p.add(

@@ -112,6 +112,27 @@ impl Budget {
         u32::try_from(u64::from(b.capacity()).saturating_sub(used)).unwrap_or(0)
     }
 
+    /// Units of `ep` free from `now` to `until`: those free now and those
+    /// our spends and the exchange's phantoms release by then (a request
+    /// in flight releases nothing before its reply).
+    pub(super) fn available_by(&mut self, ep: Endpoint, now: Timestamp, until: Timestamp) -> u32 {
+        let now_free = self.available(ep, now);
+        let b = &self.buckets[index(ep)];
+        let freed: u64 = b
+            .spends
+            .iter()
+            .take_while(|(t, _)| *t <= until)
+            .map(|(_, u)| u64::from(*u))
+            .sum::<u64>()
+            + b.phantoms
+                .iter()
+                .filter(|(t, _)| *t <= until)
+                .map(|(_, u)| u64::from(*u))
+                .sum::<u64>();
+        let cap = u64::from(b.capacity());
+        u32::try_from((u64::from(now_free) + freed).min(cap)).unwrap_or(u32::MAX)
+    }
+
     /// Request `request` spends `units` of `ep`; they stay spent until its
     /// reply (`replied`) and a window after.
     pub(super) fn spend(&mut self, ep: Endpoint, request: u64, units: u32) {
@@ -225,6 +246,19 @@ mod tests {
         );
         assert_eq!(b.available(ep, Timestamp(1299)), 0);
         assert_eq!(b.available(ep, Timestamp(1300)), 10);
+    }
+
+    #[test]
+    fn available_by_counts_what_frees_up_before_then() {
+        let ep = Endpoint::AmendBatch;
+        let mut b = budget(10);
+        b.spend(ep, 1, 6);
+        b.replied(1, Timestamp(100)); // frees at 1100
+        b.spend(ep, 2, 3); // in flight: frees nothing before its reply
+        assert_eq!(b.available(ep, Timestamp(1000)), 1);
+        assert_eq!(b.available_by(ep, Timestamp(1000), Timestamp(1099)), 1);
+        assert_eq!(b.available_by(ep, Timestamp(1000), Timestamp(1100)), 7);
+        assert_eq!(b.available_by(ep, Timestamp(1000), Timestamp(9999)), 7);
     }
 
     #[test]

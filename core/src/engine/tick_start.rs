@@ -1,11 +1,12 @@
 //! A tick's start: each configured symbol's book judged (`freshness`), its
 //! desired set built (the ladder, `quote`, or its latest external set,
 //! `external`), each side reconciled against our orders (`reconcile`) and
-//! the resulting commands queued on the bus.
+//! the resulting commands queued on the bus (with `reprice = "planned"`,
+//! fitted to the rate budget first: `plan`).
 
 use std::collections::BTreeMap;
 
-use crate::config::QuoteSource;
+use crate::config::{QuoteSource, Reprice};
 use crate::domain::Side;
 use crate::effect::Op;
 use crate::engine::bus::{Bus, Key, op_index};
@@ -14,8 +15,9 @@ use crate::engine::freshness::{BookClock, Verdict};
 use crate::engine::market::Market;
 use crate::engine::orders::{OrderTable, Seq, State};
 use crate::engine::out::Out;
+use crate::engine::plan::{self, Candidate, Capacity};
 use crate::engine::positions::Positions;
-use crate::engine::quote::ladder_into;
+use crate::engine::quote::{Want, ladder_into};
 use crate::engine::reconcile::{Action, SidePlan, reconcile_side};
 use crate::engine::risk::{Exposure, Risk, skewed};
 use crate::engine::settle::Settle;
@@ -34,6 +36,9 @@ pub(super) struct TickStart<'a> {
     pub(super) out: &'a mut Out,
     pub(super) risk: &'a mut Risk,
     pub(super) positions: &'a Positions,
+    /// What the rate budget carries before this tick's deadline (read by
+    /// the planner only).
+    pub(super) capacity: Capacity,
 }
 
 impl TickStart<'_> {
@@ -80,7 +85,10 @@ impl TickStart<'_> {
         let q = &market.config.quoting;
         let (levels, spread, step, tol) =
             (q.levels, q.spread_bps, q.step_bps, q.reprice_tolerance_bps);
-        let amend = q.reprice == crate::config::Reprice::Amend;
+        let planned = q.reprice == Reprice::Planned;
+        // The planner starts from amend mode's pairs (see `plan`).
+        let amend = q.reprice == Reprice::Amend || planned;
+        let mut cands: Vec<Candidate> = Vec::new();
         let max_age = q.max_book_age_ms;
         let external = q.source == QuoteSource::External;
         let mut counts = [0u64; 3];
@@ -182,6 +190,12 @@ impl TickStart<'_> {
                     asking: &asking,
                 };
                 reconcile_side(self.orders, seqs, &plan, &mut scratch);
+                if planned {
+                    for action in &scratch.actions {
+                        cands.push(self.candidate(sym32, side, *action, desired));
+                    }
+                    continue;
+                }
                 for action in &scratch.actions {
                     let op = self.apply_action(sym32, side, *action);
                     counts[op_index(op)] += 1;
@@ -189,6 +203,28 @@ impl TickStart<'_> {
             }
         }
 
+        let mut planned_note = String::new();
+        if planned {
+            let mut actions = Vec::with_capacity(cands.len());
+            let cap = self.capacity;
+            let stats = plan::plan(&mut cands, cap, q.max_deviation_bps, &mut actions);
+            for (sym, side, action) in actions {
+                let op = self.apply_action(sym, side, action);
+                counts[op_index(op)] += 1;
+            }
+            if stats.any() {
+                planned_note = format!(
+                    "; planned for amend {} cancel {} create {}: {} cancel+place, {} widened, {} past max_deviation_bps, {} places deferred",
+                    cap.amend,
+                    cap.cancel,
+                    cap.place,
+                    stats.cancel_place,
+                    stats.widened,
+                    stats.past_bound,
+                    stats.deferred
+                );
+            }
+        }
         self.tick.by_side = by_side;
         self.tick.scratch = scratch;
         self.tick.ladder = lad;
@@ -206,9 +242,37 @@ impl TickStart<'_> {
             String::new()
         };
         self.out.info(format!(
-            "tick {n} start: {ok_books} books usable{held}; cancel {} amend {} place {}",
+            "tick {n} start: {ok_books} books usable{held}; cancel {} amend {} place {}{planned_note}",
             counts[0], counts[1], counts[2]
         ));
+    }
+
+    /// One reconcile decision ranked for the planner: the level it serves
+    /// and, for an amend, how far its order rests from the nearest target
+    /// of its side.
+    fn candidate(
+        &self,
+        sym: u32,
+        side: Side,
+        action: Action,
+        desired: &[Option<Want>],
+    ) -> Candidate {
+        let targets = || desired.iter().flatten().map(|(p, _)| p.0);
+        let (level, dev) = match action {
+            Action::Place { level, .. } => (level, None),
+            Action::Cancel(seq) => (self.orders.get(seq).map_or(0, |o| o.level), None),
+            Action::Amend { seq, .. } => match self.orders.get(seq) {
+                Some(o) => (o.level, plan::deviation(o.price.0, targets())),
+                None => (0, None),
+            },
+        };
+        Candidate {
+            sym,
+            side,
+            action,
+            level,
+            dev,
+        }
     }
 
     /// Turns one reconcile decision into an order state and a queued command.

@@ -130,11 +130,15 @@ pub(super) fn deviation(price: i64, targets: impl Iterator<Item = i64>) -> Optio
 }
 
 /// Fits `cands` (one tick's decisions over every side) to `cap`, into
-/// `out` as (symbol, side, action).
+/// `out` as (symbol, side, action). `places_wait`: places go only once
+/// every cancel and amend of the tick is answered (`place_with_cancel`
+/// off), so when the cancels alone overrun their budget no place could go
+/// before the deadline and none is planned.
 pub(super) fn plan(
     cands: &mut [Candidate],
-    cap: Capacity,
+    mut cap: Capacity,
     max_dev_bps: u32,
+    places_wait: bool,
     out: &mut Vec<(u32, Side, Action)>,
 ) -> PlanStats {
     let bound = u64::from(max_dev_bps) * 100;
@@ -175,6 +179,9 @@ pub(super) fn plan(
         if !amended[i] && matches!(c.action, Action::Amend { .. }) && c.dev.unwrap_or(0) > bound {
             cancels += 1;
         }
+    }
+    if places_wait && cancels > cap.cancel {
+        cap.place = 0;
     }
     let mut places = 0u64;
     for (i, c) in cands.iter().enumerate() {
@@ -295,7 +302,7 @@ mod tests {
             place: 0,
         };
         let mut out = Vec::new();
-        let stats = plan(&mut c, cap, 2, &mut out);
+        let stats = plan(&mut c, cap, 2, true, &mut out);
         assert_eq!(count(&out, is_amend), 20);
         assert_eq!(out.len(), 20);
         assert!(!stats.any());
@@ -310,7 +317,7 @@ mod tests {
             place: 4,
         };
         let mut out = Vec::new();
-        let stats = plan(&mut c, cap, 5, &mut out);
+        let stats = plan(&mut c, cap, 5, true, &mut out);
         let levels_of = |f: fn(&Action) -> bool| -> Vec<u32> {
             out.iter()
                 .filter(|(_, _, a)| f(a))
@@ -357,6 +364,7 @@ mod tests {
                 place: 0,
             },
             10,
+            true,
             &mut out,
         );
         assert_eq!(out.len(), 1);
@@ -373,7 +381,7 @@ mod tests {
             place: 4,
         };
         let mut out = Vec::new();
-        let stats = plan(&mut c, cap, 3, &mut out);
+        let stats = plan(&mut c, cap, 3, true, &mut out);
         assert_eq!(stats.past_bound, 4, "level 2 of both symbols and sides");
         // Their cancels took the cancel budget first: no cancel + place
         // for level 1, which stays (within the bound), but the create
@@ -382,9 +390,25 @@ mod tests {
         assert_eq!(count(&out, is_cancel), 4);
         assert_eq!(count(&out, is_place), 4);
         assert_eq!(stats.widened, 4);
+        // When those cancels overrun the cancel budget, places (which wait
+        // for them) could not go before the deadline: none is planned.
+        let mut c = ladder_moved(3);
+        let cap = Capacity {
+            amend: 4,
+            cancel: 2,
+            place: 4,
+        };
+        let stats = plan(&mut c, cap, 3, true, &mut out);
+        assert_eq!(stats.past_bound, 4);
+        assert_eq!(count(&out, is_place), 0);
+        assert_eq!(stats.cancel_place, 0);
+        // Unless places go with the cancels (`place_with_cancel`).
+        let mut c = ladder_moved(3);
+        let stats = plan(&mut c, cap, 3, false, &mut out);
+        assert_eq!((count(&out, is_place), stats.cancel_place), (4, 4));
         // And with no budget at all, they are still cancelled.
         let mut c = ladder_moved(3);
-        let stats = plan(&mut c, Capacity::default(), 3, &mut out);
+        let stats = plan(&mut c, Capacity::default(), 3, true, &mut out);
         assert_eq!((stats.past_bound, stats.widened), (4, 8));
         assert_eq!(count(&out, is_cancel), 4);
         assert_eq!(out.len(), 4);
@@ -407,6 +431,7 @@ mod tests {
                 place: 2,
             },
             5,
+            true,
             &mut out,
         );
         // The level-0 gap, then level 0's cancel + place; level 1 and 3 wait.
@@ -435,6 +460,7 @@ mod tests {
                 place: 8,
             },
             5,
+            true,
             &mut out,
         );
         assert_eq!(count(&out, is_cancel), 1);

@@ -207,7 +207,8 @@ impl TickStart<'_> {
         if planned {
             let mut actions = Vec::with_capacity(cands.len());
             let cap = self.capacity;
-            let stats = plan::plan(&mut cands, cap, q.max_deviation_bps, &mut actions);
+            let wait = !market.config.async_batch.place_with_cancel;
+            let stats = plan::plan(&mut cands, cap, q.max_deviation_bps, wait, &mut actions);
             for (sym, side, action) in actions {
                 let op = self.apply_action(sym, side, action);
                 counts[op_index(op)] += 1;

@@ -176,7 +176,7 @@ pub struct BenchArgs {
     /// the Rust API, -> accepted and -> the first order request carrying it.
     #[arg(long, conflicts_with_all = ["tier", "streams_only"])]
     pub quotes_only: bool,
-    /// Quote sets a quotes session sends [default: half of --ticks, at least 10].
+    /// Quote sets a quotes session sends [default: --ticks, at least 10].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub quote_sets: Option<u64>,
 }

@@ -113,8 +113,8 @@ pub const TRADE_OPS: [&str; 6] = [
     mm_bybit::ws::trade::OP_CANCEL_BATCH,
 ];
 
-/// Quote sets a quotes session sends when `--quote-sets` is not given
-/// (else half of `--ticks`).
+/// Quote sets a quotes session sends at least when `--quote-sets` is not
+/// given (else `--ticks`: 100 sets make the P99 the 99th, not the largest).
 const MIN_QUOTE_SETS: u64 = 10;
 /// Units per second per order endpoint at the institutional tier.
 const RATE: u64 = 1000;
@@ -217,7 +217,7 @@ async fn run_in(
         max_parallel_symbols: base.max_parallel_symbols,
         scales: SCALES.to_vec(),
     };
-    let sets = args.quote_sets.unwrap_or((ticks / 2).max(MIN_QUOTE_SETS));
+    let sets = args.quote_sets.unwrap_or(ticks.max(MIN_QUOTE_SETS));
     if args.streams_only || args.quotes_only {
         let streams = if args.streams_only {
             Some(streams::measure_streams(args, ticks, dir).await?)

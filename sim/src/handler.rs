@@ -17,6 +17,7 @@ use crate::faults::Fault;
 use crate::reply::Reply;
 use crate::shared::Shared;
 use crate::state::{self, Counters};
+use crate::timer;
 
 pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -63,12 +64,15 @@ pub(crate) async fn handle(
     let delay = shared.delay(&path, arrival);
     let hold = std::time::Duration::from_millis(shared.cfg.hold_timeout_ms);
 
+    let started = tokio::time::Instant::now();
     if !admitted {
-        tokio::time::sleep(delay).await;
+        timer::sleep_until(started + delay).await;
+        shared.released(started, delay);
         return (StatusCode::FORBIDDEN, "access too frequent").into_response();
     }
     let Some(ep) = ep else {
-        tokio::time::sleep(delay).await;
+        timer::sleep_until(started + delay).await;
+        shared.released(started, delay);
         return (StatusCode::NOT_FOUND, "Not Found").into_response();
     };
     match fault {
@@ -78,7 +82,8 @@ pub(crate) async fn handle(
             return cut(&conn);
         }
         Some(Fault::Http5xx(code)) => {
-            tokio::time::sleep(delay).await;
+            timer::sleep_until(started + delay).await;
+            shared.released(started, delay);
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
             let body = format!("<html><body><h1>{code}</h1>upstream error</body></html>");
             return (status, [(header::CONTENT_TYPE, "text/html")], body).into_response();
@@ -90,11 +95,10 @@ pub(crate) async fn handle(
     // arrival: sleeping twice in a row would add two timer roundings and the
     // processing time on top of the configured latency.
     let inbound = delay / 2;
-    let started = tokio::time::Instant::now();
     let task = tokio::spawn({
         let shared = shared.clone();
         async move {
-            tokio::time::sleep_until(started + inbound).await;
+            timer::sleep_until(started + inbound).await;
             let body = String::from_utf8_lossy(&body);
             let now = shared.clock.now_ms();
             let mut inner = shared.lock();
@@ -118,7 +122,10 @@ pub(crate) async fn handle(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    tokio::time::sleep_until(started + delay).await;
+    timer::sleep_until(started + delay).await;
+    if fault != Some(Fault::TimeoutApplied) {
+        shared.released(started, delay);
+    }
     match fault {
         Some(Fault::TimeoutApplied) => {
             tokio::time::sleep(hold).await;

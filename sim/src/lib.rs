@@ -15,9 +15,9 @@
 //!
 //! 1. Foundations, importing nothing of ours but each other downwards: `rng`, `decimal`,
 //!    `reject` (retCode + message), `links`, `book`, `state` (the inspection JSON), `endpoint`,
-//!    `auth`, `conn`, `faults`, `ladder` (the quoting ladder's targets), `quality` (quote
-//!    quality from the books), `config`, `ratelimit`, `events` (what the engine tells the
-//!    streams).
+//!    `auth`, `conn`, `faults`, `timer` (the latency's precise sleeps), `ladder` (the quoting
+//!    ladder's targets), `quality` (quote quality from the books), `config`, `ratelimit`,
+//!    `events` (what the engine tells the streams).
 //! 2. The market and matching, pure (time comes in as `now`): `market`, `market_wire`,
 //!    `order`, `position`, and `engine`'s `Exchange`, whose other `impl` blocks are `modify`
 //!    (amend, cancel), `realtime` (the order query), `lists` (positions and executions),
@@ -98,6 +98,7 @@ mod state;
 mod stream_book;
 mod stream_wire;
 mod sweep;
+mod timer;
 mod trade_queue;
 mod ws_private;
 mod ws_public;
@@ -109,4 +110,4 @@ pub use faults::{FaultSpec, FaultSpecError};
 pub use ladder::{QuoteLadder, Targets, distance_bps, ladder_targets, within};
 pub use quality::{LevelQuality, QuoteQuality, SymbolQuality};
 pub use server::{Sim, SimHandle};
-pub use state::{SimExecution, SimOrder, SimPrice, SimState};
+pub use state::{ReplyDelays, SimExecution, SimOrder, SimPrice, SimState};

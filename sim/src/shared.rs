@@ -221,6 +221,7 @@ impl Shared {
             post_only_rejections: inner.ex.post_only_rejections,
             auth_failures: c.auth_failures,
             stream_connections: c.stream_connections,
+            reply_delays: c.reply_delays,
             quality: inner.quality.as_ref().map(Tracker::snapshot),
             prices: inner
                 .ex
@@ -236,6 +237,14 @@ impl Shared {
                 })
                 .collect(),
         }
+    }
+
+    /// Records a reply released now for a request that arrived `at` and was given `delay`.
+    pub(crate) fn released(&self, at: tokio::time::Instant, delay: Duration) {
+        let due = at + delay;
+        let now = tokio::time::Instant::now();
+        let late = now.checked_duration_since(due);
+        self.lock().counters.reply_delays.record(late);
     }
 
     pub(crate) fn reset_counters(&self) {

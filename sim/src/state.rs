@@ -46,6 +46,39 @@ pub struct SimState {
     /// order rested (or the last counter reset).
     #[serde(default)]
     pub quality: Option<QuoteQuality>,
+    /// When replies left, against their configured latency (REST and trade stream).
+    #[serde(default)]
+    pub reply_delays: ReplyDelays,
+}
+
+/// Each reply's release, by the simulator's monotonic clock, against its arrival plus the
+/// latency it was given (L + jitter): how faithful the latency was. Requests answered
+/// without one (a dropped connection, a lost reply) are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReplyDelays {
+    /// Replies released.
+    pub replies: u64,
+    /// Replies released before their latency had passed (a bug if ever above 0).
+    pub early: u64,
+    /// The latest release past its due time, in microseconds.
+    pub late_us_max: u64,
+    /// The sum of releases past their due time, in microseconds (over `replies`: the mean).
+    pub late_us_sum: u64,
+}
+
+impl ReplyDelays {
+    /// Counts a reply released `late` after its due time (`None`: before it).
+    pub(crate) fn record(&mut self, late: Option<std::time::Duration>) {
+        self.replies += 1;
+        match late {
+            Some(late) => {
+                let us = u64::try_from(late.as_micros()).unwrap_or(u64::MAX);
+                self.late_us_max = self.late_us_max.max(us);
+                self.late_us_sum = self.late_us_sum.saturating_add(us);
+            }
+            None => self.early += 1,
+        }
+    }
 }
 
 /// An open order as the simulator sees it.
@@ -113,6 +146,7 @@ pub(crate) struct Counters {
     pub(crate) faults_injected: BTreeMap<String, u64>,
     pub(crate) auth_failures: u64,
     pub(crate) stream_connections: u64,
+    pub(crate) reply_delays: ReplyDelays,
 }
 
 impl Counters {

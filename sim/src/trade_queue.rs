@@ -5,6 +5,7 @@
 //! Requests already received are applied even if the connection goes away, as on an exchange.
 //! The seeded trade faults act here: `ws_trade_drop` drops the connection once the request is
 //! applied, `ws_trade_lost` eats its reply, `ws_trade_restart` answers 10019 unapplied.
+//! Both waits are on `timer`, REST's too, so the two transports see the same latency.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::reply::Outcome;
 use crate::request::Ctx;
 use crate::rng::{hash, stream};
 use crate::shared::Shared;
+use crate::timer;
 use crate::ws_session::Outgoing;
 
 /// Bybit's message for 10019 (UNCONFIRMED wording).
@@ -54,7 +56,7 @@ pub(crate) fn spawn(
         while let Some(job) = rx.recv().await {
             let delay = shared.delay(TRADE_PATH, job.arrival);
             // Sequential: a request is never applied before the one that arrived before it.
-            tokio::time::sleep_until(job.at + delay / 2).await;
+            timer::sleep_until(job.at + delay / 2).await;
             let text = run(&shared, &conn_id, &job);
             match job.fault {
                 Some(TradeFault::Drop) => {
@@ -66,11 +68,15 @@ pub(crate) fn spawn(
             }
             let due = job.at + delay;
             if due <= Instant::now() {
+                shared.released(job.at, delay);
                 let _ = out.send(Outgoing::Text(text));
             } else {
                 let out = out.clone();
+                let shared = shared.clone();
+                let at = job.at;
                 tokio::spawn(async move {
-                    tokio::time::sleep_until(due).await;
+                    timer::sleep_until(due).await;
+                    shared.released(at, delay);
                     let _ = out.send(Outgoing::Text(text));
                 });
             }

@@ -1,6 +1,7 @@
 //! `mm bench --quotes-only` at a tiny size (a few sets, L = 1 ms): both
-//! paths (the `--quotes` socket and the Rust API) at both tick intervals,
-//! in the table and the JSON, and the figures are measurements: every set
+//! paths (the `--quotes` socket and the Rust API) at both tick intervals
+//! with cancel+place and at the short one with amend, in the table and the
+//! JSON, and the figures are measurements: every set
 //! sent was accepted and found in an order request, every latency is
 //! positive, P50 <= P99, and the tick wait is part of the request latency
 //! and bounded by the tick interval. A behaviour test, not a timing test.
@@ -88,22 +89,25 @@ fn quotes_section_measures_both_paths_at_both_tick_intervals() {
     let q = &v["quotes"];
     assert_eq!(q["levels"], 2);
     let rows = q["rows"].as_array().unwrap();
-    let shape: Vec<(&str, u64)> = rows
+    let shape: Vec<(&str, u64, &str)> = rows
         .iter()
         .map(|r| {
             (
                 r["path"].as_str().unwrap(),
                 r["tick_interval_ms"].as_u64().unwrap(),
+                r["reprice"].as_str().unwrap(),
             )
         })
         .collect();
     assert_eq!(
         shape,
         [
-            ("socket", 200),
-            ("rust api", 200),
-            ("socket", 50),
-            ("rust api", 50)
+            ("socket", 200, "cancel+place"),
+            ("rust api", 200, "cancel+place"),
+            ("socket", 50, "cancel+place"),
+            ("rust api", 50, "cancel+place"),
+            ("socket", 50, "amend"),
+            ("rust api", 50, "amend"),
         ]
     );
     for r in rows {
@@ -118,7 +122,10 @@ fn quotes_section_measures_both_paths_at_both_tick_intervals() {
         // come back.
         assert!(ms(r, "accepted_ms", "p50_ms") > 0.0, "{r}");
         assert!(ms(r, "request_ms", "p50_ms") > 0.0, "{r}");
-        assert!(ms(r, "ours_ms", "p50_ms") > 0.0, "{r}");
+        // With cancel+place the places wait for the cancels' round trip.
+        if r["reprice"] == "cancel+place" {
+            assert!(ms(r, "ours_ms", "p50_ms") >= 1.0, "{r}");
+        }
         // The tick wait is part of each set's request latency (so of its
         // percentiles too), and typically within one tick interval (+ the
         // journal's whole-ms readings; a loaded machine may miss a timer).
@@ -129,7 +136,11 @@ fn quotes_section_measures_both_paths_at_both_tick_intervals() {
         assert!(ms(r, "tick_wait_ms", "p50_ms") <= tick + 2.0, "{r}");
         // The table shows the row with its counts.
         let path = r["path"].as_str().unwrap();
-        let cells = format!("{path} {} {SETS} {SETS} {SETS}", r["tick_interval_ms"]);
+        let cells = format!(
+            "{path} {} {} {SETS} {SETS} {SETS}",
+            r["tick_interval_ms"],
+            r["reprice"].as_str().unwrap()
+        );
         assert!(
             stdout.lines().any(|l| l
                 .split_whitespace()

@@ -3,11 +3,14 @@
 //! and quoted, over the `--quotes` socket and through the Rust API
 //! (`quoting::start`), side by side in one run.
 //!
-//! Four sessions, each against a fresh simulator whose market stands still
+//! Six sessions, each against a fresh simulator whose market stands still
 //! (no walk, fills off: every request is one of the sets'): both paths at
 //! core's default tick interval and at a short one, so the figure is not
-//! just the wait for the tick timer. Core's defaults otherwise
-//! (cancel+place), `quoting.source = "external"`, one symbol (BTCUSDT) with
+//! just the wait for the tick timer, with core's default cancel+place
+//! (whose places wait one round trip for the tick's cancels), then at the
+//! short interval with `quoting.reprice = "amend"` (the tick's first
+//! request carries the new prices: what is left is ours). Otherwise core's
+//! defaults, `quoting.source = "external"`, one symbol (BTCUSDT) with
 //! `--levels` levels a side, books from the book stream (a tick starts on
 //! the timer, not after a poll; `max_book_age_ms` raised so the standing
 //! market's quiet topic does not fall back to polling). The bench is the strategy: it sends
@@ -33,7 +36,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mm_core::config::QuoteSource;
+use mm_core::config::{QuoteSource, Reprice};
 use mm_core::input::{QuoteLevel, QuoteSet};
 use mm_core::journal::Journal;
 use mm_core::{Decimal, Effect, Engine, GridValue, Input, RequestKind};
@@ -102,11 +105,13 @@ impl Pair {
     }
 }
 
-/// One session: a path at a tick interval.
+/// One session: a path at a tick interval and a reprice mode.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuoteRow {
     pub path: &'static str,
     pub tick_interval_ms: u64,
+    /// `quoting.reprice`: "cancel+place" or "amend".
+    pub reprice: &'static str,
     /// Sets written (or pushed).
     pub sets: u64,
     /// Sets told `accepted`.
@@ -142,13 +147,19 @@ pub(super) async fn measure_quotes(
     let default_tick = mm_core::Config::default().quoting.tick_interval_ms;
     let short_tick = SHORT_TICK_MS.max(3 * args.latency_ms);
     let mut rows = Vec::new();
-    for tick in [default_tick, short_tick] {
+    let runs = [
+        (default_tick, Reprice::CancelPlace),
+        (short_tick, Reprice::CancelPlace),
+        (short_tick, Reprice::Amend),
+    ];
+    for (tick, reprice) in runs {
         for route in [Route::Socket, Route::RustApi] {
-            let row = session(args, route, tick, sets, dir).await?;
+            let row = session(args, route, (tick, reprice), sets, dir).await?;
             eprintln!(
-                "mm bench quotes: {} at {} ms ticks: {} sets, {} accepted, {} requested; accepted p50 {:?} ms, request p50 {:?} ms (tick wait {:?})",
+                "mm bench quotes: {} at {} ms ticks, {}: {} sets, {} accepted, {} requested; accepted p50 {:?} ms, request p50 {:?} ms (tick wait {:?})",
                 row.path,
                 row.tick_interval_ms,
+                row.reprice,
                 row.sets,
                 row.accepted,
                 row.requested,
@@ -183,17 +194,19 @@ struct Sent {
     accepted_us: Option<u64>,
 }
 
-/// One session of `route` at `tick_ms` against a fresh simulator.
+/// One session of `route` at a tick interval and reprice mode against a
+/// fresh simulator.
 async fn session(
     args: &BenchArgs,
     route: Route,
-    tick_ms: u64,
+    (tick_ms, reprice): (u64, Reprice),
     sets: u64,
     dir: &Path,
 ) -> Result<QuoteRow, BenchError> {
     let mut config = config_for(1, args.levels, args.latency_ms, Tier::Institutional);
     config.quoting.source = QuoteSource::External;
     config.quoting.tick_interval_ms = tick_ms;
+    config.quoting.reprice = reprice;
     config.exchange.streams = true;
     // The market stands still, so after its snapshot the book stream says
     // nothing; a topic quiet for half this long falls back to polling, which
@@ -209,8 +222,9 @@ async fn session(
         .map_err(BenchError::Simulator)?;
     config.exchange.base_url = Some(sim.base_url());
     let stem = dir.join(format!(
-        "quotes-{}-{tick_ms}",
-        route.name().replace(' ', "-")
+        "quotes-{}-{tick_ms}-{}",
+        route.name().replace(' ', "-"),
+        reprice_name(reprice).replace('+', "-")
     ));
     let socket = with_ext(&stem, ".sock");
     let link = Link::default();
@@ -245,8 +259,13 @@ async fn session(
     quoter.stop();
     let result = session.done.await;
     sim.shutdown().await;
-    let fail =
-        |why: String| BenchError::Quotes(format!("{} at {tick_ms} ms ticks: {why}", route.name()));
+    let fail = |why: String| {
+        BenchError::Quotes(format!(
+            "{} at {tick_ms} ms ticks, {}: {why}",
+            route.name(),
+            reprice_name(reprice)
+        ))
+    };
     match result {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => return Err(fail(format!("the session did not end cleanly: {e}"))),
@@ -258,7 +277,17 @@ async fn session(
         path: with_ext(&stem, ".mmj"),
         reason: e.to_string(),
     })?;
-    Ok(row(route, tick_ms, &sent, &trace))
+    let mut row = row(route, tick_ms, &sent, &trace);
+    row.reprice = reprice_name(reprice);
+    Ok(row)
+}
+
+fn reprice_name(r: Reprice) -> &'static str {
+    match r {
+        Reprice::CancelPlace => "cancel+place",
+        Reprice::Amend => "amend",
+        Reprice::Planned => "planned",
+    }
 }
 
 fn read_journal(path: &PathBuf) -> Result<Journal, BenchError> {
@@ -300,6 +329,7 @@ fn row(route: Route, tick_ms: u64, sent: &[Sent], trace: &Trace) -> QuoteRow {
     QuoteRow {
         path: route.name(),
         tick_interval_ms: tick_ms,
+        reprice: reprice_name(Reprice::CancelPlace),
         sets: sent.len() as u64,
         accepted: accepted.len() as u64,
         requested: request.len() as u64,
@@ -613,7 +643,7 @@ pub(super) fn render(out: &mut String, q: &QuotesReport) {
     use std::fmt::Write as _;
     let _ = writeln!(
         out,
-        "\nquotes (bring your own quotes): {} x {} levels a side, each set moved {} bps, written after the previous one was quoted; simulator L = {} ms (+ jitter 0..={} ms), core's defaults (cancel+place), books streamed",
+        "\nquotes (bring your own quotes): {} x {} levels a side, each set moved {} bps, written after the previous one was quoted; simulator L = {} ms (+ jitter 0..={} ms), books streamed",
         q.symbol, q.levels, q.move_bps, q.latency_ms, q.jitter_ms
     );
     let _ = writeln!(
@@ -622,9 +652,10 @@ pub(super) fn render(out: &mut String, q: &QuotesReport) {
     );
     let _ = writeln!(
         out,
-        "{:<10} {:>7} {:>5} {:>8} {:>9}  {:>17}  {:>17}  {:>17}  {:>17}",
+        "{:<10} {:>7} {:<12} {:>5} {:>8} {:>9}  {:>17}  {:>17}  {:>17}  {:>17}",
         "path",
         "tick ms",
+        "reprice",
         "sets",
         "accepted",
         "requested",
@@ -636,9 +667,10 @@ pub(super) fn render(out: &mut String, q: &QuotesReport) {
     for r in &q.rows {
         let _ = writeln!(
             out,
-            "{:<10} {:>7} {:>5} {:>8} {:>9}  {:>17}  {:>17}  {:>17}  {:>17}",
+            "{:<10} {:>7} {:<12} {:>5} {:>8} {:>9}  {:>17}  {:>17}  {:>17}  {:>17}",
             r.path,
             r.tick_interval_ms,
+            r.reprice,
             r.sets,
             r.accepted,
             r.requested,

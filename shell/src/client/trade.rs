@@ -11,9 +11,15 @@
 //! flight (it may have been applied: core settles it by asking) or was down
 //! and it never left (nothing applied; core settles it the same safe way).
 //! A reply to another op than the one sent is `Malformed`.
+//!
+//! `submit` hands the request to the connection and returns: its outcome is
+//! made on the connection's task, which calls the caller's function with it
+//! (no task per request waiting in between).
 
 use mm_bybit::ws::trade::{TradeHeader, TradeMessage, TradeReply, TradeRequest};
 use mm_bybit::{BatchRequest, Response};
+use std::sync::Arc;
+
 use mm_core::{Outcome, Reply, RequestId, RequestKind, WireNames};
 use serde::Serialize;
 
@@ -26,7 +32,7 @@ use crate::stream::{TradeClient, TradeError};
 #[derive(Debug)]
 pub struct TradeRoute {
     trade: TradeClient,
-    creds: Credentials,
+    creds: Arc<Credentials>,
     recv_window_ms: u64,
 }
 
@@ -34,7 +40,7 @@ impl TradeRoute {
     pub fn new(trade: TradeClient, creds: Credentials, recv_window_ms: u64) -> TradeRoute {
         TradeRoute {
             trade,
-            creds,
+            creds: Arc::new(creds),
             recv_window_ms,
         }
     }
@@ -55,29 +61,46 @@ impl TradeRoute {
         )
     }
 
-    /// Performs order request `id` (one that `carries`); every ending is an
-    /// `Outcome`. `None` for a request this route does not carry.
+    /// Performs order request `id` and waits for its outcome (every ending
+    /// is one); `None` for a request this route does not carry.
     pub async fn execute(
         &self,
         id: RequestId,
         kind: &RequestKind,
         names: &WireNames,
     ) -> Option<Outcome> {
+        if !Self::carries(kind) {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(id, kind, names, move |outcome| {
+            let _ = tx.send(outcome);
+        });
+        Some(rx.await.unwrap_or_else(|_| failure(&TradeError::Stopped)))
+    }
+
+    /// Sends order request `id` (one that `carries`); `done` gets its one
+    /// `Outcome` (every ending is one), on the connection's task. A request
+    /// this route does not carry is not sent: `done` gets a transport
+    /// failure at once (nothing was applied).
+    pub fn submit(
+        &self,
+        id: RequestId,
+        kind: &RequestKind,
+        names: &WireNames,
+        done: impl FnOnce(Outcome) + Send + 'static,
+    ) {
         let req_id = format!("mm-{}", id.0);
         let header = TradeHeader::new(crate::now_ms(), self.recv_window_ms);
         let c = |c: &mm_core::Category| wire_category(*c);
-        let mut outcome = match kind {
+        match kind {
             RequestKind::PlaceBatch { category, orders } => {
                 let batch = BatchRequest {
                     category: c(category),
                     request: orders.iter().map(|o| wire::place(o, None, names)).collect(),
                 };
                 let req = TradeRequest::create_batch(req_id, header, batch);
-                self.send(&req, |m| match m {
-                    TradeMessage::CreateBatch(r) => Some(outcome(r, reply::fill_create_batch)),
-                    _ => None,
-                })
-                .await
+                self.send(&req, create_batch_items, done);
             }
             RequestKind::AmendBatch { category, orders } => {
                 let batch = BatchRequest {
@@ -85,7 +108,7 @@ impl TradeRoute {
                     request: orders.iter().map(|o| wire::amend(o, None, names)).collect(),
                 };
                 let req = TradeRequest::amend_batch(req_id, header, batch);
-                self.send(&req, batch_items).await
+                self.send(&req, batch_items, done);
             }
             RequestKind::CancelBatch { category, orders } => {
                 let batch = BatchRequest {
@@ -96,7 +119,7 @@ impl TradeRoute {
                         .collect(),
                 };
                 let req = TradeRequest::cancel_batch(req_id, header, batch);
-                self.send(&req, batch_items).await
+                self.send(&req, batch_items, done);
             }
             RequestKind::Place { category, order } => {
                 let req = TradeRequest::create(
@@ -104,49 +127,67 @@ impl TradeRoute {
                     header,
                     wire::place(order, Some(*category), names),
                 );
-                self.send(&req, single).await
+                self.send(&req, single, done);
             }
             RequestKind::Amend { category, order } => {
                 let req =
                     TradeRequest::amend(req_id, header, wire::amend(order, Some(*category), names));
-                self.send(&req, single).await
+                self.send(&req, single, done);
             }
             RequestKind::Cancel { category, order } => {
                 let body = wire::cancel(order, Some(*category), names);
                 let req = TradeRequest::cancel(req_id, header, body);
-                self.send(&req, single).await
+                self.send(&req, single, done);
             }
             RequestKind::CancelAll { .. }
             | RequestKind::OpenOrders { .. }
             | RequestKind::ExecutionList { .. }
-            | RequestKind::PositionList { .. } => return None,
-        };
-        reply::scrub_outcome(&mut outcome, |t| self.creds.scrub_in_place(t));
-        Some(outcome)
+            | RequestKind::PositionList { .. } => done(Outcome::Transport(format!(
+                "trade stream: {} is not an order op (not sent)",
+                kind.endpoint().path()
+            ))),
+        }
     }
 
     /// Sends `req`; `read` turns the reply of the expected op into an
-    /// outcome (`None`: not the shape of that op's reply).
-    async fn send<A: Serialize>(
+    /// outcome (`None`: not the shape of that op's reply), scrubbed of the
+    /// credentials, for `done`.
+    fn send<A: Serialize>(
         &self,
         req: &TradeRequest<A>,
-        read: impl FnOnce(TradeMessage) -> Option<Outcome>,
-    ) -> Outcome {
-        match self.trade.send(req).await {
-            Ok(message) if op_of(&message) != Some(req.op.as_str()) => Outcome::Malformed(format!(
-                "trade stream: a reply of another kind to {}: {}",
-                req.op,
-                message.to_json()
-            )),
-            Ok(message) => read(message).unwrap_or_else(|| {
-                Outcome::Malformed(format!(
-                    "trade stream: the reply to {} is not that op's reply",
-                    req.op
-                ))
-            }),
-            Err(e) => failure(&e),
-        }
+        read: fn(TradeMessage) -> Option<Outcome>,
+        done: impl FnOnce(Outcome) + Send + 'static,
+    ) {
+        let op = req.op.clone();
+        let creds = Arc::clone(&self.creds);
+        self.trade.submit(req, move |answer| {
+            let mut outcome = match answer {
+                Ok(message) => read_reply(&op, message, read),
+                Err(e) => failure(&e),
+            };
+            reply::scrub_outcome(&mut outcome, |t| creds.scrub_in_place(t));
+            done(outcome);
+        });
     }
+}
+
+/// The outcome of `message`, the reply to an `op` request.
+fn read_reply(
+    op: &str,
+    message: TradeMessage,
+    read: fn(TradeMessage) -> Option<Outcome>,
+) -> Outcome {
+    if op_of(&message) != Some(op) {
+        return Outcome::Malformed(format!(
+            "trade stream: a reply of another kind to {op}: {}",
+            message.to_json()
+        ));
+    }
+    read(message).unwrap_or_else(|| {
+        Outcome::Malformed(format!(
+            "trade stream: the reply to {op} is not that op's reply"
+        ))
+    })
 }
 
 /// The op an order reply answers.
@@ -175,6 +216,13 @@ fn outcome<T: Default>(r: TradeReply<T>, fill: impl FnOnce(T, &mut Reply)) -> Ou
         .map(core_rate_limit);
     let response: Response<T> = r.into_response();
     from_response(response, rate, fill)
+}
+
+fn create_batch_items(m: TradeMessage) -> Option<Outcome> {
+    match m {
+        TradeMessage::CreateBatch(r) => Some(outcome(r, reply::fill_create_batch)),
+        _ => None,
+    }
 }
 
 fn batch_items(m: TradeMessage) -> Option<Outcome> {

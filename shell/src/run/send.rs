@@ -1,8 +1,11 @@
-//! One request on its own task, and the promise behind it: core hears back
-//! exactly once per `Send`. A request core never hears about stays in flight
-//! in core forever (every later tick conflated), so a task that ends without
-//! a reply (a panic, an abort) still answers, as a transport failure, which
-//! core treats as ambiguous and settles by querying the exchange.
+//! One request, and the promise behind it: core hears back exactly once per
+//! `Send`. A REST request runs on its own task; an order request over the
+//! trade stream goes straight to the connection, whose task answers it (no
+//! task of its own to wake on the way out or back). A request core never
+//! hears about stays in flight in core forever (every later tick
+//! conflated), so a request whose answer is dropped unsent (a task's panic
+//! or abort, a connection task gone) still answers, as a transport failure,
+//! which core treats as ambiguous and settles by querying the exchange.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,9 +21,9 @@ pub(super) type Response = (RequestId, Outcome);
 /// What a request task that ended without a reply tells core.
 pub(super) const NO_REPLY: &str = "request task ended without a reply";
 
-/// Sends `request` on a task; its one `Response` arrives on `tx`. Order
-/// requests go over `trade` when there is one (`order_transport = "ws"`),
-/// the rest over REST.
+/// Sends `request`; its one `Response` arrives on `tx`. Order requests go
+/// over `trade` when there is one (`order_transport = "ws"`), the rest over
+/// REST on a task each.
 pub(super) fn spawn_send(
     client: &Client,
     trade: Option<&Arc<TradeRoute>>,
@@ -30,27 +33,22 @@ pub(super) fn spawn_send(
     req: Request,
 ) {
     let endpoint = req.kind.endpoint();
-    let trade = trade.filter(|_| TradeRoute::carries(&req.kind)).cloned();
-    let verb = if trade.is_some() {
-        "WS"
-    } else {
-        crate::client::verb(&req.kind)
-    };
     metrics.request_sent(endpoint);
-    let client = client.clone();
     let metrics = metrics.clone();
-    let names = Arc::clone(names);
     let guard = ReplyGuard::new(req.id, tx.clone());
+    let t0 = Instant::now();
+    if let Some(route) = trade.filter(|_| TradeRoute::carries(&req.kind)) {
+        route.submit(req.id, &req.kind, names, move |outcome| {
+            metrics.request_done("WS", endpoint, t0.elapsed().as_secs_f64() * 1000.0);
+            guard.reply(outcome);
+        });
+        return;
+    }
+    let verb = crate::client::verb(&req.kind);
+    let client = client.clone();
+    let names = Arc::clone(names);
     tokio::spawn(async move {
-        let t0 = Instant::now();
-        let over_ws = match &trade {
-            Some(route) => route.execute(req.id, &req.kind, &names).await,
-            None => None,
-        };
-        let outcome = match over_ws {
-            Some(outcome) => outcome,
-            None => client.execute(&req.kind, &names).await,
-        };
+        let outcome = client.execute(&req.kind, &names).await;
         metrics.request_done(verb, endpoint, t0.elapsed().as_secs_f64() * 1000.0);
         guard.reply(outcome);
     });

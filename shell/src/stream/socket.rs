@@ -46,6 +46,17 @@ pub(super) async fn write(ws: &mut Ws, text: String) -> Result<(), String> {
         .map_err(|e| format!("write: {e}"))
 }
 
+/// Queues `text` as a frame without flushing (`flush` sends what is queued).
+pub(super) async fn feed(ws: &mut Ws, text: String) -> Result<(), String> {
+    ws.feed(Message::Text(text.into()))
+        .await
+        .map_err(|e| format!("write: {e}"))
+}
+
+pub(super) async fn flush(ws: &mut Ws) -> Result<(), String> {
+    ws.flush().await.map_err(|e| format!("write: {e}"))
+}
+
 /// Why a connection silent past `dead_after` was given up.
 pub(super) fn silent(settings: &StreamSettings) -> String {
     format!("nothing heard for {} ms", settings.dead_after.as_millis())

@@ -5,10 +5,13 @@
 //! Requests already received are applied even if the connection goes away, as on an exchange.
 //! The seeded trade faults act here: `ws_trade_drop` drops the connection once the request is
 //! applied, `ws_trade_lost` eats its reply, `ws_trade_restart` answers 10019 unapplied.
-//! Both waits are on `timer`, REST's too, so the two transports see the same latency.
+//! Both waits are on `timer`, REST's too, so the two transports see the same latency; the
+//! second is the connection's own (`Due`, waited for by `ws_trade`), so a reply is written by
+//! the task that wakes for it, as REST's is, with no task in between.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mm_bybit::RateLimitStatus;
 use mm_bybit::ws::TRADE_PATH;
@@ -44,12 +47,26 @@ pub(crate) struct Job {
     pub(crate) at: Instant,
 }
 
+/// What the connection sends once `at + delay` has passed: a reply, or (a `Drop` fault,
+/// due at once) the end of the connection.
+pub(crate) struct Due {
+    pub(crate) at: Instant,
+    pub(crate) delay: Duration,
+    pub(crate) out: Outgoing,
+}
+
+impl Due {
+    pub(crate) fn when(&self) -> Instant {
+        self.at + self.delay
+    }
+}
+
 /// Starts the worker of connection `conn_id`; it ends once the returned sender is dropped
-/// and every job sent before is applied. Replies and drops go to `out`.
+/// and every job sent before is applied. Replies and drops go to `out`, each with its due time.
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     conn_id: String,
-    out: UnboundedSender<Outgoing>,
+    out: UnboundedSender<Due>,
 ) -> UnboundedSender<Job> {
     let (tx, mut rx) = unbounded_channel::<Job>();
     tokio::spawn(async move {
@@ -60,26 +77,21 @@ pub(crate) fn spawn(
             let text = run(&shared, &conn_id, &job);
             match job.fault {
                 Some(TradeFault::Drop) => {
-                    let _ = out.send(Outgoing::Drop);
+                    let _ = out.send(Due {
+                        at: Instant::now(),
+                        delay: Duration::ZERO,
+                        out: Outgoing::Drop,
+                    });
                     continue;
                 }
                 Some(TradeFault::Lost) => continue,
                 Some(TradeFault::Restart) | None => {}
             }
-            let due = job.at + delay;
-            if due <= Instant::now() {
-                shared.released(job.at, delay);
-                let _ = out.send(Outgoing::Text(text));
-            } else {
-                let out = out.clone();
-                let shared = shared.clone();
-                let at = job.at;
-                tokio::spawn(async move {
-                    timer::sleep_until(due).await;
-                    shared.released(at, delay);
-                    let _ = out.send(Outgoing::Text(text));
-                });
-            }
+            let _ = out.send(Due {
+                at: job.at,
+                delay,
+                out: Outgoing::Text(text),
+            });
         }
     });
     tx

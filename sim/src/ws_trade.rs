@@ -8,7 +8,8 @@
 //! parse (10001, or 10404 for an unknown op). Otherwise it goes to the connection's worker
 //! (`trade_queue`), which applies it with REST's rules and quotas and replies.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -27,7 +28,8 @@ use crate::order_call::OrderCall;
 use crate::reply::OrderResult;
 use crate::shared::Shared;
 use crate::state::Counters;
-use crate::trade_queue::{self, Job};
+use crate::timer;
+use crate::trade_queue::{self, Due, Job};
 use crate::ws_session::{Channel, Outgoing, Session};
 
 /// How many recent `reqId`s a connection remembers to refuse a repeat (bounded memory).
@@ -40,11 +42,13 @@ pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Arc<Share
     ws.on_upgrade(move |socket| async move {
         let session = Session::new(shared.clone(), socket);
         let (out_tx, out) = unbounded_channel();
-        let jobs = trade_queue::spawn(shared, session.conn_id.clone(), out_tx);
+        let jobs = trade_queue::spawn(shared.clone(), session.conn_id.clone(), out_tx);
         let channel = Trade {
             account: None,
             jobs,
             out,
+            waiting: Waiting::default(),
+            shared,
             seen: RecentIds::default(),
         };
         session.run(channel).await;
@@ -54,8 +58,36 @@ pub(crate) async fn upgrade(ws: WebSocketUpgrade, State(shared): State<Arc<Share
 struct Trade {
     account: Option<usize>,
     jobs: UnboundedSender<Job>,
-    out: UnboundedReceiver<Outgoing>,
+    out: UnboundedReceiver<Due>,
+    /// What the worker sent that is not due yet.
+    waiting: Waiting,
+    shared: Arc<Shared>,
     seen: RecentIds,
+}
+
+/// Frames waiting for their due time, earliest first (equal ones in the order sent).
+#[derive(Default)]
+struct Waiting {
+    order: BinaryHeap<Reverse<(Instant, u64)>>,
+    items: BTreeMap<u64, Due>,
+    seq: u64,
+}
+
+impl Waiting {
+    fn push(&mut self, due: Due) {
+        self.seq += 1;
+        self.order.push(Reverse((due.when(), self.seq)));
+        self.items.insert(self.seq, due);
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.order.peek().map(|Reverse((when, _))| *when)
+    }
+
+    fn pop(&mut self) -> Option<Due> {
+        let Reverse((_, seq)) = self.order.pop()?;
+        self.items.remove(&seq)
+    }
 }
 
 /// The last [`REQ_IDS_KEPT`] `reqId`s of a connection.
@@ -212,9 +244,37 @@ impl Channel for Trade {
     }
 
     async fn outgoing(&mut self) -> Outgoing {
-        // The worker holds the sender as long as this channel lives; without it, nothing
-        // more can be answered.
-        self.out.recv().await.unwrap_or(Outgoing::Drop)
+        // Cancelled at any await (the session's select): what was received is kept in
+        // `waiting`, so nothing is lost.
+        loop {
+            while let Ok(due) = self.out.try_recv() {
+                self.waiting.push(due);
+            }
+            let Some(next) = self.waiting.next() else {
+                match self.out.recv().await {
+                    Some(due) => self.waiting.push(due),
+                    // The worker holds the sender as long as this channel lives; without
+                    // it, nothing more can be answered.
+                    None => return Outgoing::Drop,
+                }
+                continue;
+            };
+            tokio::select! {
+                due = self.out.recv() => match due {
+                    Some(due) => self.waiting.push(due),
+                    None => timer::sleep_until(next).await,
+                },
+                () = timer::sleep_until(next) => {}
+            }
+            if self.waiting.next().is_some_and(|n| n <= Instant::now())
+                && let Some(due) = self.waiting.pop()
+            {
+                if matches!(due.out, Outgoing::Text(_)) {
+                    self.shared.released(due.at, due.delay);
+                }
+                return due.out;
+            }
+        }
     }
 }
 

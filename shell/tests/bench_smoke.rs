@@ -126,7 +126,7 @@ fn bench(args: &[&str]) -> (String, Value) {
     (stdout, v)
 }
 
-/// `--tier default`: one table of the three modes with the quality columns,
+/// `--tier default`: one table of the four modes with the quality columns,
 /// the same figures in the JSON, at Bybit's default rates (10/s), where the
 /// budget binds.
 #[test]
@@ -162,7 +162,7 @@ fn default_tier_bench_reports_quality_per_mode() {
     assert!(v["streams"].is_null(), "{}", v["streams"]);
     let seed = v["seed"].as_array().unwrap();
     let modes: Vec<&str> = seed.iter().map(|r| r["mode"].as_str().unwrap()).collect();
-    assert_eq!(modes, ["per_symbol", "cancel_place", "amend"]);
+    assert_eq!(modes, ["per_symbol", "cancel_place", "amend", "planned"]);
     for r in seed {
         measured_quality(r);
         table_shows_quality(&stdout, r);

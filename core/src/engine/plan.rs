@@ -8,7 +8,10 @@
 //! same on every replay):
 //!
 //! 1. Amends first, on the amend endpoint's budget: an amend moves an order
-//!    without leaving its level empty.
+//!    without leaving its level empty. Outer levels leave one amend unit
+//!    per inner-level slot unspent (`Capacity::inner_reserve`): a unit
+//!    stays spent for a second after its reply, so spending it outside
+//!    delays the inner level's next reprice.
 //! 2. Then cancel + place on the cancel and create endpoints' spare budget:
 //!    they are separate budgets, so using all three roughly doubles the
 //!    reprices a second.
@@ -41,6 +44,11 @@ pub(super) struct Capacity {
     pub(super) amend: u64,
     pub(super) cancel: u64,
     pub(super) place: u64,
+    /// Amend units outer levels leave unspent: one per inner-level slot
+    /// (level 0 of every quoted side). A unit stays spent for a second
+    /// after its reply, so an outer amend now is an inner amend missing
+    /// when the market next moves.
+    pub(super) inner_reserve: u64,
 }
 
 impl Capacity {
@@ -79,6 +87,7 @@ impl Capacity {
             amend: orders(Op::Amend, b.coalesce_amend),
             cancel: orders(Op::Cancel, b.coalesce_cancel),
             place: orders(Op::Place, b.coalesce_place),
+            inner_reserve: 0,
         }
     }
 }
@@ -170,7 +179,12 @@ pub(super) fn plan(
     let mut amends = 0u64;
     let mut amended = vec![false; cands.len()];
     for (i, c) in cands.iter().enumerate() {
-        if matches!(c.action, Action::Amend { .. }) && amends < cap.amend {
+        let room = if c.level == 0 {
+            cap.amend
+        } else {
+            cap.amend.saturating_sub(cap.inner_reserve)
+        };
+        if matches!(c.action, Action::Amend { .. }) && amends < room {
             amended[i] = true;
             amends += 1;
         }
@@ -300,6 +314,7 @@ mod tests {
             amend: 20,
             cancel: 0,
             place: 0,
+            inner_reserve: 0,
         };
         let mut out = Vec::new();
         let stats = plan(&mut c, cap, 2, true, &mut out);
@@ -315,6 +330,7 @@ mod tests {
             amend: 4,
             cancel: 4,
             place: 4,
+            inner_reserve: 0,
         };
         let mut out = Vec::new();
         let stats = plan(&mut c, cap, 5, true, &mut out);
@@ -349,6 +365,37 @@ mod tests {
     }
 
     #[test]
+    fn outer_levels_leave_the_inner_reserve_of_amend_units() {
+        // 4 inner slots: with 10 amend units, the 4 inner orders and 2
+        // outer ones are amended; 4 units stay for the inner level.
+        let mut c = ladder_moved(5);
+        let cap = Capacity {
+            amend: 10,
+            cancel: 0,
+            place: 0,
+            inner_reserve: 4,
+        };
+        let mut out = Vec::new();
+        let stats = plan(&mut c, cap, 5, true, &mut out);
+        assert_eq!(count(&out, is_amend), 6);
+        assert_eq!(stats.widened, 14);
+        // Fewer units than the reserve: the inner level still gets them all.
+        let mut c = ladder_moved(5);
+        let cap = Capacity {
+            amend: 3,
+            cancel: 0,
+            place: 0,
+            inner_reserve: 4,
+        };
+        plan(&mut c, cap, 5, true, &mut out);
+        assert_eq!(count(&out, is_amend), 3);
+        assert!(
+            out.iter()
+                .all(|(_, _, a)| matches!(a, Action::Amend { price, .. } if price.0 == 1000))
+        );
+    }
+
+    #[test]
     fn larger_deviation_first_within_a_level() {
         let mut c = vec![
             amend(1, 0, Side::Buy, 0, 120),
@@ -362,6 +409,7 @@ mod tests {
                 amend: 1,
                 cancel: 0,
                 place: 0,
+                inner_reserve: 0,
             },
             10,
             true,
@@ -379,6 +427,7 @@ mod tests {
             amend: 4,
             cancel: 4,
             place: 4,
+            inner_reserve: 0,
         };
         let mut out = Vec::new();
         let stats = plan(&mut c, cap, 3, true, &mut out);
@@ -397,6 +446,7 @@ mod tests {
             amend: 4,
             cancel: 2,
             place: 4,
+            inner_reserve: 0,
         };
         let stats = plan(&mut c, cap, 3, true, &mut out);
         assert_eq!(stats.past_bound, 4);
@@ -429,6 +479,7 @@ mod tests {
                 amend: 0,
                 cancel: 5,
                 place: 2,
+                inner_reserve: 0,
             },
             5,
             true,
@@ -458,6 +509,7 @@ mod tests {
                 amend: 0,
                 cancel: 1,
                 place: 8,
+                inner_reserve: 0,
             },
             5,
             true,

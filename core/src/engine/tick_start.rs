@@ -89,6 +89,7 @@ impl TickStart<'_> {
         // The planner starts from amend mode's pairs (see `plan`).
         let amend = q.reprice == Reprice::Amend || planned;
         let mut cands: Vec<Candidate> = Vec::new();
+        let mut inner_slots = 0u64;
         let max_age = q.max_book_age_ms;
         let external = q.source == QuoteSource::External;
         let mut counts = [0u64; 3];
@@ -176,6 +177,9 @@ impl TickStart<'_> {
                 self.external.forget(sym);
             }
             for (side, desired) in [(Side::Buy, &lad.bids), (Side::Sell, &lad.asks)] {
+                if desired.first().is_some_and(Option::is_some) {
+                    inner_slots += 1;
+                }
                 let seqs = &by_side[sym * 2 + side_index(side)];
                 if seqs.is_empty() && desired.is_empty() {
                     continue;
@@ -206,7 +210,8 @@ impl TickStart<'_> {
         let mut planned_note = String::new();
         if planned {
             let mut actions = Vec::with_capacity(cands.len());
-            let cap = self.capacity;
+            let mut cap = self.capacity;
+            cap.inner_reserve = inner_slots;
             let wait = !market.config.async_batch.place_with_cancel;
             let stats = plan::plan(&mut cands, cap, q.max_deviation_bps, wait, &mut actions);
             for (sym, side, action) in actions {

@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::BATCH;
 
-/// `Mode::Planned`'s tick interval.
-const PLANNED_TICK_MS: u64 = 50;
+/// `Mode::Planned`'s settings: tick interval, tick deadline, hard bound.
+pub(super) const PLANNED_TICK_MS: u64 = 50;
+pub(super) const PLANNED_DEADLINE_MS: u64 = 100;
+pub(super) const PLANNED_BOUND_BPS: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,8 +90,8 @@ impl Mode {
                 // budget cannot reprice from resting far off.
                 c.quoting.reprice = Reprice::Planned;
                 c.quoting.tick_interval_ms = PLANNED_TICK_MS;
-                c.async_batch.tick_deadline_ms = 100;
-                c.quoting.max_deviation_bps = 2;
+                c.async_batch.tick_deadline_ms = PLANNED_DEADLINE_MS;
+                c.quoting.max_deviation_bps = PLANNED_BOUND_BPS;
             }
             Mode::CancelPlace | Mode::CancelPlaceWs | Mode::AmendWs => {}
         }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::plan::{PLANNED_BOUND_BPS, PLANNED_DEADLINE_MS, PLANNED_TICK_MS};
 use super::{Mode, Plan, SCALES};
 
 #[derive(Debug, Clone, Serialize)]
@@ -256,10 +257,13 @@ fn render_default_tier(r: &BenchReport) -> String {
     );
     let _ = writeln!(
         out,
-        "ticks: {} a mode, core's defaults (tick every {} ms, places unsent {} ms after their tick began dropped)",
+        "ticks: {} a mode at core's defaults (tick every {} ms, places and amends unsent {} ms after their tick began dropped); ours planned runs its own for the same time (a tick every {} ms, deadline {} ms, max_deviation_bps {})",
         s.ticks,
         s.tick_interval_ms.unwrap_or(0),
-        s.tick_deadline_ms.unwrap_or(0)
+        s.tick_deadline_ms.unwrap_or(0),
+        PLANNED_TICK_MS,
+        PLANNED_DEADLINE_MS,
+        PLANNED_BOUND_BPS
     );
     quality_legend(&mut out);
     let _ = writeln!(

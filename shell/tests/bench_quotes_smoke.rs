@@ -7,62 +7,13 @@
 //! and bounded by the tick interval. A behaviour test, not a timing test.
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::bench;
 
 use serde_json::Value;
 
 const SETS: u64 = 6;
-
-fn bench(args: &[&str]) -> (String, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("bench.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
-        .arg("bench")
-        .args(args)
-        .arg("--json")
-        .arg(&json)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let end = Instant::now() + Duration::from_secs(240);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("mm bench {args:?} did not finish in 240 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    println!("{stdout}");
-    assert!(
-        status.success(),
-        "mm bench failed ({status}):\n{stdout}\n{stderr}"
-    );
-    let v = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    (stdout, v)
-}
 
 fn ms(r: &Value, measure: &str, p: &str) -> f64 {
     r[measure][p]

@@ -9,9 +9,9 @@
 //! positive.
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::bench;
 
 use serde_json::Value;
 
@@ -73,57 +73,6 @@ fn table_shows_quality(stdout: &str, r: &Value) {
             .any(|l| is_row(l, name) && cells.iter().all(|c| l.contains(c.as_str()))),
         "{name}: no line with {cells:?}:\n{stdout}"
     );
-}
-
-/// Runs `mm bench` with `args` (bounded to 240 s, both pipes drained on
-/// threads so a chatty child never blocks); its stdout and the JSON.
-fn bench(args: &[&str]) -> (String, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("bench.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mm"))
-        .arg("bench")
-        .args(args)
-        .arg("--json")
-        .arg(&json)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let end = Instant::now() + Duration::from_secs(240);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("mm bench {args:?} did not finish in 240 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = out.join().unwrap();
-    let stderr = err.join().unwrap();
-    println!("{stdout}");
-    assert!(
-        status.success(),
-        "mm bench failed ({status}):\n{stdout}\n{stderr}"
-    );
-    let v = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    (stdout, v)
 }
 
 /// `--tier default`: one table of the four modes with the quality columns,

@@ -43,6 +43,30 @@ pub fn run(mut cmd: Command, limit: Duration) -> Output {
     running.wait(limit)
 }
 
+/// `mm bench ARGS --json FILE` in a temporary directory, bounded at 240 s:
+/// its table (stdout, printed for the test's log) and its JSON; panics if it
+/// fails.
+pub fn bench(args: &[&str]) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let mut cmd = mm();
+    cmd.arg("bench")
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .current_dir(dir.path())
+        .stdin(Stdio::null());
+    let out = run(cmd, Duration::from_secs(240));
+    println!("{}", out.stdout);
+    assert_eq!(
+        out.code, 0,
+        "mm bench {args:?} failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    let v = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (out.stdout, v)
+}
+
 /// A running `mm` whose stderr lines arrive on a channel as they are written.
 pub struct Running {
     pub child: Child,

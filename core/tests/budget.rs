@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use mm_core::config::RateLimitConfig;
-use mm_core::effect::{Effect, Endpoint};
+use mm_core::effect::Endpoint;
 use mm_core::virtual_exchange::{Driver, Scenario, VirtualExchange};
 use mm_core::{Engine, SessionId, Timestamp};
 
@@ -121,35 +121,8 @@ fn default_tier_is_never_overspent() {
     let t = d.engine.totals();
     assert!(t.rate_deferrals > 0, "{t:?}");
     // Units actually sent per endpoint within any rolling second stay <= 10.
-    let mut spends: Vec<(u64, Endpoint, u64)> = Vec::new();
-    let mut now = 0;
-    for e in &d.effects {
-        match e {
-            Effect::Log(l) => now = l.t_ms,
-            Effect::Send(r) => {
-                let n = match &r.kind {
-                    mm_core::RequestKind::PlaceBatch { orders, .. } => orders.len(),
-                    mm_core::RequestKind::CancelBatch { orders, .. } => orders.len(),
-                    mm_core::RequestKind::AmendBatch { orders, .. } => orders.len(),
-                    _ => 1,
-                };
-                spends.push((now, r.kind.endpoint(), n as u64));
-            }
-            _ => {}
-        }
-    }
-    for (i, (t0, ep, _)) in spends.iter().enumerate() {
-        let used: u64 = spends[i..]
-            .iter()
-            .filter(|(t, e, _)| e == ep && *t < t0 + 1000)
-            .map(|(_, _, n)| n)
-            .sum();
-        assert!(
-            used <= 10,
-            "{} units on {ep:?} in the second from {t0}",
-            used
-        );
-    }
+    let (used, ep, t0) = common::busiest_second(&d.effects).expect("orders were sent");
+    assert!(used <= 10, "{used} units on {ep:?} in the second from {t0}");
 }
 
 #[test]

@@ -170,6 +170,41 @@ pub fn tick_done(effects: &[Effect]) -> Vec<TickStats> {
         .collect()
 }
 
+/// The most order units `effects` sent on one endpoint within any rolling
+/// second (a batch's orders count one each; a request's time is the last
+/// log line's before it), with that endpoint and the second's start.
+pub fn busiest_second(effects: &[Effect]) -> Option<(u64, mm_core::effect::Endpoint, u64)> {
+    let mut spends = Vec::new();
+    let mut now = 0;
+    for e in effects {
+        match e {
+            Effect::Log(l) => now = l.t_ms,
+            Effect::Send(r) => {
+                let n = match &r.kind {
+                    RequestKind::PlaceBatch { orders, .. } => orders.len(),
+                    RequestKind::CancelBatch { orders, .. } => orders.len(),
+                    RequestKind::AmendBatch { orders, .. } => orders.len(),
+                    _ => 1,
+                };
+                spends.push((now, r.kind.endpoint(), n as u64));
+            }
+            _ => {}
+        }
+    }
+    spends
+        .iter()
+        .enumerate()
+        .map(|(i, &(t0, ep, _))| {
+            let used = spends[i..]
+                .iter()
+                .filter(|(t, e, _)| *e == ep && *t < t0 + 1000)
+                .map(|(_, _, n)| n)
+                .sum();
+            (used, ep, t0)
+        })
+        .max_by_key(|&(used, _, t0)| (used, std::cmp::Reverse(t0)))
+}
+
 pub fn logs(effects: &[Effect]) -> String {
     effects
         .iter()

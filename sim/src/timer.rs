@@ -3,11 +3,9 @@
 //! sleep ends 10-12 ms later. A request sleeps twice (half the latency before it is applied,
 //! the rest before its reply), so each round trip came back up to ~2 ms later than the
 //! configured latency, a delay no exchange adds and no client can remove. Here one thread
-//! keeps every deadline and parks until shortly before the earliest with the OS's
-//! sub-millisecond timer, then spins (yielding) the last stretch, as parking on this virtual
-//! machine wakes ~0.2 ms late (a unit measurement: median lateness 195 us parked to the
-//! deadline, 80 us with the spin, 1.3 ms on tokio's timer); a sleep ends at its deadline
-//! plus the time to wake a task, and never before it.
+//! keeps every deadline and parks until the earliest with the OS's sub-millisecond timer;
+//! a sleep ends at its deadline plus the time to wake a task (tens of microseconds), and
+//! never before it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -15,9 +13,6 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
 use tokio::sync::oneshot;
-
-/// How long before a deadline the timer thread stops parking and spins.
-const SPIN: std::time::Duration = std::time::Duration::from_micros(400);
 
 /// Waits until `deadline` (at once if it has passed).
 pub(crate) async fn sleep_until(deadline: tokio::time::Instant) {
@@ -96,21 +91,11 @@ impl Timer {
             // A wait can end early or spuriously: the loop checks the clock again.
             w = match w.heap.peek() {
                 Some(&Reverse((deadline, _))) => {
-                    let left = deadline.saturating_duration_since(now);
-                    if left <= SPIN {
-                        // The last stretch awake: parking wakes up ~0.2 ms late here.
-                        drop(w);
-                        while Instant::now() < deadline {
-                            std::thread::yield_now();
-                        }
-                        self.lock()
-                    } else {
-                        let (w, _) = self
-                            .changed
-                            .wait_timeout(w, left - SPIN)
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        w
-                    }
+                    let (w, _) = self
+                        .changed
+                        .wait_timeout(w, deadline.saturating_duration_since(now))
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    w
                 }
                 None => self
                     .changed

@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 use mm_core::config::{QuoteSource, Reprice};
 use mm_core::input::{QuoteLevel, QuoteSet};
 use mm_core::journal::Journal;
-use mm_core::{Decimal, Effect, Engine, GridValue, Input, RequestKind};
+use mm_core::replay::replay_with;
+use mm_core::{Decimal, Effect, GridValue, Input, RequestKind};
 use mm_sim::Tier;
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -559,7 +560,7 @@ struct Step {
     prices: Vec<GridValue>,
 }
 
-/// The session's journal replayed (as `mm replay` does).
+/// The session's journal replayed (`mm replay`'s own loop).
 struct Trace {
     steps: Vec<Step>,
 }
@@ -572,21 +573,17 @@ struct Measured {
 
 impl Trace {
     fn of(journal: &Journal) -> Result<Trace, mm_core::ConfigError> {
-        let h = &journal.header;
-        let mut engine = Engine::new(
-            h.config.clone(),
-            h.instruments.clone(),
-            h.session_id.clone(),
-        )?;
         let mut steps = Vec::new();
-        for input in &journal.inputs {
-            engine.handle_ref(input);
-            let mut prices = Vec::new();
-            while let Some(e) = engine.poll_effect() {
-                if let Effect::Send(r) = e {
-                    prices.extend(request_prices(&r.kind));
-                }
-            }
+        replay_with(journal, |i, effects, _| {
+            let input = &journal.inputs[i];
+            let prices = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Send(r) => Some(request_prices(&r.kind)),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
             steps.push(Step {
                 now_ms: input.now_ms().ms(),
                 quotes: match input {
@@ -596,7 +593,7 @@ impl Trace {
                 tick: matches!(input, Input::Tick { .. }),
                 prices,
             });
-        }
+        })?;
         Ok(Trace { steps })
     }
 

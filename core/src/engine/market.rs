@@ -96,6 +96,17 @@ impl Market {
             .max(1)
     }
 
+    /// Orders that `units` of a batch endpoint's budget carry in
+    /// `category`: one a unit where a batch costs per order, a whole batch
+    /// a unit where it costs per request.
+    pub(super) fn batch_orders(&self, category: Category, units: usize) -> usize {
+        if category.batch_costs_per_order() {
+            units
+        } else {
+            units.saturating_mul(self.chunk(category))
+        }
+    }
+
     /// When "not found" becomes final for a create sent at `sent_at`: the
     /// exchange refuses it after its recv window (see `settle`).
     pub(super) fn create_final_at(&self, sent_at: Timestamp) -> Timestamp {

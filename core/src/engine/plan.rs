@@ -64,21 +64,16 @@ impl Capacity {
     ) -> Capacity {
         let b = &market.config.async_batch;
         let syms = 0..u32::try_from(market.syms.len()).unwrap_or(u32::MAX);
-        let per_order = syms
-            .clone()
-            .any(|s| market.inst(s).category.batch_costs_per_order());
-        let chunk = syms
-            .map(|s| market.chunk(market.inst(s).category))
-            .min()
-            .unwrap_or(1);
         let mut orders = |op: Op, coalesce: bool| -> u64 {
             if b.enabled && coalesce {
-                let units = u64::from(budget.available_by(batch_endpoint(op), now, until));
-                if per_order {
-                    units
-                } else {
-                    units.saturating_mul(chunk as u64)
-                }
+                let units = budget.available_by(batch_endpoint(op), now, until) as usize;
+                // The symbol whose category carries the fewest orders a unit.
+                let orders = syms
+                    .clone()
+                    .map(|s| market.batch_orders(market.inst(s).category, units))
+                    .min()
+                    .unwrap_or(units);
+                orders as u64
             } else {
                 u64::from(budget.available_by(single_endpoint(op), now, until))
             }

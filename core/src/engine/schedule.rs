@@ -146,12 +146,7 @@ pub(super) fn next_orders(
     if avail < queued
         && let Some(best) = bus.best_batch(op)
     {
-        let category = market.inst(best.sym).category;
-        let k = if category.batch_costs_per_order() {
-            avail
-        } else {
-            avail.saturating_mul(market.chunk(category))
-        };
+        let k = market.batch_orders(market.inst(best.sym).category, avail);
         if k < queued {
             head = best;
             cutoff = Some(bus.cutoff(op, k));

@@ -69,7 +69,7 @@ pub use self::views::{
     FillTotals, OrderCounts, OrderState, OrderView, PositionView, RiskLimited, SideFills, Totals,
 };
 pub use self::wire_names::WireNames;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Reprice};
 use crate::domain::Instrument;
 use crate::effect::{Effect, Fatal, Op};
 use crate::input::{BookTop, Input, Outcome, RequestId};
@@ -309,9 +309,15 @@ impl Engine {
             }
             self.market.apply_config(config, n, &mut self.out);
         }
-        let now = self.out.now;
-        let until = now.plus_ms(self.market.config.async_batch.tick_deadline_ms);
-        let capacity = plan::Capacity::of(&mut self.sender.budget, &self.market, now, until);
+        // Only the planner reads it: other modes skip a walk of every
+        // symbol and endpoint each tick.
+        let capacity = if self.market.config.quoting.reprice == Reprice::Planned {
+            let now = self.out.now;
+            let until = now.plus_ms(self.market.config.async_batch.tick_deadline_ms);
+            plan::Capacity::of(&mut self.sender.budget, &self.market, now, until)
+        } else {
+            plan::Capacity::default()
+        };
         TickStart {
             tick: &mut self.tick,
             market: &self.market,

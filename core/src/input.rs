@@ -9,7 +9,9 @@ pub use crate::domain::RequestId;
 use crate::time::Timestamp;
 
 mod stream;
+mod wire_str;
 pub use self::stream::{Execution, Listing, ListingRows, OrderUpdate, Position, Stream};
+pub use self::wire_str::WireStr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Input {
@@ -103,9 +105,9 @@ impl Input {
 /// `received_ms` is the shell's clock when the market data arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookTop {
-    pub symbol: String,
-    pub bid: String,
-    pub ask: String,
+    pub symbol: WireStr,
+    pub bid: WireStr,
+    pub ask: WireStr,
     pub received_ms: Timestamp,
 }
 
@@ -115,7 +117,7 @@ pub struct BookTop {
 /// `asks[i]`, best first; an empty side quotes nothing on that side.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QuoteSet {
-    pub symbol: String,
+    pub symbol: WireStr,
     pub bids: Vec<QuoteLevel>,
     pub asks: Vec<QuoteLevel>,
 }
@@ -123,8 +125,8 @@ pub struct QuoteSet {
 /// One level of a `QuoteSet`: price and size as decimal strings.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QuoteLevel {
-    pub price: String,
-    pub qty: String,
+    pub price: WireStr,
+    pub qty: WireStr,
 }
 
 /// How a request ended, as the shell observed it. The shell does not judge:
@@ -157,7 +159,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Reply {
     pub ret_code: i64,
-    pub ret_msg: String,
+    pub ret_msg: WireStr,
     pub acks: Vec<Ack>,
     pub codes: Vec<ItemCode>,
     pub orders: Vec<ExchangeOrder>,
@@ -168,30 +170,30 @@ pub struct Reply {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Ack {
-    pub order_id: String,
-    pub order_link_id: String,
+    pub order_id: WireStr,
+    pub order_link_id: WireStr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ItemCode {
     pub code: i64,
-    pub msg: String,
+    pub msg: WireStr,
 }
 
 /// One order as `GET /v5/order/realtime` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExchangeOrder {
-    pub order_id: String,
-    pub order_link_id: String,
-    pub symbol: String,
+    pub order_id: WireStr,
+    pub order_link_id: WireStr,
+    pub symbol: WireStr,
     /// "Buy" / "Sell" as on the wire.
-    pub side: String,
-    pub price: String,
-    pub qty: String,
-    pub leaves_qty: String,
+    pub side: WireStr,
+    pub price: WireStr,
+    pub qty: WireStr,
+    pub leaves_qty: WireStr,
     /// `orderStatus`: New, PartiallyFilled, Filled, Cancelled, Rejected, ...
-    pub status: String,
-    pub reject_reason: String,
+    pub status: WireStr,
+    pub reject_reason: WireStr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -453,7 +453,7 @@ impl VirtualExchange {
 fn top(code: i64, msg: &str) -> Reply {
     Reply {
         ret_code: code,
-        ret_msg: msg.to_string(),
+        ret_msg: msg.to_string().into(),
         ..Reply::default()
     }
 }

@@ -22,18 +22,18 @@ fn items(r: &Request, codes: &[i64]) -> Outcome {
             .zip(codes)
             .map(|(l, c)| Ack {
                 order_id: if *c == 0 {
-                    format!("x-{l}")
+                    format!("x-{l}").into()
                 } else {
-                    String::new()
+                    "".into()
                 },
-                order_link_id: l.clone(),
+                order_link_id: l.as_str().into(),
             })
             .collect(),
         codes: codes
             .iter()
             .map(|c| ItemCode {
                 code: *c,
-                msg: format!("code {c}"),
+                msg: format!("code {c}").into(),
             })
             .collect(),
         ..Reply::default()

@@ -34,16 +34,16 @@ fn ladder_set(inst: &Instrument, bid: &str, ask: &str, c: &Config) -> QuoteSet {
         let b = (m2 * (20_000 - off)).div_euclid(40_000);
         let a = (m2 * (20_000 + off) + 39_999).div_euclid(40_000);
         bids.push(QuoteLevel {
-            price: inst.price_string(Ticks(b as i64)),
-            qty: qty.clone(),
+            price: inst.price_string(Ticks(b as i64)).into(),
+            qty: qty.as_str().into(),
         });
         asks.push(QuoteLevel {
-            price: inst.price_string(Ticks(a as i64)),
-            qty: qty.clone(),
+            price: inst.price_string(Ticks(a as i64)).into(),
+            qty: qty.as_str().into(),
         });
     }
     QuoteSet {
-        symbol: inst.symbol.clone(),
+        symbol: inst.symbol.as_str().into(),
         bids,
         asks,
     }
@@ -141,14 +141,14 @@ fn external_amend_batches_as_the_ladder_2_requests_a_tick() {
 
 fn level(price: &str, qty: &str) -> QuoteLevel {
     QuoteLevel {
-        price: price.to_string(),
-        qty: qty.to_string(),
+        price: price.to_string().into(),
+        qty: qty.to_string().into(),
     }
 }
 
 fn set(symbol: &str, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> QuoteSet {
     QuoteSet {
-        symbol: symbol.to_string(),
+        symbol: symbol.to_string().into(),
         bids: bids.iter().map(|(p, q)| level(p, q)).collect(),
         asks: asks.iter().map(|(p, q)| level(p, q)).collect(),
     }

@@ -46,12 +46,12 @@ fn executions(d: &mut Driver, executions: Vec<Execution>) {
 
 fn position(symbol: &str, side: &str, size: &str, seq: i64) -> Position {
     Position {
-        symbol: symbol.to_string(),
-        side: side.to_string(),
-        size: size.to_string(),
+        symbol: symbol.to_string().into(),
+        side: side.to_string().into(),
+        size: size.to_string().into(),
         position_idx: 0,
         seq,
-        updated_time: "1700000000000".to_string(),
+        updated_time: "1700000000000".into(),
     }
 }
 
@@ -157,10 +157,10 @@ fn without_leaves_qty_the_order_ends_when_its_fills_reach_its_qty() {
     let (_, mut d) = quoting();
     let o = order(&d, "XRPUSDT", Side::Sell, 1);
     let mut a = common::exec(&o, "e1", "3", "", 5);
-    a.order_link_id.clear();
-    a.exec_type.clear();
+    a.order_link_id = "".into();
+    a.exec_type = "".into();
     let mut b = common::exec(&o, "e2", "7", "", 6);
-    b.order_link_id.clear();
+    b.order_link_id = "".into();
     executions(&mut d, vec![a]);
     assert_eq!(
         order(&d, "XRPUSDT", Side::Sell, 1).order_link_id,
@@ -194,19 +194,19 @@ fn an_order_update_ends_the_order_and_its_level_is_quoted_again() {
     let filled = order(&d, "BTCUSDT", Side::Sell, 0);
     let cancelled = order(&d, "ETHUSDT", Side::Buy, 3);
     let update = |o: &OrderView, status: &str| OrderUpdate {
-        symbol: o.symbol.clone(),
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        side: o.side.wire().to_string(),
-        price: o.price.clone(),
-        qty: o.qty.clone(),
-        leaves_qty: "0".to_string(),
-        cum_exec_qty: o.qty.clone(),
-        avg_price: o.price.clone(),
-        status: status.to_string(),
-        cancel_type: "UNKNOWN".to_string(),
-        reject_reason: "EC_NoError".to_string(),
-        updated_time: "1700000000000".to_string(),
+        symbol: o.symbol.as_str().into(),
+        order_id: o.order_id.as_str().into(),
+        order_link_id: o.order_link_id.as_str().into(),
+        side: o.side.wire().into(),
+        price: o.price.as_str().into(),
+        qty: o.qty.as_str().into(),
+        leaves_qty: "0".into(),
+        cum_exec_qty: o.qty.as_str().into(),
+        avg_price: o.price.as_str().into(),
+        status: status.to_string().into(),
+        cancel_type: "UNKNOWN".into(),
+        reject_reason: "EC_NoError".into(),
+        updated_time: "1700000000000".into(),
     };
     let now = d.now;
     d.feed(Input::OrderUpdates {
@@ -291,20 +291,20 @@ fn messages_about_orders_not_ours_are_ignored_and_counted() {
     let (_, mut d) = quoting();
     let o = order(&d, "XRPUSDT", Side::Buy, 0);
     let mut other = common::exec(&o, "x1", "4", "6", 30);
-    other.order_link_id = "other-7".to_string();
+    other.order_link_id = "other-7".into();
     let mut no_link = common::exec(&o, "x2", "4", "6", 31);
-    no_link.order_link_id.clear();
-    no_link.order_id = "someone-elses".to_string();
+    no_link.order_link_id = "".into();
+    no_link.order_id = "someone-elses".into();
     let mut funding = common::exec(&o, "x3", "4", "6", 32);
-    funding.exec_type = "Funding".to_string();
+    funding.exec_type = "Funding".into();
     executions(&mut d, vec![other, no_link, funding]);
     let now = d.now;
     d.feed(Input::OrderUpdates {
         now_ms: now,
         orders: vec![OrderUpdate {
-            symbol: "XRPUSDT".to_string(),
-            order_link_id: "other-8".to_string(),
-            status: "Filled".to_string(),
+            symbol: "XRPUSDT".into(),
+            order_link_id: "other-8".into(),
+            status: "Filled".into(),
             ..OrderUpdate::default()
         }],
     });
@@ -358,11 +358,11 @@ fn an_order_cancelled_by_shutdown_is_cancelled_even_when_the_update_beats_the_re
     d.feed(Input::OrderUpdates {
         now_ms: now,
         orders: vec![OrderUpdate {
-            symbol: o.symbol.clone(),
-            order_id: o.order_id.clone(),
-            order_link_id: o.order_link_id.clone(),
-            status: "Cancelled".to_string(),
-            cancel_type: "CancelByUser".to_string(),
+            symbol: o.symbol.as_str().into(),
+            order_id: o.order_id.as_str().into(),
+            order_link_id: o.order_link_id.as_str().into(),
+            status: "Cancelled".into(),
+            cancel_type: "CancelByUser".into(),
             ..OrderUpdate::default()
         }],
     });

@@ -35,21 +35,21 @@ fn execution(i: usize, row: &Row) -> Execution {
     let (sym, buy, lots, ours) = *row;
     let qty = Decimal::times(STEPS[sym].parse().unwrap(), i128::from(lots)).unwrap();
     Execution {
-        symbol: SYMBOLS[sym].to_string(),
-        order_id: format!("oid-{i}"),
+        symbol: SYMBOLS[sym].to_string().into(),
+        order_id: format!("oid-{i}").into(),
         // Session "t" (common::engine); counters never issued: ours, not tracked.
         order_link_id: if ours {
-            format!("t-{}", 1000 + i)
+            format!("t-{}", 1000 + i).into()
         } else {
-            format!("other-{i}")
+            format!("other-{i}").into()
         },
-        side: if buy { "Buy" } else { "Sell" }.to_string(),
-        exec_id: format!("e{i}"),
-        exec_price: "100".to_string(),
-        exec_qty: qty.to_string(),
-        exec_type: "Trade".to_string(),
-        leaves_qty: String::new(),
-        exec_time: (1_700_000_000_000u64 + i as u64).to_string(),
+        side: if buy { "Buy" } else { "Sell" }.to_string().into(),
+        exec_id: format!("e{i}").into(),
+        exec_price: "100".into(),
+        exec_qty: qty.to_string().into(),
+        exec_type: "Trade".into(),
+        leaves_qty: "".into(),
+        exec_time: (1_700_000_000_000u64 + i as u64).to_string().into(),
         is_maker: true,
         seq: i as i64 + 1,
     }
@@ -148,12 +148,12 @@ proptest! {
                         let side = if q.is_zero() { "" } else if q.is_positive() { "Buy" } else { "Sell" };
                         let size = if q.is_positive() { q } else { -q };
                         Position {
-                            symbol: (*s).to_string(),
-                            side: side.to_string(),
-                            size: size.to_string(),
+                            symbol: (*s).to_string().into(),
+                            side: side.to_string().into(),
+                            size: size.to_string().into(),
                             position_idx: 0,
                             seq: i as i64 + 1,
-                            updated_time: String::new(),
+                            updated_time: "".into(),
                         }
                     })
                     .collect();

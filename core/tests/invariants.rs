@@ -98,8 +98,8 @@ fn external_setup() -> impl Strategy<Value = Setup> {
 
 fn quote_set(inst: &mm_core::Instrument, mid: i64, levels: u32, sh: &Shape) -> QuoteSet {
     let level = |p: i64, i: usize| QuoteLevel {
-        price: inst.price_string(Ticks(p)),
-        qty: inst.qty_string(mm_core::Lots(sh.sizes[i])),
+        price: inst.price_string(Ticks(p)).into(),
+        qty: inst.qty_string(mm_core::Lots(sh.sizes[i])).into(),
     };
     let levels = levels as usize;
     let (nb, na) = if sh.kind == 9 {
@@ -125,7 +125,7 @@ fn quote_set(inst: &mm_core::Instrument, mid: i64, levels: u32, sh: &Shape) -> Q
         _ => {}
     }
     QuoteSet {
-        symbol: inst.symbol.clone(),
+        symbol: inst.symbol.as_str().into(),
         bids,
         asks,
     }
@@ -220,9 +220,9 @@ fn books(sc: &Scenario, s: &Setup, k: usize, now: Timestamp) -> Vec<BookTop> {
             None => {}
         }
         out.push(BookTop {
-            symbol: inst.symbol.clone(),
-            bid: inst.price_string(Ticks(bid)),
-            ask: inst.price_string(Ticks(ask)),
+            symbol: inst.symbol.as_str().into(),
+            bid: inst.price_string(Ticks(bid)).into(),
+            ask: inst.price_string(Ticks(ask)).into(),
             received_ms: at,
         });
     }

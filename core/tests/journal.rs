@@ -29,34 +29,34 @@ fn every_input() -> Vec<Input> {
     let t = Timestamp(1_700_000_000_000);
     let reply = Reply {
         ret_code: 0,
-        ret_msg: "OK".to_string(),
+        ret_msg: "OK".into(),
         acks: vec![
             Ack {
-                order_id: "1001".to_string(),
-                order_link_id: "jtest01-1".to_string(),
+                order_id: "1001".into(),
+                order_link_id: "jtest01-1".into(),
             },
             Ack::default(),
         ],
         codes: vec![
             ItemCode {
                 code: 0,
-                msg: "OK".to_string(),
+                msg: "OK".into(),
             },
             ItemCode {
                 code: 110_001,
-                msg: "order not exists or too late to cancel".to_string(),
+                msg: "order not exists or too late to cancel".into(),
             },
         ],
         orders: vec![ExchangeOrder {
-            order_id: "1001".to_string(),
-            order_link_id: "jtest01-1".to_string(),
-            symbol: "BTCUSDT".to_string(),
-            side: "Buy".to_string(),
-            price: "59990.5".to_string(),
-            qty: "0.001".to_string(),
-            leaves_qty: "0.001".to_string(),
-            status: "New".to_string(),
-            reject_reason: "EC_NoError".to_string(),
+            order_id: "1001".into(),
+            order_link_id: "jtest01-1".into(),
+            symbol: "BTCUSDT".into(),
+            side: "Buy".into(),
+            price: "59990.5".into(),
+            qty: "0.001".into(),
+            leaves_qty: "0.001".into(),
+            status: "New".into(),
+            reject_reason: "EC_NoError".into(),
         }],
         next_cursor: Some("page2".to_string()),
         rate_limit: Some(RateLimitStatus {
@@ -95,15 +95,15 @@ fn every_input() -> Vec<Input> {
             now_ms: t,
             books: vec![
                 BookTop {
-                    symbol: "BTCUSDT".to_string(),
-                    bid: "59999.9".to_string(),
-                    ask: "60000.1".to_string(),
+                    symbol: "BTCUSDT".into(),
+                    bid: "59999.9".into(),
+                    ask: "60000.1".into(),
                     received_ms: t,
                 },
                 BookTop {
-                    symbol: "ETHUSDT".to_string(),
-                    bid: "".to_string(),
-                    ask: "not a price".to_string(),
+                    symbol: "ETHUSDT".into(),
+                    bid: "".into(),
+                    ask: "not a price".into(),
                     received_ms: Timestamp(0),
                 },
             ],
@@ -136,16 +136,16 @@ fn every_input() -> Vec<Input> {
 
 fn execution() -> Execution {
     Execution {
-        symbol: "BTCUSDT".to_string(),
-        order_id: "9aac161b-8ed6-450d-9cab-c5cc67c21784".to_string(),
-        order_link_id: "jtest01-1".to_string(),
-        side: "Sell".to_string(),
-        exec_id: "0ab1bdf7-4219-438b-b30a-32ec863018f7".to_string(),
-        exec_price: "95900.1".to_string(),
-        exec_qty: "0.5".to_string(),
-        exec_type: "Trade".to_string(),
-        leaves_qty: "0".to_string(),
-        exec_time: "1746270400353".to_string(),
+        symbol: "BTCUSDT".into(),
+        order_id: "9aac161b-8ed6-450d-9cab-c5cc67c21784".into(),
+        order_link_id: "jtest01-1".into(),
+        side: "Sell".into(),
+        exec_id: "0ab1bdf7-4219-438b-b30a-32ec863018f7".into(),
+        exec_price: "95900.1".into(),
+        exec_qty: "0.5".into(),
+        exec_type: "Trade".into(),
+        leaves_qty: "0".into(),
+        exec_time: "1746270400353".into(),
         is_maker: true,
         seq: 140_612_148_849_382,
     }
@@ -153,12 +153,12 @@ fn execution() -> Execution {
 
 fn position() -> Position {
     Position {
-        symbol: "BTCUSDT".to_string(),
-        side: "Sell".to_string(),
-        size: "0.5".to_string(),
+        symbol: "BTCUSDT".into(),
+        side: "Sell".into(),
+        size: "0.5".into(),
         position_idx: 2,
         seq: -1,
-        updated_time: "1697682317038".to_string(),
+        updated_time: "1697682317038".into(),
     }
 }
 
@@ -174,19 +174,19 @@ fn stream_inputs(t: Timestamp) -> Vec<Input> {
             now_ms: t.plus_ms(1),
             orders: vec![
                 OrderUpdate {
-                    symbol: "BTCUSDT".to_string(),
-                    order_id: "1001".to_string(),
-                    order_link_id: "jtest01-1".to_string(),
-                    side: "Buy".to_string(),
-                    price: "59990.5".to_string(),
-                    qty: "0.003".to_string(),
-                    leaves_qty: "0".to_string(),
-                    cum_exec_qty: "0.003".to_string(),
-                    avg_price: "59990.5".to_string(),
-                    status: "Filled".to_string(),
-                    cancel_type: "UNKNOWN".to_string(),
-                    reject_reason: "EC_NoError".to_string(),
-                    updated_time: "1697682317038".to_string(),
+                    symbol: "BTCUSDT".into(),
+                    order_id: "1001".into(),
+                    order_link_id: "jtest01-1".into(),
+                    side: "Buy".into(),
+                    price: "59990.5".into(),
+                    qty: "0.003".into(),
+                    leaves_qty: "0".into(),
+                    cum_exec_qty: "0.003".into(),
+                    avg_price: "59990.5".into(),
+                    status: "Filled".into(),
+                    cancel_type: "UNKNOWN".into(),
+                    reject_reason: "EC_NoError".into(),
+                    updated_time: "1697682317038".into(),
                 },
                 OrderUpdate::default(),
             ],

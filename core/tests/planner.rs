@@ -52,9 +52,9 @@ fn books_at(sc: &Scenario, mids: &[i64], now: Timestamp) -> Vec<BookTop> {
         .iter()
         .zip(mids)
         .map(|(inst, m)| BookTop {
-            symbol: inst.symbol.clone(),
-            bid: inst.price_string(mm_core::Ticks(m - 1)),
-            ask: inst.price_string(mm_core::Ticks(m + 1)),
+            symbol: inst.symbol.as_str().into(),
+            bid: inst.price_string(mm_core::Ticks(m - 1)).into(),
+            ask: inst.price_string(mm_core::Ticks(m + 1)).into(),
             received_ms: now,
         })
         .collect()
@@ -103,8 +103,8 @@ fn targets(sc: &Scenario, books: &[BookTop]) -> BTreeMap<(String, Side), Vec<i64
             bids.push((m2 * (20_000 - off)).div_euclid(40_000) as i64);
             asks.push((m2 * (20_000 + off) + 39_999).div_euclid(40_000) as i64);
         }
-        out.insert((b.symbol.clone(), Side::Buy), bids);
-        out.insert((b.symbol.clone(), Side::Sell), asks);
+        out.insert((b.symbol.to_string(), Side::Buy), bids);
+        out.insert((b.symbol.to_string(), Side::Sell), asks);
     }
     out
 }

@@ -237,8 +237,8 @@ fn tick_btc(sc: &Scenario, d: &mut Driver, btc_mid: &str) {
     let tick: mm_core::Decimal = "0.1".parse().unwrap();
     for b in &mut books {
         if b.symbol == "BTCUSDT" {
-            b.bid = mid.checked_sub(tick).unwrap().to_string();
-            b.ask = mid.checked_add(tick).unwrap().to_string();
+            b.bid = mid.checked_sub(tick).unwrap().to_string().into();
+            b.ask = mid.checked_add(tick).unwrap().to_string().into();
         }
     }
     d.feed(Input::Tick {
@@ -348,8 +348,8 @@ fn tick_book(sc: &Scenario, d: &mut Driver, symbol: &str, bid: &str, ask: &str) 
     let mut books = sc.books(0, d.now);
     for b in &mut books {
         if b.symbol == symbol {
-            b.bid = bid.to_string();
-            b.ask = ask.to_string();
+            b.bid = bid.to_string().into();
+            b.ask = ask.to_string().into();
         }
     }
     d.feed(Input::Tick {

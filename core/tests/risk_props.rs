@@ -67,9 +67,9 @@ impl World {
                 let tick = dec(GRID[s].0);
                 let px = |t: i64| Decimal::times(tick, i128::from(t)).unwrap().to_string();
                 BookTop {
-                    symbol: SYMBOLS[s].to_string(),
-                    bid: px(self.mids[s] - 1),
-                    ask: px(self.mids[s] + 1),
+                    symbol: SYMBOLS[s].to_string().into(),
+                    bid: px(self.mids[s] - 1).into(),
+                    ask: px(self.mids[s] + 1).into(),
                     received_ms: self.d.now,
                 }
             })
@@ -184,16 +184,16 @@ impl World {
         let o = &mine[nth % mine.len()];
         self.fills += 1;
         let x = Execution {
-            symbol: o.symbol.clone(),
-            order_id: o.order_id.clone(),
-            order_link_id: o.order_link_id.clone(),
-            side: side.wire().to_string(),
-            exec_id: format!("x{}", self.fills),
-            exec_price: o.price.clone(),
-            exec_qty: o.qty.clone(),
-            exec_type: "Trade".to_string(),
-            leaves_qty: "0".to_string(),
-            exec_time: "1700000000000".to_string(),
+            symbol: o.symbol.as_str().into(),
+            order_id: o.order_id.as_str().into(),
+            order_link_id: o.order_link_id.as_str().into(),
+            side: side.wire().into(),
+            exec_id: format!("x{}", self.fills).into(),
+            exec_price: o.price.as_str().into(),
+            exec_qty: o.qty.as_str().into(),
+            exec_type: "Trade".to_string().into(),
+            leaves_qty: "0".to_string().into(),
+            exec_time: "1700000000000".to_string().into(),
             is_maker: true,
             seq: 0,
         };

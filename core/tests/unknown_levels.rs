@@ -113,14 +113,14 @@ fn a_live_order_on_a_level_frozen_by_an_unanswered_query_is_pulled_when_stale() 
             acks: ls
                 .iter()
                 .map(|l| Ack {
-                    order_id: String::new(),
-                    order_link_id: l.clone(),
+                    order_id: "".into(),
+                    order_link_id: l.as_str().into(),
                 })
                 .collect(),
             codes: (0..ls.len())
                 .map(|i| ItemCode {
                     code: if i == 0 { 10001 } else { 0 },
-                    msg: String::new(),
+                    msg: "".into(),
                 })
                 .collect(),
             ..Reply::default()

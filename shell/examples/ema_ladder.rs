@@ -54,11 +54,11 @@ impl EmaLadder {
     }
 
     fn quote(&mut self, book: &BookTop) -> Option<QuoteSet> {
-        let inst = self.instruments.get(&book.symbol)?;
+        let inst = self.instruments.get(book.symbol.as_str())?;
         let ticks = |p: &str| Some(i128::from(inst.price_ticks(&p.parse().ok()?)?.0));
         let (bid, ask) = (ticks(&book.bid)?, ticks(&book.ask)?);
         let mid_k = (bid + ask) * 500;
-        let avg = self.average.entry(book.symbol.clone()).or_insert(mid_k);
+        let avg = self.average.entry(book.symbol.to_string()).or_insert(mid_k);
         *avg += (mid_k - *avg) / FOLLOW;
         let centre = *avg / 1000;
         let min_lots = inst.qty_lots(&inst.min_qty).map_or(1, |l| l.0);
@@ -68,8 +68,8 @@ impl EmaLadder {
         let level = |t: i128, i: usize| -> Option<QuoteLevel> {
             let lots = Lots(min_lots * (i as i64 + 1));
             Some(QuoteLevel {
-                price: price(t)?,
-                qty: inst.qty_string(lots),
+                price: price(t)?.into(),
+                qty: inst.qty_string(lots).into(),
             })
         };
         let mut bids = Vec::new();

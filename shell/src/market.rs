@@ -50,9 +50,9 @@ pub async fn fetch_books(
         .into_iter()
         .filter(|t| symbols.contains(&t.symbol))
         .map(|t| BookTop {
-            symbol: t.symbol,
-            bid: t.bid1_price,
-            ask: t.ask1_price,
+            symbol: t.symbol.into(),
+            bid: t.bid1_price.into(),
+            ask: t.ask1_price.into(),
             received_ms,
         })
         .collect())

@@ -106,8 +106,8 @@ impl Mailbox {
     /// Replaces the symbol's pending set, if any (returned).
     pub(crate) fn put(&self, p: Pending) -> Option<Pending> {
         let old = match self.slots.lock() {
-            Ok(mut slots) => slots.insert(p.set.symbol.clone(), p),
-            Err(poisoned) => poisoned.into_inner().insert(p.set.symbol.clone(), p),
+            Ok(mut slots) => slots.insert(p.set.symbol.to_string(), p),
+            Err(poisoned) => poisoned.into_inner().insert(p.set.symbol.to_string(), p),
         };
         self.ready.notify_one();
         old
@@ -160,7 +160,7 @@ impl Link {
         let p = Pending { set, id, client };
         if let Some(old) = self.mailbox.put(p) {
             let _ = self.events.send(SessionEvent::Conflated {
-                symbol: old.set.symbol,
+                symbol: old.set.symbol.to_string(),
                 id: old.id,
                 client: old.client,
             });

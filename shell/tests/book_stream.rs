@@ -108,7 +108,7 @@ fn assert_true_states(
     for (n, books) in ticks.iter().enumerate() {
         for b in books {
             assert!(
-                states[&b.symbol].contains(&(b.bid.clone(), b.ask.clone())),
+                states[b.symbol.as_str()].contains(&(b.bid.to_string(), b.ask.to_string())),
                 "tick {n}: {} {} / {} was never the simulator's book",
                 b.symbol,
                 b.bid,

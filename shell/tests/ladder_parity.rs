@@ -60,8 +60,8 @@ fn core_places(bid: u64, ask: u64, levels: u32, spread: u32, step: u32) -> Vec<N
         now_ms: Timestamp(2),
         books: vec![BookTop {
             symbol: "TESTUSDT".into(),
-            bid: price(bid).to_string(),
-            ask: price(ask).to_string(),
+            bid: price(bid).to_string().into(),
+            ask: price(ask).to_string().into(),
             received_ms: Timestamp(2),
         }],
     });

@@ -170,7 +170,7 @@ fn executions(j: &mm_core::journal::Journal) -> BTreeMap<String, (usize, usize)>
             _ => continue,
         };
         for x in executions {
-            let e = out.entry(x.symbol.clone()).or_default();
+            let e = out.entry(x.symbol.to_string()).or_default();
             e.1 += 1;
             if seen.insert(x.exec_id.clone()) {
                 e.0 += 1;

@@ -79,8 +79,8 @@ fn the_example_strategy_quotes_in_paper_mode_and_ends_clean() {
 
 fn level(inst: &Instrument, ticks: i64, lots: i64) -> QuoteLevel {
     QuoteLevel {
-        price: inst.price_string(Ticks(ticks)),
-        qty: inst.qty_string(mm_core::Lots(lots)),
+        price: inst.price_string(Ticks(ticks)).into(),
+        qty: inst.qty_string(mm_core::Lots(lots)).into(),
     }
 }
 
@@ -148,7 +148,7 @@ fn pushed_sets_are_quoted_bad_ones_refused_and_stop_is_clean() {
             .bids
             .iter()
             .chain(&good.asks)
-            .map(|l| (l.price.clone(), l.qty.clone()))
+            .map(|l| (l.price.to_string(), l.qty.to_string()))
             .collect();
         expected.sort();
         next(&mut s.events, |e| match e {
@@ -158,7 +158,7 @@ fn pushed_sets_are_quoted_bad_ones_refused_and_stop_is_clean() {
         .await;
         // Bad sets: refused with the field named; the orders stay.
         let mut off_grid = good.clone();
-        off_grid.bids[0].price = format!("{}.05", book.bid.split('.').next().unwrap());
+        off_grid.bids[0].price = format!("{}.05", book.bid.split('.').next().unwrap()).into();
         let mut crossed = good.clone();
         crossed.asks[0] = level(&btc, bid - 600, 1);
         let mut too_many = good.clone();

@@ -56,7 +56,7 @@ async fn prices(client: &Client) -> Vec<Vec<(String, String, String)>> {
         out.push(
             books
                 .into_iter()
-                .map(|b| (b.symbol, b.bid, b.ask))
+                .map(|b| (b.symbol.into(), b.bid.into(), b.ask.into()))
                 .collect(),
         );
     }

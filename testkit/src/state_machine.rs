@@ -317,9 +317,9 @@ impl Machine {
                 _ => {}
             }
             out.push(BookTop {
-                symbol: inst.symbol.clone(),
-                bid: inst.price_string(Ticks(bid)),
-                ask: inst.price_string(Ticks(ask)),
+                symbol: inst.symbol.as_str().into(),
+                bid: inst.price_string(Ticks(bid)).into(),
+                ask: inst.price_string(Ticks(ask)).into(),
                 received_ms: at,
             });
         }

@@ -89,7 +89,7 @@ impl ExternalQuotes {
         }
         let sym = market
             .sym_index(&set.symbol)
-            .filter(|_| q.symbols.contains(&set.symbol))
+            .filter(|_| q.symbols.iter().any(|s| *s == set.symbol))
             .ok_or_else(|| "symbol: not in quoting.symbols".to_string())?;
         let (bids, asks) = judge_quotes(set, market.inst(sym), q.levels)?;
         Ok((sym, bids, asks))

@@ -12,6 +12,7 @@ use crate::engine::out::Out;
 use crate::engine::seqmap::SeqMap;
 use crate::engine::settle::Settle;
 use crate::engine::{OrderCounts, OrderState};
+use crate::input::WireStr;
 use crate::time::Timestamp;
 
 /// An order's handle: `n`, the counter in its orderLinkId `{session}-{n}`
@@ -78,7 +79,7 @@ pub(super) struct Order {
     pub(super) level: u32,
     pub(super) price: Ticks,
     pub(super) qty: Lots,
-    pub(super) order_id: String,
+    pub(super) order_id: WireStr,
     pub(super) state: State,
     /// When the create was last sent. A create that a query cannot find is
     /// only declared never-created once the exchange's recv window has
@@ -246,7 +247,7 @@ impl OrderTable {
                 level,
                 price,
                 qty,
-                order_id: String::new(),
+                order_id: WireStr::default(),
                 state: State::PendingNew,
                 create_sent_at: out.now,
                 in_doubt: false,

@@ -261,7 +261,7 @@ impl Recovery {
             .filter(|x| is_open(&x.status) && x.symbol == name)
         {
             if has_our_form(&x.order_link_id) {
-                r.seen.insert(x.order_link_id.clone());
+                r.seen.insert(x.order_link_id.to_string());
             } else {
                 foreign += 1;
             }

@@ -149,7 +149,7 @@ pub(super) fn order_views(orders: &OrderTable, market: &Market) -> Vec<OrderView
             let inst = market.inst(o.sym);
             OrderView {
                 order_link_id: market.link(seq.n),
-                order_id: o.order_id.clone(),
+                order_id: o.order_id.to_string(),
                 symbol: market.name(o.sym).to_string(),
                 side: o.side,
                 level: o.level,

@@ -13,39 +13,39 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RateLimitStatus;
+use super::{RateLimitStatus, WireStr};
 
 /// One item of the private `order` topic: a state change of one order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OrderUpdate {
     /// `symbol`.
-    pub symbol: String,
+    pub symbol: WireStr,
     /// `orderId`.
-    pub order_id: String,
+    pub order_id: WireStr,
     /// `orderLinkId` (`""` when the order has none).
-    pub order_link_id: String,
+    pub order_link_id: WireStr,
     /// `side`: `"Buy"` / `"Sell"`.
-    pub side: String,
+    pub side: WireStr,
     /// `price`.
-    pub price: String,
+    pub price: WireStr,
     /// `qty`: the order's whole quantity (filled and resting).
-    pub qty: String,
+    pub qty: WireStr,
     /// `leavesQty`: still resting (`""` when not sent).
-    pub leaves_qty: String,
+    pub leaves_qty: WireStr,
     /// `cumExecQty`: filled so far.
-    pub cum_exec_qty: String,
+    pub cum_exec_qty: WireStr,
     /// `avgPrice`: average fill price (`""` or `"0"` when nothing filled).
-    pub avg_price: String,
+    pub avg_price: WireStr,
     /// `orderStatus`: `New`, `PartiallyFilled`, `Untriggered` (open);
     /// `Filled`, `Cancelled`, `Rejected`, `PartiallyFilledCanceled`,
     /// `Deactivated` (final).
-    pub status: String,
+    pub status: WireStr,
     /// `cancelType` (`"UNKNOWN"` unless cancelled).
-    pub cancel_type: String,
+    pub cancel_type: WireStr,
     /// `rejectReason` (`EC_NoError`, `EC_PostOnlyWillTakeLiquidity`, ...).
-    pub reject_reason: String,
+    pub reject_reason: WireStr,
     /// `updatedTime`: exchange time of this change, ms as a decimal string.
-    pub updated_time: String,
+    pub updated_time: WireStr,
 }
 
 /// One fill: an item of the private `execution` / `execution.fast` topic, or
@@ -53,30 +53,30 @@ pub struct OrderUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Execution {
     /// `symbol`.
-    pub symbol: String,
+    pub symbol: WireStr,
     /// `orderId`.
-    pub order_id: String,
+    pub order_id: WireStr,
     /// `orderLinkId` (`""` for maker fills on `execution.fast`: core then
     /// matches the order by `orderId`).
-    pub order_link_id: String,
+    pub order_link_id: WireStr,
     /// `side`: the side of our order, `"Buy"` / `"Sell"`.
-    pub side: String,
+    pub side: WireStr,
     /// `execId`: the de-duplication key.
-    pub exec_id: String,
+    pub exec_id: WireStr,
     /// `execPrice`.
-    pub exec_price: String,
+    pub exec_price: WireStr,
     /// `execQty`.
-    pub exec_qty: String,
+    pub exec_qty: WireStr,
     /// `execType`: only `Trade` is a fill of ours (`""` on
     /// `execution.fast`, which sends trades only); funding, ADL,
     /// delivery... are ignored (and counted as not ours).
-    pub exec_type: String,
+    pub exec_type: WireStr,
     /// `leavesQty`: what still rests of the order after this fill (`""` on
     /// `execution.fast`: core then compares its own filled total with the
     /// order's qty).
-    pub leaves_qty: String,
+    pub leaves_qty: WireStr,
     /// `execTime`: ms as a decimal string.
-    pub exec_time: String,
+    pub exec_time: WireStr,
     /// `isMaker`.
     pub is_maker: bool,
     /// `seq`: the cross sequence, shared by simultaneous fills and the
@@ -89,18 +89,18 @@ pub struct Execution {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Position {
     /// `symbol`.
-    pub symbol: String,
+    pub symbol: WireStr,
     /// `side`: `"Buy"` (long), `"Sell"` (short), `""` (flat).
-    pub side: String,
+    pub side: WireStr,
     /// `size`: unsigned; `side` gives the sign.
-    pub size: String,
+    pub size: WireStr,
     /// `positionIdx`: 0 one-way mode (the only one core checks), 1/2 hedge.
     pub position_idx: u8,
     /// `seq`: the cross sequence of the last fill this position reflects
     /// (`-1` never traded).
     pub seq: i64,
     /// `updatedTime`: ms as a decimal string.
-    pub updated_time: String,
+    pub updated_time: WireStr,
 }
 
 /// Which WebSocket stream a `StreamState` input is about.

@@ -54,8 +54,8 @@ impl VirtualExchange {
         (
             0,
             Ack {
-                order_id,
-                order_link_id: link.to_string(),
+                order_id: order_id.into(),
+                order_link_id: link.into(),
             },
         )
     }
@@ -83,8 +83,8 @@ impl VirtualExchange {
         (
             0,
             Ack {
-                order_id: o.order_id.clone(),
-                order_link_id: link.to_string(),
+                order_id: o.order_id.as_str().into(),
+                order_link_id: link.into(),
             },
         )
     }
@@ -94,8 +94,8 @@ impl VirtualExchange {
             return (110_001, Ack::default());
         };
         let ack = Ack {
-            order_id: o.order_id.clone(),
-            order_link_id: link.to_string(),
+            order_id: o.order_id.as_str().into(),
+            order_link_id: link.into(),
         };
         o.status = "Cancelled".to_string();
         self.remember_closed(o);
@@ -139,14 +139,14 @@ impl VirtualExchange {
 
 pub(super) fn wire(o: &OpenOrder) -> ExchangeOrder {
     ExchangeOrder {
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        symbol: o.symbol.clone(),
-        side: o.side.wire().to_string(),
-        price: o.price.clone(),
-        qty: o.qty.clone(),
-        leaves_qty: o.qty.clone(),
-        status: o.status.clone(),
+        order_id: o.order_id.as_str().into(),
+        order_link_id: o.order_link_id.as_str().into(),
+        symbol: o.symbol.as_str().into(),
+        side: o.side.wire().into(),
+        price: o.price.as_str().into(),
+        qty: o.qty.as_str().into(),
+        leaves_qty: o.qty.as_str().into(),
+        status: o.status.as_str().into(),
         reject_reason: if o.status == "Cancelled" {
             "EC_PerCancelRequest".into()
         } else {

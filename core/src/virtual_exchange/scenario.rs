@@ -100,9 +100,9 @@ impl Scenario {
                 let inst = &self.instruments[i];
                 let m = mid + drift * k as i64;
                 BookTop {
-                    symbol: inst.symbol.clone(),
-                    bid: inst.price_string(Ticks(m - 1)),
-                    ask: inst.price_string(Ticks(m + 1)),
+                    symbol: inst.symbol.as_str().into(),
+                    bid: inst.price_string(Ticks(m - 1)).into(),
+                    ask: inst.price_string(Ticks(m + 1)).into(),
                     received_ms: now,
                 }
             })
@@ -132,15 +132,15 @@ pub fn accept_all(r: &Request, names: &WireNames) -> Outcome {
         acks: links
             .iter()
             .map(|l| Ack {
-                order_id: String::new(),
-                order_link_id: names.link(l),
+                order_id: "".into(),
+                order_link_id: names.link(l).into(),
             })
             .collect(),
         codes: links
             .iter()
             .map(|_| ItemCode {
                 code: 0,
-                msg: String::new(),
+                msg: "".into(),
             })
             .collect(),
         ..Reply::default()

@@ -271,8 +271,8 @@ pub fn ok(r: &Request) -> Outcome {
     let acks: Vec<Ack> = ls
         .iter()
         .map(|l| Ack {
-            order_id: format!("id-{l}"),
-            order_link_id: l.clone(),
+            order_id: format!("id-{l}").into(),
+            order_link_id: l.as_str().into(),
         })
         .collect();
     let batch = matches!(
@@ -385,16 +385,16 @@ pub fn exec(
     seq: i64,
 ) -> mm_core::input::Execution {
     mm_core::input::Execution {
-        symbol: o.symbol.clone(),
-        order_id: o.order_id.clone(),
-        order_link_id: o.order_link_id.clone(),
-        side: o.side.wire().to_string(),
-        exec_id: id.to_string(),
-        exec_price: o.price.clone(),
-        exec_qty: qty.to_string(),
-        exec_type: "Trade".to_string(),
-        leaves_qty: leaves.to_string(),
-        exec_time: "1700000000000".to_string(),
+        symbol: o.symbol.as_str().into(),
+        order_id: o.order_id.as_str().into(),
+        order_link_id: o.order_link_id.as_str().into(),
+        side: o.side.wire().into(),
+        exec_id: id.to_string().into(),
+        exec_price: o.price.as_str().into(),
+        exec_qty: qty.to_string().into(),
+        exec_type: "Trade".into(),
+        leaves_qty: leaves.to_string().into(),
+        exec_time: "1700000000000".into(),
         is_maker: true,
         seq,
     }

@@ -96,7 +96,7 @@ impl Trace {
                 Input::Tick { books, .. } => Some(
                     books
                         .iter()
-                        .map(|b| (b.symbol.clone(), (b.bid.clone(), b.ask.clone())))
+                        .map(|b| (b.symbol.to_string(), (b.bid.to_string(), b.ask.to_string())))
                         .collect(),
                 ),
                 _ => None,
@@ -142,7 +142,7 @@ impl Trace {
             _ => &[],
         };
         for x in execs {
-            self.exec_ms.entry(x.exec_id.clone()).or_insert(now);
+            self.exec_ms.entry(x.exec_id.to_string()).or_insert(now);
         }
     }
 }

@@ -452,8 +452,8 @@ impl Client {
                 Ok(match e {
                     SessionEvent::Books { books } => match books.first() {
                         Some(b) => Event::Books {
-                            bid: b.bid.clone(),
-                            ask: b.ask.clone(),
+                            bid: b.bid.to_string(),
+                            ask: b.ask.to_string(),
                         },
                         None => Event::Other,
                     },
@@ -525,8 +525,10 @@ async fn drive(c: &mut Client, sets: u64, levels: u32, tick_ms: u64) -> Result<V
 fn quote_set(mid: i128, tick: Decimal, qty: &str, k: u64, levels: u32) -> QuoteSet {
     let away = INNER_BPS + MOVE_BPS * (i128::from(k) % CYCLE);
     let level = |units: i128| QuoteLevel {
-        price: Decimal::times(tick, units).map_or_else(String::new, |d| d.to_string()),
-        qty: qty.to_string(),
+        price: Decimal::times(tick, units)
+            .map_or_else(String::new, |d| d.to_string())
+            .into(),
+        qty: qty.to_string().into(),
     };
     let side = |sign: i128| {
         (0..i128::from(levels))
@@ -534,7 +536,7 @@ fn quote_set(mid: i128, tick: Decimal, qty: &str, k: u64, levels: u32) -> QuoteS
             .collect()
     };
     QuoteSet {
-        symbol: symbol(),
+        symbol: symbol().into(),
         bids: side(-1),
         asks: side(1),
     }

@@ -94,7 +94,7 @@ fn parse_listing<T: DeserializeOwned>(
     if r.ret_code != 0 {
         return Outcome::Reply(Reply {
             ret_code: r.ret_code,
-            ret_msg: r.ret_msg,
+            ret_msg: r.ret_msg.into(),
             rate_limit,
             ..Reply::default()
         });

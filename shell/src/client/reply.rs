@@ -19,13 +19,13 @@ use super::wire::status_name;
 pub(super) fn scrub_outcome(o: &mut Outcome, scrub: impl Fn(&mut String)) {
     match o {
         Outcome::Reply(r) => {
-            scrub(&mut r.ret_msg);
+            r.ret_msg.edit(&scrub);
             for a in &mut r.acks {
-                scrub(&mut a.order_id);
-                scrub(&mut a.order_link_id);
+                a.order_id.edit(&scrub);
+                a.order_link_id.edit(&scrub);
             }
             for c in &mut r.codes {
-                scrub(&mut c.msg);
+                c.msg.edit(&scrub);
             }
             for x in &mut r.orders {
                 for t in [
@@ -39,7 +39,7 @@ pub(super) fn scrub_outcome(o: &mut Outcome, scrub: impl Fn(&mut String)) {
                     &mut x.status,
                     &mut x.reject_reason,
                 ] {
-                    scrub(t);
+                    t.edit(&scrub);
                 }
             }
             if let Some(c) = &mut r.next_cursor {
@@ -115,14 +115,14 @@ pub(super) fn from_response<T>(
 ) -> Outcome {
     let mut reply = Reply {
         ret_code: r.ret_code,
-        ret_msg: r.ret_msg,
+        ret_msg: r.ret_msg.into(),
         codes: r
             .ret_ext_info
             .list
             .into_iter()
             .map(|i| ItemCode {
                 code: i.code,
-                msg: i.msg,
+                msg: i.msg.into(),
             })
             .collect(),
         rate_limit,
@@ -154,8 +154,8 @@ pub(super) fn fill_single(r: OrderAck, reply: &mut Reply) {
 
 fn ack(order_id: String, order_link_id: String) -> Ack {
     Ack {
-        order_id,
-        order_link_id,
+        order_id: order_id.into(),
+        order_link_id: order_link_id.into(),
     }
 }
 
@@ -187,15 +187,15 @@ pub(super) fn parse_open_orders(raw: Raw) -> Outcome {
             .list
             .into_iter()
             .map(|o| ExchangeOrder {
-                order_id: o.order_id,
-                order_link_id: o.order_link_id,
-                symbol: o.symbol,
-                side: o.side.as_str().to_string(),
-                price: o.price,
-                qty: o.qty,
-                leaves_qty: o.leaves_qty,
-                status: status_name(o.order_status),
-                reject_reason: o.reject_reason,
+                order_id: o.order_id.into(),
+                order_link_id: o.order_link_id.into(),
+                symbol: o.symbol.into(),
+                side: o.side.as_str().into(),
+                price: o.price.into(),
+                qty: o.qty.into(),
+                leaves_qty: o.leaves_qty.into(),
+                status: status_name(o.order_status).into(),
+                reject_reason: o.reject_reason.into(),
             })
             .collect();
         reply.next_cursor = (!r.next_page_cursor.is_empty()).then_some(r.next_page_cursor);
@@ -218,18 +218,18 @@ mod tests {
         let scrub = |s: &mut String| *s = s.replace(KEY, "***");
         let mut reply = Outcome::Reply(Reply {
             ret_code: 10004,
-            ret_msg: echo(),
+            ret_msg: echo().into(),
             acks: vec![Ack {
-                order_id: echo(),
-                order_link_id: echo(),
+                order_id: echo().into(),
+                order_link_id: echo().into(),
             }],
             codes: vec![ItemCode {
                 code: 10004,
-                msg: echo(),
+                msg: echo().into(),
             }],
             orders: vec![ExchangeOrder {
-                reject_reason: echo(),
-                status: echo(),
+                reject_reason: echo().into(),
+                status: echo().into(),
                 ..ExchangeOrder::default()
             }],
             next_cursor: Some(echo()),

@@ -255,7 +255,7 @@ fn take(text: &str, me: u64, mine: &mut BTreeSet<String>, shared: &Shared) -> Re
     }
     mine.insert(line.symbol.clone());
     let set = QuoteSet {
-        symbol: line.symbol,
+        symbol: line.symbol.into(),
         bids: line.bids,
         asks: line.asks,
     };

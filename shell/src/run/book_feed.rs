@@ -156,9 +156,9 @@ impl BookFeed {
                 match (book.best_bid(), book.best_ask()) {
                     (Some((bid, _)), Some((ask, _))) => {
                         let top = BookTop {
-                            symbol: symbol.clone(),
-                            bid: bid.to_string(),
-                            ask: ask.to_string(),
+                            symbol: symbol.as_str().into(),
+                            bid: bid.to_string().into(),
+                            ask: ask.to_string().into(),
                             received_ms: Timestamp(received_ms),
                         };
                         self.tops.insert(symbol, top);
@@ -336,9 +336,9 @@ mod tests {
         assert_eq!(
             f.tops_except(&["ETHUSDT".to_string()]),
             [BookTop {
-                symbol: "BTCUSDT".to_string(),
-                bid: "100.5".to_string(),
-                ask: "100.7".to_string(),
+                symbol: "BTCUSDT".to_string().into(),
+                bid: "100.5".to_string().into(),
+                ask: "100.7".to_string().into(),
                 received_ms: Timestamp(50),
             }]
         );

@@ -310,12 +310,12 @@ impl Session {
         let symbol = p.set.symbol;
         let ev = match self.engine.last_quote_refusal() {
             None => SessionEvent::Accepted {
-                symbol,
+                symbol: symbol.to_string(),
                 id: p.id,
                 client: p.client,
             },
             Some(reason) => SessionEvent::Refused {
-                symbol,
+                symbol: symbol.to_string(),
                 id: p.id,
                 reason: reason.to_string(),
                 client: p.client,

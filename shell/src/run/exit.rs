@@ -88,9 +88,9 @@ pub(super) async fn exchange_positions(
             let size = if p.side == "Sell" {
                 format!("-{}", p.size)
             } else {
-                p.size
+                p.size.to_string()
             };
-            out.insert(p.symbol, size);
+            out.insert(p.symbol.to_string(), size);
         }
     }
     Some(out)

@@ -486,3 +486,20 @@ pub mod as_toml {
         toml::from_str(&text).map_err(serde::de::Error::custom)
     }
 }
+
+/// `as_toml` for a boxed `Config` (the same bytes: a box encodes as its content).
+pub mod as_toml_boxed {
+    use serde::{Deserializer, Serializer};
+
+    use super::Config;
+
+    pub fn serialize<S: Serializer>(config: &Config, serializer: S) -> Result<S::Ok, S::Error> {
+        super::as_toml::serialize(config, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Box<Config>, D::Error> {
+        super::as_toml::deserialize(deserializer).map(Box::new)
+    }
+}

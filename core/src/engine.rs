@@ -174,7 +174,7 @@ impl Engine {
                 ..
             } => self.on_response(*request_id, outcome),
             Input::Wake { .. } => {}
-            Input::ConfigChanged { config, .. } => self.on_config(config.clone()),
+            Input::ConfigChanged { config, .. } => self.on_config((**config).clone()),
             Input::Shutdown { .. } => self.on_shutdown(),
             Input::OrderUpdates { orders, .. } => self.stream_apply().order_updates(orders),
             Input::Executions { executions, .. } => self.stream_apply().executions(executions),

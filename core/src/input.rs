@@ -29,10 +29,12 @@ pub enum Input {
     /// A deadline core asked for (`Engine::poll_timeout`) has passed.
     Wake { now_ms: Timestamp },
     /// A new, already-parsed config; applied at the next tick boundary.
+    /// Boxed: a config is several times the size of any other input, and
+    /// every input of a decoded journal is as large as the largest.
     ConfigChanged {
         now_ms: Timestamp,
-        #[serde(with = "crate::config::as_toml")]
-        config: Config,
+        #[serde(with = "crate::config::as_toml_boxed")]
+        config: Box<Config>,
     },
     /// Stop quoting, cancel everything, confirm nothing is open, then `Stopped`.
     Shutdown { now_ms: Timestamp },

@@ -31,7 +31,7 @@ fn toml_text_round_trips() {
 fn config_change_survives_postcard() {
     let input = Input::ConfigChanged {
         now_ms: Timestamp(7),
-        config: sample(),
+        config: Box::new(sample()),
     };
     let bytes = postcard::to_stdvec(&input).unwrap();
     assert_eq!(postcard::from_bytes::<Input>(&bytes).unwrap(), input);

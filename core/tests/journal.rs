@@ -126,7 +126,7 @@ fn every_input() -> Vec<Input> {
     });
     inputs.push(Input::ConfigChanged {
         now_ms: t.plus_ms(60),
-        config: changed,
+        config: Box::new(changed),
     });
     inputs.push(Input::Shutdown {
         now_ms: Timestamp(u64::MAX),

@@ -286,7 +286,7 @@ fn config_change_applies_at_the_next_tick_and_invalid_ones_are_refused() {
         &mut e,
         Input::ConfigChanged {
             now_ms: Timestamp(201),
-            config: legacy,
+            config: Box::new(legacy),
         },
     );
     assert!(logs(&changed).contains("applies at the next tick"));
@@ -314,7 +314,7 @@ fn config_change_applies_at_the_next_tick_and_invalid_ones_are_refused() {
         &mut e,
         Input::ConfigChanged {
             now_ms: Timestamp(401),
-            config: bad,
+            config: Box::new(bad),
         },
     );
     let text = logs(&refused);

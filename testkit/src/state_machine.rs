@@ -299,7 +299,7 @@ impl Machine {
                 t.apply(&mut config);
                 self.feed(Input::ConfigChanged {
                     now_ms: self.now,
-                    config,
+                    config: Box::new(config),
                 })
             }
         }

@@ -31,7 +31,7 @@ fn recorded() -> (Vec<u8>, String) {
     amend.async_batch.max_batch_size = 10;
     d.feed(Input::ConfigChanged {
         now_ms: d.now,
-        config: amend,
+        config: Box::new(amend),
     });
     d.run_ticks(4, 200, |k, now| sc.books(k + 6, now));
     d.feed(Input::Shutdown { now_ms: d.now });

@@ -179,7 +179,7 @@ impl OrderReply<'_> {
         for (k, &seq) in sent.seqs.iter().enumerate() {
             let ack = &r.acks[k];
             let tracked = self.orders.get(seq).is_some();
-            let ours = tracked && self.market.is_link(seq.n, &ack.order_link_id);
+            let ours = tracked && self.market.is_link(seq.n, ack.order_link_id.as_bytes());
             let fate = if !tracked {
                 // Gone while in flight (filled, per the private stream).
                 Fate::Done

@@ -130,17 +130,17 @@ impl Market {
         self.names.parse_link(text)
     }
 
-    /// Whether `text` is exactly the orderLinkId of order `n` (no allocation).
-    pub(super) fn is_link(&self, n: u64, text: &str) -> bool {
-        let Some(digits) = text
-            .strip_prefix(self.session.as_str())
-            .and_then(|t| t.strip_prefix('-'))
+    /// Whether `text` is exactly the orderLinkId of order `n` (no allocation;
+    /// bytes, so a reply's `WireStr` is compared without a UTF-8 check).
+    pub(super) fn is_link(&self, n: u64, text: &[u8]) -> bool {
+        let Some(b) = text
+            .strip_prefix(self.session.as_str().as_bytes())
+            .and_then(|t| t.strip_prefix(b"-"))
         else {
             return false;
         };
         // Compare n's decimal digits from the last one back: equal only to
         // the canonical form `link` writes (no sign, no leading zero).
-        let b = digits.as_bytes();
         let (mut i, mut v) = (b.len(), n);
         loop {
             if i == 0 {

@@ -57,6 +57,16 @@ impl WireStr {
         *self = WireStr::from(s);
     }
 
+    /// Without the UTF-8 check `Deref` makes.
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// Without the UTF-8 check `Deref` makes.
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
+    }
+
     /// The bytes, without the UTF-8 check `as_str` makes (for comparing).
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {

@@ -260,7 +260,7 @@ impl Session {
                     self.pending_interval = Some(config.quoting.tick_interval_ms);
                     Input::ConfigChanged {
                         now_ms: now,
-                        config,
+                        config: Box::new(config),
                     }
                 }
                 Some(Event::Stop) => {

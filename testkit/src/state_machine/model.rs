@@ -66,7 +66,7 @@ impl Model {
         match input {
             Input::ConfigChanged { config, .. } => {
                 if !self.shutting_down && config.validate_for(instruments).is_ok() {
-                    self.offered = Some(config.clone());
+                    self.offered = Some((**config).clone());
                 }
             }
             Input::Shutdown { .. } => {

@@ -45,7 +45,7 @@ use tokio::sync::{mpsc, watch};
 pub use self::backoff::Backoff;
 pub use self::book::BookStream;
 pub use self::private::{PRIVATE_TOPICS, PrivateStream};
-pub use self::trade::{TradeClient, TradeError, TradeLink};
+pub use self::trade::{Hold, TradeClient, TradeError, TradeLink};
 use crate::secrets::Credentials;
 
 /// Which stream an event is about.

@@ -26,7 +26,7 @@ use serde::Serialize;
 use super::reply::{self, core_rate_limit, from_response};
 use super::wire::{self, wire_category};
 use crate::secrets::Credentials;
-use crate::stream::{TradeClient, TradeError};
+use crate::stream::{Hold, TradeClient, TradeError};
 
 /// Sends core's order requests over a trade connection.
 #[derive(Debug)]
@@ -48,6 +48,12 @@ impl TradeRoute {
     /// The connection, to wait for it or watch it.
     pub fn client(&self) -> &TradeClient {
         &self.trade
+    }
+
+    /// Requests submitted while the `Hold` lives go out together when it
+    /// ends (`TradeClient::hold`).
+    pub fn hold(&self) -> Hold<'_> {
+        self.trade.hold()
     }
 
     /// Whether `kind` goes over the trade stream (an order op) or REST.

@@ -357,6 +357,10 @@ impl Session {
     /// Executes every effect core has for us.
     fn drain(&mut self) {
         let mut ticked = false;
+        // A round's requests reach the trade connection together: one
+        // wake-up of its task and one write, not one of each per request.
+        let trade = self.trade.clone();
+        let together = trade.as_deref().map(crate::client::TradeRoute::hold);
         while let Some(effect) = self.engine.poll_effect() {
             match effect {
                 Effect::Send(req) => {
@@ -399,6 +403,7 @@ impl Session {
                 }
             }
         }
+        drop(together);
         if let Err(e) = self.log.flush() {
             self.log_failed(e);
         }

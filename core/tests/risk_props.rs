@@ -191,9 +191,9 @@ impl World {
             exec_id: format!("x{}", self.fills).into(),
             exec_price: o.price.as_str().into(),
             exec_qty: o.qty.as_str().into(),
-            exec_type: "Trade".to_string().into(),
-            leaves_qty: "0".to_string().into(),
-            exec_time: "1700000000000".to_string().into(),
+            exec_type: "Trade".into(),
+            leaves_qty: "0".into(),
+            exec_time: "1700000000000".into(),
             is_maker: true,
             seq: 0,
         };

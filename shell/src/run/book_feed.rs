@@ -336,9 +336,9 @@ mod tests {
         assert_eq!(
             f.tops_except(&["ETHUSDT".to_string()]),
             [BookTop {
-                symbol: "BTCUSDT".to_string().into(),
-                bid: "100.5".to_string().into(),
-                ask: "100.7".to_string().into(),
+                symbol: "BTCUSDT".into(),
+                bid: "100.5".into(),
+                ask: "100.7".into(),
                 received_ms: Timestamp(50),
             }]
         );

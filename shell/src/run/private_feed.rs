@@ -161,19 +161,19 @@ mod tests {
         assert_eq!(
             orders,
             [OrderUpdate {
-                symbol: "ETH-30DEC22-1400-C".to_string().into(),
-                order_id: "5cf98598-39a7-459e-97bf-76ca765ee020".to_string().into(),
+                symbol: "ETH-30DEC22-1400-C".into(),
+                order_id: "5cf98598-39a7-459e-97bf-76ca765ee020".into(),
                 order_link_id: "".into(),
-                side: "Sell".to_string().into(),
-                price: "72.5".to_string().into(),
-                qty: "1".to_string().into(),
+                side: "Sell".into(),
+                price: "72.5".into(),
+                qty: "1".into(),
                 leaves_qty: "".into(),
-                cum_exec_qty: "1".to_string().into(),
-                avg_price: "75".to_string().into(),
-                status: "Filled".to_string().into(),
-                cancel_type: "UNKNOWN".to_string().into(),
-                reject_reason: "EC_NoError".to_string().into(),
-                updated_time: "1672364262457".to_string().into(),
+                cum_exec_qty: "1".into(),
+                avg_price: "75".into(),
+                status: "Filled".into(),
+                cancel_type: "UNKNOWN".into(),
+                reject_reason: "EC_NoError".into(),
+                updated_time: "1672364262457".into(),
             }]
         );
     }
@@ -186,16 +186,16 @@ mod tests {
         assert_eq!(
             executions,
             [Execution {
-                symbol: "BTCUSDT".to_string().into(),
-                order_id: "9aac161b-8ed6-450d-9cab-c5cc67c21784".to_string().into(),
+                symbol: "BTCUSDT".into(),
+                order_id: "9aac161b-8ed6-450d-9cab-c5cc67c21784".into(),
                 order_link_id: "".into(),
-                side: "Sell".to_string().into(),
-                exec_id: "0ab1bdf7-4219-438b-b30a-32ec863018f7".to_string().into(),
-                exec_price: "95900.1".to_string().into(),
-                exec_qty: "0.5".to_string().into(),
-                exec_type: "Trade".to_string().into(),
-                leaves_qty: "0".to_string().into(),
-                exec_time: "1746270400353".to_string().into(),
+                side: "Sell".into(),
+                exec_id: "0ab1bdf7-4219-438b-b30a-32ec863018f7".into(),
+                exec_price: "95900.1".into(),
+                exec_qty: "0.5".into(),
+                exec_type: "Trade".into(),
+                leaves_qty: "0".into(),
+                exec_time: "1746270400353".into(),
                 is_maker: false,
                 seq: 140_612_148_849_382,
             }]
@@ -210,12 +210,12 @@ mod tests {
         assert_eq!(
             positions,
             [Position {
-                symbol: "BTCUSDT".to_string().into(),
+                symbol: "BTCUSDT".into(),
                 side: "".into(),
-                size: "0".to_string().into(),
+                size: "0".into(),
                 position_idx: 2,
                 seq: 8_327_597_863,
-                updated_time: "1697682317038".to_string().into(),
+                updated_time: "1697682317038".into(),
             }]
         );
     }
